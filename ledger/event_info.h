@@ -1,0 +1,43 @@
+// What an event is about: the subjects it touches (for the subject index and `fundtrail log
+// --subject`) and a one-line summary (subject and amount) for listings.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/money.h"
+#include "ledger/state.h"
+#include "schemas/fundtrail.capnp.h"
+
+namespace fundtrail {
+
+enum class SubjectKind : char {
+  kOrganisation = 'o',
+  kGrant = 'g',
+  kProject = 'p',
+  kVendor = 'v',
+};
+
+struct Subject {
+  SubjectKind kind;
+  std::string id;
+  bool operator==(const Subject&) const = default;
+};
+
+// Parses "org:ID", "grant:ID", "project:ID" or "vendor:ID".
+Result<Subject> ParseSubject(std::string_view text);
+std::string SubjectKindName(SubjectKind kind);
+
+// Every subject `event` touches. `author_org_id` (the signing key's organisation) is included.
+// `state` is the validation state as of just before the event (for the grant's project).
+std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::string& author_org_id,
+                                   const LedgerState& state);
+
+struct EventSummary {
+  std::string subject;          // "grant:G-1", the event's main subject
+  std::optional<Money> amount;  // the event's amount, if it moves money
+};
+EventSummary SummariseEvent(schema::Event::Reader event);
+
+}  // namespace fundtrail

@@ -1,0 +1,102 @@
+// The byte formats an independent verifier needs. docs/FORMAT.md is the normative description;
+// this file implements it. Every hash is SHA-256 with an 8-byte ASCII domain tag first, so no
+// input of one kind can be replayed as another.
+//
+//   d_i   event digest      = SHA-256("FTEVENT1" || canonical(Event_i))
+//   M     signed message    = "FTSIGN01" || canonical(SubmissionBody)   (body lists d_1..d_n)
+//   s     submission digest = SHA-256("FTSUBMT1" || canonical(Submission))
+//   h_n   chain hash        = SHA-256("FTCHAIN1" || h_{n-1} || be64(n) || s || d_n),  h_0 = 0^32
+//
+// Entry record (value of the `log` column family, key be64(n)):
+//
+//   offset size  field
+//   0      1     format version, 0x01
+//   1      32    h_n, the chain hash of this entry
+//   33     8     be64 sequence number of the first event of this entry's submission
+//   41     ...   canonical(Event_n): a single-segment Cap'n Proto message without segment table
+#pragma once
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/array.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/bytes.h"
+#include "ledger/crypto.h"
+#include "ledger/status.h"
+#include "schemas/fundtrail.capnp.h"
+
+namespace fundtrail {
+
+inline constexpr uint8_t kEntryFormatVersion = 1;
+inline constexpr size_t kEntryHeaderSizeBytes = 1 + 32 + 8;
+inline constexpr size_t kLedgerIdSizeBytes = 16;
+
+// Canonical bytes of any Cap'n Proto struct reader.
+template <typename Reader>
+std::string CanonicalBytes(Reader reader) {
+  kj::Array<capnp::word> words = capnp::canonicalize(reader);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+Digest EventDigest(std::string_view canonical_event);
+std::string SignedMessage(std::string_view canonical_submission_body);
+Digest SubmissionDigest(std::string_view canonical_submission);
+Digest ChainHash(const Digest& previous, uint64_t sequence, const Digest& submission_digest,
+                 const Digest& event_digest);
+
+// Reuses one hashing context for the hot path of verify and append.
+class ChainHasher {
+ public:
+  Digest Event(std::string_view canonical_event);
+  Digest Chain(const Digest& previous, uint64_t sequence, const Digest& submission_digest,
+               const Digest& event_digest);
+
+ private:
+  Sha256 hash_;
+};
+
+std::string EncodeEntry(const Digest& chain_hash, uint64_t submission_sequence,
+                        std::string_view canonical_event);
+
+struct EntryView {
+  Digest chain_hash;
+  uint64_t submission_sequence;
+  std::string_view canonical_event;  // points into the decoded record
+};
+// REQUIRES: `record` outlives the view.
+Result<EntryView> DecodeEntry(std::string_view record);
+
+// A read-only Cap'n Proto message over bytes that may come from an untrusted source. Copies the
+// bytes into word-aligned memory. All Cap'n Proto decoding goes through Open(), which turns
+// kj::Exception into a Status; nothing else catches.
+template <typename Root>
+class Decoded {
+ public:
+  // Fails unless the bytes are a well-formed message in canonical form.
+  static Result<Decoded> Open(std::string_view bytes, std::string_view what);
+
+  typename Root::Reader root() const { return root_; }
+
+  Decoded() = default;
+  Decoded(Decoded&&) = default;
+  Decoded& operator=(Decoded&&) = default;
+
+ private:
+  kj::Array<capnp::word> words_;
+  // Heap-allocated so that the reader's pointer to it survives moves.
+  std::unique_ptr<kj::ArrayPtr<const capnp::word>> segment_;
+  std::unique_ptr<capnp::SegmentArrayMessageReader> reader_;
+  typename Root::Reader root_;
+};
+
+using DecodedEvent = Decoded<schema::Event>;
+using DecodedSubmission = Decoded<schema::Submission>;
+using DecodedSubmissionBody = Decoded<schema::SubmissionBody>;
+
+}  // namespace fundtrail

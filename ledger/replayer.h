@@ -1,0 +1,60 @@
+// The verifier core: replays submissions and entries in log order and checks everything a
+// regulator relies on: canonical encoding, each event against the digest its submission signed,
+// the chain hashes, each submission's signature (once per submission), key validity and
+// permissions at each point, and the validation rules. Depends on OpenSSL and the schema only,
+// so the standalone verifier can reuse it.
+//
+// Memory: the validation state (entities) and one submission body; nothing grows with the
+// number of events.
+//
+// Usage, for each submission in order:
+//   BeginSubmission(bytes); AddEntry(seq, record) for each of its events; EndSubmission();
+// then Finish(). Every error is a Corruption status naming the sequence number.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "ledger/crypto.h"
+#include "ledger/log_format.h"
+#include "ledger/state.h"
+#include "ledger/validator.h"
+
+namespace fundtrail {
+
+class Replayer {
+ public:
+  // REQUIRES: lookup outlives the replayer.
+  explicit Replayer(EventLookup* lookup);
+
+  Status BeginSubmission(std::string_view canonical_submission);
+  Status AddEntry(uint64_t sequence, std::string_view record);
+  Status EndSubmission();
+
+  // True between BeginSubmission and the AddEntry of the submission's last event.
+  bool submission_open() const { return submission_.has_value(); }
+  uint32_t events_remaining() const;
+  uint64_t last_sequence() const { return last_sequence_; }
+  const Digest& head() const { return head_; }
+  uint64_t submission_count() const { return submission_count_; }
+  const LedgerState& state() const { return state_; }
+
+ private:
+  Status VerifySignature(const std::string& public_key_raw);
+
+  LedgerState state_;
+  Validator validator_;
+  ChainHasher hasher_;
+  uint64_t last_sequence_ = 0;
+  Digest head_{};
+  uint64_t submission_count_ = 0;
+
+  // The submission being replayed.
+  std::optional<DecodedSubmission> submission_;
+  std::string key_id_hex_;
+  Digest submission_digest_{};
+  uint32_t events_seen_ = 0;
+  bool signature_checked_ = false;
+};
+
+}  // namespace fundtrail

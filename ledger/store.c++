@@ -1,0 +1,524 @@
+#include "ledger/store.h"
+
+#include <fcntl.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "ledger/json_codec.h"
+#include "ledger/replayer.h"
+
+namespace fundtrail {
+
+namespace {
+
+const std::vector<std::string> kColumnFamilies = {rocksdb::kDefaultColumnFamilyName, "log", "submissions",
+                                                  "submission_ids", "subjects", "state"};
+constexpr size_t kDefault = 0, kLog = 1, kSubmissions = 2, kSubmissionIds = 3, kSubjects = 4, kState = 5;
+constexpr char kHeadKey[] = "head";
+constexpr uint64_t kProgressIntervalEvents = 1 << 18;
+
+std::string Str(capnp::Data::Reader data) {
+  return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
+}
+
+Status FromRocks(const rocksdb::Status& status, const std::string& what) {
+  if (status.ok()) return Status::Ok();
+  if (status.IsNotFound()) return Status::NotFound(what + ": not found");
+  if (status.IsCorruption()) return Status::Corruption(what + ": " + status.ToString());
+  return Status::IoError(what + ": " + status.ToString());
+}
+
+std::string EncodeHead(const Head& head) {
+  std::string value(8 + 32 + 8, '\0');
+  auto* bytes = reinterpret_cast<uint8_t*>(value.data());
+  PutBigEndian64(head.sequence, bytes);
+  std::memcpy(bytes + 8, head.chain_hash.data(), 32);
+  PutBigEndian64(head.submission_count, bytes + 40);
+  return value;
+}
+
+std::string SubjectKey(const Subject& subject, uint64_t sequence) {
+  std::string key(1, static_cast<char>(subject.kind));
+  key += subject.id;
+  key += '\0';
+  key += SequenceKey(sequence);
+  return key;
+}
+
+rocksdb::Slice AsSlice(const std::string& s) { return rocksdb::Slice(s.data(), s.size()); }
+
+}  // namespace
+
+std::string ResolveLedgerDirectory(const std::string& flag_value) {
+  if (!flag_value.empty()) return flag_value;
+  if (const char* environment = std::getenv("FUNDTRAIL_LEDGER"); environment && *environment) {
+    return environment;
+  }
+  return "ledger";
+}
+
+// Reads earlier events for reversals: from the batch being appended, else from the store.
+class Ledger::Lookup : public EventLookup {
+ public:
+  explicit Lookup(const Ledger* ledger) : ledger_(ledger) {}
+
+  void SetPending(uint64_t first_sequence, const SignedSubmission* submission,
+                  const std::string& key_id_hex) {
+    pending_first_ = first_sequence;
+    pending_ = submission;
+    pending_key_id_hex_ = key_id_hex;
+  }
+
+  Result<EarlierEvent> Find(uint64_t sequence) override {
+    if (pending_ != nullptr && sequence >= pending_first_ &&
+        sequence < pending_first_ + pending_->canonical_events.size()) {
+      auto event = DecodedEvent::Open(pending_->canonical_events[sequence - pending_first_], "event");
+      if (!event) return Error(event.error());
+      return EarlierEvent{std::move(*event), pending_key_id_hex_};
+    }
+    auto entry = ledger_->ReadEntry(sequence);
+    if (!entry) return Error(entry.error());
+    auto view = DecodeEntry(entry->record);
+    if (!view) return Error(view.error());
+    auto event = DecodedEvent::Open(view->canonical_event, "event " + std::to_string(sequence));
+    if (!event) return Error(event.error());
+    auto submission_bytes = ledger_->ReadSubmission(view->submission_sequence);
+    if (!submission_bytes) return Error(submission_bytes.error());
+    auto submission = DecodedSubmission::Open(*submission_bytes, "submission");
+    if (!submission) return Error(submission.error());
+    return EarlierEvent{std::move(*event),
+                        HexEncode(AsBytes(Str(submission->root().getBody().getKeyId())))};
+  }
+
+ private:
+  const Ledger* ledger_;
+  uint64_t pending_first_ = 0;
+  const SignedSubmission* pending_ = nullptr;
+  std::string pending_key_id_hex_;
+};
+
+Ledger::~Ledger() {
+  for (auto* handle : handles_) database_->DestroyColumnFamilyHandle(handle);
+  database_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+rocksdb::ColumnFamilyHandle* Ledger::column_family(const std::string& name) const {
+  for (size_t i = 0; i < handle_names_.size(); ++i) {
+    if (handle_names_[i] == name) return handles_[i];
+  }
+  FT_ASSERT(false, "unknown column family");
+  return nullptr;
+}
+
+std::string Ledger::ledger_id() const {
+  const LedgerMeta* meta = state_.ledger();
+  FT_ASSERT(meta != nullptr);
+  auto raw = HexDecode(meta->ledger_id_hex);
+  FT_ASSERT(raw.has_value());
+  return *raw;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& directory, Access access,
+                                                     bool create, Clock* clock) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  std::string database_path = directory + "/db";
+  if (create) {
+    if (fs::exists(directory, error) && !fs::is_empty(directory, error)) {
+      return Error(Status::AlreadyExists("ledger directory " + directory +
+                                         " is not empty; choose a new directory"));
+    }
+    fs::create_directories(directory, error);
+    if (error) return Error(Status::IoError("cannot create " + directory + ": " + error.message()));
+  } else if (!fs::exists(database_path + "/CURRENT", error)) {
+    return Error(Status::NotFound("no ledger at " + directory +
+                                  " (create one with `fundtrail init`, or pass --ledger DIR)"));
+  }
+  std::unique_ptr<Ledger> ledger(new Ledger());
+  ledger->directory_ = directory;
+  ledger->access_ = access;
+  ledger->clock_ = clock;
+  if (access == Access::kReadWrite) {
+    std::string lock_path = directory + "/WRITER.lock";
+    ledger->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+    if (ledger->lock_fd_ < 0) {
+      return Error(Status::IoError("cannot open " + lock_path + ": " + std::strerror(errno)));
+    }
+    if (::flock(ledger->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      return Error(Status::Busy("ledger " + directory +
+                                " is in use by another writer; wait until it finishes and retry"));
+    }
+  }
+  rocksdb::Options options;
+  options.create_if_missing = create;
+  options.create_missing_column_families = create;
+  options.error_if_exists = create;
+  options.keep_log_file_num = 4;
+  options.max_manifest_file_size = 64 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : kColumnFamilies) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  }
+  rocksdb::DB* database = nullptr;
+  rocksdb::Status status =
+      access == Access::kReadWrite
+          ? rocksdb::DB::Open(options, database_path, descriptors, &ledger->handles_, &database)
+          : rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_,
+                                         &database);
+  if (!status.ok()) return Error(FromRocks(status, "opening ledger " + directory));
+  ledger->database_.reset(database);
+  ledger->handle_names_ = kColumnFamilies;
+  return ledger;
+}
+
+Status Ledger::LoadHeadAndState() {
+  std::string value;
+  rocksdb::Status status = database_->Get(rocksdb::ReadOptions(), handles_[kDefault], kHeadKey, &value);
+  if (status.IsNotFound()) return Status::Ok();  // a ledger being created
+  FT_RETURN_IF_ERROR(FromRocks(status, "reading the head"));
+  if (value.size() != 48) return Status::Corruption("the stored head has " + std::to_string(value.size()) + " bytes, expected 48");
+  const auto* bytes = reinterpret_cast<const uint8_t*>(value.data());
+  head_.sequence = GetBigEndian64(bytes);
+  std::memcpy(head_.chain_hash.data(), bytes + 8, 32);
+  head_.submission_count = GetBigEndian64(bytes + 40);
+  std::unique_ptr<rocksdb::Iterator> iterator(database_->NewIterator(rocksdb::ReadOptions(), handles_[kState]));
+  for (iterator->SeekToFirst(); iterator->Valid(); iterator->Next()) {
+    FT_RETURN_IF_ERROR(state_.LoadRow(iterator->key().ToString(), iterator->value().ToString()));
+  }
+  FT_RETURN_IF_ERROR(FromRocks(iterator->status(), "reading the state"));
+  if (state_.ledger() == nullptr) return Status::Corruption("the ledger has a head but no genesis state");
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Create(const std::string& directory,
+                                               const SignedSubmission& genesis, Clock* clock) {
+  auto ledger = OpenDatabase(directory, Access::kReadWrite, /*create=*/true, clock);
+  if (!ledger) return ledger;
+  size_t failed_event_index = 0;
+  auto receipt = (*ledger)->Append(genesis, &failed_event_index);
+  if (!receipt) {
+    ledger->reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory, ignored);  // we created it; nothing was appended
+    if (failed_event_index != SIZE_MAX) {
+      return Error(receipt.error().WithPrefix("genesis event " + std::to_string(failed_event_index + 1)));
+    }
+    return Error(receipt.error());
+  }
+  return ledger;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& directory, Access access, Clock* clock) {
+  auto ledger = OpenDatabase(directory, access, /*create=*/false, clock);
+  if (!ledger) return ledger;
+  FT_RETURN_IF_ERROR((*ledger)->LoadHeadAndState());
+  if ((*ledger)->head_.sequence == 0) return Error(Status::Corruption("ledger " + directory + " has no genesis"));
+  return ledger;
+}
+
+Result<StoredEntry> Ledger::ReadEntry(uint64_t sequence) const {
+  StoredEntry entry;
+  entry.sequence = sequence;
+  rocksdb::Status status = database_->Get(rocksdb::ReadOptions(), handles_[kLog], SequenceKey(sequence), &entry.record);
+  if (status.IsNotFound()) return Error(Status::NotFound("there is no event " + std::to_string(sequence)));
+  FT_RETURN_IF_ERROR(FromRocks(status, "reading event " + std::to_string(sequence)));
+  return entry;
+}
+
+Result<std::string> Ledger::ReadSubmission(uint64_t first_sequence) const {
+  std::string value;
+  rocksdb::Status status = database_->Get(rocksdb::ReadOptions(), handles_[kSubmissions], SequenceKey(first_sequence), &value);
+  if (status.IsNotFound()) {
+    return Error(Status::Corruption("the submission at sequence " + std::to_string(first_sequence) + " is missing"));
+  }
+  FT_RETURN_IF_ERROR(FromRocks(status, "reading submission " + std::to_string(first_sequence)));
+  return value;
+}
+
+Status Ledger::ScanEntries(uint64_t from, uint64_t to,
+                           const std::function<bool(const StoredEntry&)>& visit) const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;  // a scan should not evict the working set
+  std::unique_ptr<rocksdb::Iterator> iterator(database_->NewIterator(options, handles_[kLog]));
+  StoredEntry entry;
+  for (iterator->Seek(SequenceKey(from)); iterator->Valid(); iterator->Next()) {
+    if (iterator->key().size() != 8) {
+      return Status::Corruption("log key of " + std::to_string(iterator->key().size()) + " bytes");
+    }
+    entry.sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(iterator->key().data()));
+    if (entry.sequence > to) break;
+    entry.record.assign(iterator->value().data(), iterator->value().size());
+    if (!visit(entry)) break;
+  }
+  return FromRocks(iterator->status(), "scanning the log");
+}
+
+Status Ledger::ScanSubject(const Subject& subject, uint64_t from, uint64_t to,
+                           const std::function<bool(uint64_t)>& visit) const {
+  std::string prefix(1, static_cast<char>(subject.kind));
+  prefix += subject.id;
+  prefix += '\0';
+  std::unique_ptr<rocksdb::Iterator> iterator(database_->NewIterator(rocksdb::ReadOptions(), handles_[kSubjects]));
+  for (iterator->Seek(prefix + SequenceKey(from)); iterator->Valid(); iterator->Next()) {
+    rocksdb::Slice key = iterator->key();
+    if (!key.starts_with(prefix) || key.size() != prefix.size() + 8) break;
+    uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()) + prefix.size());
+    if (sequence > to || !visit(sequence)) break;
+  }
+  return FromRocks(iterator->status(), "scanning the subject index");
+}
+
+Result<Receipt> Ledger::ReceiptFor(uint64_t first_sequence) const {
+  auto bytes = ReadSubmission(first_sequence);
+  if (!bytes) return Error(bytes.error());
+  auto submission = DecodedSubmission::Open(*bytes, "submission at sequence " + std::to_string(first_sequence));
+  if (!submission) return Error(submission.error());
+  Receipt receipt;
+  receipt.submission_id = submission->root().getBody().getSubmissionId().cStr();
+  receipt.first_sequence = first_sequence;
+  receipt.last_sequence = first_sequence + submission->root().getBody().getEventCount() - 1;
+  receipt.appended_at_micros = submission->root().getAppendedAt();
+  for (uint64_t sequence = receipt.first_sequence; sequence <= receipt.last_sequence; ++sequence) {
+    auto entry = ReadEntry(sequence);
+    if (!entry) return Error(entry.error());
+    auto view = DecodeEntry(entry->record);
+    if (!view) return Error(view.error());
+    receipt.entry_hashes.push_back(view->chain_hash);
+  }
+  receipt.head = receipt.entry_hashes.back();
+  return receipt;
+}
+
+Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* failed_event_index) {
+  FT_ASSERT(access_ == Access::kReadWrite, "Append on a read-only ledger");
+  *failed_event_index = SIZE_MAX;
+  auto invalid = [](const std::string& message) { return Error(Status::InvalidArgument(message)); };
+
+  auto decoded_body = DecodedSubmissionBody::Open(submission.canonical_body, "submission body");
+  if (!decoded_body) return invalid(decoded_body.error().message());
+  auto body = decoded_body->root();
+  const bool genesis = head_.sequence == 0;
+  const size_t count = submission.canonical_events.size();
+  if (count == 0) return invalid("the submission is empty: give at least one event");
+  if (count > kSubmissionEventCountMax) {
+    return invalid("the submission has " + std::to_string(count) + " events, the limit is " +
+                   std::to_string(kSubmissionEventCountMax) + "; split it");
+  }
+  if (body.getEventCount() != count || body.getEventDigests().size() != count) {
+    return invalid("the signed body lists " + std::to_string(body.getEventDigests().size()) +
+                   " events, the submission carries " + std::to_string(count));
+  }
+  std::string submission_id = body.getSubmissionId().cStr();
+  if (submission_id.empty() || submission_id.size() > kSubmissionIdSizeBytesMax) {
+    return invalid("the submission id must have 1 to " + std::to_string(kSubmissionIdSizeBytesMax) + " bytes");
+  }
+  std::string ledger_id = Str(body.getLedgerId());
+  if (!genesis && ledger_id != this->ledger_id()) {
+    return invalid("the submission was signed for ledger " + HexEncode(AsBytes(ledger_id)) +
+                   ", this is ledger " + HexEncode(AsBytes(this->ledger_id())));
+  }
+  std::string key_id_hex = HexEncode(AsBytes(Str(body.getKeyId())));
+
+  // A retry with the same submission id returns the original receipt.
+  std::string existing;
+  rocksdb::Status lookup = database_->Get(rocksdb::ReadOptions(), handles_[kSubmissionIds], submission_id, &existing);
+  if (lookup.ok()) {
+    uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(existing.data()));
+    auto stored_bytes = ReadSubmission(first);
+    if (!stored_bytes) return Error(stored_bytes.error());
+    auto stored = DecodedSubmission::Open(*stored_bytes, "stored submission");
+    if (!stored) return Error(stored.error());
+    auto stored_body = stored->root().getBody();
+    bool same = stored_body.getKeyId() == body.getKeyId() && stored_body.getEventCount() == count;
+    for (size_t i = 0; same && i < count; ++i) {
+      same = stored_body.getEventDigests()[i] == body.getEventDigests()[i];
+    }
+    if (!same) {
+      return Error(Status::AlreadyExists("submission id \"" + submission_id + "\" was already used at sequence " +
+                                         std::to_string(first) + " for other content; choose a new id"));
+    }
+    auto receipt = ReceiptFor(first);
+    if (receipt) receipt->already_appended = true;
+    return receipt;
+  }
+  if (!lookup.IsNotFound()) return Error(FromRocks(lookup, "reading submission ids"));
+
+  // Every event must be the one the signature covers.
+  ChainHasher hasher;
+  std::vector<Digest> event_digests(count);
+  std::vector<DecodedEvent> events;
+  events.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    event_digests[i] = hasher.Event(submission.canonical_events[i]);
+    auto signed_digest = body.getEventDigests()[i];
+    if (signed_digest.size() != 32 || std::memcmp(signed_digest.begin(), event_digests[i].data(), 32) != 0) {
+      *failed_event_index = i;
+      return invalid("the event differs from the digest in the signed body");
+    }
+    auto event = DecodedEvent::Open(submission.canonical_events[i], "the event");
+    if (!event) {
+      *failed_event_index = i;
+      return invalid(event.error().message());
+    }
+    events.push_back(std::move(*event));
+  }
+  auto check_signature = [&](const std::string& public_key_raw) -> Status {
+    auto key = PublicKey::FromRaw(public_key_raw);
+    FT_ASSERT(key.has_value());
+    if (!key->Verify(AsBytes(SignedMessage(submission.canonical_body)), submission.signature)) {
+      return Status::PermissionDenied("the signature by key " + key_id_hex +
+                                      " does not verify: the batch was changed after signing, or "
+                                      "signed with another key");
+    }
+    return Status::Ok();
+  };
+  Validator validator(&state_, nullptr);
+  if (!genesis) {
+    auto key = validator.SigningKey(key_id_hex);
+    if (!key) return Error(key.error());
+    FT_RETURN_IF_ERROR(check_signature(*key));
+  }
+
+  // Validate and apply, all or nothing.
+  const uint64_t first = head_.sequence + 1;
+  Lookup lookup_events(this);
+  lookup_events.SetPending(first, &submission, key_id_hex);
+  Validator checked(&state_, &lookup_events);
+  std::vector<std::vector<Subject>> subjects(count);
+  state_.Begin();
+  for (size_t i = 0; i < count; ++i) {
+    auto event = events[i].root();
+    const KeyRecord* key = state_.keys.Find(key_id_hex);
+    subjects[i] = EventSubjects(event, key ? key->org_id : std::string(), state_);
+    Status applied = checked.Apply(first + i, key_id_hex, genesis, event);
+    if (!applied.ok()) {
+      state_.Rollback();
+      *failed_event_index = i;
+      return Error(applied);
+    }
+  }
+  if (genesis) {
+    auto raw = HexDecode(state_.ledger()->operator_public_key_hex);
+    FT_ASSERT(raw.has_value());
+    Status signature = check_signature(*raw);
+    if (signature.ok() && ledger_id != this->ledger_id()) {
+      signature = Status::InvalidArgument("the genesis submission's ledger id differs from ledger_genesis");
+    }
+    if (!signature.ok()) {
+      state_.Rollback();
+      return Error(signature);
+    }
+  }
+
+  // The stored submission record, then the entries chained through its digest.
+  capnp::MallocMessageBuilder message;
+  auto stored = message.initRoot<schema::Submission>();
+  stored.setBody(body);
+  stored.setSignature(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(submission.signature.data()),
+                                          submission.signature.size()));
+  stored.setFirstSequence(first);
+  int64_t appended_at = clock_->NowMicros();
+  stored.setAppendedAt(appended_at);
+  std::string stored_bytes = CanonicalBytes(stored.asReader());
+  Digest submission_digest = SubmissionDigest(stored_bytes);
+
+  rocksdb::WriteBatch batch;
+  Receipt receipt;
+  receipt.submission_id = submission_id;
+  receipt.first_sequence = first;
+  receipt.last_sequence = first + count - 1;
+  receipt.appended_at_micros = appended_at;
+  Head next = head_;
+  for (size_t i = 0; i < count; ++i) {
+    uint64_t sequence = first + i;
+    next.chain_hash = hasher.Chain(next.chain_hash, sequence, submission_digest, event_digests[i]);
+    next.sequence = sequence;
+    receipt.entry_hashes.push_back(next.chain_hash);
+    std::string key = SequenceKey(sequence);
+    FT_ASSERT(batch.Put(handles_[kLog], key,
+                        EncodeEntry(next.chain_hash, first, submission.canonical_events[i])).ok());
+    for (const auto& subject : subjects[i]) {
+      FT_ASSERT(batch.Put(handles_[kSubjects], SubjectKey(subject, sequence), rocksdb::Slice()).ok());
+    }
+  }
+  next.submission_count += 1;
+  receipt.head = next.chain_hash;
+  FT_ASSERT(batch.Put(handles_[kSubmissions], SequenceKey(first), AsSlice(stored_bytes)).ok());
+  FT_ASSERT(batch.Put(handles_[kSubmissionIds], submission_id, SequenceKey(first)).ok());
+  for (const auto& [key, value] : state_.DirtyRows()) {
+    if (value) {
+      FT_ASSERT(batch.Put(handles_[kState], key, *value).ok());
+    } else {
+      FT_ASSERT(batch.Delete(handles_[kState], key).ok());
+    }
+  }
+  FT_ASSERT(batch.Put(handles_[kDefault], kHeadKey, EncodeHead(next)).ok());
+
+  rocksdb::WriteOptions options;
+  options.sync = true;  // the receipt promises durability
+  rocksdb::Status written = database_->Write(options, &batch);
+  if (!written.ok()) {
+    state_.Rollback();
+    return Error(FromRocks(written, "writing the submission"));
+  }
+  state_.Commit();
+  head_ = next;
+  return receipt;
+}
+
+Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress) const {
+  Lookup lookup(this);
+  Replayer replayer(&lookup);
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> entries(database_->NewIterator(options, handles_[kLog]));
+  std::unique_ptr<rocksdb::Iterator> submissions(database_->NewIterator(options, handles_[kSubmissions]));
+  submissions->SeekToFirst();
+  uint64_t done = 0;
+  for (entries->SeekToFirst(); entries->Valid(); entries->Next()) {
+    if (entries->key().size() != 8) {
+      return Status::Corruption("a log key has " + std::to_string(entries->key().size()) +
+                                " bytes after sequence " + std::to_string(replayer.last_sequence()));
+    }
+    uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(entries->key().data()));
+    if (!replayer.submission_open()) {
+      if (!submissions->Valid()) {
+        return Status::Corruption("sequence " + std::to_string(sequence) + ": no submission record covers it");
+      }
+      rocksdb::Slice value = submissions->value();
+      FT_RETURN_IF_ERROR(replayer.BeginSubmission(std::string_view(value.data(), value.size())));
+      submissions->Next();
+    }
+    rocksdb::Slice value = entries->value();
+    FT_RETURN_IF_ERROR(replayer.AddEntry(sequence, std::string_view(value.data(), value.size())));
+    if (replayer.events_remaining() == 0) FT_RETURN_IF_ERROR(replayer.EndSubmission());
+    if (++done % kProgressIntervalEvents == 0 && progress) progress(done, head_.sequence);
+  }
+  FT_RETURN_IF_ERROR(FromRocks(entries->status(), "reading the log"));
+  if (replayer.submission_open()) FT_RETURN_IF_ERROR(replayer.EndSubmission());
+  FT_RETURN_IF_ERROR(FromRocks(submissions->status(), "reading submissions"));
+  if (submissions->Valid()) {
+    return Status::Corruption("the submission at sequence " +
+                              std::to_string(GetBigEndian64(reinterpret_cast<const uint8_t*>(submissions->key().data()))) +
+                              " has no events in the log (entries were deleted)");
+  }
+  if (replayer.last_sequence() != head_.sequence) {
+    return Status::Corruption("the stored head is at sequence " + std::to_string(head_.sequence) +
+                              ", the log ends at " + std::to_string(replayer.last_sequence()) +
+                              " (sequence " + std::to_string(replayer.last_sequence() + 1) + " is missing)");
+  }
+  if (replayer.head() != head_.chain_hash) {
+    return Status::Corruption("the stored chain head " + HexEncode(head_.chain_hash) +
+                              " differs from the recomputed " + HexEncode(replayer.head()));
+  }
+  if (progress) progress(done, head_.sequence);
+  return Status::Ok();
+}
+
+}  // namespace fundtrail

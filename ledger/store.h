@@ -1,0 +1,120 @@
+// The ledger store: an append-only, hash-chained event log in RocksDB.
+//
+// Column families (keys are be64 sequence numbers unless said otherwise):
+//   default         "head" -> be64 last sequence || 32-byte chain head || be64 submission count
+//   log             entry records (ledger/log_format.h)
+//   submissions     be64 first sequence -> canonical(Submission)
+//   submission_ids  submission id -> be64 first sequence
+//   subjects        kind byte || id || 0x00 || be64 sequence -> "" (the subject index)
+//   state           "table/id" -> validation state row (derived; see ledger/state.h)
+//
+// Everything one submission changes is written in one RocksDB WriteBatch with a synced WAL, so a
+// crash leaves either the whole submission or none of it, and a receipt is returned only after
+// the write is durable.
+//
+// One writer at a time (an flock on DIR/WRITER.lock); readers open read-only and see the ledger
+// as of the moment they opened it. A Ledger object is not thread-safe.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ledger/dates.h"
+#include "ledger/event_info.h"
+#include "ledger/log_format.h"
+#include "ledger/state.h"
+#include "ledger/submission.h"
+#include "ledger/validator.h"
+
+namespace fundtrail {
+
+struct Head {
+  uint64_t sequence = 0;        // the last event's sequence number, 0 for an empty log
+  Digest chain_hash{};          // h_sequence
+  uint64_t submission_count = 0;
+};
+
+struct Receipt {
+  std::string submission_id;
+  uint64_t first_sequence = 0;
+  uint64_t last_sequence = 0;
+  std::vector<Digest> entry_hashes;  // chain hash of each event
+  Digest head{};                     // chain head right after this submission
+  int64_t appended_at_micros = 0;
+  bool already_appended = false;     // a retry: the original receipt, nothing new was written
+};
+
+struct StoredEntry {
+  uint64_t sequence = 0;
+  std::string record;  // the entry record (ledger/log_format.h)
+};
+
+class Ledger {
+ public:
+  enum class Access { kReadOnly, kReadWrite };
+
+  // Creates a ledger in `directory` (missing or empty) from a genesis submission signed by the
+  // operator key.
+  static Result<std::unique_ptr<Ledger>> Create(const std::string& directory,
+                                                const SignedSubmission& genesis, Clock* clock);
+  // Opens an existing ledger. kReadWrite fails with Busy if another writer holds it.
+  // REQUIRES: clock outlives the ledger.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& directory, Access access,
+                                              Clock* clock);
+  ~Ledger();
+
+  // Validates and appends a signed submission, all or nothing. On a validation error
+  // *failed_event_index is the index of the offending event in the batch, or SIZE_MAX when the
+  // submission as a whole is wrong (signature, key, ledger id, submission id).
+  Result<Receipt> Append(const SignedSubmission& submission, size_t* failed_event_index);
+
+  const Head& head() const { return head_; }
+  std::string ledger_id() const;  // 16 raw bytes
+  const LedgerState& state() const { return state_; }
+
+  Result<StoredEntry> ReadEntry(uint64_t sequence) const;
+  Result<std::string> ReadSubmission(uint64_t first_sequence) const;  // canonical bytes
+
+  // Calls `visit` for each stored entry with from <= sequence <= to, in order, streaming.
+  // Stops early when `visit` returns false.
+  Status ScanEntries(uint64_t from, uint64_t to,
+                     const std::function<bool(const StoredEntry&)>& visit) const;
+  // The sequence numbers of events touching `subject`, from the index, in order.
+  Status ScanSubject(const Subject& subject, uint64_t from, uint64_t to,
+                     const std::function<bool(uint64_t)>& visit) const;
+
+  // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
+  // `progress` is called now and then with (events done, events in total).
+  Status Verify(const std::function<void(uint64_t, uint64_t)>& progress) const;
+
+  // For tamper tests and tools that must look under the hood.
+  rocksdb::DB* database() { return database_.get(); }
+  rocksdb::ColumnFamilyHandle* column_family(const std::string& name) const;
+
+ private:
+  class Lookup;
+  Ledger() = default;
+  static Result<std::unique_ptr<Ledger>> OpenDatabase(const std::string& directory, Access access,
+                                                      bool create, Clock* clock);
+  Status LoadHeadAndState();
+  Result<Receipt> ReceiptFor(uint64_t first_sequence) const;
+
+  std::string directory_;
+  Access access_ = Access::kReadOnly;
+  Clock* clock_ = nullptr;
+  int lock_fd_ = -1;
+  std::unique_ptr<rocksdb::DB> database_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<std::string> handle_names_;
+  Head head_;
+  LedgerState state_;
+};
+
+// The directory a command works on: --ledger, else $FUNDTRAIL_LEDGER, else "./ledger".
+std::string ResolveLedgerDirectory(const std::string& flag_value);
+
+}  // namespace fundtrail

@@ -1,0 +1,257 @@
+#include "tools/commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "ledger/client.h"
+#include "ledger/json_codec.h"
+#include "ledger/store.h"
+#include "tools/output.h"
+
+namespace fundtrail {
+
+namespace {
+
+std::string Str(capnp::Data::Reader data) {
+  return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
+}
+
+void PrintReceipt(const Receipt& receipt, bool json) {
+  if (json) {
+    nlohmann::ordered_json out = {
+        {"submission_id", receipt.submission_id},
+        {"first_sequence", receipt.first_sequence},
+        {"last_sequence", receipt.last_sequence},
+        {"appended_at", FormatTimestamp(receipt.appended_at_micros)},
+        {"already_appended", receipt.already_appended},
+        {"head", HexEncode(receipt.head)},
+    };
+    nlohmann::ordered_json hashes = nlohmann::ordered_json::array();
+    for (const auto& hash : receipt.entry_hashes) hashes.push_back(HexEncode(hash));
+    out["entry_hashes"] = hashes;
+    std::cout << out.dump() << std::endl;
+    return;
+  }
+  uint64_t count = receipt.last_sequence - receipt.first_sequence + 1;
+  std::cout << (receipt.already_appended ? "already appended (nothing new written): " : "appended: ")
+            << "submission \"" << receipt.submission_id << "\", " << count
+            << (count == 1 ? " event" : " events") << ", sequence " << receipt.first_sequence;
+  if (count > 1) std::cout << ".." << receipt.last_sequence;
+  std::cout << ", at " << FormatTimestamp(receipt.appended_at_micros) << "\n";
+  constexpr size_t kListedMax = 10;
+  for (size_t i = 0; i < receipt.entry_hashes.size(); ++i) {
+    if (i == kListedMax && receipt.entry_hashes.size() > kListedMax + 1) {
+      std::cout << "  ... " << receipt.entry_hashes.size() - kListedMax - 1 << " more (use --json for all)\n";
+      i = receipt.entry_hashes.size() - 1;
+    }
+    std::cout << "  " << receipt.first_sequence + i << "  " << HexEncode(receipt.entry_hashes[i]) << "\n";
+  }
+  std::cout << "head: " << receipt.last_sequence << " " << HexEncode(receipt.head) << std::endl;
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& flag, Ledger::Access access, Clock* clock) {
+  return Ledger::Open(ResolveLedgerDirectory(flag), access, clock);
+}
+
+}  // namespace
+
+int ReportError(const Status& status) {
+  std::cerr << "fundtrail: error: " << status.message() << std::endl;
+  switch (status.code()) {
+    case StatusCode::kOk: return kExitOk;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kPermissionDenied:
+    case StatusCode::kAlreadyExists: return kExitRejected;
+    case StatusCode::kCorruption: return kExitCorrupt;
+    case StatusCode::kBusy: return kExitBusy;
+    case StatusCode::kNotFound:
+    case StatusCode::kIoError: return kExitIo;
+  }
+  return kExitIo;
+}
+
+int RunKeygen(const std::string& out_path) {
+  auto key = PrivateKey::Generate();
+  if (!key) return ReportError(key.error());
+  Status written = key->WritePemFiles(out_path);
+  if (!written.ok()) return ReportError(written);
+  std::cout << "private key: " << out_path << " (keep it secret)\n"
+            << "public key:  " << out_path << ".pub\n"
+            << "key id:      " << HexEncode(AsBytes(key->public_key().key_id())) << "\n"
+            << "public key (hex, for key_registered events): " << HexEncode(AsBytes(key->public_key().raw()))
+            << std::endl;
+  return kExitOk;
+}
+
+int RunInit(const InitCommandOptions& options, Clock* clock) {
+  InitOptions init;
+  init.directory = ResolveLedgerDirectory(options.ledger);
+  init.operator_key_path = options.operator_key;
+  init.alliance_id = options.alliance_id;
+  init.alliance_name = options.alliance_name;
+  init.alliance_name_en = options.alliance_name_en;
+  init.date = options.date;
+  init.genesis_path = options.genesis;
+  init.admin_public_key_paths = options.admin_keys;
+  init.admin_org_id = options.admin_org;
+  auto ledger = InitLedger(init, clock);
+  if (!ledger) return ReportError(ledger.error());
+  const Head& head = (*ledger)->head();
+  std::cout << "created ledger " << HexEncode(AsBytes((*ledger)->ledger_id())) << " in " << init.directory
+            << "\ngenesis: " << head.sequence << " events, head " << HexEncode(head.chain_hash) << std::endl;
+  return kExitOk;
+}
+
+int RunAppend(const std::string& ledger_flag, const std::string& key_path, const std::string& input,
+              const std::string& submission_id, bool json, Clock* clock) {
+  auto key = PrivateKey::FromPemFile(key_path);
+  if (!key) return ReportError(key.error());
+  // Parse and check the whole input before taking the writer lock.
+  auto batch = ReadJsonLinesFile(input);
+  if (!batch) return ReportError(batch.error());
+  auto ledger = OpenLedger(ledger_flag, Ledger::Access::kReadWrite, clock);
+  if (!ledger) return ReportError(ledger.error());
+  auto receipt = AppendBatch(**ledger, *key, *batch, submission_id, clock);
+  if (!receipt) return ReportError(receipt.error());
+  PrintReceipt(*receipt, json);
+  return kExitOk;
+}
+
+int RunLog(const LogOptions& options, Clock* clock) {
+  auto opened = OpenLedger(options.ledger, Ledger::Access::kReadOnly, clock);
+  if (!opened) return ReportError(opened.error());
+  Ledger& ledger = **opened;
+  std::vector<schema::Event::Which> types;
+  for (const auto& name : options.types) {
+    auto which = EventTypeFromName(name);
+    if (!which) {
+      std::string all;
+      for (const auto& known : EventTypeNames()) all += (all.empty() ? "" : ", ") + known;
+      return ReportError(Status::InvalidArgument("--type: unknown event type \"" + name + "\" (known: " + all + ")"));
+    }
+    types.push_back(*which);
+  }
+
+  Table table({"seq", "time (UTC)", "type", "author", "subject", "amount", "hash"},
+              {true, false, false, false, false, true, false});
+  if (options.format == OutputFormat::kCsv) {
+    PrintCsvRow(std::cout, {"sequence", "time", "type", "author_org", "key_id", "subject", "amount",
+                            "currency", "hash"});
+  }
+  uint64_t submission_sequence = 0;
+  std::string key_id_hex;
+  int64_t appended_at = 0;
+  uint64_t printed = 0;
+  Status failure;
+  auto show = [&](const StoredEntry& entry) -> bool {
+    auto view = DecodeEntry(entry.record);
+    if (!view) {
+      failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
+      return false;
+    }
+    auto event = DecodedEvent::Open(view->canonical_event, "sequence " + std::to_string(entry.sequence));
+    if (!event) {
+      failure = event.error();
+      return false;
+    }
+    auto root = event->root();
+    if (!types.empty() && std::find(types.begin(), types.end(), root.which()) == types.end()) return true;
+    if (view->submission_sequence != submission_sequence) {
+      auto bytes = ledger.ReadSubmission(view->submission_sequence);
+      if (!bytes) {
+        failure = bytes.error();
+        return false;
+      }
+      auto submission = DecodedSubmission::Open(*bytes, "submission");
+      if (!submission) {
+        failure = submission.error();
+        return false;
+      }
+      submission_sequence = view->submission_sequence;
+      key_id_hex = HexEncode(AsBytes(Str(submission->root().getBody().getKeyId())));
+      appended_at = submission->root().getAppendedAt();
+    }
+    const KeyRecord* key = ledger.state().keys.Find(key_id_hex);
+    std::string author = key ? key->org_id : "operator";
+    EventSummary summary = SummariseEvent(root);
+    std::string time = FormatTimestamp(appended_at).substr(0, 19) + "Z";
+    std::string hash = HexEncode(view->chain_hash);
+    switch (options.format) {
+      case OutputFormat::kTable:
+        table.AddRow({std::to_string(entry.sequence), time, EventTypeName(root), author, summary.subject,
+                      summary.amount ? FormatMoneyGrouped(*summary.amount) : "", hash.substr(0, 16)});
+        break;
+      case OutputFormat::kCsv:
+        PrintCsvRow(std::cout, {std::to_string(entry.sequence), FormatTimestamp(appended_at), EventTypeName(root),
+                                author, key_id_hex, summary.subject,
+                                summary.amount ? FormatAmountGrouped(summary.amount->minor_units, summary.amount->currency).c_str() : "",
+                                summary.amount ? summary.amount->currency : "", hash});
+        break;
+      case OutputFormat::kJson: {
+        nlohmann::ordered_json line = {{"sequence", entry.sequence},
+                                       {"time", FormatTimestamp(appended_at)},
+                                       {"type", EventTypeName(root)},
+                                       {"author_org", author},
+                                       {"key_id", key_id_hex},
+                                       {"subject", summary.subject}};
+        line["amount"] = summary.amount ? nlohmann::ordered_json(FormatMoneyPlain(*summary.amount)) : nullptr;
+        line["hash"] = hash;
+        line["event"] = EncodeEventJson(root);
+        std::cout << line.dump() << '\n';
+        break;
+      }
+    }
+    return ++printed < options.limit;
+  };
+
+  Status scanned;
+  if (!options.subject.empty()) {
+    auto subject = ParseSubject(options.subject);
+    if (!subject) return ReportError(subject.error());
+    scanned = ledger.ScanSubject(*subject, options.from, options.to, [&](uint64_t sequence) {
+      auto entry = ledger.ReadEntry(sequence);
+      if (!entry) {
+        failure = entry.error();
+        return false;
+      }
+      return show(*entry);
+    });
+  } else {
+    scanned = ledger.ScanEntries(options.from, options.to, show);
+  }
+  if (!scanned.ok()) return ReportError(scanned);
+  if (!failure.ok()) return ReportError(failure);
+  if (options.format == OutputFormat::kTable) {
+    table.Print(std::cout);
+    std::cout << printed << (printed == 1 ? " event" : " events") << std::endl;
+  }
+  std::cout.flush();
+  return kExitOk;
+}
+
+int RunVerify(const std::string& ledger_flag, bool quiet, Clock* clock) {
+  auto opened = OpenLedger(ledger_flag, Ledger::Access::kReadOnly, clock);
+  if (!opened) return ReportError(opened.error());
+  Ledger& ledger = **opened;
+  auto start = std::chrono::steady_clock::now();
+  Status verified = ledger.Verify([&](uint64_t done, uint64_t total) {
+    if (quiet || done == total) return;
+    std::cerr << "verify: " << done << " of " << total << " events (" << (total ? done * 100 / total : 100)
+              << "%)" << std::endl;
+  });
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!verified.ok()) {
+    std::cerr << "fundtrail: verification FAILED: " << verified.message() << std::endl;
+    return verified.code() == StatusCode::kCorruption ? kExitCorrupt : ReportError(verified);
+  }
+  const Head& head = ledger.head();
+  std::cout << "ok: verified " << head.sequence << " events in " << head.submission_count
+            << " submissions (chain, canonical encoding, signatures, keys, permissions, validation) in "
+            << static_cast<int64_t>(seconds * 1000) << " ms\n"
+            << "head: " << head.sequence << " " << HexEncode(head.chain_hash) << std::endl;
+  return kExitOk;
+}
+
+}  // namespace fundtrail

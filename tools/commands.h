@@ -1,0 +1,58 @@
+// The subcommands of `fundtrail`. Each returns the process exit code (docs: README.md, "Exit
+// codes") and prints errors as one line on stderr.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ledger/dates.h"
+#include "ledger/status.h"
+
+namespace fundtrail {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitUsage = 1,       // bad command line
+  kExitRejected = 2,    // bad input, permission denied, conflicting submission id: nothing appended
+  kExitCorrupt = 3,     // verification failed: the ledger was altered or damaged
+  kExitBusy = 4,        // the ledger is in use by another writer
+  kExitIo = 5,          // missing file or ledger, I/O error
+};
+
+// Prints "fundtrail: error: MESSAGE" and returns the exit code for the status.
+int ReportError(const Status& status);
+
+enum class OutputFormat { kTable, kJson, kCsv };
+
+struct LogOptions {
+  std::string ledger;
+  uint64_t from = 1;
+  uint64_t to = UINT64_MAX;
+  std::vector<std::string> types;
+  std::string subject;
+  uint64_t limit = UINT64_MAX;
+  OutputFormat format = OutputFormat::kTable;
+};
+
+struct InitCommandOptions {
+  std::string ledger;
+  std::string operator_key;
+  std::string alliance_id;
+  std::string alliance_name;
+  std::string alliance_name_en;
+  std::string date;
+  std::string genesis;
+  std::vector<std::string> admin_keys;
+  std::string admin_org;
+};
+
+int RunKeygen(const std::string& out_path);
+int RunInit(const InitCommandOptions& options, Clock* clock);
+int RunAppend(const std::string& ledger, const std::string& key_path, const std::string& input,
+              const std::string& submission_id, bool json, Clock* clock);
+int RunLog(const LogOptions& options, Clock* clock);
+int RunVerify(const std::string& ledger, bool quiet, Clock* clock);
+int RunDemo(const std::string& ledger, const std::string& examples, Clock* clock);
+
+}  // namespace fundtrail

@@ -1,0 +1,115 @@
+// `fundtrail demo`: builds the sample alliance of examples/power-battery/ step by step through
+// the same library calls as `init` and `append`, then verifies the result.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "ledger/client.h"
+#include "ledger/json_codec.h"
+#include "tools/commands.h"
+#include "tools/output.h"
+
+namespace fundtrail {
+
+namespace {
+
+constexpr char kDemoMarker[] = "FUNDTRAIL_DEMO";
+
+Status PrepareDirectory(const std::string& directory) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::exists(directory, error) || fs::is_empty(directory, error)) return Status::Ok();
+  if (!fs::exists(fs::path(directory) / kDemoMarker, error)) {
+    return Status::AlreadyExists(directory + " exists and is not a demo ledger; pass --ledger NEW_DIR");
+  }
+  fs::remove_all(directory, error);  // a previous demo run: start afresh
+  if (error) return Status::IoError("cannot remove the previous demo ledger " + directory + ": " + error.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* clock) {
+  namespace fs = std::filesystem;
+  std::string directory = ledger_flag.empty() ? "demo-ledger" : ledger_flag;
+  fs::path root(examples);
+  std::ifstream manifest_file(root / "demo.json");
+  if (!manifest_file) {
+    return ReportError(Status::NotFound("cannot open " + (root / "demo.json").string() +
+                                        " (pass --examples DIR, the folder holding demo.json)"));
+  }
+  auto manifest = nlohmann::json::parse(manifest_file, nullptr, false);
+  if (manifest.is_discarded()) return ReportError(Status::InvalidArgument((root / "demo.json").string() + " is not valid JSON"));
+  Status prepared = PrepareDirectory(directory);
+  if (!prepared.ok()) return ReportError(prepared);
+
+  auto path = [&](const nlohmann::json& relative) { return (root / relative.get<std::string>()).string(); };
+  std::cout << "== fundtrail demo: " << manifest.value("title", "sample alliance") << "\n\n";
+  InitOptions init;
+  init.directory = directory;
+  init.operator_key_path = path(manifest["operator_key"]);
+  init.alliance_id = manifest["alliance"]["id"];
+  init.alliance_name = manifest["alliance"]["name"];
+  init.alliance_name_en = manifest["alliance"].value("name_en", "");
+  init.date = manifest["alliance"].value("date", "");
+  init.genesis_path = path(manifest["genesis"]);
+  auto created = InitLedger(init, clock);
+  if (!created) return ReportError(created.error());
+  std::ofstream(fs::path(directory) / kDemoMarker) << "created by `fundtrail demo`; rerunning the demo replaces it\n";
+  Ledger& ledger = **created;
+  std::cout << "1. init: ledger " << HexEncode(AsBytes(ledger.ledger_id())) << " in " << directory << ", genesis of "
+            << ledger.head().sequence << " events signed by the operator key\n";
+
+  int step_number = 1;
+  for (const auto& step : manifest["steps"]) {
+    ++step_number;
+    auto key = PrivateKey::FromPemFile(path(step["key"]));
+    if (!key) return ReportError(key.error());
+    auto batch = ReadJsonLinesFile(path(step["file"]));
+    if (!batch) return ReportError(batch.error());
+    std::string submission_id = "demo-" + fs::path(step["file"].get<std::string>()).stem().string();
+    auto receipt = AppendBatch(ledger, *key, *batch, submission_id, clock);
+    bool expect_rejection = step.value("expect_rejection", false);
+    if (expect_rejection) {
+      if (receipt) return ReportError(Status::InvalidArgument("demo step " + submission_id + " should have been rejected"));
+      std::cout << step_number << ". " << step.value("title", "") << "\n   rejected as expected, nothing appended:\n   "
+                << receipt.error().message() << "\n";
+      continue;
+    }
+    if (!receipt) return ReportError(receipt.error());
+    std::cout << step_number << ". " << step.value("title", "") << "\n   " << batch->canonical_events.size()
+              << " events signed by " << fs::path(step["key"].get<std::string>()).stem().string() << ", sequence "
+              << receipt->first_sequence << ".." << receipt->last_sequence << ", head "
+              << HexEncode(receipt->head).substr(0, 16) << "\n";
+  }
+
+  // What the log now holds, by event type.
+  std::map<std::string, uint64_t> counts;
+  Status scanned = ledger.ScanEntries(1, UINT64_MAX, [&](const StoredEntry& entry) {
+    auto view = DecodeEntry(entry.record);
+    if (!view) return false;
+    auto event = DecodedEvent::Open(view->canonical_event, "event");
+    if (!event) return false;
+    ++counts[EventTypeName(event->root())];
+    return true;
+  });
+  if (!scanned.ok()) return ReportError(scanned);
+  std::cout << "\nThe log holds " << ledger.head().sequence << " events in " << ledger.head().submission_count
+            << " signed submissions:\n";
+  Table table({"event type", "count"}, {false, true});
+  for (const auto& [type, count] : counts) table.AddRow({type, std::to_string(count)});
+  table.Print(std::cout);
+
+  std::cout << "\nVerifying from genesis (chain, signatures, keys, permissions, validation):\n";
+  Status verified = ledger.Verify(nullptr);
+  if (!verified.ok()) return ReportError(verified);
+  std::cout << "ok: " << ledger.head().sequence << " events verified, head " << HexEncode(ledger.head().chain_hash)
+            << "\n\nTry next:\n"
+            << "  fundtrail log --ledger " << directory << " --subject grant:" << manifest.value("showcase_grant", "")
+            << "\n  fundtrail log --ledger " << directory << " --type funds_disbursed --csv\n"
+            << "  fundtrail verify --ledger " << directory << std::endl;
+  return kExitOk;
+}
+
+}  // namespace fundtrail

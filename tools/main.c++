@@ -1,0 +1,96 @@
+// fundtrail: the command-line interface. Wiring only; the work is in ledger/.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "tools/commands.h"
+
+#ifndef FUNDTRAIL_EXAMPLES_DIR
+#define FUNDTRAIL_EXAMPLES_DIR "examples/power-battery"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace fundtrail;
+  CLI::App app{"fundtrail: a tamper-evident ledger for the funds of industry-university-research alliances"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "fundtrail 0.1.0");
+  std::string ledger;
+  auto add_ledger = [&](CLI::App* command) {
+    command->add_option("--ledger", ledger, "ledger directory (default: $FUNDTRAIL_LEDGER, else ./ledger)");
+  };
+  SystemClock clock;
+  int exit_code = kExitOk;
+
+  std::string key_out;
+  auto* keygen = app.add_subcommand("keygen", "write a new Ed25519 key pair (PEM): OUT and OUT.pub");
+  keygen->add_option("--out,out", key_out, "private key file to create")->required();
+  keygen->callback([&] { exit_code = RunKeygen(key_out); });
+
+  InitCommandOptions init;
+  auto* init_command = app.add_subcommand("init", "create a ledger: the alliance, the operator key, the first admin keys");
+  add_ledger(init_command);
+  init_command->add_option("--operator-key", init.operator_key, "operator private key (PEM); signs the genesis")->required();
+  init_command->add_option("--alliance-id", init.alliance_id, "alliance identifier")->required();
+  init_command->add_option("--alliance-name", init.alliance_name, "alliance name (UTF-8, e.g. Chinese)")->required();
+  init_command->add_option("--alliance-name-en", init.alliance_name_en, "alliance name in English");
+  init_command->add_option("--date", init.date, "founding date YYYY-MM-DD (default: today, UTC)");
+  init_command->add_option("--genesis", init.genesis, "JSON Lines of organisation_registered, member_admitted, key_registered events");
+  init_command->add_option("--admin-key", init.admin_keys, "public key (PEM) to register with role admin (repeatable)");
+  init_command->add_option("--admin-org", init.admin_org, "organisation id of the --admin-key keys");
+  init_command->callback([&] {
+    init.ledger = ledger;
+    exit_code = RunInit(init, &clock);
+  });
+
+  std::string key_path, input, submission_id;
+  bool json = false;
+  auto* append = app.add_subcommand("append", "sign and append events from JSON Lines (one event per line), all or nothing");
+  add_ledger(append);
+  append->add_option("--key", key_path, "private key (PEM) that signs the batch")->required();
+  append->add_option("--submission-id", submission_id, "id that makes retries safe (default: derived from key and content)");
+  append->add_flag("--json", json, "print the receipt as JSON");
+  append->add_option("input", input, "JSON Lines file, or - for stdin")->required();
+  append->callback([&] { exit_code = RunAppend(ledger, key_path, input, submission_id, json, &clock); });
+
+  LogOptions log;
+  bool log_json = false, log_csv = false;
+  auto* log_command = app.add_subcommand("log", "list events: sequence, time, type, author, subject, amount, hash");
+  add_ledger(log_command);
+  log_command->add_option("--from", log.from, "first sequence number");
+  log_command->add_option("--to", log.to, "last sequence number");
+  log_command->add_option("--type", log.types, "only this event type (repeatable)");
+  log_command->add_option("--subject", log.subject, "only events touching org:ID, grant:ID, project:ID or vendor:ID");
+  log_command->add_option("--limit", log.limit, "at most this many events");
+  log_command->add_flag("--json", log_json, "JSON Lines, with the full event");
+  log_command->add_flag("--csv", log_csv, "CSV");
+  log_command->callback([&] {
+    log.ledger = ledger;
+    log.format = log_json ? OutputFormat::kJson : log_csv ? OutputFormat::kCsv : OutputFormat::kTable;
+    exit_code = RunLog(log, &clock);
+  });
+
+  bool quiet = false;
+  auto* verify = app.add_subcommand("verify", "replay the whole log from genesis and check everything");
+  add_ledger(verify);
+  verify->add_flag("--quiet,-q", quiet, "no progress on stderr");
+  verify->callback([&] { exit_code = RunVerify(ledger, quiet, &clock); });
+
+  std::string examples = FUNDTRAIL_EXAMPLES_DIR;
+  auto* demo = app.add_subcommand("demo", "build the sample power-battery alliance and verify it");
+  demo->add_option("--ledger", ledger, "ledger directory for the demo (default: ./demo-ledger)");
+  demo->add_option("--examples", examples, "folder holding demo.json")->capture_default_str();
+  demo->callback([&] { exit_code = RunDemo(ledger, examples, &clock); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "fundtrail: usage error: " << error.what() << " (see fundtrail --help)" << std::endl;
+    return kExitUsage;
+  }
+  return exit_code;
+}
