@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -17,8 +18,9 @@ namespace fundtrail {
 namespace {
 
 const std::vector<std::string> kColumnFamilies = {rocksdb::kDefaultColumnFamilyName, "log", "submissions",
-                                                  "submission_ids", "subjects", "state"};
-constexpr size_t kDefault = 0, kLog = 1, kSubmissions = 2, kSubmissionIds = 3, kSubjects = 4, kState = 5;
+                                                  "submission_ids", "subjects", "state", "projections"};
+constexpr size_t kDefault = 0, kLog = 1, kSubmissions = 2, kSubmissionIds = 3, kSubjects = 4, kState = 5,
+                 kDerived = 6;
 constexpr char kHeadKey[] = "head";
 constexpr uint64_t kProgressIntervalEvents = 1 << 18;
 
@@ -396,6 +398,17 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
     auto event = events[i].root();
     const KeyRecord* key = state_.keys.Find(key_id_hex);
     subjects[i] = EventSubjects(event, key ? key->org_id : std::string(), state_);
+    if (event.isReversal()) {
+      // A reversal touches whatever its target touched, so histories show it.
+      auto target = lookup_events.Find(event.getReversal().getTargetSequence());
+      if (target) {
+        for (auto& subject : EventSubjects(target->event.root(), std::string(), state_)) {
+          if (std::find(subjects[i].begin(), subjects[i].end(), subject) == subjects[i].end()) {
+            subjects[i].push_back(std::move(subject));
+          }
+        }
+      }
+    }
     Status applied = checked.Apply(first + i, key_id_hex, genesis, event);
     if (!applied.ok()) {
       state_.Rollback();
@@ -470,6 +483,38 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   state_.Commit();
   head_ = next;
   return receipt;
+}
+
+Result<uint64_t> Ledger::LastSequenceAppendedBy(int64_t micros) const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> iterator(database_->NewIterator(options, handles_[kSubmissions]));
+  uint64_t last = 0;
+  for (iterator->SeekToFirst(); iterator->Valid(); iterator->Next()) {
+    rocksdb::Slice value = iterator->value();
+    auto submission = DecodedSubmission::Open(std::string_view(value.data(), value.size()), "submission");
+    if (!submission) return Error(submission.error());
+    if (submission->root().getAppendedAt() > micros) break;
+    last = submission->root().getFirstSequence() + submission->root().getBody().getEventCount() - 1;
+  }
+  FT_RETURN_IF_ERROR(FromRocks(iterator->status(), "reading submissions"));
+  return last;
+}
+
+std::unique_ptr<EventLookup> Ledger::NewLookup() const { return std::make_unique<Lookup>(this); }
+
+Result<std::optional<std::string>> Ledger::GetDerived(const std::string& key) const {
+  std::string value;
+  rocksdb::Status status = database_->Get(rocksdb::ReadOptions(), handles_[kDerived], key, &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  FT_RETURN_IF_ERROR(FromRocks(status, "reading " + key));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Ledger::PutDerived(const std::string& key, const std::string& value) {
+  FT_ASSERT(access_ == Access::kReadWrite, "PutDerived on a read-only ledger");
+  // Derived data can be recomputed from the log, so no sync: a crash only means catching up.
+  return FromRocks(database_->Put(rocksdb::WriteOptions(), handles_[kDerived], key, value), "writing " + key);
 }
 
 Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress) const {

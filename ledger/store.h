@@ -7,6 +7,7 @@
 //   submission_ids  submission id -> be64 first sequence
 //   subjects        kind byte || id || 0x00 || be64 sequence -> "" (the subject index)
 //   state           "table/id" -> validation state row (derived; see ledger/state.h)
+//   projections     key -> projection snapshot (derived; see projections/)
 //
 // Everything one submission changes is written in one RocksDB WriteBatch with a synced WAL, so a
 // crash leaves either the whole submission or none of it, and a receipt is returned only after
@@ -86,6 +87,17 @@ class Ledger {
   // The sequence numbers of events touching `subject`, from the index, in order.
   Status ScanSubject(const Subject& subject, uint64_t from, uint64_t to,
                      const std::function<bool(uint64_t)>& visit) const;
+
+  // The sequence number of the last event appended at or before `micros` (ledger clock), 0 if
+  // none. Scans the submission records.
+  Result<uint64_t> LastSequenceAppendedBy(int64_t micros) const;
+
+  // Reads earlier events by sequence number (for reversals).
+  std::unique_ptr<EventLookup> NewLookup() const;
+
+  // Derived data kept beside the log (projection snapshots). Put requires a writer.
+  Result<std::optional<std::string>> GetDerived(const std::string& key) const;
+  Status PutDerived(const std::string& key, const std::string& value);
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
   // `progress` is called now and then with (events done, events in total).

@@ -8,6 +8,7 @@
 #include "ledger/client.h"
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
+#include "projections/projection_store.h"
 #include "tools/output.h"
 
 namespace fundtrail {
@@ -116,6 +117,10 @@ int RunAppend(const std::string& ledger_flag, const std::string& key_path, const
   auto receipt = AppendBatch(**ledger, *key, *batch, submission_id, clock);
   if (!receipt) return ReportError(receipt.error());
   PrintReceipt(*receipt, json);
+  // The append is durable already; projections are derived and catch up on the next open if
+  // this fails.
+  Status projected = projections::CatchUp(**ledger);
+  if (!projected.ok()) std::cerr << "fundtrail: warning: projections not updated: " << projected.message() << std::endl;
   return kExitOk;
 }
 

@@ -56,3 +56,22 @@ int RunVerify(const std::string& ledger, bool quiet, Clock* clock);
 int RunDemo(const std::string& ledger, const std::string& examples, Clock* clock);
 
 }  // namespace fundtrail
+
+namespace fundtrail {
+
+struct ViewOptions {
+  std::string ledger;
+  std::string name;               // grants, members, alliance, outcomes ("" with --digest)
+  std::string subject_kind;       // history: grant or member
+  std::string subject_id;
+  uint64_t as_of_sequence = 0;    // 0: the head
+  std::string as_of_date;         // YYYY-MM-DD, by append time
+  bool digest = false;
+  OutputFormat format = OutputFormat::kTable;
+};
+
+int RunView(const ViewOptions& options, Clock* clock);
+int RunHistory(const ViewOptions& options, Clock* clock);
+int RunRebuild(const std::string& ledger, Clock* clock);
+
+}  // namespace fundtrail

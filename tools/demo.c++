@@ -8,6 +8,8 @@
 #include "ledger/client.h"
 #include "ledger/json_codec.h"
 #include "tools/commands.h"
+#include "projections/projection_store.h"
+#include "projections/views.h"
 #include "tools/output.h"
 
 namespace fundtrail {
@@ -104,7 +106,33 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
   std::cout << "\nVerifying from genesis (chain, signatures, keys, permissions, validation):\n";
   Status verified = ledger.Verify(nullptr);
   if (!verified.ok()) return ReportError(verified);
-  std::cout << "ok: " << ledger.head().sequence << " events verified, head " << HexEncode(ledger.head().chain_hash)
+  std::cout << "ok: " << ledger.head().sequence << " events verified, head " << HexEncode(ledger.head().chain_hash) << "\n";
+
+  Status projected = projections::CatchUp(ledger);
+  if (!projected.ok()) return ReportError(projected);
+  auto projection = projections::Load(ledger, ledger.head().sequence);
+  if (!projection) return ReportError(projection.error());
+  auto print = [](const projections::ViewData& view) {
+    std::cout << "\n" << view.title << "\n";
+    Table table(view.headers, view.right_aligned);
+    for (const auto& row : view.rows) table.AddRow(row);
+    table.Print(std::cout);
+  };
+  print(projections::GrantsView(*projection));
+  std::string showcase = manifest.value("showcase_grant", "");
+  if (!showcase.empty()) {
+    auto history = projections::GrantHistory(ledger, showcase, ledger.head().sequence);
+    if (!history) return ReportError(history.error());
+    constexpr size_t kHistoryRowsShown = 25;
+    if (history->rows.size() > kHistoryRowsShown) {
+      history->title += " (first " + std::to_string(kHistoryRowsShown) + " of " + std::to_string(history->rows.size()) +
+                        " events; `fundtrail history grant " + showcase + "` shows all)";
+      history->rows.resize(kHistoryRowsShown);
+    }
+    print(*history);
+  }
+  std::cout << "\nprojection digest " << HexEncode(projection->StateDigest()) << " at sequence "
+            << projection->checkpoint().sequence
             << "\n\nTry next:\n"
             << "  fundtrail log --ledger " << directory << " --subject grant:" << manifest.value("showcase_grant", "")
             << "\n  fundtrail log --ledger " << directory << " --type funds_disbursed --csv\n"

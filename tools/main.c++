@@ -74,6 +74,45 @@ int main(int argc, char** argv) {
   verify->add_flag("--quiet,-q", quiet, "no progress on stderr");
   verify->callback([&] { exit_code = RunVerify(ledger, quiet, &clock); });
 
+  ViewOptions view;
+  bool view_json = false, view_csv = false;
+  auto add_view_options = [&](CLI::App* command) {
+    add_ledger(command);
+    command->add_option("--as-of-seq", view.as_of_sequence, "as the ledger stood after this sequence number");
+    command->add_option("--as-of-date", view.as_of_date, "as the ledger stood at the end of this day (UTC, by append time)");
+    command->add_flag("--json", view_json, "JSON Lines");
+    command->add_flag("--csv", view_csv, "CSV");
+  };
+  auto view_format = [&] {
+    view.ledger = ledger;
+    view.format = view_json ? OutputFormat::kJson : view_csv ? OutputFormat::kCsv : OutputFormat::kTable;
+  };
+  auto* view_command = app.add_subcommand("view", "oversight views: grants, members, alliance, outcomes");
+  add_view_options(view_command);
+  view_command->add_option("name", view.name, "grants | members | alliance | outcomes");
+  view_command->add_flag("--digest", view.digest, "print the digest of the projection state instead");
+  view_command->callback([&] {
+    view_format();
+    if (view.name.empty() && !view.digest) {
+      exit_code = ReportError(Status::InvalidArgument("name a view: grants, members, alliance or outcomes (or --digest)"));
+      return;
+    }
+    exit_code = RunView(view, &clock);
+  });
+
+  auto* history = app.add_subcommand("history", "every event touching a grant or member, with running balances");
+  add_view_options(history);
+  history->add_option("kind", view.subject_kind, "grant | member")->required();
+  history->add_option("id", view.subject_id, "grant id or organisation id")->required();
+  history->callback([&] {
+    view_format();
+    exit_code = RunHistory(view, &clock);
+  });
+
+  auto* rebuild = app.add_subcommand("rebuild", "recompute all projections from zero and print their digest");
+  add_ledger(rebuild);
+  rebuild->callback([&] { exit_code = RunRebuild(ledger, &clock); });
+
   std::string examples = FUNDTRAIL_EXAMPLES_DIR;
   auto* demo = app.add_subcommand("demo", "build the sample power-battery alliance and verify it");
   demo->add_option("--ledger", ledger, "ledger directory for the demo (default: ./demo-ledger)");

@@ -1,0 +1,372 @@
+#include "projections/projection.h"
+
+#include "ledger/crypto.h"
+
+namespace fundtrail::projections {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GrantFigures, title, funder_org_id, project_id, currency, source_kind,
+                                   period_start, period_end, sequence, awarded, received, disbursed, spent,
+                                   refunded, budget, spent_by_category)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MemberGrantFigures, received, spent, refunded, spent_by_category)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OrganisationInfo, name, name_en, kind, member, admitted_date,
+                                   withdrawn_date, expelled)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AgreementInfo, title, date, signed_org_ids, revenue_shares, has_goals,
+                                   has_task_division, has_ownership_shares, has_licensing_terms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KeyInfo, org_id, roles, revoked)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BodyInfo, name, kind, member_org_ids, full_time_staff)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutcomeInfo, title, kind, grant_id, date, owners, licences, sharing,
+                                   revenue, revenue_total, revenue_currency)
+
+namespace {
+
+using Which = schema::Event::Which;
+
+std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+
+// Account names. Debits are positive balances, credits negative.
+std::string Commitment(const std::string& grant) { return "funder_commitment/" + grant; }
+std::string Receivable(const std::string& grant) { return "grant_receivable/" + grant; }
+std::string Pool(const std::string& grant) { return "alliance_pool/" + grant; }
+std::string MemberAccount(const std::string& grant, const std::string& org) { return "member/" + grant + "/" + org; }
+std::string Expense(const std::string& grant, const std::string& org, int category) {
+  return "expense/" + grant + "/" + org + "/" + std::to_string(category);
+}
+std::string VendorRefunds(const std::string& grant, const std::string& org) {
+  return "vendor_refunds/" + grant + "/" + org;
+}
+std::string Refunded(const std::string& grant) { return "refunded_to_funder/" + grant; }
+std::string RevenuePaid(const std::string& outcome, const std::string& org) {
+  return "revenue_paid/" + outcome + "/" + org;
+}
+std::string RevenueSource(const std::string& outcome) { return "revenue_source/" + outcome; }
+
+}  // namespace
+
+void Projection::Post(const std::string& debit, const std::string& credit, int64_t amount,
+                      const std::string& currency) {
+  // Both sides move by the same amount, so every currency's balances keep summing to zero.
+  accounts_[debit][currency] += amount;
+  accounts_[credit][currency] -= amount;
+}
+
+std::map<std::string, int64_t> Projection::TrialBalance() const {
+  std::map<std::string, int64_t> sums;
+  for (const auto& [account, balances] : accounts_) {
+    for (const auto& [currency, balance] : balances) sums[currency] += balance;
+  }
+  return sums;
+}
+
+GrantFigures& Projection::Grant(const std::string& id, const std::string& currency) {
+  auto [it, inserted] = grants_.try_emplace(id);
+  if (inserted) it->second.currency = currency;  // seen before its award: a history's subset
+  return it->second;
+}
+
+void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int sign) {
+  switch (event.which()) {
+    case Which::GRANT_AWARDED: {
+      auto awarded = event.getGrantAwarded();
+      std::string id = Str(awarded.getGrantId());
+      std::string currency = Str(awarded.getAmount().getCurrency());
+      int64_t amount = sign * awarded.getAmount().getMinorUnits();
+      GrantFigures& grant = Grant(id, currency);
+      grant.awarded += amount;
+      for (auto line : awarded.getBudget()) {
+        grant.budget[static_cast<int>(line.getCategory())] += sign * line.getAmount().getMinorUnits();
+      }
+      Post(Receivable(id), Commitment(id), amount, currency);
+      break;
+    }
+    case Which::BUDGET_ADJUSTED: {
+      auto adjusted = event.getBudgetAdjusted();
+      std::string id = Str(adjusted.getGrantId());
+      GrantFigures& grant = Grant(id, "");
+      if (sign > 0) {
+        auto& changes = adjustments_[sequence];
+        for (auto line : adjusted.getLines()) {
+          int category = static_cast<int>(line.getCategory());
+          changes[category] = {grant.budget[category], line.getAmount().getMinorUnits()};
+          grant.budget[category] = line.getAmount().getMinorUnits();
+        }
+      } else {
+        auto found = adjustments_.find(sequence);
+        if (found == adjustments_.end()) break;
+        for (const auto& [category, change] : found->second) grant.budget[category] = change.first;
+        adjustments_.erase(found);
+      }
+      break;
+    }
+    case Which::FUNDS_RECEIVED: {
+      auto received = event.getFundsReceived();
+      std::string id = Str(received.getGrantId());
+      std::string currency = Str(received.getAmount().getCurrency());
+      int64_t amount = sign * received.getAmount().getMinorUnits();
+      Grant(id, currency).received += amount;
+      Post(Pool(id), Receivable(id), amount, currency);
+      break;
+    }
+    case Which::FUNDS_DISBURSED: {
+      auto disbursed = event.getFundsDisbursed();
+      std::string id = Str(disbursed.getGrantId());
+      std::string org = Str(disbursed.getMemberOrgId());
+      std::string currency = Str(disbursed.getAmount().getCurrency());
+      int64_t amount = sign * disbursed.getAmount().getMinorUnits();
+      Grant(id, currency).disbursed += amount;
+      member_grants_[{org, id}].received += amount;
+      Post(MemberAccount(id, org), Pool(id), amount, currency);
+      break;
+    }
+    case Which::EXPENDITURE_RECORDED: {
+      auto spent = event.getExpenditureRecorded();
+      std::string id = Str(spent.getGrantId());
+      std::string org = Str(spent.getOrgId());
+      std::string currency = Str(spent.getAmount().getCurrency());
+      int category = static_cast<int>(spent.getCategory());
+      int64_t amount = sign * spent.getAmount().getMinorUnits();
+      GrantFigures& grant = Grant(id, currency);
+      grant.spent += amount;
+      grant.spent_by_category[category] += amount;
+      MemberGrantFigures& member = member_grants_[{org, id}];
+      member.spent += amount;
+      member.spent_by_category[category] += amount;
+      Post(Expense(id, org, category), MemberAccount(id, org), amount, currency);
+      break;
+    }
+    case Which::REFUND_RECORDED: {
+      auto refund = event.getRefundRecorded();
+      std::string id = Str(refund.getGrantId());
+      std::string org = Str(refund.getOrgId());
+      std::string currency = Str(refund.getAmount().getCurrency());
+      int64_t amount = sign * refund.getAmount().getMinorUnits();
+      GrantFigures& grant = Grant(id, currency);
+      auto member = member_grants_.find({org, id});
+      // Money comes back from the member's account when the member received funds of this
+      // grant; otherwise (the fund manager returning pool money) from the alliance pool.
+      bool from_member = member != member_grants_.end() && member->second.received != 0;
+      if (refund.getKind() == schema::RefundKind::VENDOR_REFUND) {
+        grant.spent -= amount;
+        if (from_member) member->second.spent -= amount;
+        Post(from_member ? MemberAccount(id, org) : Pool(id), VendorRefunds(id, org), amount, currency);
+      } else {
+        grant.refunded += amount;
+        if (from_member) member->second.refunded += amount;
+        Post(Refunded(id), from_member ? MemberAccount(id, org) : Pool(id), amount, currency);
+      }
+      break;
+    }
+    case Which::REVENUE_DISTRIBUTED: {
+      auto revenue = event.getRevenueDistributed();
+      std::string outcome_id = Str(revenue.getOutcomeId());
+      std::string currency = Str(revenue.getTotal().getCurrency());
+      OutcomeInfo& outcome = outcomes_[outcome_id];
+      outcome.revenue_currency = currency;
+      outcome.revenue_total += sign * revenue.getTotal().getMinorUnits();
+      if (sign > 0) {
+        nlohmann::json payments = nlohmann::json::array();
+        for (auto payment : revenue.getPayments()) {
+          payments.push_back({{"org_id", Str(payment.getOrgId())}, {"amount", payment.getAmount().getMinorUnits()}});
+        }
+        outcome.revenue[sequence] = {{"date", Str(revenue.getDate())},
+                                     {"total", revenue.getTotal().getMinorUnits()},
+                                     {"currency", currency},
+                                     {"payments", payments}};
+      } else {
+        outcome.revenue.erase(sequence);
+      }
+      for (auto payment : revenue.getPayments()) {
+        Post(RevenuePaid(outcome_id, Str(payment.getOrgId())), RevenueSource(outcome_id),
+             sign * payment.getAmount().getMinorUnits(), currency);
+      }
+      break;
+    }
+    case Which::LICENCE_GRANTED:
+      if (sign < 0) outcomes_[Str(event.getLicenceGranted().getOutcomeId())].licences.erase(sequence);
+      break;
+    case Which::OUTCOME_SHARED:
+      if (sign < 0) outcomes_[Str(event.getOutcomeShared().getOutcomeId())].sharing.erase(sequence);
+      break;
+    default:
+      break;
+  }
+}
+
+Status Projection::Apply(uint64_t sequence, const Digest& chain_hash, schema::Event::Reader event,
+                         EventLookup* lookup) {
+  switch (event.which()) {
+    case Which::LEDGER_GENESIS:
+      alliance_id_ = Str(event.getLedgerGenesis().getAllianceId());
+      alliance_name_ = Str(event.getLedgerGenesis().getAllianceName());
+      break;
+    case Which::ORGANISATION_REGISTERED: {
+      auto org = event.getOrganisationRegistered();
+      OrganisationInfo& info = organisations_[Str(org.getOrgId())];
+      info.name = Str(org.getName());
+      info.name_en = Str(org.getNameEn());
+      info.kind = static_cast<int>(org.getKind());
+      break;
+    }
+    case Which::MEMBER_ADMITTED: {
+      OrganisationInfo& info = organisations_[Str(event.getMemberAdmitted().getOrgId())];
+      info.member = true;
+      info.admitted_date = Str(event.getMemberAdmitted().getDate());
+      info.withdrawn_date.clear();
+      info.expelled = false;
+      break;
+    }
+    case Which::MEMBER_WITHDRAWN: {
+      OrganisationInfo& info = organisations_[Str(event.getMemberWithdrawn().getOrgId())];
+      info.member = false;
+      info.withdrawn_date = Str(event.getMemberWithdrawn().getDate());
+      info.expelled = event.getMemberWithdrawn().getExpelled();
+      break;
+    }
+    case Which::AGREEMENT_REGISTERED: {
+      auto agreement = event.getAgreementRegistered();
+      AgreementInfo& info = agreements_[Str(agreement.getAgreementId())];
+      info.title = Str(agreement.getTitle());
+      info.date = Str(agreement.getDate());
+      for (auto share : agreement.getRevenueShares()) info.revenue_shares[Str(share.getOrgId())] = share.getBasisPoints();
+      info.has_goals = agreement.getGoals().size() > 0;
+      info.has_task_division = agreement.getTasks().size() > 0;
+      info.has_ownership_shares = agreement.getOwnershipShares().size() > 0;
+      info.has_licensing_terms = agreement.hasLicensingTerms();
+      break;
+    }
+    case Which::AGREEMENT_SIGNED:
+      agreements_[Str(event.getAgreementSigned().getAgreementId())].signed_org_ids.insert(
+          Str(event.getAgreementSigned().getOrgId()));
+      break;
+    case Which::GOVERNANCE_BODY_REGISTERED: {
+      auto body = event.getGovernanceBodyRegistered();
+      BodyInfo& info = bodies_[Str(body.getBodyId())];
+      info.name = Str(body.getName());
+      info.kind = static_cast<int>(body.getKind());
+      info.full_time_staff = body.getFullTimeStaff();
+      for (auto org : body.getMemberOrgIds()) info.member_org_ids.push_back(Str(org));
+      break;
+    }
+    case Which::KEY_REGISTERED: {
+      auto key = event.getKeyRegistered();
+      auto raw = key.getPublicKey();
+      KeyInfo info;
+      info.org_id = Str(key.getOrgId());
+      for (auto role : key.getRoles()) info.roles |= 1u << static_cast<uint32_t>(role);
+      keys_[HexEncode(AsBytes(DeriveKeyId(std::string(reinterpret_cast<const char*>(raw.begin()), raw.size()))))] = info;
+      break;
+    }
+    case Which::KEY_REVOKED: {
+      auto id = event.getKeyRevoked().getKeyId();
+      auto found = keys_.find(HexEncode(ByteSpan(id.begin(), id.size())));
+      if (found != keys_.end()) found->second.revoked = true;
+      break;
+    }
+    case Which::TASK_ASSIGNED:
+      tasks_by_project_[Str(event.getTaskAssigned().getProjectId())].insert(Str(event.getTaskAssigned().getOrgId()));
+      break;
+    case Which::GRANT_AWARDED: {
+      auto awarded = event.getGrantAwarded();
+      GrantFigures& grant = Grant(Str(awarded.getGrantId()), Str(awarded.getAmount().getCurrency()));
+      grant.title = Str(awarded.getTitle());
+      grant.funder_org_id = Str(awarded.getFunderOrgId());
+      grant.project_id = Str(awarded.getProjectId());
+      grant.source_kind = static_cast<int>(awarded.getSourceKind());
+      grant.period_start = Str(awarded.getPeriodStart());
+      grant.period_end = Str(awarded.getPeriodEnd());
+      grant.sequence = sequence;
+      ApplyMoney(sequence, event, +1);
+      break;
+    }
+    case Which::OUTCOME_REGISTERED: {
+      auto outcome = event.getOutcomeRegistered();
+      OutcomeInfo& info = outcomes_[Str(outcome.getOutcomeId())];
+      info.title = Str(outcome.getTitle());
+      info.kind = static_cast<int>(outcome.getKind());
+      info.grant_id = Str(outcome.getGrantId());
+      info.date = Str(outcome.getDate());
+      for (auto owner : outcome.getOwners()) info.owners[Str(owner.getOrgId())] = owner.getBasisPoints();
+      break;
+    }
+    case Which::LICENCE_GRANTED: {
+      auto licence = event.getLicenceGranted();
+      outcomes_[Str(licence.getOutcomeId())].licences[sequence] = {
+          {"licence_id", Str(licence.getLicenceId())}, {"licensee", Str(licence.getLicenseeName())},
+          {"licensee_org_id", Str(licence.getLicenseeOrgId())}, {"exclusive", licence.getExclusive()},
+          {"date", Str(licence.getDate())}};
+      break;
+    }
+    case Which::OUTCOME_SHARED: {
+      auto shared = event.getOutcomeShared();
+      outcomes_[Str(shared.getOutcomeId())].sharing[sequence] = {
+          {"recipient", Str(shared.getRecipient())}, {"recipient_org_id", Str(shared.getRecipientOrgId())},
+          {"date", Str(shared.getDate())}};
+      break;
+    }
+    case Which::REVERSAL: {
+      if (lookup == nullptr) return Status::InvalidArgument("a reversal needs the event lookup");
+      uint64_t target = event.getReversal().getTargetSequence();
+      auto earlier = lookup->Find(target);
+      if (!earlier) return earlier.error().WithPrefix("reversal at sequence " + std::to_string(sequence));
+      ApplyMoney(target, earlier->event.root(), -1);
+      break;
+    }
+    default:
+      ApplyMoney(sequence, event, +1);
+      break;
+  }
+  checkpoint_.sequence = sequence;
+  checkpoint_.chain_hash = chain_hash;
+  return Status::Ok();
+}
+
+nlohmann::json Projection::ToJson() const {
+  nlohmann::json json;
+  json["checkpoint"] = {{"sequence", checkpoint_.sequence}, {"chain_hash", HexEncode(checkpoint_.chain_hash)}};
+  json["alliance_id"] = alliance_id_;
+  json["alliance_name"] = alliance_name_;
+  json["accounts"] = accounts_;
+  json["grants"] = grants_;
+  json["member_grants"] = member_grants_;
+  json["organisations"] = organisations_;
+  json["agreements"] = agreements_;
+  json["bodies"] = bodies_;
+  json["outcomes"] = outcomes_;
+  json["tasks_by_project"] = tasks_by_project_;
+  json["adjustments"] = adjustments_;
+  json["keys"] = keys_;
+  return json;
+}
+
+Result<Projection> Projection::FromJson(const nlohmann::json& json) {
+  Projection projection;
+  try {
+    projection.checkpoint_.sequence = json.at("checkpoint").at("sequence").get<uint64_t>();
+    auto hash = HexDecode(json.at("checkpoint").at("chain_hash").get<std::string>());
+    if (!hash || hash->size() != 32) return Error(Status::Corruption("projection checkpoint hash is malformed"));
+    std::memcpy(projection.checkpoint_.chain_hash.data(), hash->data(), 32);
+    json.at("alliance_id").get_to(projection.alliance_id_);
+    json.at("alliance_name").get_to(projection.alliance_name_);
+    json.at("accounts").get_to(projection.accounts_);
+    json.at("grants").get_to(projection.grants_);
+    json.at("member_grants").get_to(projection.member_grants_);
+    json.at("organisations").get_to(projection.organisations_);
+    json.at("agreements").get_to(projection.agreements_);
+    json.at("bodies").get_to(projection.bodies_);
+    json.at("outcomes").get_to(projection.outcomes_);
+    json.at("tasks_by_project").get_to(projection.tasks_by_project_);
+    json.at("adjustments").get_to(projection.adjustments_);
+    json.at("keys").get_to(projection.keys_);
+  } catch (const nlohmann::json::exception& error) {
+    return Error(Status::Corruption(std::string("projection state is malformed: ") + error.what()));
+  }
+  return projection;
+}
+
+Digest Projection::StateDigest() const {
+  Sha256 hash;
+  hash.Update(std::string_view("FTPROJ01"));
+  hash.Update(ToJson().dump());
+  return hash.Finish();
+}
+
+}  // namespace fundtrail::projections

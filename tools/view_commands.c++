@@ -1,0 +1,117 @@
+// `fundtrail view`, `history` and `rebuild`: projections of the log.
+#include <chrono>
+#include <iostream>
+
+#include "ledger/store.h"
+#include "projections/projection_store.h"
+#include "projections/views.h"
+#include "tools/commands.h"
+#include "tools/output.h"
+
+namespace fundtrail {
+
+namespace {
+
+void PrintView(const projections::ViewData& view, OutputFormat format, std::ostream& out) {
+  switch (format) {
+    case OutputFormat::kJson:
+      for (const auto& item : view.json) out << item.dump() << '\n';
+      break;
+    case OutputFormat::kCsv:
+      PrintCsvRow(out, view.headers);
+      for (const auto& row : view.csv_rows) PrintCsvRow(out, row);
+      break;
+    case OutputFormat::kTable: {
+      out << view.title << "\n";
+      Table table(view.headers, view.right_aligned);
+      for (const auto& row : view.rows) table.AddRow(row);
+      table.Print(out);
+      for (const auto& section : view.sections) {
+        out << "\n";
+        PrintView(section, format, out);
+      }
+      break;
+    }
+  }
+  out.flush();
+}
+
+// The sequence number the options ask for: --as-of-seq, --as-of-date, or the head.
+Result<uint64_t> AsOfSequence(const Ledger& ledger, const ViewOptions& options) {
+  if (options.as_of_sequence != 0 && !options.as_of_date.empty()) {
+    return Error(Status::InvalidArgument("give --as-of-seq or --as-of-date, not both"));
+  }
+  if (options.as_of_sequence != 0) {
+    if (options.as_of_sequence > ledger.head().sequence) {
+      return Error(Status::InvalidArgument("--as-of-seq " + std::to_string(options.as_of_sequence) +
+                                           " is beyond the head at " + std::to_string(ledger.head().sequence)));
+    }
+    return options.as_of_sequence;
+  }
+  if (!options.as_of_date.empty()) return projections::SequenceAtEndOfDate(ledger, options.as_of_date);
+  return ledger.head().sequence;
+}
+
+}  // namespace
+
+int RunView(const ViewOptions& options, Clock* clock) {
+  auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
+  if (!opened) return ReportError(opened.error());
+  auto to = AsOfSequence(**opened, options);
+  if (!to) return ReportError(to.error());
+  auto projection = projections::Load(**opened, *to);
+  if (!projection) return ReportError(projection.error());
+  if (options.digest) {
+    std::cout << "projection digest " << HexEncode(projection->StateDigest()) << " at sequence "
+              << projection->checkpoint().sequence << std::endl;
+    return kExitOk;
+  }
+  projections::ViewData view;
+  if (options.name == "grants") {
+    view = projections::GrantsView(*projection);
+  } else if (options.name == "members") {
+    view = projections::MembersView(*projection);
+  } else if (options.name == "alliance") {
+    view = projections::AllianceView(*projection);
+  } else if (options.name == "outcomes") {
+    view = projections::OutcomesView(*projection);
+  } else {
+    return ReportError(Status::InvalidArgument("unknown view \"" + options.name +
+                                               "\" (views: grants, members, alliance, outcomes; or --digest)"));
+  }
+  if (options.format == OutputFormat::kTable) {
+    std::cout << "as of sequence " << *to << " of " << (*opened)->head().sequence << "\n\n";
+  }
+  PrintView(view, options.format, std::cout);
+  return kExitOk;
+}
+
+int RunHistory(const ViewOptions& options, Clock* clock) {
+  auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
+  if (!opened) return ReportError(opened.error());
+  auto to = AsOfSequence(**opened, options);
+  if (!to) return ReportError(to.error());
+  Result<projections::ViewData> view = Error(Status::InvalidArgument(
+      "history of \"" + options.subject_kind + "\": give `history grant ID` or `history member ID`"));
+  if (options.subject_kind == "grant") view = projections::GrantHistory(**opened, options.subject_id, *to);
+  if (options.subject_kind == "member") view = projections::MemberHistory(**opened, options.subject_id, *to);
+  if (!view) return ReportError(view.error());
+  PrintView(*view, options.format, std::cout);
+  return kExitOk;
+}
+
+int RunRebuild(const std::string& ledger_flag, Clock* clock) {
+  auto opened = Ledger::Open(ResolveLedgerDirectory(ledger_flag), Ledger::Access::kReadWrite, clock);
+  if (!opened) return ReportError(opened.error());
+  auto start = std::chrono::steady_clock::now();
+  auto projection = projections::RebuildAndStore(**opened);
+  if (!projection) return ReportError(projection.error());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "rebuilt projections from " << projection->checkpoint().sequence << " events in "
+            << static_cast<int64_t>(seconds * 1000) << " ms\nprojection digest "
+            << HexEncode(projection->StateDigest()) << " at sequence " << projection->checkpoint().sequence
+            << std::endl;
+  return kExitOk;
+}
+
+}  // namespace fundtrail
