@@ -246,13 +246,12 @@ Result<std::string> Validator::SigningKey(const std::string& key_id_hex) const {
 
 Status Validator::CheckPermission(const KeyRecord& key, const std::string& key_id_hex,
                                   schema::Event::Reader event) const {
-  std::string type = EventTypeName(event);
   uint32_t allowed = AllowedRoles(event.which());
   uint32_t held = key.roles & allowed;
   auto denied = [&](const std::string& why) {
     return Status::PermissionDenied("key " + key_id_hex + " (organisation " + Quote(key.org_id) +
-                                    ", roles " + RoleNames(key.roles) + ") may not append " + type +
-                                    ": " + why);
+                                    ", roles " + RoleNames(key.roles) + ") may not append " +
+                                    EventTypeName(event) + ": " + why);
   };
   if (event.which() == Which::REVERSAL) return Status::Ok();  // checked against the target
   if (held == 0) return denied("it needs one of the roles " + RoleNames(allowed));
@@ -271,7 +270,6 @@ Status Validator::CheckPermission(const KeyRecord& key, const std::string& key_i
 
 Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool genesis_submission,
                         schema::Event::Reader event) {
-  const std::string type = EventTypeName(event);
   if (genesis_submission) {
     // The genesis submission founds the ledger: the operator key signs it and it may only
     // register the alliance, organisations, their membership and the first keys.
@@ -285,7 +283,7 @@ Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool g
       case Which::KEY_REGISTERED:
         break;
       default:
-        return Status::PermissionDenied("the genesis submission may not contain " + type);
+        return Status::PermissionDenied("the genesis submission may not contain " + EventTypeName(event));
     }
   } else {
     if (event.which() == Which::LEDGER_GENESIS) {
