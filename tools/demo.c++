@@ -80,8 +80,9 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
       continue;
     }
     if (!receipt) return ReportError(receipt.error());
-    std::cout << step_number << ". " << step.value("title", "") << "\n   " << batch->canonical_events.size()
-              << " events signed by " << fs::path(step["key"].get<std::string>()).stem().string() << ", sequence "
+    size_t count = batch->canonical_events.size();
+    std::cout << step_number << ". " << step.value("title", "") << "\n   " << count
+              << (count == 1 ? " event" : " events") << " signed by " << fs::path(step["key"].get<std::string>()).stem().string() << ", sequence "
               << receipt->first_sequence << ".." << receipt->last_sequence << ", head "
               << HexEncode(receipt->head).substr(0, 16) << "\n";
   }
@@ -134,8 +135,11 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
   std::cout << "\nprojection digest " << HexEncode(projection->StateDigest()) << " at sequence "
             << projection->checkpoint().sequence
             << "\n\nTry next:\n"
-            << "  fundtrail log --ledger " << directory << " --subject grant:" << manifest.value("showcase_grant", "")
-            << "\n  fundtrail log --ledger " << directory << " --type funds_disbursed --csv\n"
+            << "  fundtrail history grant " << showcase << " --ledger " << directory << "\n"
+            << "  fundtrail view members --ledger " << directory << "\n"
+            << "  fundtrail view alliance --ledger " << directory << "\n"
+            << "  fundtrail log --ledger " << directory << " --subject grant:" << showcase << "\n"
+            << "  fundtrail log --ledger " << directory << " --type funds_disbursed --csv\n"
             << "  fundtrail verify --ledger " << directory << std::endl;
   return kExitOk;
 }

@@ -31,8 +31,34 @@ Table::Table(std::vector<std::string> headers, std::vector<bool> right_aligned)
   right_aligned_.resize(headers_.size(), false);
 }
 
+namespace {
+
+// The longest prefix of `text` (whole code points) that fits `width` columns, plus "…".
+std::string Truncate(const std::string& text, size_t width) {
+  if (DisplayWidth(text) <= width) return text;
+  std::string out;
+  size_t used = 0;
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t remaining = static_cast<utf8proc_ssize_t>(text.size());
+  while (remaining > 0) {
+    utf8proc_int32_t codepoint = 0;
+    utf8proc_ssize_t size = utf8proc_iterate(bytes, remaining, &codepoint);
+    if (size <= 0) size = 1;
+    size_t columns = size == 1 && codepoint < 0 ? 1 : static_cast<size_t>(std::max(0, utf8proc_charwidth(codepoint)));
+    if (used + columns + 1 > width) break;
+    out.append(reinterpret_cast<const char*>(bytes), size);
+    used += columns;
+    bytes += size;
+    remaining -= size;
+  }
+  return out + "\u2026";
+}
+
+}  // namespace
+
 void Table::AddRow(std::vector<std::string> row) {
   row.resize(headers_.size());
+  for (auto& cell : row) cell = Truncate(cell, kCellWidthMax);
   rows_.push_back(std::move(row));
 }
 

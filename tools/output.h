@@ -14,7 +14,10 @@ size_t DisplayWidth(const std::string& text);
 class Table {
  public:
   explicit Table(std::vector<std::string> headers, std::vector<bool> right_aligned = {});
+  // Cells wider than `cell_width_max` display columns are cut with "…" (tables only; JSON and
+  // CSV always carry the whole text).
   void AddRow(std::vector<std::string> row);
+  static constexpr size_t kCellWidthMax = 48;
   void Print(std::ostream& out) const;
   size_t row_count() const { return rows_.size(); }
 
