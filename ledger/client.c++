@@ -109,6 +109,21 @@ Result<std::unique_ptr<Ledger>> InitLedger(const InitOptions& options, Clock* cl
   batch.canonical_events.insert(batch.canonical_events.begin(), std::move(*first));
   batch.line_numbers.insert(batch.line_numbers.begin(), 0);
   batch.types.insert(batch.types.begin(), "ledger_genesis");
+  if (!options.admin_public_key_paths.empty() && !options.admin_org_id.empty()) {
+    // Say which option to fix, rather than let the validator blame an event the user never wrote.
+    bool registered = false;
+    for (const auto& bytes : batch.canonical_events) {
+      auto event = DecodedEvent::Open(bytes, "event");
+      FT_ASSERT(event.has_value());
+      registered |= event->root().isOrganisationRegistered() &&
+                    event->root().getOrganisationRegistered().getOrgId() == options.admin_org_id.c_str();
+    }
+    if (!registered) {
+      return Error(Status::InvalidArgument(
+          "--admin-org \"" + options.admin_org_id + "\" is not registered by the genesis; put an "
+          "organisation_registered event for it in the --genesis file"));
+    }
+  }
   for (const auto& path : options.admin_public_key_paths) {
     auto admin = PublicKey::FromPemFile(path);
     if (!admin) return Error(admin.error());

@@ -200,7 +200,10 @@ Status WritePem(const std::string& path, mode_t mode, EVP_PKEY* key, bool is_pri
 
 Status PrivateKey::WritePemFiles(const std::string& path) const {
   FT_RETURN_IF_ERROR(WritePem(path, 0600, key_.get(), /*is_private=*/true));
-  return WritePem(path + ".pub", 0644, key_.get(), /*is_private=*/false);
+  Status written = WritePem(path + ".pub", 0644, key_.get(), /*is_private=*/false);
+  // Never leave a private key beside a public key file that belongs to another key.
+  if (!written.ok()) ::unlink(path.c_str());
+  return written;
 }
 
 std::string PrivateKey::Sign(ByteSpan message) const {

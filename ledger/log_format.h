@@ -6,6 +6,7 @@
 //   M     signed message    = "FTSIGN01" || canonical(SubmissionBody)   (body lists d_1..d_n)
 //   s     submission digest = SHA-256("FTSUBMT1" || canonical(Submission))
 //   h_n   chain hash        = SHA-256("FTCHAIN1" || h_{n-1} || be64(n) || s || d_n),  h_0 = 0^32
+//   l_n   Merkle leaf hash  = SHA-256(0x00 || "FTLEAF01" || h_n)    (RFC 9162 leaf of entry n)
 //
 // Entry record (value of the `log` column family, key be64(n)):
 //
@@ -49,6 +50,8 @@ std::string SignedMessage(std::string_view canonical_submission_body);
 Digest SubmissionDigest(std::string_view canonical_submission);
 Digest ChainHash(const Digest& previous, uint64_t sequence, const Digest& submission_digest,
                  const Digest& event_digest);
+// The leaf hash of entry n in the log's Merkle tree: its chain hash, tagged.
+Digest LogLeafHash(const Digest& chain_hash);
 
 // Reuses one hashing context for the hot path of verify and append.
 class ChainHasher {

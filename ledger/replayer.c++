@@ -1,6 +1,7 @@
 #include "ledger/replayer.h"
 
 #include "ledger/json_codec.h"
+#include "ledger/merkle.h"
 
 namespace fundtrail {
 
@@ -115,8 +116,25 @@ Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
   }
   head_ = chain;
   last_sequence_ = sequence;
+  // Append the leaf to the compact range, merging equal-height subtrees.
+  merkle_range_.emplace_back(0, LogLeafHash(chain));
+  while (merkle_range_.size() >= 2 &&
+         merkle_range_[merkle_range_.size() - 2].first == merkle_range_.back().first) {
+    Digest right = merkle_range_.back().second;
+    merkle_range_.pop_back();
+    merkle_range_.back().second = MerkleNodeHash(merkle_range_.back().second, right);
+    merkle_range_.back().first += 1;
+  }
   ++events_seen_;
   return Status::Ok();
+}
+
+Digest Replayer::MerkleRoot() const {
+  if (merkle_range_.empty()) return MerkleEmptyRoot();
+  // RFC 9162: the right-most subtrees combine first.
+  Digest root = merkle_range_.back().second;
+  for (size_t i = merkle_range_.size() - 1; i > 0; --i) root = MerkleNodeHash(merkle_range_[i - 1].second, root);
+  return root;
 }
 
 uint32_t Replayer::events_remaining() const {

@@ -36,6 +36,8 @@ class Replayer {
   uint32_t events_remaining() const;
   uint64_t last_sequence() const { return last_sequence_; }
   const Digest& head() const { return head_; }
+  // The RFC 9162 root of the entries replayed so far, from a compact range of O(log n) hashes.
+  Digest MerkleRoot() const;
   uint64_t submission_count() const { return submission_count_; }
   const LedgerState& state() const { return state_; }
 
@@ -48,6 +50,8 @@ class Replayer {
   uint64_t last_sequence_ = 0;
   Digest head_{};
   uint64_t submission_count_ = 0;
+  // Roots of the perfect subtrees covering the leaves so far, largest first, with their heights.
+  std::vector<std::pair<uint32_t, Digest>> merkle_range_;
 
   // The submission being replayed.
   std::optional<DecodedSubmission> submission_;

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "ledger/json_codec.h"
+#include "ledger/merkle.h"
 #include "ledger/replayer.h"
 
 namespace fundtrail {
@@ -18,9 +19,10 @@ namespace fundtrail {
 namespace {
 
 const std::vector<std::string> kColumnFamilies = {rocksdb::kDefaultColumnFamilyName, "log", "submissions",
-                                                  "submission_ids", "subjects", "state", "projections"};
+                                                  "submission_ids", "subjects", "state", "projections",
+                                                  "merkle"};
 constexpr size_t kDefault = 0, kLog = 1, kSubmissions = 2, kSubmissionIds = 3, kSubjects = 4, kState = 5,
-                 kDerived = 6;
+                 kDerived = 6, kMerkle = 7;
 constexpr char kHeadKey[] = "head";
 constexpr uint64_t kProgressIntervalEvents = 1 << 18;
 
@@ -104,7 +106,28 @@ class Ledger::Lookup : public EventLookup {
   std::string pending_key_id_hex_;
 };
 
+// The stored Merkle tree nodes, read from the `merkle` column family.
+class Ledger::MerkleNodes : public MerkleNodeReader {
+ public:
+  MerkleNodes(rocksdb::DB* database, rocksdb::ColumnFamilyHandle* handle) : database_(database), handle_(handle) {}
+  Result<Digest> Get(uint32_t level, uint64_t index) const override {
+    std::string value;
+    rocksdb::Status status = database_->Get(rocksdb::ReadOptions(), handle_, MerkleNodeKey(level, index), &value);
+    if (status.IsNotFound()) {
+      return Error(Status::Corruption("Merkle node (level " + std::to_string(level) + ", index " +
+                                      std::to_string(index) + ") is missing"));
+    }
+    FT_RETURN_IF_ERROR(FromRocks(status, "reading a Merkle node"));
+    return ParseMerkleNodeValue(level, index, value);
+  }
+
+ private:
+  rocksdb::DB* database_;
+  rocksdb::ColumnFamilyHandle* handle_;
+};
+
 Ledger::~Ledger() {
+  merkle_nodes_.reset();
   for (auto* handle : handles_) database_->DestroyColumnFamilyHandle(handle);
   database_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
@@ -176,6 +199,7 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
   if (!status.ok()) return Error(FromRocks(status, "opening ledger " + directory));
   ledger->database_.reset(database);
   ledger->handle_names_ = kColumnFamilies;
+  ledger->merkle_nodes_ = std::make_unique<MerkleNodes>(database, ledger->handles_[kMerkle]);
   return ledger;
 }
 
@@ -448,17 +472,29 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   receipt.last_sequence = first + count - 1;
   receipt.appended_at_micros = appended_at;
   Head next = head_;
+  // The Merkle tree grows by one leaf per entry; new nodes are staged and join the batch.
+  MerkleStagingStore merkle_staging(merkle_nodes_.get());
+  MerkleTreeWriter merkle(&merkle_staging, head_.sequence);
   for (size_t i = 0; i < count; ++i) {
     uint64_t sequence = first + i;
     next.chain_hash = hasher.Chain(next.chain_hash, sequence, submission_digest, event_digests[i]);
     next.sequence = sequence;
     receipt.entry_hashes.push_back(next.chain_hash);
+    auto grown = merkle.AppendLeaf(LogLeafHash(next.chain_hash));
+    if (!grown) {
+      state_.Rollback();
+      return Error(grown.error());
+    }
     std::string key = SequenceKey(sequence);
     FT_ASSERT(batch.Put(handles_[kLog], key,
                         EncodeEntry(next.chain_hash, first, submission.canonical_events[i])).ok());
     for (const auto& subject : subjects[i]) {
       FT_ASSERT(batch.Put(handles_[kSubjects], SubjectKey(subject, sequence), rocksdb::Slice()).ok());
     }
+  }
+  for (const auto& [node, hash] : merkle_staging.staged()) {
+    FT_ASSERT(batch.Put(handles_[kMerkle], MerkleNodeKey(node.level, node.index),
+                        rocksdb::Slice(reinterpret_cast<const char*>(hash.data()), hash.size())).ok());
   }
   next.submission_count += 1;
   receipt.head = next.chain_hash;
@@ -501,6 +537,19 @@ Result<uint64_t> Ledger::LastSequenceAppendedBy(int64_t micros) const {
   return last;
 }
 
+Result<Digest> Ledger::TreeRoot(uint64_t size) const {
+  return MerkleTree(merkle_nodes_.get(), head_.sequence).Root(size);
+}
+
+Result<std::vector<Digest>> Ledger::InclusionProof(uint64_t sequence, uint64_t size) const {
+  if (sequence == 0) return Error(Status::InvalidArgument("sequence numbers start at 1"));
+  return MerkleTree(merkle_nodes_.get(), head_.sequence).InclusionProof(sequence - 1, size);
+}
+
+Result<std::vector<Digest>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
+  return MerkleTree(merkle_nodes_.get(), head_.sequence).ConsistencyProof(old_size, new_size);
+}
+
 std::unique_ptr<EventLookup> Ledger::NewLookup() const { return std::make_unique<Lookup>(this); }
 
 Result<std::optional<std::string>> Ledger::GetDerived(const std::string& key) const {
@@ -517,9 +566,14 @@ Status Ledger::PutDerived(const std::string& key, const std::string& value) {
   return FromRocks(database_->Put(rocksdb::WriteOptions(), handles_[kDerived], key, value), "writing " + key);
 }
 
-Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress) const {
+Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, Checkpoint* checkpoint) const {
   Lookup lookup(this);
   Replayer replayer(&lookup);
+  if (checkpoint != nullptr && checkpoint->size == 0) {
+    checkpoint->reached = true;
+    checkpoint->root = MerkleEmptyRoot();
+    checkpoint->chain_hash = Digest{};
+  }
   rocksdb::ReadOptions options;
   options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> entries(database_->NewIterator(options, handles_[kLog]));
@@ -542,6 +596,11 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress) c
     }
     rocksdb::Slice value = entries->value();
     FT_RETURN_IF_ERROR(replayer.AddEntry(sequence, std::string_view(value.data(), value.size())));
+    if (checkpoint != nullptr && sequence == checkpoint->size) {
+      checkpoint->reached = true;
+      checkpoint->root = replayer.MerkleRoot();
+      checkpoint->chain_hash = replayer.head();
+    }
     if (replayer.events_remaining() == 0) FT_RETURN_IF_ERROR(replayer.EndSubmission());
     if (++done % kProgressIntervalEvents == 0 && progress) progress(done, head_.sequence);
   }
@@ -553,14 +612,31 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress) c
                               std::to_string(GetBigEndian64(reinterpret_cast<const uint8_t*>(submissions->key().data()))) +
                               " has no events in the log (entries were deleted)");
   }
-  if (replayer.last_sequence() != head_.sequence) {
+  if (replayer.last_sequence() > head_.sequence) {
+    return Status::Corruption("the stored head is at sequence " + std::to_string(head_.sequence) +
+                              ", but the log holds events up to sequence " +
+                              std::to_string(replayer.last_sequence()));
+  }
+  if (replayer.last_sequence() < head_.sequence) {
     return Status::Corruption("the stored head is at sequence " + std::to_string(head_.sequence) +
                               ", the log ends at " + std::to_string(replayer.last_sequence()) +
                               " (sequence " + std::to_string(replayer.last_sequence() + 1) + " is missing)");
   }
   if (replayer.head() != head_.chain_hash) {
-    return Status::Corruption("the stored chain head " + HexEncode(head_.chain_hash) +
-                              " differs from the recomputed " + HexEncode(replayer.head()));
+    return Status::Corruption("the stored head at sequence " + std::to_string(head_.sequence) +
+                              " has chain hash " + HexEncode(head_.chain_hash) +
+                              ", the log recomputes " + HexEncode(replayer.head()));
+  }
+  if (replayer.submission_count() != head_.submission_count) {
+    return Status::Corruption("the stored head at sequence " + std::to_string(head_.sequence) + " counts " +
+                              std::to_string(head_.submission_count) + " submissions, the log holds " +
+                              std::to_string(replayer.submission_count()));
+  }
+  auto stored_root = TreeRoot(head_.sequence);
+  if (!stored_root) return stored_root.error().WithPrefix("the stored Merkle tree");
+  if (*stored_root != replayer.MerkleRoot()) {
+    return Status::Corruption("the stored Merkle tree of " + std::to_string(head_.sequence) + " entries has root " +
+                              HexEncode(*stored_root) + ", the log recomputes " + HexEncode(replayer.MerkleRoot()));
   }
   if (progress) progress(done, head_.sequence);
   return Status::Ok();

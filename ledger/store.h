@@ -8,6 +8,8 @@
 //   subjects        kind byte || id || 0x00 || be64 sequence -> "" (the subject index)
 //   state           "table/id" -> validation state row (derived; see ledger/state.h)
 //   projections     key -> projection snapshot (derived; see projections/)
+//   merkle          level byte || be64 index -> 32-byte hash of a perfect subtree of the log's
+//                   RFC 9162 Merkle tree (ledger/merkle.h); leaves are LogLeafHash(h_n)
 //
 // Everything one submission changes is written in one RocksDB WriteBatch with a synced WAL, so a
 // crash leaves either the whole submission or none of it, and a receipt is returned only after
@@ -92,6 +94,13 @@ class Ledger {
   // none. Scans the submission records.
   Result<uint64_t> LastSequenceAppendedBy(int64_t micros) const;
 
+  // The RFC 9162 root of the log's first `size` entries (size <= head), from the stored tree.
+  Result<Digest> TreeRoot(uint64_t size) const;
+  // Inclusion proof of entry `sequence` (1-based) in the tree of `size` entries, and the
+  // consistency proof between trees of `old_size` and `new_size` entries.
+  Result<std::vector<Digest>> InclusionProof(uint64_t sequence, uint64_t size) const;
+  Result<std::vector<Digest>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+
   // Reads earlier events by sequence number (for reversals).
   std::unique_ptr<EventLookup> NewLookup() const;
 
@@ -101,7 +110,16 @@ class Ledger {
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
   // `progress` is called now and then with (events done, events in total).
-  Status Verify(const std::function<void(uint64_t, uint64_t)>& progress) const;
+  // With `checkpoint`, also records the Merkle root and chain hash the replay computed when
+  // the log had checkpoint->size entries (to compare with a trusted head).
+  struct Checkpoint {
+    uint64_t size = 0;
+    bool reached = false;
+    Digest root{};
+    Digest chain_hash{};
+  };
+  Status Verify(const std::function<void(uint64_t, uint64_t)>& progress,
+                Checkpoint* checkpoint = nullptr) const;
 
   // For tamper tests and tools that must look under the hood.
   rocksdb::DB* database() { return database_.get(); }
@@ -109,6 +127,7 @@ class Ledger {
 
  private:
   class Lookup;
+  class MerkleNodes;
   Ledger() = default;
   static Result<std::unique_ptr<Ledger>> OpenDatabase(const std::string& directory, Access access,
                                                       bool create, Clock* clock);
@@ -124,6 +143,7 @@ class Ledger {
   std::vector<std::string> handle_names_;
   Head head_;
   LedgerState state_;
+  std::unique_ptr<MerkleNodes> merkle_nodes_;
 };
 
 // The directory a command works on: --ledger, else $FUNDTRAIL_LEDGER, else "./ledger".

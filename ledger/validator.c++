@@ -39,7 +39,41 @@ Status CheckDate(std::string_view field, capnp::Text::Reader date) {
   return Status::Ok();
 }
 
-// Identifiers are printable, without spaces, at most 64 bytes.
+// True if `text` is well-formed UTF-8: no stray continuation bytes, truncated sequences, overlong
+// forms, surrogates or code points above U+10FFFF. JSON input always is; a submission built by
+// another client may not be, and text kept in the validation state must be (its rows are JSON).
+bool IsUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    uint32_t code = 0, smallest = 0;
+    if ((lead & 0xe0) == 0xc0) {
+      length = 2, code = lead & 0x1f, smallest = 0x80;
+    } else if ((lead & 0xf0) == 0xe0) {
+      length = 3, code = lead & 0x0f, smallest = 0x800;
+    } else if ((lead & 0xf8) == 0xf0) {
+      length = 4, code = lead & 0x07, smallest = 0x10000;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length) return false;
+    for (size_t k = 1; k < length; ++k) {
+      unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    if (code < smallest || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    i += length;
+  }
+  return true;
+}
+
+// Identifiers are printable UTF-8, without spaces, at most 64 bytes.
 Status CheckId(std::string_view field, capnp::Text::Reader id) {
   if (id.size() == 0) return FieldError(field, "is empty");
   if (id.size() > 64) return FieldError(field, "is longer than 64 bytes");
@@ -48,6 +82,7 @@ Status CheckId(std::string_view field, capnp::Text::Reader id) {
       return FieldError(field, Quote(id.cStr()) + " contains a space or control character");
     }
   }
+  if (!IsUtf8(std::string_view(id.cStr(), id.size()))) return FieldError(field, "is not valid UTF-8");
   return Status::Ok();
 }
 
@@ -190,6 +225,16 @@ bool Reversible(Which which) {
   }
 }
 
+// The field that names the organisation an event acts for (see ActingOrganisation).
+std::string_view ActingField(Which which) {
+  switch (which) {
+    case Which::GRANT_AWARDED: return "funder_org_id";
+    case Which::BUDGET_ADJUSTED:
+    case Which::FUNDS_RECEIVED: return "grant_id";  // the grant's funder
+    default: return "org_id";
+  }
+}
+
 // The organisation an event acts for, where a role is restricted to its own organisation.
 std::optional<std::string> ActingOrganisation(schema::Event::Reader event, schema::Role role,
                                               const LedgerState& state) {
@@ -264,8 +309,8 @@ Status Validator::CheckPermission(const KeyRecord& key, const std::string& key_i
     if (!acting || *acting == key.org_id) return Status::Ok();
     acting_for = *acting;
   }
-  return denied("role acts only for its own organisation " + Quote(key.org_id) +
-                ", this event is for " + Quote(acting_for));
+  return denied("field " + Quote(ActingField(event.which())) + ": role acts only for its own organisation " +
+                Quote(key.org_id) + ", this event is for " + Quote(acting_for));
 }
 
 Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool genesis_submission,
@@ -352,6 +397,9 @@ Status Validator::ApplySemantics(uint64_t sequence, const std::string& key_id_he
     case Which::ORGANISATION_REGISTERED: {
       auto org = event.getOrganisationRegistered();
       FT_RETURN_IF_ERROR(unique(state.organisations, "org_id", org.getOrgId(), "organisation"));
+      if (!IsUtf8(std::string_view(org.getName().cStr(), org.getName().size()))) {
+        return FieldError("name", "is not valid UTF-8");  // kept in the state
+      }
       std::string id = Str(org.getOrgId());
       if (LooksLikeCreditCode(id)) {
         auto check = CreditCodeCheckCharacter(id);

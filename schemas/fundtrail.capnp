@@ -408,3 +408,17 @@ struct Submission {
   firstSequence @2 :UInt64;
   appendedAt @3 :Int64;         # ledger clock, microseconds since the epoch, UTC
 }
+
+# ---------------------------------------------------------------------------------------------
+# Tree heads.
+
+struct TreeHead {
+  # The state of the log at one moment. The operator key signs
+  #   "FTHEAD01" || canonical(TreeHead)
+  # A regulator who keeps a signed head can later prove that the log only grew since.
+  ledgerId @0 :Data;            # 16 bytes
+  treeSize @1 :UInt64;          # number of entries
+  rootHash @2 :Data;            # RFC 9162 root of the first treeSize entries' leaves
+  chainHash @3 :Data;           # h_treeSize
+  timestamp @4 :Int64;          # operator clock, microseconds since the epoch, UTC
+}

@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <optional>
 #include <iostream>
 
 #include "ledger/client.h"
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
+#include "ledger/tree_head.h"
 #include "projections/projection_store.h"
 #include "tools/output.h"
 
@@ -236,26 +239,106 @@ int RunLog(const LogOptions& options, Clock* clock) {
   return kExitOk;
 }
 
-int RunVerify(const std::string& ledger_flag, bool quiet, Clock* clock) {
+int RunVerify(const std::string& ledger_flag, bool quiet, const std::string& trusted_head_path, Clock* clock) {
   auto opened = OpenLedger(ledger_flag, Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
   Ledger& ledger = **opened;
+  std::optional<TreeHead> trusted;
+  if (!trusted_head_path.empty()) {
+    auto head = ReadTreeHeadFile(trusted_head_path);
+    if (!head) return ReportError(head.error());
+    trusted = *head;
+  }
+  Ledger::Checkpoint checkpoint;
+  if (trusted) checkpoint.size = trusted->tree_size;
   auto start = std::chrono::steady_clock::now();
-  Status verified = ledger.Verify([&](uint64_t done, uint64_t total) {
-    if (quiet || done == total) return;
-    std::cerr << "verify: " << done << " of " << total << " events (" << (total ? done * 100 / total : 100)
-              << "%)" << std::endl;
-  });
+  Status verified = ledger.Verify(
+      [&](uint64_t done, uint64_t total) {
+        if (quiet || done == total) return;
+        std::cerr << "verify: " << done << " of " << total << " events (" << (total ? done * 100 / total : 100)
+                  << "%)" << std::endl;
+      },
+      trusted ? &checkpoint : nullptr);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto fail = [](const std::string& message) {
+    std::cerr << "fundtrail: verification FAILED: " << message << std::endl;
+    return static_cast<int>(kExitCorrupt);
+  };
   if (!verified.ok()) {
-    std::cerr << "fundtrail: verification FAILED: " << verified.message() << std::endl;
-    return verified.code() == StatusCode::kCorruption ? kExitCorrupt : ReportError(verified);
+    if (verified.code() != StatusCode::kCorruption) return ReportError(verified);
+    return fail(verified.message());
   }
   const Head& head = ledger.head();
+  if (trusted) {
+    if (trusted->ledger_id != ledger.ledger_id()) {
+      return fail("the trusted head is for ledger " + HexEncode(AsBytes(trusted->ledger_id)) + ", this is ledger " +
+                  HexEncode(AsBytes(ledger.ledger_id())));
+    }
+    auto operator_key = HexDecode(ledger.state().ledger()->operator_public_key_hex);
+    FT_ASSERT(operator_key.has_value());
+    Status signature = VerifyTreeHeadSignature(*trusted, *PublicKey::FromRaw(*operator_key));
+    if (!signature.ok()) return fail("trusted head: " + signature.message());
+    if (!checkpoint.reached) {
+      return fail("the trusted head has " + std::to_string(trusted->tree_size) + " entries, the log only " +
+                  std::to_string(head.sequence) + ": the log was truncated");
+    }
+    if (checkpoint.root != trusted->root_hash || checkpoint.chain_hash != trusted->chain_hash) {
+      return fail("the log is not an extension of the trusted head: at size " + std::to_string(trusted->tree_size) +
+                  " the log's Merkle root is " + HexEncode(checkpoint.root) + " (head says " +
+                  HexEncode(trusted->root_hash) + ") and its chain hash " + HexEncode(checkpoint.chain_hash) +
+                  " (head says " + HexEncode(trusted->chain_hash) + "): history was rewritten");
+    }
+  }
   std::cout << "ok: verified " << head.sequence << " events in " << head.submission_count
-            << " submissions (chain, canonical encoding, signatures, keys, permissions, validation) in "
-            << static_cast<int64_t>(seconds * 1000) << " ms\n"
-            << "head: " << head.sequence << " " << HexEncode(head.chain_hash) << std::endl;
+            << " submissions (chain, Merkle tree, canonical encoding, signatures, keys, permissions, validation) in "
+            << static_cast<int64_t>(seconds * 1000) << " ms\n";
+  if (trusted) {
+    std::cout << "ok: the log extends the trusted head of " << trusted->tree_size << " entries signed at "
+              << FormatTimestamp(trusted->timestamp_micros) << "\n";
+  }
+  std::cout << "head: " << head.sequence << " " << HexEncode(head.chain_hash) << std::endl;
+  return kExitOk;
+}
+
+int RunHead(const std::string& ledger_flag, const std::string& sign_key, bool json, const std::string& out,
+            Clock* clock) {
+  auto opened = OpenLedger(ledger_flag, Ledger::Access::kReadOnly, clock);
+  if (!opened) return ReportError(opened.error());
+  Ledger& ledger = **opened;
+  TreeHead head;
+  head.ledger_id = ledger.ledger_id();
+  head.tree_size = ledger.head().sequence;
+  auto root = ledger.TreeRoot(head.tree_size);
+  if (!root) return ReportError(root.error());
+  head.root_hash = *root;
+  head.chain_hash = ledger.head().chain_hash;
+  head.timestamp_micros = clock->NowMicros();
+  if (!sign_key.empty()) {
+    auto key = PrivateKey::FromPemFile(sign_key);
+    if (!key) return ReportError(key.error());
+    if (HexEncode(AsBytes(key->public_key().raw())) != ledger.state().ledger()->operator_public_key_hex) {
+      return ReportError(Status::PermissionDenied(sign_key + " is not this ledger's operator key; only the operator "
+                                                  "key signs tree heads"));
+    }
+    SignTreeHead(*key, &head);
+  }
+  std::string text = TreeHeadToJson(head).dump(2);
+  if (!out.empty()) {
+    std::ofstream file(out, std::ios::trunc);
+    file << text << "\n";
+    if (!file.flush()) return ReportError(Status::IoError("cannot write " + out));
+  }
+  if (json) {
+    std::cout << TreeHeadToJson(head).dump() << std::endl;
+  } else {
+    std::cout << "ledger:     " << HexEncode(AsBytes(head.ledger_id)) << "\n"
+              << "tree size:  " << head.tree_size << "\n"
+              << "root hash:  " << HexEncode(head.root_hash) << "\n"
+              << "chain hash: " << HexEncode(head.chain_hash) << "\n"
+              << "time:       " << FormatTimestamp(head.timestamp_micros) << "\n"
+              << "signed:     " << (head.signature.empty() ? "no (pass --sign-key OPERATOR.pem)" : "by the operator key " + HexEncode(AsBytes(head.key_id)))
+              << (out.empty() ? "" : "\nsaved to:   " + out) << std::endl;
+  }
   return kExitOk;
 }
 

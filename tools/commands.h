@@ -52,7 +52,14 @@ int RunInit(const InitCommandOptions& options, Clock* clock);
 int RunAppend(const std::string& ledger, const std::string& key_path, const std::string& input,
               const std::string& submission_id, bool json, Clock* clock);
 int RunLog(const LogOptions& options, Clock* clock);
-int RunVerify(const std::string& ledger, bool quiet, Clock* clock);
+// With a non-empty `trusted_head` (a head file signed by the operator key), also proves that the
+// log extends that head: same ledger, and the replayed Merkle root and chain hash at its size
+// equal the head's. Truncation and rewritten history (even with recomputed hashes) fail here.
+int RunVerify(const std::string& ledger, bool quiet, const std::string& trusted_head, Clock* clock);
+// Prints the current tree head; with `sign_key` (the operator key) signs it. `out` also writes
+// the JSON head to a file for safekeeping.
+int RunHead(const std::string& ledger, const std::string& sign_key, bool json, const std::string& out,
+            Clock* clock);
 int RunDemo(const std::string& ledger, const std::string& examples, Clock* clock);
 
 }  // namespace fundtrail

@@ -69,10 +69,21 @@ int main(int argc, char** argv) {
   });
 
   bool quiet = false;
+  std::string trusted_head;
   auto* verify = app.add_subcommand("verify", "replay the whole log from genesis and check everything");
   add_ledger(verify);
   verify->add_flag("--quiet,-q", quiet, "no progress on stderr");
-  verify->callback([&] { exit_code = RunVerify(ledger, quiet, &clock); });
+  verify->add_option("--trusted-head", trusted_head, "a signed head saved earlier: also prove the log extends it");
+  verify->callback([&] { exit_code = RunVerify(ledger, quiet, trusted_head, &clock); });
+
+  std::string sign_key, head_out;
+  bool head_json = false;
+  auto* head = app.add_subcommand("head", "print the tree head (size, Merkle root, chain head); sign it with the operator key");
+  add_ledger(head);
+  head->add_option("--sign-key", sign_key, "the operator's private key (PEM)");
+  head->add_option("--out", head_out, "also save the head as JSON to this file");
+  head->add_flag("--json", head_json, "print as JSON");
+  head->callback([&] { exit_code = RunHead(ledger, sign_key, head_json, head_out, &clock); });
 
   ViewOptions view;
   bool view_json = false, view_csv = false;
