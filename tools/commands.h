@@ -78,6 +78,23 @@ struct ViewOptions {
 };
 
 int RunView(const ViewOptions& options, Clock* clock);
+// The sequence number the options ask for: --as-of-seq, --as-of-date (end of that day, by
+// append time), or the head.
+class Ledger;
+Result<uint64_t> AsOfSequence(const Ledger& ledger, const ViewOptions& options);
+
+struct FlagOptions {
+  ViewOptions view;               // ledger, as-of, format
+  std::string rule;               // filters; empty: all
+  std::string severity;
+  std::string subject;
+  std::string status;
+};
+int RunFlags(const FlagOptions& options, Clock* clock);
+int RunFlagReview(const std::string& ledger, const std::string& key_path, const std::string& flag_id,
+                  const std::string& disposition, const std::string& note, Clock* clock);
+int RunPolicyShow(const std::string& ledger, bool json, Clock* clock);
+int RunPolicySet(const std::string& ledger, const std::string& key_path, const std::string& file, Clock* clock);
 int RunHistory(const ViewOptions& options, Clock* clock);
 int RunRebuild(const std::string& ledger, Clock* clock);
 

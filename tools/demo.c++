@@ -119,7 +119,7 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
     for (const auto& row : view.rows) table.AddRow(row);
     table.Print(std::cout);
   };
-  print(projections::GrantsView(*projection));
+  print(projections::GrantsView(projection->views));
   std::string showcase = manifest.value("showcase_grant", "");
   if (!showcase.empty()) {
     auto history = projections::GrantHistory(ledger, showcase, ledger.head().sequence);
@@ -132,12 +132,29 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
     }
     print(*history);
   }
+  // The misuse rules, as of today: one example per rule, then the counts.
+  int32_t today = static_cast<int32_t>(clock->NowMicros() / 86400000000LL);
+  auto flags = projection->rules.Flags(today);
+  std::cout << "\nMisuse flags as of " << FormatDate(today) << " (policy version " << projection->rules.policy().version
+            << "): " << flags.size() << " flags; one example per rule:\n";
+  std::map<std::string, int> by_rule;
+  for (const auto& flag : flags) {
+    if (by_rule[flag.rule]++ == 0) {
+      std::cout << "  " << flag.rule << " [" << flag.severity << "] " << flag.explanation << " (evidence #"
+                << flag.evidence.front().sequence << ")\n";
+    }
+  }
+  Table rules({"rule", "flags"}, {false, true});
+  for (const auto& [rule, count] : by_rule) rules.AddRow({rule, std::to_string(count)});
+  std::cout << "\n";
+  rules.Print(std::cout);
   std::cout << "\nprojection digest " << HexEncode(projection->StateDigest()) << " at sequence "
             << projection->checkpoint().sequence
             << "\n\nTry next:\n"
             << "  fundtrail history grant " << showcase << " --ledger " << directory << "\n"
             << "  fundtrail view members --ledger " << directory << "\n"
             << "  fundtrail view alliance --ledger " << directory << "\n"
+            << "  fundtrail flags --ledger " << directory << " --severity critical\n"
             << "  fundtrail log --ledger " << directory << " --subject grant:" << showcase << "\n"
             << "  fundtrail log --ledger " << directory << " --type funds_disbursed --csv\n"
             << "  fundtrail verify --ledger " << directory << std::endl;

@@ -120,6 +120,44 @@ int main(int argc, char** argv) {
     exit_code = RunHistory(view, &clock);
   });
 
+  FlagOptions flag_options;
+  auto* flags = app.add_subcommand("flags", "misuse flags with their evidence (rules of RULES.md), as of a date");
+  add_view_options(flags);
+  flags->add_option("--rule", flag_options.rule, "only this rule, e.g. TP-1");
+  flags->add_option("--severity", flag_options.severity, "only this severity: low, medium, high, critical");
+  flags->add_option("--subject", flag_options.subject, "only this subject, e.g. grant:G-1");
+  flags->add_option("--status", flag_options.status, "only this review status: open, confirmed, false_positive, remediated");
+  flags->callback([&] {
+    if (flags->get_subcommands().empty()) {
+      view_format();
+      flag_options.view = view;
+      exit_code = RunFlags(flag_options, &clock);
+    }
+  });
+  std::string review_key, review_flag, disposition, note;
+  auto* review = flags->add_subcommand("review", "record an auditor's disposition of a flag (appends an event)");
+  review->add_option("--ledger", ledger, "ledger directory");
+  review->add_option("flag", review_flag, "flag id, as `fundtrail flags` lists it")->required();
+  review->add_option("--key", review_key, "the auditor's private key (PEM)")->required();
+  review->add_option("--disposition", disposition, "confirmed | false_positive | remediated")
+      ->required()->check(CLI::IsMember({"confirmed", "false_positive", "remediated"}));
+  review->add_option("--note", note, "why")->required();
+  review->callback([&] { exit_code = RunFlagReview(ledger, review_key, review_flag, disposition, note, &clock); });
+
+  auto* policy = app.add_subcommand("policy", "the misuse-rule policy: thresholds, keywords, calendar");
+  policy->require_subcommand(1);
+  bool policy_json = false;
+  auto* policy_show = policy->add_subcommand("show", "print the policy in force");
+  policy_show->add_option("--ledger", ledger, "ledger directory");
+  policy_show->add_flag("--json", policy_json, "as JSON");
+  policy_show->callback([&] { exit_code = RunPolicyShow(ledger, policy_json, &clock); });
+  std::string policy_key, policy_file;
+  auto* policy_set = policy->add_subcommand("set", "append a policy_set event (admin): FILE holds the changed keys");
+  policy_set->add_option("--ledger", ledger, "ledger directory");
+  policy_set->add_option("--key", policy_key, "an admin's private key (PEM)")->required();
+  policy_set->add_option("file", policy_file, "JSON object of policy keys to change")->required();
+  policy_set->callback([&] { exit_code = RunPolicySet(ledger, policy_key, policy_file, &clock); });
+
   auto* rebuild = app.add_subcommand("rebuild", "recompute all projections from zero and print their digest");
   add_ledger(rebuild);
   rebuild->callback([&] { exit_code = RunRebuild(ledger, &clock); });

@@ -36,6 +36,9 @@ void PrintView(const projections::ViewData& view, OutputFormat format, std::ostr
   out.flush();
 }
 
+
+}  // namespace
+
 // The sequence number the options ask for: --as-of-seq, --as-of-date, or the head.
 Result<uint64_t> AsOfSequence(const Ledger& ledger, const ViewOptions& options) {
   if (options.as_of_sequence != 0 && !options.as_of_date.empty()) {
@@ -52,8 +55,6 @@ Result<uint64_t> AsOfSequence(const Ledger& ledger, const ViewOptions& options) 
   return ledger.head().sequence;
 }
 
-}  // namespace
-
 int RunView(const ViewOptions& options, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
@@ -68,13 +69,13 @@ int RunView(const ViewOptions& options, Clock* clock) {
   }
   projections::ViewData view;
   if (options.name == "grants") {
-    view = projections::GrantsView(*projection);
+    view = projections::GrantsView(projection->views);
   } else if (options.name == "members") {
-    view = projections::MembersView(*projection);
+    view = projections::MembersView(projection->views);
   } else if (options.name == "alliance") {
-    view = projections::AllianceView(*projection);
+    view = projections::AllianceView(projection->views);
   } else if (options.name == "outcomes") {
-    view = projections::OutcomesView(*projection);
+    view = projections::OutcomesView(projection->views);
   } else {
     return ReportError(Status::InvalidArgument("unknown view \"" + options.name +
                                                "\" (views: grants, members, alliance, outcomes; or --digest)"));

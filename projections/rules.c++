@@ -1,0 +1,3538 @@
+// The misuse rules engine. See rules.h for the model (facts folded in, rules evaluated on
+// demand) and ../shared/brief/RULES.md for the catalogue.
+//
+// Memory: per entity (grant, organisation, vendor, project, task, agreement, body, outcome) a
+// small record, plus one record per live money, outcome and review event. The per-event records
+// are O(events) and are what the rules inherently need: duplicate and double-charging detection
+// need every invoice, the windows of AN-2/AN-3 every payment date, TP-3's first-in-first-out
+// ageing every disbursement, and every flag names its evidence by sequence number and chain hash.
+// An expenditure record is about 200 bytes plus its strings; descriptions are not kept (only the
+// text of a PU-1 match, for its explanation).
+//
+// Exact arithmetic: money is int64 minor units; sums saturate instead of overflowing (AddMoney;
+// an int64 holds about 9.2e16 CNY in fen, so only a hostile log gets there). Products of money and
+// basis points, the z-test of AN-4 and Benford's MAD of AN-5 use __int128 with the bounds stated
+// where they are computed. No floating point is used anywhere in this file.
+#include "projections/rules.h"
+
+#include <capnp/schema.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <climits>
+#include <set>
+#include <tuple>
+
+#include "ledger/dates.h"
+#include "ledger/json_codec.h"
+#include "ledger/money.h"
+
+namespace fundtrail::projections {
+
+using json = nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
+using Which = schema::Event::Which;
+using int128 = __int128;
+
+// Evidence serialises as [sequence, "hex chain hash"]. Declared in this namespace (not the
+// anonymous one) so that argument-dependent lookup finds it.
+static void to_json(json& out, const Evidence& evidence) {
+  out = json::array({evidence.sequence, HexEncode(evidence.chain_hash)});
+}
+
+static void from_json(const json& in, Evidence& evidence) {
+  evidence.sequence = in.at(0).get<uint64_t>();
+  auto hash = HexDecode(in.at(1).get<std::string>());
+  if (!hash || hash->size() != evidence.chain_hash.size()) {
+    throw std::invalid_argument("malformed chain hash " + in.at(1).dump());
+  }
+  std::copy(hash->begin(), hash->end(), evidence.chain_hash.begin());
+}
+
+namespace {
+
+constexpr int32_t kNoDate = INT32_MIN;
+constexpr int64_t kBasisPoints = 10000;  // 100%
+
+std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+
+std::string Trim(std::string_view text) {
+  size_t begin = 0, end = text.size();
+  while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
+  while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+// Bank accounts are compared without spaces and hyphens ("6222 0200-1234" == "622202001234").
+std::string NormaliseAccount(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c != ' ' && c != '-' && c != '\t') out.push_back(c);
+  }
+  return out;
+}
+
+std::string LowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsAsciiAlphanumeric(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int32_t Days(capnp::Text::Reader text) {
+  auto days = ParseDate(Str(text));
+  // The validator checked every date field before the event was appended.
+  FT_ASSERT(days.has_value(), "a date field the validator accepted does not parse");
+  return *days;
+}
+
+int32_t OptionalDays(capnp::Text::Reader text) { return text.size() == 0 ? kNoDate : Days(text); }
+
+std::string Date(int32_t days) { return FormatDate(days); }
+
+// "1 day", "40 days".
+std::string DaysText(int64_t days) {
+  return std::to_string(days) + (days == 1 || days == -1 ? " day" : " days");
+}
+
+std::string Amount(int64_t minor_units, const std::string& currency) {
+  return FormatMoneyGrouped({minor_units, currency});
+}
+
+std::string PlainAmount(int64_t minor_units, const std::string& currency) {
+  return FormatMoneyPlain({minor_units, currency});
+}
+
+// Basis points as a percentage with two decimals: 1234 -> "12.34%".
+std::string Percent(int64_t basis_points) {
+  bool negative = basis_points < 0;
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(basis_points) : basis_points;
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%s%llu.%02llu%%", negative ? "-" : "",
+                static_cast<unsigned long long>(magnitude / 100),
+                static_cast<unsigned long long>(magnitude % 100));
+  return buffer;
+}
+
+// Money sums saturate instead of overflowing: the ledger bounds every amount (and the budget and
+// revenue lines of one event) but not the sum of a long or hostile log. A saturated sum still
+// compares and serialises deterministically, and no undefined behaviour is reached.
+int64_t AddMoney(int64_t sum, int64_t amount) {
+  int64_t out = 0;
+  if (!__builtin_add_overflow(sum, amount, &out)) return out;
+  return amount > 0 ? INT64_MAX : INT64_MIN;
+}
+
+int64_t SubtractMoney(int64_t sum, int64_t amount) {
+  int64_t out = 0;
+  if (!__builtin_sub_overflow(sum, amount, &out)) return out;
+  return amount < 0 ? INT64_MAX : INT64_MIN;
+}
+
+// Basis points as percentage points: 50 -> "0.50 percentage points".
+std::string Points(int64_t basis_points) {
+  std::string percent = Percent(basis_points);
+  return percent.substr(0, percent.size() - 1) + " percentage points";
+}
+
+// floor(numerator * 10000 / denominator) in basis points; REQUIRES denominator > 0.
+int64_t ShareBasisPoints(int64_t numerator, int64_t denominator) {
+  FT_ASSERT(denominator > 0);
+  int128 scaled = static_cast<int128>(numerator) * kBasisPoints;
+  int128 quotient = scaled / denominator;
+  if (scaled % denominator != 0 && scaled < 0) quotient -= 1;  // floor, not truncation
+  return static_cast<int64_t>(quotient);
+}
+
+std::string CategoryName(int category) {
+  auto enumerants = capnp::Schema::from<schema::BudgetCategory>().getEnumerants();
+  if (category < 0 || static_cast<unsigned>(category) >= enumerants.size()) {
+    return "category " + std::to_string(category);
+  }
+  return SnakeCase(enumerants[category].getProto().getName().cStr());
+}
+
+std::optional<int> CategoryFromName(const std::string& name) {
+  auto enumerants = capnp::Schema::from<schema::BudgetCategory>().getEnumerants();
+  for (auto enumerant : enumerants) {
+    if (SnakeCase(enumerant.getProto().getName().cStr()) == name) return enumerant.getOrdinal();
+  }
+  return std::nullopt;
+}
+
+std::string DispositionName(schema::Disposition disposition) {
+  switch (disposition) {
+    case schema::Disposition::CONFIRMED:
+      return "confirmed";
+    case schema::Disposition::FALSE_POSITIVE:
+      return "false_positive";
+    case schema::Disposition::REMEDIATED:
+      return "remediated";
+  }
+  return "unknown";
+}
+
+bool GovernmentFunded(int source_kind) {
+  return source_kind == static_cast<int>(schema::SourceKind::CENTRAL_GOVERNMENT) ||
+         source_kind == static_cast<int>(schema::SourceKind::LOCAL_GOVERNMENT);
+}
+
+// Calendar helpers on days since 1970-01-01.
+std::chrono::year_month_day Civil(int32_t days) {
+  return std::chrono::year_month_day{std::chrono::sys_days(std::chrono::days(days))};
+}
+
+// 0 = Sunday .. 6 = Saturday.
+unsigned Weekday(int32_t days) {
+  return std::chrono::weekday(std::chrono::sys_days(std::chrono::days(days))).c_encoding();
+}
+
+// "2025-Q1" and a sortable index for the calendar quarter of a date.
+int32_t QuarterIndex(int32_t days) {
+  auto date = Civil(days);
+  return static_cast<int>(date.year()) * 4 + (static_cast<unsigned>(date.month()) - 1) / 3;
+}
+
+std::string QuarterName(int32_t quarter_index) {
+  return std::to_string(quarter_index / 4) + "-Q" + std::to_string(quarter_index % 4 + 1);
+}
+
+// Integer square root of a non-negative 128-bit value: the largest r with r * r <= value.
+int128 IntegerSquareRoot(int128 value) {
+  FT_ASSERT(value >= 0);
+  if (value < 2) return value;
+  // Bisection on [0, 2^64): r * r fits in 128 bits unsigned; values here stay below 2^126.
+  unsigned __int128 low = 0, high = static_cast<unsigned __int128>(1) << 64;
+  while (high - low > 1) {
+    unsigned __int128 middle = low + (high - low) / 2;
+    if (middle * middle <= static_cast<unsigned __int128>(value)) {
+      low = middle;
+    } else {
+      high = middle;
+    }
+  }
+  return static_cast<int128>(low);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy.
+
+// An exact decimal: value = units / scale, scale a power of ten.
+struct Decimal {
+  int64_t units = 0;
+  int64_t scale = 1;
+};
+
+std::string FormatDecimal(const Decimal& value) {
+  std::string digits = std::to_string(value.units);
+  int decimals = 0;
+  for (int64_t s = value.scale; s > 1; s /= 10) ++decimals;
+  if (decimals == 0) return digits;
+  if (static_cast<int>(digits.size()) <= decimals)
+    digits.insert(0, decimals + 1 - digits.size(), '0');
+  digits.insert(digits.size() - decimals, ".");
+  return digits;
+}
+
+Status KeyError(const std::string& key, const std::string& message) {
+  return Status::InvalidArgument("policy key \"" + key + "\": " + message);
+}
+
+// "12.5" with at most `decimals_max` decimals and 15 digits in all. JSON integers are accepted
+// too; JSON floating-point numbers are not, so no threshold is ever rounded by a parser.
+Result<Decimal> ParseDecimalValue(const json& value, const std::string& key, int decimals_max) {
+  std::string text;
+  if (value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0)) {
+    text = std::to_string(value.get<uint64_t>());
+  } else if (value.is_number_float()) {
+    return Error(KeyError(
+        key, value.dump() + " is a JSON number; write decimals as strings, e.g. \"1.96\""));
+  } else if (value.is_string()) {
+    text = value.get<std::string>();
+  } else {
+    return Error(KeyError(key, "must be a decimal string such as \"1.96\", not " + value.dump()));
+  }
+  auto bad = [&](const std::string& why) {
+    return Error(KeyError(key, "\"" + text + "\" " + why));
+  };
+  Decimal out;
+  int digits = 0;
+  int decimals = -1;  // -1 until the point is seen
+  for (char c : text) {
+    if (c == '.') {
+      if (decimals >= 0) return bad("has two decimal points");
+      decimals = 0;
+      continue;
+    }
+    if (c < '0' || c > '9') return bad("is not a non-negative decimal number");
+    if (++digits > 15) return bad("has more than 15 digits");
+    out.units = out.units * 10 + (c - '0');
+    if (decimals >= 0) {
+      ++decimals;
+      out.scale *= 10;
+    }
+  }
+  if (digits == 0 || decimals == 0) return bad("is not a decimal number");
+  if (decimals > decimals_max) {
+    return bad("has " + std::to_string(decimals) + " decimals, at most " +
+               std::to_string(decimals_max) + " are allowed");
+  }
+  return out;
+}
+
+// The parsed, typed form of a policy document.
+struct Tier {
+  int64_t up_to = -1;  // minor units; -1 for the open top tier
+  int64_t basis_points = 0;
+};
+
+struct Purpose {
+  std::string name;
+  std::vector<std::string> keywords;  // ASCII letters lowercased
+};
+
+struct Params {
+  uint32_t version = 0;
+  std::set<std::string> government_only;
+  Money approval_threshold;
+  // PU-1
+  std::vector<Purpose> purposes;
+  std::vector<std::string> exclusions;  // ASCII letters lowercased
+  // PU-3
+  int64_t charged_percent_max_bp = 0;
+  // PU-4
+  Money expert_cap;
+  Money academician_cap;
+  // BR-1
+  std::string regime;
+  std::vector<Tier> tiers;
+  std::string tier_currency;
+  // BR-4
+  Money equipment_threshold;
+  std::set<int> misfiling_categories;
+  std::vector<std::string> equipment_keywords;  // ASCII letters lowercased; empty: any item
+  // Windows in days.
+  int32_t liquidation_days = 0;
+  int32_t spike_days = 0;
+  int32_t idle_days = 0;
+  int32_t unreturned_days = 0;
+  int32_t withdrawn_days = 0;
+  int32_t duplicate_days = 0;
+  int32_t split_days = 0;
+  int32_t voucher_days = 0;
+  int32_t new_vendor_days = 0;
+  int32_t share_days = 0;
+  // Shares in basis points.
+  int64_t spike_share_bp = 0;
+  int64_t near_lower_bp = 0;
+  int64_t tolerance_bp = 0;
+  // AN-3, AN-4, AN-5
+  int32_t near_count_min = 0;
+  Money round_multiple;
+  Decimal round_expected;
+  Decimal z_critical;
+  int32_t round_items_min = 0;
+  Decimal mad_max;
+  int32_t benford_items_min = 0;
+  Money benford_amount_min;
+  // AN-6
+  std::set<int32_t> holidays;
+  std::set<int32_t> working_weekends;
+};
+
+const std::vector<std::string>& RuleIds() {
+  static const std::vector<std::string> ids = {
+      "PU-1", "PU-2", "PU-3", "PU-4", "BR-1", "BR-2", "BR-3", "BR-4", "TP-1",
+      "TP-2", "TP-3", "TP-4", "FL-1", "FL-2", "FL-3", "AN-1", "AN-2", "AN-3",
+      "AN-4", "AN-5", "AN-6", "AN-7", "AN-8", "AN-9", "AL-1", "AL-2", "AL-3"};
+  return ids;
+}
+
+// Reads one section of a policy document, naming keys as "SECTION.key" in errors and rejecting
+// keys it was not asked for (so that a misspelt key is an error, not a silently kept default).
+class SectionReader {
+ public:
+  SectionReader(const json& document, std::string section) : section_(std::move(section)) {
+    auto found = document.find(section_);
+    if (found == document.end()) {
+      status_ = KeyError(section_, "is missing");
+    } else if (!found->is_object()) {
+      status_ = KeyError(section_, "must be an object");
+    } else {
+      object_ = &*found;
+    }
+  }
+
+  const json* Get(const std::string& key) {
+    if (!status_.ok()) return nullptr;
+    seen_.insert(key);
+    auto found = object_->find(key);
+    if (found == object_->end()) {
+      Fail(key, "is missing");
+      return nullptr;
+    }
+    return &*found;
+  }
+
+  int32_t Int(const std::string& key, int64_t min, int64_t max) {
+    const json* value = Get(key);
+    if (value == nullptr) return 0;
+    if (!value->is_number_integer()) {
+      Fail(key, "must be a whole number, not " + value->dump());
+      return 0;
+    }
+    int64_t number = value->get<int64_t>();
+    if (number < min || number > max) {
+      Fail(key, std::to_string(number) + " is outside " + std::to_string(min) + ".." +
+                    std::to_string(max));
+      return 0;
+    }
+    return static_cast<int32_t>(number);
+  }
+
+  Money PositiveMoney(const std::string& key) {
+    const json* value = Get(key);
+    if (value == nullptr) return {};
+    return ParseMoneyValue(*value, Name(key));
+  }
+
+  Money ParseMoneyValue(const json& value, const std::string& name) {
+    if (!value.is_string()) {
+      SetError(KeyError(name,
+                        "must be an amount string such as \"100000.00 CNY\", not " + value.dump()));
+      return {};
+    }
+    auto money = ParseMoney(value.get<std::string>());
+    if (!money) {
+      SetError(KeyError(name, money.error().message()));
+      return {};
+    }
+    if (money->minor_units <= 0) {
+      SetError(KeyError(name, "must be positive"));
+      return {};
+    }
+    return *money;
+  }
+
+  // A decimal in [min, max] (given as units at scale `decimals_max`), exclusive bounds optional.
+  Decimal DecimalIn(const std::string& key, int decimals_max, const Decimal& min,
+                    bool min_exclusive, const Decimal& max, bool max_exclusive) {
+    const json* value = Get(key);
+    if (value == nullptr) return {};
+    auto parsed = ParseDecimalValue(*value, Name(key), decimals_max);
+    if (!parsed) {
+      SetError(parsed.error());
+      return {};
+    }
+    auto compare = [](const Decimal& a, const Decimal& b) {
+      int128 left = static_cast<int128>(a.units) * b.scale;
+      int128 right = static_cast<int128>(b.units) * a.scale;
+      return left < right ? -1 : left > right ? 1 : 0;
+    };
+    int low = compare(*parsed, min), high = compare(*parsed, max);
+    if (low < 0 || (min_exclusive && low == 0) || high > 0 || (max_exclusive && high == 0)) {
+      Fail(key, FormatDecimal(*parsed) + " is outside " + (min_exclusive ? "(" : "[") +
+                    FormatDecimal(min) + ", " + FormatDecimal(max) + (max_exclusive ? ")" : "]"));
+      return {};
+    }
+    return *parsed;
+  }
+
+  // A percentage "25" or "0.5" (at most two decimals) in [0, 100], as basis points.
+  int64_t PercentBasisPoints(const std::string& key) {
+    Decimal value = DecimalIn(key, 2, {0, 1}, false, {100, 1}, false);
+    return value.units * kBasisPoints / 100 / value.scale;  // scale is 1, 10 or 100: exact
+  }
+
+  std::vector<std::string> Strings(const std::string& key) {
+    std::vector<std::string> out;
+    const json* value = Get(key);
+    if (value == nullptr) return out;
+    if (!value->is_array()) {
+      Fail(key, "must be an array of strings");
+      return out;
+    }
+    for (size_t i = 0; i < value->size(); ++i) {
+      const json& item = (*value)[i];
+      if (!item.is_string() || item.get<std::string>().empty()) {
+        Fail(key + "[" + std::to_string(i) + "]", "must be a non-empty string");
+        return out;
+      }
+      out.push_back(item.get<std::string>());
+    }
+    return out;
+  }
+
+  std::set<int32_t> Dates(const std::string& key) {
+    std::set<int32_t> out;
+    auto texts = Strings(key);
+    for (size_t i = 0; i < texts.size() && status_.ok(); ++i) {
+      auto days = ParseDate(texts[i]);
+      if (!days) {
+        Fail(key + "[" + std::to_string(i) + "]", days.error().message());
+        break;
+      }
+      out.insert(*days);
+    }
+    return out;
+  }
+
+  void Fail(const std::string& key, const std::string& message) {
+    SetError(KeyError(Name(key), message));
+  }
+  void SetError(Status status) {
+    if (status_.ok()) status_ = std::move(status);
+  }
+  std::string Name(const std::string& key) const { return section_ + "." + key; }
+
+  // Call after the last Get: unknown keys are errors.
+  Status Finish() {
+    if (!status_.ok()) return status_;
+    for (const auto& [key, value] : object_->items()) {
+      if (!seen_.contains(key)) return KeyError(Name(key), "is not a known key of " + section_);
+    }
+    return Status::Ok();
+  }
+
+  const json* object() const { return object_; }
+
+ private:
+  std::string section_;
+  const json* object_ = nullptr;
+  std::set<std::string> seen_;
+  Status status_;
+};
+
+Result<Params> ParseParams(uint32_t version, const json& document) {
+  Params params;
+  params.version = version;
+  if (!document.is_object())
+    return Error(Status::InvalidArgument("a policy document must be a JSON object"));
+  static const std::set<std::string> kTopKeys = {"government_only_rules",
+                                                 "approval_threshold",
+                                                 "PU-1",
+                                                 "PU-3",
+                                                 "PU-4",
+                                                 "BR-1",
+                                                 "BR-4",
+                                                 "TP-1",
+                                                 "TP-2",
+                                                 "TP-3",
+                                                 "TP-4",
+                                                 "FL-1",
+                                                 "AN-1",
+                                                 "AN-2",
+                                                 "AN-3",
+                                                 "AN-4",
+                                                 "AN-5",
+                                                 "AN-6",
+                                                 "AN-7",
+                                                 "AN-8",
+                                                 "AL-1",
+                                                 "AL-2"};
+  for (const auto& [key, value] : document.items()) {
+    if (!kTopKeys.contains(key)) return Error(KeyError(key, "is not a known policy key"));
+  }
+  // Top level.
+  {
+    auto found = document.find("government_only_rules");
+    if (found == document.end()) return Error(KeyError("government_only_rules", "is missing"));
+    if (!found->is_array())
+      return Error(KeyError("government_only_rules", "must be an array of rule ids"));
+    for (size_t i = 0; i < found->size(); ++i) {
+      const json& id = (*found)[i];
+      std::string name = "government_only_rules[" + std::to_string(i) + "]";
+      if (!id.is_string()) return Error(KeyError(name, "must be a rule id such as \"PU-1\""));
+      const auto& ids = RuleIds();
+      if (std::find(ids.begin(), ids.end(), id.get<std::string>()) == ids.end()) {
+        return Error(KeyError(name, "\"" + id.get<std::string>() + "\" is not a rule id"));
+      }
+      params.government_only.insert(id.get<std::string>());
+    }
+    auto threshold = document.find("approval_threshold");
+    if (threshold == document.end()) return Error(KeyError("approval_threshold", "is missing"));
+    if (!threshold->is_string())
+      return Error(
+          KeyError("approval_threshold", "must be an amount string such as \"100000.00 CNY\""));
+    auto money = ParseMoney(threshold->get<std::string>());
+    if (!money) return Error(KeyError("approval_threshold", money.error().message()));
+    if (money->minor_units <= 0) return Error(KeyError("approval_threshold", "must be positive"));
+    params.approval_threshold = *money;
+  }
+  {
+    SectionReader section(document, "PU-1");
+    const json* uses = section.Get("prohibited_uses");
+    if (uses != nullptr) {
+      if (!uses->is_array()) {
+        section.Fail("prohibited_uses", "must be an array of {\"purpose\", \"keywords\"} objects");
+      } else {
+        for (size_t i = 0; i < uses->size(); ++i) {
+          std::string name = "prohibited_uses[" + std::to_string(i) + "]";
+          const json& use = (*uses)[i];
+          if (!use.is_object() || !use.contains("purpose") || !use.contains("keywords") ||
+              use.size() != 2 || !use["purpose"].is_string() || !use["keywords"].is_array() ||
+              use["keywords"].empty()) {
+            section.Fail(
+                name,
+                "must be {\"purpose\": text, \"keywords\": [text, ...]} with at least one keyword");
+            break;
+          }
+          Purpose purpose;
+          purpose.name = use["purpose"].get<std::string>();
+          for (size_t k = 0; k < use["keywords"].size(); ++k) {
+            const json& keyword = use["keywords"][k];
+            if (!keyword.is_string() || Trim(keyword.get<std::string>()).empty()) {
+              section.Fail(name + ".keywords[" + std::to_string(k) + "]",
+                           "must be a non-empty string");
+              break;
+            }
+            purpose.keywords.push_back(LowerAscii(Trim(keyword.get<std::string>())));
+          }
+          params.purposes.push_back(std::move(purpose));
+        }
+      }
+    }
+    for (const auto& exclusion : section.Strings("exclusions"))
+      params.exclusions.push_back(LowerAscii(exclusion));
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "PU-3");
+    Decimal percent =
+        section.DecimalIn("charged_percent_max", 2, {100, 1}, false, {1000, 1}, false);
+    FT_RETURN_IF_ERROR(section.Finish());
+    params.charged_percent_max_bp = percent.units * kBasisPoints / 100 / percent.scale;  // exact
+  }
+  {
+    SectionReader section(document, "PU-4");
+    params.expert_cap = section.PositiveMoney("fee_cap_per_day");
+    params.academician_cap = section.PositiveMoney("academician_fee_cap_per_day");
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "BR-1");
+    const json* regime = section.Get("regime");
+    const json* regimes = section.Get("regimes");
+    FT_RETURN_IF_ERROR(section.Finish());
+    if (!regime->is_string())
+      return Error(KeyError("BR-1.regime", "must be the name of one of BR-1.regimes"));
+    if (!regimes->is_object() || regimes->empty())
+      return Error(KeyError("BR-1.regimes", "must be an object of named tier lists"));
+    params.regime = regime->get<std::string>();
+    if (!regimes->contains(params.regime)) {
+      return Error(KeyError("BR-1.regime", "\"" + params.regime + "\" is not one of BR-1.regimes"));
+    }
+    for (const auto& [name, tiers] : regimes->items()) {
+      std::string path = "BR-1.regimes." + name;
+      if (!tiers.is_array() || tiers.empty())
+        return Error(KeyError(path, "must be a non-empty array of tiers"));
+      std::vector<Tier> parsed;
+      std::string currency;
+      for (size_t i = 0; i < tiers.size(); ++i) {
+        std::string tier_path = path + "[" + std::to_string(i) + "]";
+        const json& tier = tiers[i];
+        bool last = i + 1 == tiers.size();
+        if (!tier.is_object() || !tier.contains("percent") || tier.size() != (last ? 1u : 2u) ||
+            (!last && !tier.contains("up_to"))) {
+          return Error(KeyError(
+              tier_path, last ? "the last tier must be {\"percent\": \"20\"} (no upper bound)"
+                              : "must be {\"up_to\": \"5000000.00 CNY\", \"percent\": \"30\"}"));
+        }
+        Tier out;
+        auto percent = ParseDecimalValue(tier["percent"], tier_path + ".percent", 2);
+        if (!percent) return Error(percent.error());
+        out.basis_points = percent->units * kBasisPoints / 100 / percent->scale;
+        if (out.basis_points > kBasisPoints)
+          return Error(KeyError(tier_path + ".percent", "is above 100"));
+        if (!last) {
+          if (!tier["up_to"].is_string())
+            return Error(KeyError(tier_path + ".up_to", "must be an amount string"));
+          auto up_to = ParseMoney(tier["up_to"].get<std::string>());
+          if (!up_to) return Error(KeyError(tier_path + ".up_to", up_to.error().message()));
+          if (!currency.empty() && up_to->currency != currency) {
+            return Error(KeyError(tier_path + ".up_to", "currency differs from the tier above"));
+          }
+          currency = up_to->currency;
+          if (!parsed.empty() && up_to->minor_units <= parsed.back().up_to) {
+            return Error(KeyError(tier_path + ".up_to", "must be above the previous tier's bound"));
+          }
+          if (up_to->minor_units <= 0)
+            return Error(KeyError(tier_path + ".up_to", "must be positive"));
+          out.up_to = up_to->minor_units;
+        }
+        parsed.push_back(out);
+      }
+      if (name == params.regime) {
+        params.tiers = parsed;
+        params.tier_currency = currency;
+      }
+    }
+  }
+  {
+    SectionReader section(document, "BR-4");
+    params.equipment_threshold = section.PositiveMoney("equipment_threshold");
+    auto names = section.Strings("categories");
+    for (const auto& keyword : section.Strings("equipment_keywords")) {
+      if (!Trim(keyword).empty()) params.equipment_keywords.push_back(LowerAscii(Trim(keyword)));
+    }
+    FT_RETURN_IF_ERROR(section.Finish());
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto category = CategoryFromName(names[i]);
+      if (!category || *category == static_cast<int>(schema::BudgetCategory::EQUIPMENT)) {
+        return Error(KeyError("BR-4.categories[" + std::to_string(i) + "]",
+                              "\"" + names[i] + "\" is not a non-equipment budget category"));
+      }
+      params.misfiling_categories.insert(*category);
+    }
+  }
+  constexpr int64_t kDaysMax = 3660;  // ten years: a bound on every window
+  {
+    SectionReader section(document, "TP-1");
+    params.liquidation_days = section.Int("liquidation_days", 0, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "TP-2");
+    params.spike_share_bp = section.PercentBasisPoints("share_percent");
+    params.spike_days = section.Int("final_days", 1, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "TP-3");
+    params.idle_days = section.Int("idle_days", 1, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "TP-4");
+    params.unreturned_days = section.Int("days_after_end", 0, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "FL-1");
+    params.withdrawn_days = section.Int("withdrawn_member_days", 0, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-1");
+    params.duplicate_days = section.Int("window_days", 0, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-2");
+    params.split_days = section.Int("window_days", 1, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-3");
+    params.near_lower_bp = section.PercentBasisPoints("lower_percent");
+    params.near_count_min = section.Int("count_min", 2, 1000);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-4");
+    params.round_multiple = section.PositiveMoney("multiple");
+    // Bounds keep the z-test's integers within __int128 (see RoundAmounts).
+    params.round_expected = section.DecimalIn("expected_share", 6, {0, 1}, true, {1, 1}, true);
+    params.z_critical = section.DecimalIn("z_critical", 3, {0, 1}, true, {100, 1}, false);
+    params.round_items_min = section.Int("items_min", 2, 1000000);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-5");
+    params.mad_max = section.DecimalIn("mad_max", 6, {0, 1}, true, {1, 1}, false);
+    params.benford_items_min = section.Int("items_min", 9, 1000000);
+    params.benford_amount_min = section.PositiveMoney("amount_min");
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-6");
+    params.holidays = section.Dates("holidays");
+    params.working_weekends = section.Dates("working_weekends");
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-7");
+    params.voucher_days = section.Int("voucher_days", 0, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AN-8");
+    params.new_vendor_days = section.Int("new_vendor_days", 0, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AL-1");
+    params.tolerance_bp = section.PercentBasisPoints("tolerance_percentage_points");
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  {
+    SectionReader section(document, "AL-2");
+    params.share_days = section.Int("share_days", 0, kDaysMax);
+    FT_RETURN_IF_ERROR(section.Finish());
+  }
+  return params;
+}
+
+// Mainland China public holidays (放假) and make-up working days (调休上班), from the State
+// Council General Office notices for 2023, 2024, 2025 and 2026. Each range is inclusive.
+const std::vector<std::pair<const char*, const char*>>& HolidayRanges() {
+  static const std::vector<std::pair<const char*, const char*>> ranges = {
+      // 2023
+      {"2023-01-01", "2023-01-02"},
+      {"2023-01-21", "2023-01-27"},
+      {"2023-04-05", "2023-04-05"},
+      {"2023-04-29", "2023-05-03"},
+      {"2023-06-22", "2023-06-24"},
+      {"2023-09-29", "2023-10-06"},
+      {"2023-12-30", "2023-12-31"},
+      // 2024
+      {"2024-01-01", "2024-01-01"},
+      {"2024-02-10", "2024-02-17"},
+      {"2024-04-04", "2024-04-06"},
+      {"2024-05-01", "2024-05-05"},
+      {"2024-06-08", "2024-06-10"},
+      {"2024-09-15", "2024-09-17"},
+      {"2024-10-01", "2024-10-07"},
+      // 2025
+      {"2025-01-01", "2025-01-01"},
+      {"2025-01-28", "2025-02-04"},
+      {"2025-04-04", "2025-04-06"},
+      {"2025-05-01", "2025-05-05"},
+      {"2025-05-31", "2025-06-02"},
+      {"2025-10-01", "2025-10-08"},
+      // 2026
+      {"2026-01-01", "2026-01-03"},
+      {"2026-02-15", "2026-02-23"},
+      {"2026-04-04", "2026-04-06"},
+      {"2026-05-01", "2026-05-05"},
+      {"2026-06-19", "2026-06-21"},
+      {"2026-09-25", "2026-09-27"},
+      {"2026-10-01", "2026-10-07"},
+  };
+  return ranges;
+}
+
+const std::vector<const char*>& WorkingWeekends() {
+  static const std::vector<const char*> days = {
+      "2023-01-28", "2023-01-29", "2023-04-23", "2023-05-06", "2023-06-25", "2023-10-07",
+      "2023-10-08", "2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11",
+      "2024-09-14", "2024-09-29", "2024-10-12", "2025-01-26", "2025-02-08", "2025-04-27",
+      "2025-09-28", "2025-10-11", "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09",
+      "2026-09-20", "2026-10-10",
+  };
+  return days;
+}
+
+}  // namespace
+
+json DefaultPolicyDocument() {
+  json holidays = json::array();
+  for (const auto& [first, last] : HolidayRanges()) {
+    for (int32_t day = *ParseDate(first); day <= *ParseDate(last); ++day)
+      holidays.push_back(FormatDate(day));
+  }
+  json working = json::array();
+  for (const char* day : WorkingWeekends()) working.push_back(day);
+  auto use = [](const char* purpose, std::vector<std::string> keywords) {
+    return json{{"purpose", purpose}, {"keywords", keywords}};
+  };
+  return {
+      {"government_only_rules", {"PU-1", "FL-3", "AL-2"}},
+      {"approval_threshold", "100000.00 CNY"},
+      {"PU-1",
+       {{"prohibited_uses",
+         json::array({
+             use("fines and penalties",
+                 {"罚款", "罚金", "罚没", "违约金", "fine", "fines", "penalty", "penalties"}),
+             use("late fees", {"滞纳金", "late fee", "late fees", "late payment charge"}),
+             use("compensation", {"赔偿", "赔款", "compensation", "damages"}),
+             use("donations", {"捐赠", "捐款", "donation", "donations"}),
+             use("sponsorship", {"赞助", "sponsorship", "sponsoring"}),
+             use("investment", {"投资", "理财", "investment", "investments"}),
+             use("debt repayment", {"还债", "偿还债务", "偿还借款", "debt repayment",
+                                    "loan repayment", "repay debt"}),
+             use("personal costs",
+                 {"个人消费", "个人用品", "个人", "私人", "personal", "private use"}),
+             use("shopping or fuel cards", {"购物卡", "加油卡", "储值卡", "shopping card",
+                                            "fuel card", "gas card", "prepaid card"}),
+             use("vouchers and gift cards", {"礼品卡", "礼券", "代金券", "购物券", "消费券",
+                                             "gift card", "gift voucher", "gift certificate"}),
+             use("alcohol", {"酒", "alcohol", "liquor", "wine", "beer"}),
+             use("entertainment", {"招待", "娱乐", "宴请", "KTV", "entertainment", "banquet"}),
+         })},
+        // Text blanked out before matching, so that hotels (酒店), laboratory ethanol (酒精),
+        // guesthouses (招待所), income tax withheld (个人所得税) and protective equipment do not
+        // match.
+        {"exclusions",
+         {"酒店",
+          "酒精",
+          "酒石酸",
+          "招待所",
+          "个人所得税",
+          "个人防护",
+          "个人电脑",
+          "alcohol lamp",
+          "isopropyl alcohol",
+          "ethyl alcohol",
+          "polyvinyl alcohol",
+          "benzyl alcohol",
+          "alcohol wipe",
+          "personal computer",
+          "personal protective",
+          "employee compensation",
+          "fine chemical",
+          "fine powder",
+          "fine tuning",
+          "fine-tuning"}}}},
+      {"PU-3", {{"charged_percent_max", "100"}}},
+      {"PU-4",
+       {{"fee_cap_per_day", "2400.00 CNY"}, {"academician_fee_cap_per_day", "3600.00 CNY"}}},
+      {"BR-1",
+       {{"regime", "2021"},
+        {"regimes",
+         {{"2021",
+           {{{"up_to", "5000000.00 CNY"}, {"percent", "30"}},
+            {{"up_to", "10000000.00 CNY"}, {"percent", "25"}},
+            {{"percent", "20"}}}},
+          {"legacy",
+           {{{"up_to", "5000000.00 CNY"}, {"percent", "20"}},
+            {{"up_to", "10000000.00 CNY"}, {"percent", "15"}},
+            {{"percent", "13"}}}}}}}},
+      {"BR-4",
+       {{"equipment_threshold", "50000.00 CNY"},
+        {"categories", {"materials", "testing", "other_direct"}},
+        // Bulk materials above the threshold are ordinary; what is misfiled is an item that is
+        // equipment by its description. An empty list flags every item at or above it.
+        {"equipment_keywords",
+         {"设备", "仪器", "检测仪", "分析仪", "测试仪", "装置", "试验台", "测试台", "工作站", "服务器",
+          "equipment", "instrument", "apparatus", "analyzer", "analyser", "tester", "machine",
+          "workstation", "server"}}}},
+      {"TP-1", {{"liquidation_days", 120}}},
+      {"TP-2", {{"share_percent", "25"}, {"final_days", 60}}},
+      {"TP-3", {{"idle_days", 180}}},
+      {"TP-4", {{"days_after_end", 30}}},
+      {"FL-1", {{"withdrawn_member_days", 90}}},
+      {"AN-1", {{"window_days", 30}}},
+      {"AN-2", {{"window_days", 7}}},
+      {"AN-3", {{"lower_percent", "95"}, {"count_min", 3}}},
+      {"AN-4",
+       {{"multiple", "1000.00 CNY"},
+        {"expected_share", "0.001"},
+        {"z_critical", "1.96"},
+        {"items_min", 5}}},
+      {"AN-5", {{"mad_max", "0.015"}, {"items_min", 300}, {"amount_min", "10.00 CNY"}}},
+      {"AN-6", {{"holidays", holidays}, {"working_weekends", working}}},
+      {"AN-7", {{"voucher_days", 30}}},
+      {"AN-8", {{"new_vendor_days", 90}}},
+      {"AL-1", {{"tolerance_percentage_points", "0.5"}}},
+      {"AL-2", {{"share_days", 365}}},
+  };
+}
+
+Result<Policy> MakePolicy(uint32_t version, const json& document) {
+  if (!document.is_object())
+    return Error(Status::InvalidArgument("a policy document must be a JSON object"));
+  json merged = DefaultPolicyDocument();
+  merged.merge_patch(document);
+  auto params = ParseParams(version, merged);
+  if (!params) return Error(params.error());
+  return Policy{version, std::move(merged)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts. Entities are keyed by id, live events by sequence number (a reversal erases its target).
+
+namespace {
+
+struct GrantFact {
+  Evidence awarded;
+  std::string title;
+  std::string funder_org_id;
+  std::string project_id;
+  std::string currency;
+  int source_kind = 0;
+  int64_t amount = 0;
+  int32_t start_days = 0;
+  int32_t end_days = 0;
+  std::map<int, int64_t> budget;  // as awarded, by schema::BudgetCategory
+};
+
+struct MembershipFact {
+  Evidence admitted;
+  int32_t admitted_days = 0;
+  Evidence withdrawn;  // sequence 0 while a member
+  int32_t withdrawn_days = kNoDate;
+  bool expelled = false;
+};
+
+struct OrganisationFact {
+  Evidence registered;  // sequence 0 if admitted without a registration in the folded range
+  std::string name;
+  std::string name_en;
+  int kind = static_cast<int>(schema::OrganisationKind::OTHER);
+  std::string legal_representative;
+  std::string tax_id;
+  std::string bank_account;
+  std::vector<MembershipFact> memberships;  // in order; bounded by admissions
+};
+
+struct VendorFact {
+  Evidence registered;
+  std::string name;
+  std::string tax_id;
+  std::string legal_representative;
+  std::string bank_account;
+  int32_t registered_days = kNoDate;
+};
+
+struct ProjectFact {
+  Evidence registered;
+  std::string agreement_id;
+};
+
+struct SignatureFact {
+  Evidence event;
+  std::string signatory_name;
+  int32_t days = 0;
+};
+
+struct AgreementFact {
+  Evidence registered;
+  std::string title;
+  int32_t days = 0;
+  std::map<std::string, uint32_t> revenue_shares;   // org -> basis points
+  std::map<std::string, SignatureFact> signatures;  // org -> its signature
+};
+
+struct BodyFact {
+  Evidence registered;
+  int kind = 0;
+  uint32_t full_time_staff = 0;
+};
+
+struct OutcomeFact {
+  Evidence registered;
+  std::string title;
+  std::string grant_id;
+  int32_t days = 0;
+  std::map<std::string, uint32_t> owners;  // org -> basis points
+};
+
+struct ExpenditureFact {
+  Evidence event;
+  int64_t appended_at_micros = 0;
+  std::string grant_id;
+  std::string org_id;
+  int category = 0;
+  std::string vendor_id;
+  std::string invoice_number;
+  int32_t invoice_days = 0;
+  int32_t payment_days = 0;
+  int32_t voucher_days = kNoDate;
+  int64_t amount = 0;
+  std::string currency;
+  std::string requester;
+  std::string approver;
+  std::string payee;
+  std::string expert_name;
+  uint32_t expert_days = 0;
+  bool academician = false;
+  // PU-1, matched under the policy in force when the event was appended (descriptions are not
+  // kept otherwise).
+  std::string prohibited_purpose;
+  std::string prohibited_keyword;
+  std::string prohibited_text;
+  // BR-4: the equipment keyword the description matched under the policy of its append.
+  std::string equipment_keyword;
+};
+
+struct AdjustmentFact {
+  Evidence event;
+  std::string grant_id;
+  std::map<int, int64_t> lines;  // category -> new amount
+  std::string approved_by;
+  std::string approval_reference;
+  std::string author_org_id;
+  int32_t days = 0;
+};
+
+struct ReceiptFact {
+  Evidence event;
+  std::string grant_id;
+  int64_t amount = 0;
+  int32_t days = 0;
+};
+
+struct DisbursementFact {
+  Evidence event;
+  std::string grant_id;
+  std::string org_id;
+  int64_t amount = 0;
+  int32_t days = 0;
+};
+
+struct RefundFact {
+  Evidence event;
+  std::string grant_id;
+  std::string org_id;
+  bool vendor_refund = false;
+  int64_t amount = 0;
+  int32_t days = 0;
+};
+
+struct RevenueFact {
+  Evidence event;
+  std::string outcome_id;
+  int64_t total = 0;
+  std::string currency;
+  std::map<std::string, int64_t> payments;  // org -> amount (summed if listed twice)
+  int32_t days = 0;
+};
+
+struct LicenceFact {
+  Evidence event;
+  std::string outcome_id;
+  std::string licensee_name;
+  std::string licensee_org_id;
+  bool exclusive = false;
+  int32_t days = 0;
+};
+
+struct SharingFact {
+  Evidence event;
+  std::string outcome_id;
+  std::string recipient;
+  std::string recipient_org_id;
+  int32_t days = 0;
+};
+
+struct DispositionFact {
+  Evidence event;
+  std::string flag_id;
+  std::string disposition;
+  std::string note;
+};
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GrantFact, awarded, title, funder_org_id, project_id, currency,
+                                   source_kind, amount, start_days, end_days, budget)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MembershipFact, admitted, admitted_days, withdrawn,
+                                   withdrawn_days, expelled)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OrganisationFact, registered, name, name_en, kind,
+                                   legal_representative, tax_id, bank_account, memberships)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VendorFact, registered, name, tax_id, legal_representative,
+                                   bank_account, registered_days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProjectFact, registered, agreement_id)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SignatureFact, event, signatory_name, days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AgreementFact, registered, title, days, revenue_shares,
+                                   signatures)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BodyFact, registered, kind, full_time_staff)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutcomeFact, registered, title, grant_id, days, owners)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpenditureFact, event, appended_at_micros, grant_id, org_id,
+                                   category, vendor_id, invoice_number, invoice_days, payment_days,
+                                   voucher_days, amount, currency, requester, approver, payee,
+                                   expert_name, expert_days, academician, prohibited_purpose,
+                                   prohibited_keyword, prohibited_text, equipment_keyword)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AdjustmentFact, event, grant_id, lines, approved_by,
+                                   approval_reference, author_org_id, days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ReceiptFact, event, grant_id, amount, days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DisbursementFact, event, grant_id, org_id, amount, days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RefundFact, event, grant_id, org_id, vendor_refund, amount, days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RevenueFact, event, outcome_id, total, currency, payments, days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LicenceFact, event, outcome_id, licensee_name, licensee_org_id,
+                                   exclusive, days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SharingFact, event, outcome_id, recipient, recipient_org_id,
+                                   days)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DispositionFact, event, flag_id, disposition, note)
+
+// True if `word` (lowercased) occurs in lowercased `text`; an ASCII keyword must stand as a word.
+bool ContainsKeyword(const std::string& text, const std::string& word) {
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    bool starts_word = !IsAsciiAlphanumeric(word.front()) || at == 0 || !IsAsciiAlphanumeric(text[at - 1]);
+    size_t after = at + word.size();
+    bool ends_word = !IsAsciiAlphanumeric(word.back()) || after == text.size() || !IsAsciiAlphanumeric(text[after]);
+    if (starts_word && ends_word) return true;
+  }
+  return false;
+}
+
+// PU-1: the first prohibited purpose whose keyword occurs in `text`. ASCII letters compare
+// case-insensitively and an ASCII keyword must stand as a word ("fine" does not match "refined");
+// Chinese keywords match anywhere. Exclusions are blanked out first.
+bool MatchProhibited(const Params& params, const std::string& original, std::string* purpose,
+                     std::string* keyword) {
+  std::string text = LowerAscii(original);
+  for (const auto& exclusion : params.exclusions) {
+    for (size_t at = text.find(exclusion); at != std::string::npos; at = text.find(exclusion, at)) {
+      std::fill(text.begin() + at, text.begin() + at + exclusion.size(), ' ');
+    }
+  }
+  for (const auto& use : params.purposes) {
+    for (const auto& word : use.keywords) {
+      for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+        bool starts_word =
+            !IsAsciiAlphanumeric(word.front()) || at == 0 || !IsAsciiAlphanumeric(text[at - 1]);
+        size_t after = at + word.size();
+        bool ends_word = !IsAsciiAlphanumeric(word.back()) || after == text.size() ||
+                         !IsAsciiAlphanumeric(text[after]);
+        if (starts_word && ends_word) {
+          *purpose = use.name;
+          *keyword = word;
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+struct RulesEngine::State {
+  uint64_t last_sequence = 0;
+  Evidence genesis;  // sequence 0 until seen
+  std::string alliance_id;
+  // Policy: the version in force after each policy_set sequence; version 0 before any.
+  std::map<uint64_t, uint32_t> policy_timeline;
+  std::map<uint32_t, Policy> policies;
+  std::vector<std::string> policy_problems;
+
+  std::map<std::string, GrantFact> grants;
+  std::map<std::string, OrganisationFact> organisations;
+  std::map<std::string, VendorFact> vendors;
+  std::map<std::string, ProjectFact> projects;
+  std::map<std::string, std::map<std::string, Evidence>> tasks;  // project -> org -> first task
+  std::map<std::string, AgreementFact> agreements;
+  std::map<std::string, BodyFact> bodies;
+  std::map<std::string, OutcomeFact> outcomes;
+
+  // Live events by sequence number: O(events), see the top of this file.
+  std::map<uint64_t, ExpenditureFact> expenditures;
+  std::map<uint64_t, AdjustmentFact> adjustments;
+  std::map<uint64_t, ReceiptFact> receipts;
+  std::map<uint64_t, DisbursementFact> disbursements;
+  std::map<uint64_t, RefundFact> refunds;
+  std::map<uint64_t, RevenueFact> revenues;
+  std::map<uint64_t, LicenceFact> licences;
+  std::map<uint64_t, SharingFact> sharings;
+  std::map<uint64_t, DispositionFact> dispositions;
+
+  // Derived from `policies`, never serialised.
+  std::map<uint32_t, Params> params;
+
+  uint32_t VersionAt(uint64_t sequence) const {
+    // A policy_set at sequence p governs the events after p.
+    auto found = policy_timeline.lower_bound(sequence);
+    if (found == policy_timeline.begin()) return 0;
+    return std::prev(found)->second;
+  }
+  const Params& ParamsAt(uint64_t sequence) const { return ParamsOf(VersionAt(sequence)); }
+  const Params& ParamsOf(uint32_t version) const {
+    auto found = params.find(version);
+    FT_ASSERT(found != params.end(), "a policy version in the timeline was never parsed");
+    return found->second;
+  }
+  const Params& Latest() const { return ParamsAt(UINT64_MAX); }
+
+  Status AddPolicy(const Policy& policy) {
+    auto parsed = ParseParams(policy.version, policy.document);
+    if (!parsed) return parsed.error();
+    policies[policy.version] = policy;
+    params[policy.version] = std::move(*parsed);
+    return Status::Ok();
+  }
+};
+
+RulesEngine::RulesEngine() : state_(std::make_unique<State>()) {
+  auto policy = MakePolicy(0, json::object());
+  FT_ASSERT(policy.has_value(), "the default policy document does not validate");
+  policy_ = *policy;
+  FT_ASSERT(state_->AddPolicy(policy_).ok());
+}
+
+RulesEngine::~RulesEngine() = default;
+RulesEngine::RulesEngine(const RulesEngine& other)
+    : policy_(other.policy_), state_(std::make_unique<State>(*other.state_)) {}
+RulesEngine& RulesEngine::operator=(const RulesEngine& other) {
+  if (this != &other) {
+    policy_ = other.policy_;
+    state_ = std::make_unique<State>(*other.state_);
+  }
+  return *this;
+}
+RulesEngine::RulesEngine(RulesEngine&& other) noexcept = default;
+RulesEngine& RulesEngine::operator=(RulesEngine&& other) noexcept = default;
+
+const std::map<uint32_t, Policy>& RulesEngine::policies() const { return state_->policies; }
+const std::vector<std::string>& RulesEngine::policy_problems() const {
+  return state_->policy_problems;
+}
+uint64_t RulesEngine::sequence() const { return state_->last_sequence; }
+
+Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t appended_at_micros,
+                          const std::string& author_org_id, schema::Event::Reader event,
+                          EventLookup* lookup) {
+  FT_ASSERT(state_ != nullptr, "use of a moved-from RulesEngine");
+  if (sequence <= state_->last_sequence) {
+    return Status::InvalidArgument("rules: event " + std::to_string(sequence) +
+                                   " is not after the last event folded in, " +
+                                   std::to_string(state_->last_sequence));
+  }
+  State& state = *state_;
+  const Evidence self{sequence, chain_hash};
+  switch (event.which()) {
+    case Which::LEDGER_GENESIS:
+      state.genesis = self;
+      state.alliance_id = Str(event.getLedgerGenesis().getAllianceId());
+      break;
+    case Which::ORGANISATION_REGISTERED: {
+      auto org = event.getOrganisationRegistered();
+      OrganisationFact& fact = state.organisations[Str(org.getOrgId())];
+      fact.registered = self;
+      fact.name = Str(org.getName());
+      fact.name_en = Str(org.getNameEn());
+      fact.kind = static_cast<int>(org.getKind());
+      fact.legal_representative = Trim(Str(org.getLegalRepresentative()));
+      fact.tax_id = Trim(Str(org.getTaxId()));
+      fact.bank_account = NormaliseAccount(Str(org.getBankAccount()));
+      break;
+    }
+    case Which::MEMBER_ADMITTED: {
+      OrganisationFact& fact = state.organisations[Str(event.getMemberAdmitted().getOrgId())];
+      fact.memberships.push_back(
+          {self, Days(event.getMemberAdmitted().getDate()), {}, kNoDate, false});
+      break;
+    }
+    case Which::MEMBER_WITHDRAWN: {
+      OrganisationFact& fact = state.organisations[Str(event.getMemberWithdrawn().getOrgId())];
+      if (!fact.memberships.empty() && fact.memberships.back().withdrawn.sequence == 0) {
+        fact.memberships.back().withdrawn = self;
+        fact.memberships.back().withdrawn_days = Days(event.getMemberWithdrawn().getDate());
+        fact.memberships.back().expelled = event.getMemberWithdrawn().getExpelled();
+      }
+      break;
+    }
+    case Which::AGREEMENT_REGISTERED: {
+      auto agreement = event.getAgreementRegistered();
+      AgreementFact& fact = state.agreements[Str(agreement.getAgreementId())];
+      fact.registered = self;
+      fact.title = Str(agreement.getTitle());
+      fact.days = Days(agreement.getDate());
+      for (auto share : agreement.getRevenueShares())
+        fact.revenue_shares[Str(share.getOrgId())] += share.getBasisPoints();
+      break;
+    }
+    case Which::AGREEMENT_SIGNED: {
+      auto signature = event.getAgreementSigned();
+      state.agreements[Str(signature.getAgreementId())].signatures[Str(signature.getOrgId())] = {
+          self, Str(signature.getSignatoryName()), Days(signature.getDate())};
+      break;
+    }
+    case Which::GOVERNANCE_BODY_REGISTERED: {
+      auto body = event.getGovernanceBodyRegistered();
+      state.bodies[Str(body.getBodyId())] = {self, static_cast<int>(body.getKind()),
+                                             body.getFullTimeStaff()};
+      break;
+    }
+    case Which::PROJECT_REGISTERED: {
+      auto project = event.getProjectRegistered();
+      state.projects[Str(project.getProjectId())] = {self, Str(project.getAgreementId())};
+      break;
+    }
+    case Which::TASK_ASSIGNED: {
+      auto task = event.getTaskAssigned();
+      state.tasks[Str(task.getProjectId())].try_emplace(Str(task.getOrgId()), self);
+      break;
+    }
+    case Which::VENDOR_REGISTERED: {
+      auto vendor = event.getVendorRegistered();
+      state.vendors[Str(vendor.getVendorId())] = {self,
+                                                  Str(vendor.getName()),
+                                                  Trim(Str(vendor.getTaxId())),
+                                                  Trim(Str(vendor.getLegalRepresentative())),
+                                                  NormaliseAccount(Str(vendor.getBankAccount())),
+                                                  OptionalDays(vendor.getRegisteredDate())};
+      break;
+    }
+    case Which::GRANT_AWARDED: {
+      auto grant = event.getGrantAwarded();
+      GrantFact fact;
+      fact.awarded = self;
+      fact.title = Str(grant.getTitle());
+      fact.funder_org_id = Str(grant.getFunderOrgId());
+      fact.project_id = Str(grant.getProjectId());
+      fact.currency = Str(grant.getAmount().getCurrency());
+      fact.source_kind = static_cast<int>(grant.getSourceKind());
+      fact.amount = grant.getAmount().getMinorUnits();
+      fact.start_days = Days(grant.getPeriodStart());
+      fact.end_days = Days(grant.getPeriodEnd());
+      for (auto line : grant.getBudget())
+        fact.budget[static_cast<int>(line.getCategory())] += line.getAmount().getMinorUnits();
+      state.grants[Str(grant.getGrantId())] = std::move(fact);
+      break;
+    }
+    case Which::BUDGET_ADJUSTED: {
+      auto adjusted = event.getBudgetAdjusted();
+      AdjustmentFact fact{self,
+                          Str(adjusted.getGrantId()),
+                          {},
+                          Trim(Str(adjusted.getApprovedBy())),
+                          Str(adjusted.getApprovalReference()),
+                          author_org_id,
+                          Days(adjusted.getDate())};
+      for (auto line : adjusted.getLines())
+        fact.lines[static_cast<int>(line.getCategory())] = line.getAmount().getMinorUnits();
+      state.adjustments[sequence] = std::move(fact);
+      break;
+    }
+    case Which::FUNDS_RECEIVED: {
+      auto received = event.getFundsReceived();
+      state.receipts[sequence] = {self, Str(received.getGrantId()),
+                                  received.getAmount().getMinorUnits(), Days(received.getDate())};
+      break;
+    }
+    case Which::FUNDS_DISBURSED: {
+      auto disbursed = event.getFundsDisbursed();
+      state.disbursements[sequence] = {
+          self, Str(disbursed.getGrantId()), Str(disbursed.getMemberOrgId()),
+          disbursed.getAmount().getMinorUnits(), Days(disbursed.getDate())};
+      break;
+    }
+    case Which::EXPENDITURE_RECORDED: {
+      auto spent = event.getExpenditureRecorded();
+      ExpenditureFact fact;
+      fact.event = self;
+      fact.appended_at_micros = appended_at_micros;
+      fact.grant_id = Str(spent.getGrantId());
+      fact.org_id = Str(spent.getOrgId());
+      fact.category = static_cast<int>(spent.getCategory());
+      fact.vendor_id = Str(spent.getVendorId());
+      fact.invoice_number = Trim(Str(spent.getInvoiceNumber()));
+      fact.invoice_days = Days(spent.getInvoiceDate());
+      fact.payment_days = Days(spent.getPaymentDate());
+      fact.voucher_days = OptionalDays(spent.getVoucherDate());
+      fact.amount = spent.getAmount().getMinorUnits();
+      fact.currency = Str(spent.getAmount().getCurrency());
+      fact.requester = Trim(Str(spent.getRequester()));
+      fact.approver = Trim(Str(spent.getApprover()));
+      fact.payee = Trim(Str(spent.getPayee()));
+      fact.expert_name = Trim(Str(spent.getExpertName()));
+      fact.expert_days = spent.getExpertDays();
+      fact.academician = spent.getExpertIsAcademician();
+      std::string description = Str(spent.getDescription());
+      {
+        std::string lowered = LowerAscii(description);
+        for (const auto& word : state.ParamsAt(sequence).equipment_keywords) {
+          if (ContainsKeyword(lowered, word)) {
+            fact.equipment_keyword = word;
+            break;
+          }
+        }
+      }
+      if (MatchProhibited(state.ParamsAt(sequence), description + " " + CategoryName(fact.category),
+                          &fact.prohibited_purpose, &fact.prohibited_keyword)) {
+        // Keep a bounded excerpt for the explanation, cut at a UTF-8 character boundary.
+        constexpr size_t kExcerptSizeBytesMax = 120;
+        size_t size = std::min(description.size(), kExcerptSizeBytesMax);
+        while (size < description.size() && size > 0 &&
+               (static_cast<unsigned char>(description[size]) & 0xc0) == 0x80)
+          --size;
+        fact.prohibited_text =
+            description.substr(0, size) + (size < description.size() ? "..." : "");
+      }
+      state.expenditures[sequence] = std::move(fact);
+      break;
+    }
+    case Which::REFUND_RECORDED: {
+      auto refund = event.getRefundRecorded();
+      state.refunds[sequence] = {self,
+                                 Str(refund.getGrantId()),
+                                 Str(refund.getOrgId()),
+                                 refund.getKind() == schema::RefundKind::VENDOR_REFUND,
+                                 refund.getAmount().getMinorUnits(),
+                                 Days(refund.getDate())};
+      break;
+    }
+    case Which::REVERSAL: {
+      // Every reversible event the rules use is kept by its sequence number; erasing the record
+      // is the whole undo, so the lookup is not needed. (Registrations cannot be reversed.)
+      uint64_t target = event.getReversal().getTargetSequence();
+      state.expenditures.erase(target);
+      state.adjustments.erase(target);
+      state.receipts.erase(target);
+      state.disbursements.erase(target);
+      state.refunds.erase(target);
+      state.revenues.erase(target);
+      state.licences.erase(target);
+      state.sharings.erase(target);
+      state.dispositions.erase(target);
+      break;
+    }
+    case Which::OUTCOME_REGISTERED: {
+      auto outcome = event.getOutcomeRegistered();
+      OutcomeFact fact{
+          self, Str(outcome.getTitle()), Str(outcome.getGrantId()), Days(outcome.getDate()), {}};
+      for (auto owner : outcome.getOwners())
+        fact.owners[Str(owner.getOrgId())] += owner.getBasisPoints();
+      state.outcomes[Str(outcome.getOutcomeId())] = std::move(fact);
+      break;
+    }
+    case Which::LICENCE_GRANTED: {
+      auto licence = event.getLicenceGranted();
+      state.licences[sequence] = {self,
+                                  Str(licence.getOutcomeId()),
+                                  Str(licence.getLicenseeName()),
+                                  Str(licence.getLicenseeOrgId()),
+                                  licence.getExclusive(),
+                                  Days(licence.getDate())};
+      break;
+    }
+    case Which::OUTCOME_SHARED: {
+      auto shared = event.getOutcomeShared();
+      state.sharings[sequence] = {self, Str(shared.getOutcomeId()), Str(shared.getRecipient()),
+                                  Str(shared.getRecipientOrgId()), Days(shared.getDate())};
+      break;
+    }
+    case Which::REVENUE_DISTRIBUTED: {
+      auto revenue = event.getRevenueDistributed();
+      RevenueFact fact{self,
+                       Str(revenue.getOutcomeId()),
+                       revenue.getTotal().getMinorUnits(),
+                       Str(revenue.getTotal().getCurrency()),
+                       {},
+                       Days(revenue.getDate())};
+      for (auto payment : revenue.getPayments())
+        fact.payments[Str(payment.getOrgId())] += payment.getAmount().getMinorUnits();
+      state.revenues[sequence] = std::move(fact);
+      break;
+    }
+    case Which::POLICY_SET: {
+      auto set = event.getPolicySet();
+      std::string where = "event " + std::to_string(sequence) + " (policy_set version " +
+                          std::to_string(set.getVersion()) + ")";
+      json document = json::parse(Str(set.getDocument()), nullptr, false);
+      auto policy = document.is_discarded()
+                        ? Result<Policy>(Error(Status::InvalidArgument("the document is not JSON")))
+                        : MakePolicy(set.getVersion(), document);
+      if (!policy) {
+        state.policy_problems.push_back(where + ": " + policy.error().message() +
+                                        "; the previous policy stays in force");
+        break;
+      }
+      if (set.getVersion() <= policy_.version || state.policies.contains(set.getVersion())) {
+        state.policy_problems.push_back(where + ": version is not above " +
+                                        std::to_string(policy_.version) +
+                                        "; the previous policy stays in force");
+        break;
+      }
+      FT_RETURN_IF_ERROR(state.AddPolicy(*policy));
+      state.policy_timeline[sequence] = policy->version;
+      policy_ = *policy;
+      break;
+    }
+    case Which::FLAG_DISPOSITION: {
+      auto disposition = event.getFlagDisposition();
+      state.dispositions[sequence] = {self, Str(disposition.getFlagId()),
+                                      DispositionName(disposition.getDisposition()),
+                                      Str(disposition.getNote())};
+      break;
+    }
+    case Which::KEY_REGISTERED:
+    case Which::KEY_REVOKED:
+    case Which::FINDING_RECORDED:
+      break;
+  }
+  state.last_sequence = sequence;
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation.
+
+namespace {
+
+using State = RulesEngine::State;
+
+// One flag before its id is derived from its evidence.
+struct Draft {
+  const char* rule = "";
+  const char* severity = "";
+  std::string subject;
+  uint32_t policy_version = 0;
+  ordered_json parameters = ordered_json::object();
+  ordered_json figures = ordered_json::object();
+  std::vector<Evidence> evidence;
+  std::string discriminator;  // "" when the rule can fire once per first evidence event
+  std::string explanation;
+};
+
+ordered_json EvidenceJson(const Evidence& evidence) {
+  return {{"sequence", evidence.sequence}, {"chain_hash", HexEncode(evidence.chain_hash)}};
+}
+
+class Evaluator {
+ public:
+  Evaluator(const State& state, int32_t as_of) : state_(state), as_of_(as_of) { Index(); }
+
+  std::vector<Flag> Run() {
+    ExpenditureRules();
+    DisbursementRules();
+    GrantRules();
+    MemberGrantRules();
+    DoubleCharging();
+    Duplicates();
+    SplitPurchases();
+    NearThreshold();
+    RoundAmounts();
+    Benford();
+    RelatedParties();
+    RevenueSplits();
+    OutcomeSharing();
+    ArticleEight();
+    return std::move(flags_);
+  }
+
+ private:
+  using Expenditures = std::vector<const ExpenditureFact*>;
+
+  void Index() {
+    for (const auto& [sequence, spent] : state_.expenditures) {
+      by_grant_[spent.grant_id].push_back(&spent);
+      by_member_grant_[{spent.org_id, spent.grant_id}].push_back(&spent);
+      by_vendor_key_[VendorKey(spent.vendor_id)].push_back(&spent);
+      by_org_[spent.org_id].push_back(&spent);
+      const GrantFact* grant = Grant(spent.grant_id);
+      if (grant != nullptr) {
+        // The project team (PU-4): whoever requests or approves spending on the project's grants,
+        // and the payees of its labour costs. First appearance kept as evidence.
+        auto& team = team_[grant->project_id];
+        team.try_emplace(spent.requester, spent.event);
+        team.try_emplace(spent.approver, spent.event);
+        if (spent.category == static_cast<int>(schema::BudgetCategory::LABOUR) &&
+            !spent.payee.empty()) {
+          team.try_emplace(spent.payee, spent.event);
+        }
+      }
+    }
+    for (const auto& [sequence, disbursed] : state_.disbursements) {
+      disbursements_by_grant_[disbursed.grant_id].push_back(&disbursed);
+      disbursements_by_member_grant_[{disbursed.org_id, disbursed.grant_id}].push_back(&disbursed);
+    }
+    for (const auto& [sequence, received] : state_.receipts)
+      receipts_by_grant_[received.grant_id].push_back(&received);
+    for (const auto& [sequence, refund] : state_.refunds) {
+      refunds_by_grant_[refund.grant_id].push_back(&refund);
+      refunds_by_member_grant_[{refund.org_id, refund.grant_id}].push_back(&refund);
+    }
+    for (const auto& [sequence, adjustment] : state_.adjustments) {
+      adjustments_by_grant_[adjustment.grant_id].push_back(&adjustment);
+    }
+    for (const auto& [id, grant] : state_.grants) budgets_[id] = EffectiveBudget(id, grant);
+  }
+
+  // ----- lookups
+
+  const GrantFact* Grant(const std::string& id) const {
+    auto found = state_.grants.find(id);
+    return found == state_.grants.end() ? nullptr : &found->second;
+  }
+
+  // Whether `rule` applies to money of `grant_id` under `params`: rules listed in
+  // government_only_rules cover government-funded grants only.
+  bool Covers(const Params& params, const std::string& rule, const std::string& grant_id) const {
+    if (!params.government_only.contains(rule)) return true;
+    const GrantFact* grant = Grant(grant_id);
+    return grant != nullptr && GovernmentFunded(grant->source_kind);
+  }
+
+  // Active on `day`: admitted on or before it and not withdrawn on or before it.
+  bool ActiveMember(const std::string& org_id, int32_t day) const {
+    auto found = state_.organisations.find(org_id);
+    if (found == state_.organisations.end()) return false;
+    for (const auto& membership : found->second.memberships) {
+      if (membership.admitted_days <= day &&
+          (membership.withdrawn.sequence == 0 || day < membership.withdrawn_days)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Invoices are numbered by their issuer, so a vendor is identified by its tax id (two vendor
+  // ids with one tax id are one issuer).
+  std::string VendorKey(const std::string& vendor_id) const {
+    auto found = state_.vendors.find(vendor_id);
+    if (found != state_.vendors.end() && !found->second.tax_id.empty())
+      return "tax:" + found->second.tax_id;
+    return "id:" + vendor_id;
+  }
+
+  // The agreement governing a project's money: the project's own, else the alliance agreement
+  // registered first.
+  const AgreementFact* AgreementFor(const std::string& project_id,
+                                    std::string* agreement_id) const {
+    auto project = state_.projects.find(project_id);
+    if (project != state_.projects.end() && !project->second.agreement_id.empty()) {
+      auto found = state_.agreements.find(project->second.agreement_id);
+      if (found != state_.agreements.end() && found->second.registered.sequence != 0) {
+        *agreement_id = found->first;
+        return &found->second;
+      }
+    }
+    return FirstAgreement(agreement_id);
+  }
+
+  const AgreementFact* FirstAgreement(std::string* agreement_id) const {
+    const AgreementFact* first = nullptr;
+    for (const auto& [id, agreement] : state_.agreements) {
+      if (agreement.registered.sequence == 0) continue;  // signatures of an unseen agreement
+      if (first == nullptr || agreement.registered.sequence < first->registered.sequence) {
+        first = &agreement;
+        *agreement_id = id;
+      }
+    }
+    return first;
+  }
+
+  bool FunderApproved(const AdjustmentFact& adjustment, const GrantFact& grant) const {
+    if (adjustment.approved_by.empty()) return false;
+    if (adjustment.approved_by == grant.funder_org_id) return true;
+    auto funder = state_.organisations.find(grant.funder_org_id);
+    return funder != state_.organisations.end() &&
+           (adjustment.approved_by == funder->second.name ||
+            (!funder->second.name_en.empty() && adjustment.approved_by == funder->second.name_en));
+  }
+
+  struct Budget {
+    std::map<int, int64_t> lines;  // as awarded plus approved adjustments
+    std::map<int, std::vector<uint64_t>> adjusted_by;
+    // Equipment increases without the funder's approval (BR-2): not counted in `lines`.
+    std::vector<std::tuple<const AdjustmentFact*, int64_t, int64_t>> unapproved_equipment;
+  };
+
+  Budget EffectiveBudget(const std::string& id, const GrantFact& grant) const {
+    Budget budget;
+    budget.lines = grant.budget;
+    auto adjustments = adjustments_by_grant_.find(id);
+    if (adjustments == adjustments_by_grant_.end()) return budget;
+    constexpr int kEquipment = static_cast<int>(schema::BudgetCategory::EQUIPMENT);
+    for (const AdjustmentFact* adjustment : adjustments->second) {  // in sequence order
+      for (const auto& [category, amount] : adjustment->lines) {
+        int64_t& line = budget.lines[category];
+        if (category == kEquipment && amount > line && !FunderApproved(*adjustment, grant)) {
+          budget.unapproved_equipment.emplace_back(adjustment, line, amount);
+          continue;
+        }
+        line = amount;
+        budget.adjusted_by[category].push_back(adjustment->event.sequence);
+      }
+    }
+    return budget;
+  }
+
+  ordered_json Section(const Params& params, const char* rule) const {
+    auto policy = state_.policies.find(params.version);
+    FT_ASSERT(policy != state_.policies.end());
+    auto section = policy->second.document.find(rule);
+    return section == policy->second.document.end() ? ordered_json::object()
+                                                    : ordered_json(*section);
+  }
+
+  std::string ExpenditureLabel(const ExpenditureFact& spent) const {
+    return "expenditure #" + std::to_string(spent.event.sequence) + " of " +
+           Amount(spent.amount, spent.currency);
+  }
+
+  ordered_json ExpenditureFigures(const ExpenditureFact& spent) const {
+    return {{"expenditure", spent.event.sequence},
+            {"grant", spent.grant_id},
+            {"org", spent.org_id},
+            {"vendor", spent.vendor_id},
+            {"invoice_number", spent.invoice_number},
+            {"amount", PlainAmount(spent.amount, spent.currency)},
+            {"category", CategoryName(spent.category)},
+            {"invoice_date", Date(spent.invoice_days)},
+            {"payment_date", Date(spent.payment_days)}};
+  }
+
+  static std::vector<Evidence> EvidenceOf(const Expenditures& items) {
+    std::vector<Evidence> out;
+    for (const auto* item : items) out.push_back(item->event);
+    return out;
+  }
+
+  static uint64_t MaxSequence(const Expenditures& items) {
+    uint64_t max = 0;
+    for (const auto* item : items) max = std::max(max, item->event.sequence);
+    return max;
+  }
+
+  void Emit(Draft draft) {
+    std::sort(draft.evidence.begin(), draft.evidence.end(),
+              [](const Evidence& a, const Evidence& b) { return a.sequence < b.sequence; });
+    draft.evidence.erase(
+        std::unique(draft.evidence.begin(), draft.evidence.end(),
+                    [](const Evidence& a, const Evidence& b) { return a.sequence == b.sequence; }),
+        draft.evidence.end());
+    FT_ASSERT(!draft.evidence.empty(), "a flag without evidence");
+    Flag flag;
+    flag.id = std::string(draft.rule) + "/" + std::to_string(draft.evidence.front().sequence);
+    if (!draft.discriminator.empty()) flag.id += "/" + draft.discriminator;
+    flag.rule = draft.rule;
+    flag.severity = draft.severity;
+    flag.subject = std::move(draft.subject);
+    flag.policy_version = draft.policy_version;
+    flag.parameters = std::move(draft.parameters);
+    flag.figures = std::move(draft.figures);
+    flag.evidence = std::move(draft.evidence);
+    flag.explanation = std::move(draft.explanation);
+    flags_.push_back(std::move(flag));
+  }
+
+  // ----- A, B, C, D, E: rules of one expenditure
+
+  void ExpenditureRules() {
+    constexpr int kExpert = static_cast<int>(schema::BudgetCategory::EXPERT_CONSULTATION);
+    for (const auto& [sequence, spent] : state_.expenditures) {
+      const Params& params = state_.ParamsAt(sequence);
+      const GrantFact* grant = Grant(spent.grant_id);
+      const std::string label = ExpenditureLabel(spent);
+      const std::string grant_subject = "grant:" + spent.grant_id;
+      const std::string org_subject = "org:" + spent.org_id;
+
+      // PU-1 prohibited use.
+      if (!spent.prohibited_purpose.empty() && Covers(params, "PU-1", spent.grant_id)) {
+        ordered_json keywords = ordered_json::array();
+        for (const auto& use : params.purposes) {
+          if (use.name == spent.prohibited_purpose) keywords = use.keywords;
+        }
+        ordered_json figures = ExpenditureFigures(spent);
+        figures["purpose"] = spent.prohibited_purpose;
+        figures["keyword"] = spent.prohibited_keyword;
+        figures["description"] = spent.prohibited_text;
+        bool government = grant != nullptr && GovernmentFunded(grant->source_kind);
+        Emit({"PU-1",
+              "critical",
+              grant_subject,
+              params.version,
+              {{"purpose", spent.prohibited_purpose},
+               {"keywords", keywords},
+               {"exclusions", params.exclusions},
+               {"government_only", params.government_only.contains("PU-1")}},
+              figures,
+              {spent.event},
+              "",
+              label + " to vendor " + spent.vendor_id + " on " +
+                  (government ? "government-funded " : "") + "grant " + spent.grant_id +
+                  " matches the prohibited purpose \"" + spent.prohibited_purpose +
+                  "\" (keyword \"" + spent.prohibited_keyword + "\" in \"" + spent.prohibited_text +
+                  "\")"});
+      }
+
+      if (grant != nullptr) {
+        // PU-2 unrelated to project: no budget line for the category.
+        const Budget& budget = budgets_.at(spent.grant_id);
+        auto line = budget.lines.find(spent.category);
+        if ((line == budget.lines.end() || line->second <= 0) &&
+            Covers(params, "PU-2", spent.grant_id)) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["budget"] =
+              PlainAmount(line == budget.lines.end() ? 0 : line->second, grant->currency);
+          Emit({"PU-2",
+                "high",
+                grant_subject,
+                params.version,
+                {{"rule", "category must have a budget line"}},
+                figures,
+                {spent.event},
+                "category",
+                label + " by " + spent.org_id + " is booked under " + CategoryName(spent.category) +
+                    ", a category grant " + spent.grant_id + " has no budget for"});
+        }
+        // PU-2: spent by a member with no task on the grant's project.
+        auto tasks = state_.tasks.find(grant->project_id);
+        if ((tasks == state_.tasks.end() || !tasks->second.contains(spent.org_id)) &&
+            Covers(params, "PU-2", spent.grant_id)) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["project"] = grant->project_id;
+          Emit({"PU-2",
+                "high",
+                grant_subject,
+                params.version,
+                {{"rule", "spender must have a task on the project"}},
+                figures,
+                {spent.event},
+                "task",
+                label + " on grant " + spent.grant_id + " was made by " + spent.org_id +
+                    ", which has no task on project " + grant->project_id});
+        }
+      }
+
+      // PU-4 expert fee above the cap, or paid to the project team.
+      if (spent.category == kExpert && Covers(params, "PU-4", spent.grant_id)) {
+        const Money& cap = spent.academician ? params.academician_cap : params.expert_cap;
+        int64_t days = spent.expert_days == 0 ? 1 : spent.expert_days;
+        if (cap.currency == spent.currency &&
+            static_cast<int128>(spent.amount) > static_cast<int128>(cap.minor_units) * days) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["expert"] = spent.expert_name;
+          figures["person_days"] = days;
+          figures["person_days_recorded"] = spent.expert_days != 0;
+          figures["per_day"] = PlainAmount(spent.amount / days, spent.currency);
+          figures["cap_per_day"] = PlainAmount(cap.minor_units, cap.currency);
+          figures["academician"] = spent.academician;
+          Emit({"PU-4",
+                "high",
+                grant_subject,
+                params.version,
+                Section(params, "PU-4"),
+                figures,
+                {spent.event},
+                "cap",
+                "expert fee " + label + " to " +
+                    (spent.expert_name.empty() ? "an unnamed expert" : spent.expert_name) +
+                    " for " + std::to_string(days) + " person-day" + (days == 1 ? "" : "s") +
+                    (spent.expert_days == 0 ? " (none recorded, taken as 1)" : "") + " is " +
+                    Amount(spent.amount / days, spent.currency) + " per day, above the cap of " +
+                    Amount(cap.minor_units, cap.currency) + " per day" +
+                    (spent.academician ? " for academicians" : "")});
+        }
+        std::string expert = !spent.expert_name.empty() ? spent.expert_name : spent.payee;
+        auto team =
+            grant != nullptr && !expert.empty() ? team_.find(grant->project_id) : team_.end();
+        if (team != team_.end() && team->second.contains(expert)) {
+          const Evidence& seen = team->second.at(expert);
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["expert"] = expert;
+          figures["project"] = grant->project_id;
+          figures["team_evidence"] = EvidenceJson(seen);
+          Emit({"PU-4",
+                "high",
+                grant_subject,
+                params.version,
+                {{"rule", "expert fees may not be paid to the project team"}},
+                figures,
+                {spent.event},
+                "team",
+                "expert fee " + label + " was paid to " + expert +
+                    ", who is on the project team of " + grant->project_id + " (see expenditure #" +
+                    std::to_string(seen.sequence) + ")"});
+        }
+      }
+
+      // BR-4 equipment booked under another category.
+      if (params.misfiling_categories.contains(spent.category) &&
+          (params.equipment_keywords.empty() || !spent.equipment_keyword.empty()) &&
+          params.equipment_threshold.currency == spent.currency &&
+          spent.amount >= params.equipment_threshold.minor_units &&
+          Covers(params, "BR-4", spent.grant_id)) {
+        Emit({"BR-4",
+              "medium",
+              grant_subject,
+              params.version,
+              Section(params, "BR-4"),
+              ExpenditureFigures(spent),
+              {spent.event},
+              "",
+              label + " on grant " + spent.grant_id +
+                  " is at or above the equipment threshold of " +
+                  Amount(params.equipment_threshold.minor_units,
+                         params.equipment_threshold.currency) +
+                  " but is booked under " + CategoryName(spent.category) +
+                  (spent.equipment_keyword.empty() ? std::string()
+                                                   : ", though its description names \"" + spent.equipment_keyword + "\"")});
+      }
+
+      // TP-1 out of period.
+      if (grant != nullptr && Covers(params, "TP-1", spent.grant_id)) {
+        ordered_json parameters = Section(params, "TP-1");
+        int32_t earliest = std::min(spent.invoice_days, spent.payment_days);
+        if (earliest < grant->start_days) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["period_start"] = Date(grant->start_days);
+          figures["days_before_start"] = grant->start_days - earliest;
+          Emit({"TP-1",
+                "critical",
+                grant_subject,
+                params.version,
+                parameters,
+                figures,
+                {spent.event},
+                "before",
+                label + " to vendor " + spent.vendor_id + " was dated " + Date(earliest) + ", " +
+                    DaysText(grant->start_days - earliest) + " before grant " + spent.grant_id +
+                    " started on " + Date(grant->start_days)});
+        }
+        if (spent.invoice_days > grant->end_days) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["period_end"] = Date(grant->end_days);
+          figures["days_after_end"] = spent.invoice_days - grant->end_days;
+          Emit({"TP-1",
+                "critical",
+                grant_subject,
+                params.version,
+                parameters,
+                figures,
+                {spent.event},
+                "after",
+                label + " to vendor " + spent.vendor_id + " was dated " + Date(spent.invoice_days) +
+                    ", " + DaysText(spent.invoice_days - grant->end_days) + " after grant " +
+                    spent.grant_id + " ended on " + Date(grant->end_days)});
+        }
+        if (spent.payment_days > grant->end_days + params.liquidation_days) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["period_end"] = Date(grant->end_days);
+          figures["days_after_end"] = spent.payment_days - grant->end_days;
+          Emit({"TP-1",
+                "critical",
+                grant_subject,
+                params.version,
+                parameters,
+                figures,
+                {spent.event},
+                "liquidation",
+                label + " to vendor " + spent.vendor_id + " was paid on " +
+                    Date(spent.payment_days) + ", " +
+                    DaysText(spent.payment_days - grant->end_days) + " after grant " +
+                    spent.grant_id + " ended on " + Date(grant->end_days) + ", beyond the " +
+                    std::to_string(params.liquidation_days) + "-day liquidation window"});
+        }
+      }
+
+      // FL-1: spent by an organisation that was not an active member when the cost was incurred.
+      if (!ActiveMember(spent.org_id, spent.invoice_days) &&
+          Covers(params, "FL-1", spent.grant_id)) {
+        Emit({"FL-1",
+              "critical",
+              org_subject,
+              params.version,
+              {{"rule", "spender must be an active member"}},
+              ExpenditureFigures(spent),
+              {spent.event},
+              "spender",
+              label + " on grant " + spent.grant_id + " dated " + Date(spent.invoice_days) +
+                  " was made by " + spent.org_id +
+                  ", which was not an active member of the alliance on that date"});
+      }
+
+      // AN-6 weekend or public holiday.
+      if (Covers(params, "AN-6", spent.grant_id)) {
+        unsigned weekday = Weekday(spent.payment_days);
+        bool holiday = params.holidays.contains(spent.payment_days);
+        bool weekend =
+            (weekday == 0 || weekday == 6) && !params.working_weekends.contains(spent.payment_days);
+        if (holiday || weekend) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["weekday"] = weekday == 0 ? "Sunday" : weekday == 6 ? "Saturday" : "weekday";
+          figures["public_holiday"] = holiday;
+          Emit({"AN-6",
+                "low",
+                org_subject,
+                params.version,
+                {{"calendar", "AN-6 of policy version " + std::to_string(params.version)},
+                 {"holidays_listed", params.holidays.size()},
+                 {"working_weekends_listed", params.working_weekends.size()}},
+                figures,
+                {spent.event},
+                "",
+                label + " to vendor " + spent.vendor_id + " was paid on " +
+                    Date(spent.payment_days) + ", " +
+                    (holiday ? std::string("a public holiday")
+                             : std::string("a ") + (weekday == 0 ? "Sunday" : "Saturday"))});
+        }
+      }
+
+      // AN-7 backdated: booked long after payment, or paid before the invoice.
+      if (Covers(params, "AN-7", spent.grant_id)) {
+        ordered_json parameters = Section(params, "AN-7");
+        std::string appended = FormatTimestamp(spent.appended_at_micros);
+        if (spent.voucher_days != kNoDate &&
+            spent.voucher_days - spent.payment_days > params.voucher_days) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["voucher_date"] = Date(spent.voucher_days);
+          figures["days_after_payment"] = spent.voucher_days - spent.payment_days;
+          figures["appended_at"] = appended;
+          Emit({"AN-7",
+                "high",
+                org_subject,
+                params.version,
+                parameters,
+                figures,
+                {spent.event},
+                "voucher",
+                label + " was booked on " + Date(spent.voucher_days) + ", " +
+                    DaysText(spent.voucher_days - spent.payment_days) + " after its payment on " +
+                    Date(spent.payment_days) + " (limit " + DaysText(params.voucher_days) +
+                    "; appended to the ledger at " + appended + ")"});
+        }
+        if (spent.payment_days < spent.invoice_days) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["days_before_invoice"] = spent.invoice_days - spent.payment_days;
+          figures["appended_at"] = appended;
+          Emit({"AN-7",
+                "high",
+                org_subject,
+                params.version,
+                parameters,
+                figures,
+                {spent.event},
+                "prepaid",
+                label + " to vendor " + spent.vendor_id + " was paid on " +
+                    Date(spent.payment_days) + ", " +
+                    DaysText(spent.invoice_days - spent.payment_days) +
+                    " before its invoice date " + Date(spent.invoice_days) +
+                    " (appended to the ledger at " + appended + ")"});
+        }
+      }
+
+      // AN-9 segregation of duties.
+      if (Covers(params, "AN-9", spent.grant_id)) {
+        if (!spent.requester.empty() && spent.requester == spent.approver) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["person"] = spent.requester;
+          Emit({"AN-9",
+                "high",
+                org_subject,
+                params.version,
+                {{"rule", "requester and approver must differ"}},
+                figures,
+                {spent.event},
+                "requester",
+                label + " to vendor " + spent.vendor_id +
+                    " was requested and approved by the same person, " + spent.requester});
+        }
+        if (!spent.payee.empty() && spent.payee == spent.approver) {
+          ordered_json figures = ExpenditureFigures(spent);
+          figures["person"] = spent.payee;
+          Emit({"AN-9",
+                "high",
+                org_subject,
+                params.version,
+                {{"rule", "approver and payee must differ"}},
+                figures,
+                {spent.event},
+                "payee",
+                label + " was approved by " + spent.approver + ", who is also its payee"});
+        }
+      }
+    }
+  }
+
+  // ----- D: rules of one disbursement
+
+  void DisbursementRules() {
+    for (const auto& [sequence, disbursed] : state_.disbursements) {
+      const Params& params = state_.ParamsAt(sequence);
+      const GrantFact* grant = Grant(disbursed.grant_id);
+      std::string currency = grant != nullptr ? grant->currency : std::string("CNY");
+      std::string label = "disbursement #" + std::to_string(sequence) + " of " +
+                          Amount(disbursed.amount, currency) + " under grant " + disbursed.grant_id;
+      ordered_json figures = {{"disbursement", sequence},
+                              {"grant", disbursed.grant_id},
+                              {"member", disbursed.org_id},
+                              {"amount", PlainAmount(disbursed.amount, currency)},
+                              {"date", Date(disbursed.days)}};
+      if (!ActiveMember(disbursed.org_id, disbursed.days) &&
+          Covers(params, "FL-1", disbursed.grant_id)) {
+        Emit({"FL-1",
+              "critical",
+              "org:" + disbursed.org_id,
+              params.version,
+              {{"rule", "recipient must be an active member"}},
+              figures,
+              {disbursed.event},
+              "recipient",
+              label + " on " + Date(disbursed.days) + " went to " + disbursed.org_id +
+                  ", which was not an active member of the alliance on that date"});
+      }
+      if (grant == nullptr) continue;
+      auto tasks = state_.tasks.find(grant->project_id);
+      if ((tasks == state_.tasks.end() || !tasks->second.contains(disbursed.org_id)) &&
+          Covers(params, "FL-2", disbursed.grant_id)) {
+        ordered_json task_figures = figures;
+        task_figures["project"] = grant->project_id;
+        Emit({"FL-2",
+              "high",
+              "org:" + disbursed.org_id,
+              params.version,
+              {{"rule", "recipient must have a task on the grant's project"}},
+              task_figures,
+              {disbursed.event},
+              "",
+              label + " went to " + disbursed.org_id + ", which has no task on project " +
+                  grant->project_id});
+      }
+      if (Covers(params, "FL-3", disbursed.grant_id)) {
+        std::string agreement_id;
+        const AgreementFact* agreement = AgreementFor(grant->project_id, &agreement_id);
+        std::vector<std::string> unsigned_members;
+        if (agreement != nullptr) {
+          for (const auto& [org_id, organisation] : state_.organisations) {
+            if (!ActiveMember(org_id, disbursed.days)) continue;
+            auto signature = agreement->signatures.find(org_id);
+            if (signature == agreement->signatures.end() ||
+                signature->second.days > disbursed.days) {
+              unsigned_members.push_back(org_id);
+            }
+          }
+        }
+        if (agreement == nullptr || !unsigned_members.empty()) {
+          ordered_json agreement_figures = figures;
+          agreement_figures["agreement"] = agreement_id;
+          agreement_figures["unsigned_members"] = unsigned_members;
+          std::string names;
+          for (const auto& org_id : unsigned_members) names += (names.empty() ? "" : ", ") + org_id;
+          bool government = GovernmentFunded(grant->source_kind);
+          Emit({"FL-3",
+                "high",
+                "grant:" + disbursed.grant_id,
+                params.version,
+                {{"rule", "every member's legal representative signs before funds are disbursed"},
+                 {"government_only", params.government_only.contains("FL-3")}},
+                agreement_figures,
+                {disbursed.event},
+                "",
+                std::string(government ? "government-funded " : "") + label + " on " +
+                    Date(disbursed.days) +
+                    (agreement == nullptr ? " was made before any alliance agreement was registered"
+                                          : " was made before agreement " + agreement_id +
+                                                " was signed by " + names)});
+        }
+      }
+    }
+  }
+
+  // ----- B, C: rules of one grant
+
+  // Indirect-cost cap on `base` (direct costs less equipment): each tier's rate applies to the
+  // part of the base inside the tier, as in Guo Ban Fa [2021] No. 32. Exact: floor per tier.
+  static int64_t IndirectCap(const std::vector<Tier>& tiers, int64_t base) {
+    int128 cap = 0;
+    int64_t lower = 0;
+    for (const Tier& tier : tiers) {
+      if (base <= lower) break;
+      int64_t upper = tier.up_to < 0 ? base : std::min(base, tier.up_to);
+      cap += static_cast<int128>(upper - lower) * tier.basis_points / kBasisPoints;
+      if (tier.up_to < 0) break;
+      lower = tier.up_to;
+    }
+    return static_cast<int64_t>(cap);  // <= base, so it fits
+  }
+
+  static ordered_json TiersJson(const Params& params) {
+    ordered_json out = ordered_json::array();
+    for (const Tier& tier : params.tiers) {
+      ordered_json item;
+      if (tier.up_to >= 0) item["up_to"] = PlainAmount(tier.up_to, params.tier_currency);
+      item["percent"] = Percent(tier.basis_points);
+      out.push_back(item);
+    }
+    return out;
+  }
+
+  template <typename Fact>
+  static std::vector<const Fact*> Crossing(const std::vector<const Fact*>& items, int64_t limit) {
+    // The items from the one whose running total (in sequence order) first exceeds `limit`.
+    int64_t running = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      running = AddMoney(running, items[i]->amount);
+      if (running > limit) return std::vector<const Fact*>(items.begin() + i, items.end());
+    }
+    return {};
+  }
+
+  void GrantRules() {
+    constexpr int kEquipment = static_cast<int>(schema::BudgetCategory::EQUIPMENT);
+    constexpr int kIndirect = static_cast<int>(schema::BudgetCategory::INDIRECT);
+    static const Expenditures kNone;
+    for (const auto& [id, grant] : state_.grants) {
+      const Budget& budget = budgets_.at(id);
+      auto spent_found = by_grant_.find(id);
+      const Expenditures& spent = spent_found == by_grant_.end() ? kNone : spent_found->second;
+      const std::string subject = "grant:" + id;
+
+      // BR-1 indirect costs: the budget line, and the spending so far.
+      {
+        uint64_t latest = grant.awarded.sequence;
+        auto adjustments = adjustments_by_grant_.find(id);
+        std::vector<Evidence> budget_evidence = {grant.awarded};
+        if (adjustments != adjustments_by_grant_.end()) {
+          for (const auto* adjustment : adjustments->second) {
+            budget_evidence.push_back(adjustment->event);
+            latest = std::max(latest, adjustment->event.sequence);
+          }
+        }
+        const Params& params = state_.ParamsAt(std::max(latest, MaxSequence(spent)));
+        if (params.tier_currency == grant.currency && Covers(params, "BR-1", id)) {
+          ordered_json parameters = {{"regime", params.regime}, {"tiers", TiersJson(params)}};
+          int64_t direct = 0;
+          for (const auto& [category, amount] : budget.lines) {
+            if (category != kIndirect) direct = AddMoney(direct, amount);
+          }
+          int64_t base =
+              direct - (budget.lines.contains(kEquipment) ? budget.lines.at(kEquipment) : 0);
+          int64_t indirect = budget.lines.contains(kIndirect) ? budget.lines.at(kIndirect) : 0;
+          int64_t cap = IndirectCap(params.tiers, base);
+          if (indirect > cap) {
+            Emit({"BR-1",
+                  "high",
+                  subject,
+                  params.version,
+                  parameters,
+                  {{"indirect_budget", PlainAmount(indirect, grant.currency)},
+                   {"direct_less_equipment", PlainAmount(base, grant.currency)},
+                   {"cap", PlainAmount(cap, grant.currency)},
+                   {"excess", PlainAmount(indirect - cap, grant.currency)}},
+                  budget_evidence,
+                  "budget",
+                  "grant " + id + " budgets " + Amount(indirect, grant.currency) +
+                      " of indirect costs, above the cap of " + Amount(cap, grant.currency) +
+                      " on direct costs less equipment of " + Amount(base, grant.currency) + " (" +
+                      params.regime + " tiers)"});
+          }
+          int64_t spent_direct = 0, spent_equipment = 0, spent_indirect = 0;
+          Expenditures indirect_items;
+          for (const auto* item : spent) {
+            if (item->category == kIndirect) {
+              spent_indirect = AddMoney(spent_indirect, item->amount);
+              indirect_items.push_back(item);
+            } else {
+              spent_direct = AddMoney(spent_direct, item->amount);
+              if (item->category == kEquipment)
+                spent_equipment = AddMoney(spent_equipment, item->amount);
+            }
+          }
+          int64_t spent_base = spent_direct - spent_equipment;
+          int64_t spent_cap = IndirectCap(params.tiers, spent_base);
+          if (spent_indirect > spent_cap) {
+            Emit({"BR-1",
+                  "high",
+                  subject,
+                  params.version,
+                  parameters,
+                  {{"indirect_spent", PlainAmount(spent_indirect, grant.currency)},
+                   {"direct_less_equipment_spent", PlainAmount(spent_base, grant.currency)},
+                   {"cap", PlainAmount(spent_cap, grant.currency)},
+                   {"excess", PlainAmount(spent_indirect - spent_cap, grant.currency)}},
+                  EvidenceOf(indirect_items),
+                  "spent",
+                  "grant " + id + " has spent " + Amount(spent_indirect, grant.currency) +
+                      " on indirect costs, above the cap of " + Amount(spent_cap, grant.currency) +
+                      " on the " + Amount(spent_base, grant.currency) +
+                      " of direct costs less equipment spent (" + params.regime + " tiers)"});
+          }
+        }
+      }
+
+      // BR-2 overrun of a line beyond its budget plus approved adjustments.
+      {
+        std::map<int, Expenditures> by_category;
+        for (const auto* item : spent) by_category[item->category].push_back(item);
+        for (const auto& [category, items] : by_category) {
+          auto line = budget.lines.find(category);
+          if (line == budget.lines.end() || line->second <= 0) continue;  // PU-2's case
+          Expenditures crossing = Crossing(items, line->second);
+          if (crossing.empty()) continue;
+          const Params& params = state_.ParamsAt(MaxSequence(crossing));
+          if (!Covers(params, "BR-2", id)) continue;
+          int64_t total = 0;
+          for (const auto* item : items) total = AddMoney(total, item->amount);
+          ordered_json adjusted = ordered_json::array();
+          if (budget.adjusted_by.contains(category)) adjusted = budget.adjusted_by.at(category);
+          int64_t awarded = grant.budget.contains(category) ? grant.budget.at(category) : 0;
+          Emit({"BR-2",
+                "high",
+                subject,
+                params.version,
+                {{"rule", "spending within budget plus approved adjustments"}},
+                {{"category", CategoryName(category)},
+                 {"budget_awarded", PlainAmount(awarded, grant.currency)},
+                 {"budget", PlainAmount(line->second, grant.currency)},
+                 {"adjustments", adjusted},
+                 {"spent", PlainAmount(total, grant.currency)},
+                 {"overrun", PlainAmount(total - line->second, grant.currency)}},
+                EvidenceOf(crossing),
+                "overrun",
+                "spending on the " + CategoryName(category) + " line of grant " + id + " reached " +
+                    Amount(total, grant.currency) + ", " +
+                    Amount(total - line->second, grant.currency) + " over its budget of " +
+                    Amount(line->second, grant.currency) +
+                    " (as awarded plus approved adjustments), first exceeded by expenditure #" +
+                    std::to_string(crossing.front()->event.sequence)});
+        }
+        for (const auto& [adjustment, before, after] : budget.unapproved_equipment) {
+          const Params& params = state_.ParamsAt(adjustment->event.sequence);
+          if (!Covers(params, "BR-2", id)) continue;
+          Emit({"BR-2",
+                "high",
+                subject,
+                params.version,
+                {{"rule", "equipment increases need the funder's approval"}},
+                {{"adjustment", adjustment->event.sequence},
+                 {"equipment_before", PlainAmount(before, grant.currency)},
+                 {"equipment_requested", PlainAmount(after, grant.currency)},
+                 {"approved_by", adjustment->approved_by},
+                 {"funder", grant.funder_org_id}},
+                {adjustment->event},
+                "equipment_increase",
+                "budget adjustment #" + std::to_string(adjustment->event.sequence) +
+                    " raised the equipment line of grant " + id + " from " +
+                    Amount(before, grant.currency) + " to " + Amount(after, grant.currency) +
+                    " on the approval of \"" + adjustment->approved_by + "\", not of the funder " +
+                    grant.funder_org_id + ", so the increase is not counted"});
+        }
+      }
+
+      // BR-3 overspend at the grant level: disbursed beyond received, received beyond award.
+      {
+        int64_t received = 0, disbursed = 0;
+        std::vector<const ReceiptFact*> receipts;
+        std::vector<const DisbursementFact*> disbursements;
+        if (receipts_by_grant_.contains(id)) receipts = receipts_by_grant_.at(id);
+        if (disbursements_by_grant_.contains(id)) disbursements = disbursements_by_grant_.at(id);
+        for (const auto* item : receipts) received = AddMoney(received, item->amount);
+        for (const auto* item : disbursements) disbursed = AddMoney(disbursed, item->amount);
+        auto crossing_disbursements = Crossing(disbursements, received);
+        if (!crossing_disbursements.empty()) {
+          std::vector<Evidence> evidence;
+          for (const auto* item : crossing_disbursements) evidence.push_back(item->event);
+          const Params& params = state_.ParamsAt(evidence.back().sequence);
+          if (Covers(params, "BR-3", id)) {
+            Emit({"BR-3",
+                  "critical",
+                  subject,
+                  params.version,
+                  {{"rule", "disbursements within funds received"}},
+                  {{"received", PlainAmount(received, grant.currency)},
+                   {"disbursed", PlainAmount(disbursed, grant.currency)},
+                   {"excess", PlainAmount(SubtractMoney(disbursed, received), grant.currency)}},
+                  evidence,
+                  "disbursed",
+                  "grant " + id + " has disbursed " + Amount(disbursed, grant.currency) +
+                      " to members but received only " + Amount(received, grant.currency) +
+                      " from its funder"});
+          }
+        }
+        auto crossing_receipts = Crossing(receipts, grant.amount);
+        if (!crossing_receipts.empty()) {
+          std::vector<Evidence> evidence;
+          for (const auto* item : crossing_receipts) evidence.push_back(item->event);
+          const Params& params = state_.ParamsAt(evidence.back().sequence);
+          if (Covers(params, "BR-3", id)) {
+            Emit({"BR-3",
+                  "critical",
+                  subject,
+                  params.version,
+                  {{"rule", "funds received within the award"}},
+                  {{"awarded", PlainAmount(grant.amount, grant.currency)},
+                   {"received", PlainAmount(received, grant.currency)},
+                   {"excess", PlainAmount(SubtractMoney(received, grant.amount), grant.currency)}},
+                  evidence,
+                  "received",
+                  "grant " + id + " has received " + Amount(received, grant.currency) +
+                      ", more than its award of " + Amount(grant.amount, grant.currency)});
+          }
+        }
+      }
+
+      // TP-2 year-end spike: share of spending paid in the final days of the period.
+      if (!spent.empty()) {
+        const Params& params = state_.ParamsAt(MaxSequence(spent));
+        if (Covers(params, "TP-2", id)) {
+          int32_t window_start = grant.end_days - params.spike_days + 1;
+          int64_t total = 0, late = 0;
+          Expenditures window;
+          for (const auto* item : spent) {
+            total = AddMoney(total, item->amount);
+            if (item->payment_days >= window_start && item->payment_days <= grant.end_days) {
+              late = AddMoney(late, item->amount);
+              window.push_back(item);
+            }
+          }
+          if (total > 0 && static_cast<int128>(late) * kBasisPoints >
+                               static_cast<int128>(total) * params.spike_share_bp) {
+            Emit({"TP-2",
+                  "medium",
+                  subject,
+                  params.version,
+                  Section(params, "TP-2"),
+                  {{"window_start", Date(window_start)},
+                   {"period_end", Date(grant.end_days)},
+                   {"spent_in_window", PlainAmount(late, grant.currency)},
+                   {"spent_total", PlainAmount(total, grant.currency)},
+                   {"share", Percent(ShareBasisPoints(late, total))}},
+                  EvidenceOf(window),
+                  "",
+                  "grant " + id + " paid " + Amount(late, grant.currency) + ", " +
+                      Percent(ShareBasisPoints(late, total)) + " of its " +
+                      Amount(total, grant.currency) + " spending, in its final " +
+                      DaysText(params.spike_days) + " from " + Date(window_start) + " to " +
+                      Date(grant.end_days) + ", above the limit of " +
+                      Percent(params.spike_share_bp)});
+          }
+        }
+      }
+
+      // TP-4 unreturned balance after the end of the grant (time-based: the latest policy).
+      {
+        const Params& params = state_.Latest();
+        int32_t deadline = grant.end_days + params.unreturned_days;
+        if (as_of_ > deadline && Covers(params, "TP-4", id)) {
+          int64_t balance = 0;
+          std::vector<Evidence> evidence = {grant.awarded};
+          if (receipts_by_grant_.contains(id)) {
+            for (const auto* item : receipts_by_grant_.at(id)) {
+              if (item->days > as_of_) continue;
+              balance = AddMoney(balance, item->amount);
+              evidence.push_back(item->event);
+            }
+          }
+          for (const auto* item : spent) {
+            if (item->payment_days <= as_of_) balance = AddMoney(balance, -item->amount);
+          }
+          if (refunds_by_grant_.contains(id)) {
+            for (const auto* item : refunds_by_grant_.at(id)) {
+              if (item->days <= as_of_)
+                balance = AddMoney(balance, (item->vendor_refund ? item->amount : -item->amount));
+            }
+          }
+          if (balance > 0) {
+            Emit({"TP-4",
+                  "high",
+                  subject,
+                  params.version,
+                  Section(params, "TP-4"),
+                  {{"period_end", Date(grant.end_days)},
+                   {"deadline", Date(deadline)},
+                   {"as_of", Date(as_of_)},
+                   {"balance", PlainAmount(balance, grant.currency)}},
+                  evidence,
+                  "",
+                  "grant " + id + " ended on " + Date(grant.end_days) + " and still held " +
+                      Amount(balance, grant.currency) + " on " + Date(as_of_) + ", " +
+                      DaysText(as_of_ - grant.end_days) +
+                      " later, not refunded to the funder (limit " +
+                      DaysText(params.unreturned_days) + ")"});
+          }
+        }
+      }
+    }
+  }
+
+  // ----- B, C, D: rules of one member's money under one grant
+
+  // What a member has used of a grant's money by `day`: payments, less vendor refunds, plus
+  // refunds to the funder. `day` = INT32_MAX counts everything.
+  int64_t Consumed(const std::pair<std::string, std::string>& key, int32_t day) const {
+    int64_t consumed = 0;
+    if (by_member_grant_.contains(key)) {
+      for (const auto* item : by_member_grant_.at(key)) {
+        if (item->payment_days <= day) consumed = AddMoney(consumed, item->amount);
+      }
+    }
+    if (refunds_by_member_grant_.contains(key)) {
+      for (const auto* item : refunds_by_member_grant_.at(key)) {
+        if (item->days <= day)
+          consumed = AddMoney(consumed, (item->vendor_refund ? -item->amount : item->amount));
+      }
+    }
+    return consumed;
+  }
+
+  void MemberGrantRules() {
+    // BR-3: a member's expenditures beyond what was disbursed to it (every pair that spent).
+    for (const auto& [key, items] : by_member_grant_) {
+      const auto& [org_id, grant_id] = key;
+      const GrantFact* grant = Grant(grant_id);
+      std::string currency = grant != nullptr ? grant->currency : items.front()->currency;
+      int64_t disbursed = 0;
+      if (disbursements_by_member_grant_.contains(key)) {
+        for (const auto* item : disbursements_by_member_grant_.at(key))
+          disbursed = AddMoney(disbursed, item->amount);
+      }
+      int64_t refunds = 0, spent = 0;
+      if (refunds_by_member_grant_.contains(key)) {
+        for (const auto* item : refunds_by_member_grant_.at(key))
+          refunds = AddMoney(refunds, (item->vendor_refund ? item->amount : -item->amount));
+      }
+      for (const auto* item : items) spent = AddMoney(spent, item->amount);
+      // Vendor refunds give money back to spend; refunds to the funder take it away.
+      Expenditures crossing = Crossing(items, AddMoney(disbursed, refunds));
+      if (crossing.empty()) continue;
+      const Params& params = state_.ParamsAt(MaxSequence(crossing));
+      if (!Covers(params, "BR-3", grant_id)) continue;
+      Emit({"BR-3",
+            "critical",
+            "org:" + org_id,
+            params.version,
+            {{"rule", "member spending within its disbursements"}},
+            {{"grant", grant_id},
+             {"member", org_id},
+             {"disbursed", PlainAmount(disbursed, currency)},
+             {"refunds_net", PlainAmount(refunds, currency)},
+             {"spent", PlainAmount(spent, currency)},
+             {"excess",
+              PlainAmount(SubtractMoney(SubtractMoney(spent, disbursed), refunds), currency)}},
+            EvidenceOf(crossing),
+            "member",
+            org_id + " has spent " + Amount(spent, currency) + " of grant " + grant_id +
+                " but was disbursed only " + Amount(disbursed, currency) +
+                (refunds != 0 ? " (net of refunds " + Amount(refunds, currency) + ")" : "") +
+                ", first exceeded by expenditure #" +
+                std::to_string(crossing.front()->event.sequence)});
+    }
+
+    for (const auto& [key, lots_in_sequence] : disbursements_by_member_grant_) {
+      const auto& [org_id, grant_id] = key;
+      const GrantFact* grant = Grant(grant_id);
+      std::string currency = grant != nullptr ? grant->currency : std::string("CNY");
+      const Params& params = state_.Latest();
+
+      // TP-3 idle funds: money disbursed more than idle_days ago still unspent, first in first
+      // out, evaluated at the as-of date or the end of the grant, whichever is earlier (after the
+      // end, an unspent balance is TP-4's and FL-1's business).
+      if (Covers(params, "TP-3", grant_id)) {
+        int32_t day = grant != nullptr ? std::min(as_of_, grant->end_days) : as_of_;
+        int32_t cutoff = day - params.idle_days - 1;  // lots dated on or before are too old
+        std::vector<const DisbursementFact*> lots;
+        for (const auto* lot : lots_in_sequence) {
+          if (lot->days <= day) lots.push_back(lot);
+        }
+        std::stable_sort(
+            lots.begin(), lots.end(),
+            [](const DisbursementFact* a, const DisbursementFact* b) { return a->days < b->days; });
+        int64_t remaining = Consumed(key, day);
+        int64_t idle = 0;
+        std::vector<const DisbursementFact*> idle_lots;
+        for (const auto* lot : lots) {
+          int64_t used = std::clamp<int64_t>(remaining, 0, lot->amount);
+          remaining -= used;
+          if (lot->amount > used && lot->days <= cutoff) {
+            idle = AddMoney(idle, lot->amount - used);
+            idle_lots.push_back(lot);
+          }
+        }
+        if (idle > 0) {
+          std::vector<Evidence> evidence;
+          for (const auto* lot : idle_lots) evidence.push_back(lot->event);
+          int32_t oldest = idle_lots.front()->days;
+          Emit({"TP-3",
+                "medium",
+                "org:" + org_id,
+                params.version,
+                Section(params, "TP-3"),
+                {{"grant", grant_id},
+                 {"member", org_id},
+                 {"evaluated_on", Date(day)},
+                 {"idle", PlainAmount(idle, currency)},
+                 {"oldest_disbursement", Date(oldest)},
+                 {"days_idle", day - oldest}},
+                evidence,
+                "",
+                Amount(idle, currency) + " disbursed to " + org_id + " under grant " + grant_id +
+                    " was still unspent on " + Date(day) + ", " + DaysText(day - oldest) +
+                    " after the oldest such disbursement on " + Date(oldest) + " (limit " +
+                    DaysText(params.idle_days) + ")"});
+        }
+      }
+
+      // FL-1: a withdrawn member keeps unspent funds beyond the grace period.
+      auto organisation = state_.organisations.find(org_id);
+      if (organisation != state_.organisations.end() && !organisation->second.memberships.empty() &&
+          Covers(params, "FL-1", grant_id)) {
+        const MembershipFact& last = organisation->second.memberships.back();
+        if (last.withdrawn.sequence != 0 && as_of_ > last.withdrawn_days + params.withdrawn_days) {
+          int64_t disbursed = 0;
+          std::vector<Evidence> evidence;
+          for (const auto* lot : lots_in_sequence) {
+            if (lot->days > as_of_) continue;
+            disbursed = AddMoney(disbursed, lot->amount);
+            evidence.push_back(lot->event);
+          }
+          int64_t unspent = SubtractMoney(disbursed, Consumed(key, as_of_));
+          if (unspent > 0) {
+            Emit({"FL-1",
+                  "critical",
+                  "org:" + org_id,
+                  params.version,
+                  Section(params, "FL-1"),
+                  {{"grant", grant_id},
+                   {"member", org_id},
+                   {"withdrawn_on", Date(last.withdrawn_days)},
+                   {"withdrawal", EvidenceJson(last.withdrawn)},
+                   {"expelled", last.expelled},
+                   {"as_of", Date(as_of_)},
+                   {"unspent", PlainAmount(unspent, currency)}},
+                  evidence,
+                  "kept",
+                  org_id + (last.expelled ? " was expelled from" : " withdrew from") +
+                      " the alliance on " + Date(last.withdrawn_days) + " and still held " +
+                      Amount(unspent, currency) + " of grant " + grant_id + " unspent on " +
+                      Date(as_of_) + ", " + DaysText(as_of_ - last.withdrawn_days) +
+                      " later (limit " + DaysText(params.withdrawn_days) + ")"});
+          }
+        }
+      }
+    }
+  }
+
+  // ----- A, E: rules across expenditures
+
+  // PU-3: one invoice charged across grants (or by several members) for more than its amount.
+  // The ledger records what each expenditure charged, not the invoice's face value, so the
+  // largest single charge stands for it: a documented split of one invoice across grants is
+  // raised too and is for the auditor to dispose of.
+  void DoubleCharging() {
+    std::map<std::pair<std::string, std::string>, Expenditures> invoices;
+    for (const auto& [key, items] : by_vendor_key_) {
+      for (const auto* item : items) invoices[{key, item->invoice_number}].push_back(item);
+    }
+    for (const auto& [invoice, all_items] : invoices) {
+      if (all_items.size() < 2) continue;
+      const Params& params = state_.ParamsAt(MaxSequence(all_items));
+      Expenditures items;
+      for (const auto* item : all_items) {
+        if (item->currency == all_items.front()->currency && Covers(params, "PU-3", item->grant_id))
+          items.push_back(item);
+      }
+      std::set<std::pair<std::string, std::string>> charged_to;
+      int64_t total = 0, largest = 0;
+      for (const auto* item : items) {
+        charged_to.insert({item->grant_id, item->org_id});
+        total = AddMoney(total, item->amount);
+        largest = std::max(largest, item->amount);
+      }
+      if (charged_to.size() < 2) continue;
+      if (static_cast<int128>(total) * kBasisPoints <=
+          static_cast<int128>(largest) * params.charged_percent_max_bp)
+        continue;
+      const std::string& currency = items.front()->currency;
+      ordered_json charges = ordered_json::array();
+      std::string grants;
+      std::set<std::string> grant_ids;
+      for (const auto* item : items) {
+        charges.push_back({{"expenditure", item->event.sequence},
+                           {"grant", item->grant_id},
+                           {"org", item->org_id},
+                           {"amount", PlainAmount(item->amount, currency)}});
+        if (grant_ids.insert(item->grant_id).second)
+          grants += (grants.empty() ? "" : ", ") + item->grant_id;
+      }
+      const std::string& vendor_id = items.front()->vendor_id;
+      Emit({"PU-3",
+            "critical",
+            "vendor:" + vendor_id,
+            params.version,
+            Section(params, "PU-3"),
+            {{"invoice_number", invoice.second},
+             {"vendor", vendor_id},
+             {"charges", charges},
+             {"total", PlainAmount(total, currency)},
+             {"largest_charge", PlainAmount(largest, currency)}},
+            EvidenceOf(items),
+            "",
+            "invoice " + invoice.second + " of vendor " + vendor_id + " was charged " +
+                std::to_string(items.size()) + " times, to grant" +
+                (grant_ids.size() == 1 ? " " : "s ") + grants + ", for " + Amount(total, currency) +
+                " in total, more than its largest single charge of " + Amount(largest, currency)});
+    }
+  }
+
+  // AN-1: a repeat of an earlier expenditure to the same vendor: same invoice number and amount,
+  // or the same amount under another invoice number paid within the window.
+  void Duplicates() {
+    for (const auto& [key, items] : by_vendor_key_) {
+      std::map<std::pair<std::string, int64_t>, Expenditures> by_amount;
+      for (const auto* item : items) by_amount[{item->currency, item->amount}].push_back(item);
+      for (const auto& [amount, bucket] : by_amount) {
+        for (size_t later = 1; later < bucket.size(); ++later) {
+          const ExpenditureFact& repeat = *bucket[later];
+          const Params& params = state_.ParamsAt(repeat.event.sequence);
+          if (!Covers(params, "AN-1", repeat.grant_id)) continue;
+          for (size_t earlier = 0; earlier < later; ++earlier) {
+            const ExpenditureFact& first = *bucket[earlier];
+            bool same_invoice = first.invoice_number == repeat.invoice_number;
+            int32_t apart = std::abs(repeat.payment_days - first.payment_days);
+            if (!same_invoice && apart > params.duplicate_days) continue;
+            ordered_json figures = ExpenditureFigures(repeat);
+            figures["earlier_expenditure"] = first.event.sequence;
+            figures["earlier_invoice_number"] = first.invoice_number;
+            figures["earlier_payment_date"] = Date(first.payment_days);
+            figures["days_apart"] = apart;
+            std::string explanation =
+                same_invoice
+                    ? ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id +
+                          " repeats invoice " + repeat.invoice_number +
+                          " and the amount of expenditure #" + std::to_string(first.event.sequence)
+                    : ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id + " paid on " +
+                          Date(repeat.payment_days) + " has the amount of expenditure #" +
+                          std::to_string(first.event.sequence) + " paid on " +
+                          Date(first.payment_days) + ", " + DaysText(apart) +
+                          " apart, under another invoice number (" + repeat.invoice_number +
+                          " after " + first.invoice_number + ")";
+            Emit({"AN-1",
+                  "high",
+                  "vendor:" + repeat.vendor_id,
+                  params.version,
+                  Section(params, "AN-1"),
+                  figures,
+                  {first.event, repeat.event},
+                  std::to_string(repeat.event.sequence),
+                  explanation});
+            break;  // one flag per repeat, against the earliest live match
+          }
+        }
+      }
+    }
+  }
+
+  // AN-2: payments below the approval threshold that together reach it within the window, to
+  // one vendor or by one requester. Payments are taken in date order; a group that reaches the
+  // threshold is flagged and its payments are not reused, so groups do not overlap.
+  void SplitPurchases() {
+    std::map<std::pair<std::string, std::string>, Expenditures> requesters;  // (org, person)
+    for (const auto& [sequence, spent] : state_.expenditures) {
+      if (!spent.requester.empty()) requesters[{spent.org_id, spent.requester}].push_back(&spent);
+    }
+    for (const auto& [key, items] : by_vendor_key_) SplitWithin(items, "vendor");
+    for (const auto& [key, items] : requesters) SplitWithin(items, "requester");
+  }
+
+  void SplitWithin(Expenditures items, const char* kind) {
+    std::stable_sort(items.begin(), items.end(),
+                     [](const ExpenditureFact* a, const ExpenditureFact* b) {
+                       return a->payment_days < b->payment_days;
+                     });
+    std::vector<bool> used(items.size(), false);
+    for (size_t last = 0; last < items.size(); ++last) {
+      const Params& params = state_.ParamsAt(items[last]->event.sequence);
+      const Money& threshold = params.approval_threshold;
+      auto below = [&](const ExpenditureFact* item) {
+        return item->currency == threshold.currency && item->amount < threshold.minor_units &&
+               Covers(params, "AN-2", item->grant_id);
+      };
+      if (!below(items[last])) continue;
+      Expenditures group;
+      int64_t total = 0;
+      for (size_t i = last + 1; i-- > 0;) {
+        if (items[i]->payment_days < items[last]->payment_days - (params.split_days - 1)) break;
+        if (used[i] || !below(items[i])) continue;
+        group.push_back(items[i]);
+        total = AddMoney(total, items[i]->amount);
+      }
+      if (group.size() < 2 || total < threshold.minor_units) continue;
+      for (size_t i = 0; i <= last; ++i) {
+        if (std::find(group.begin(), group.end(), items[i]) != group.end()) used[i] = true;
+      }
+      std::reverse(group.begin(), group.end());  // date order
+      const ExpenditureFact& any = *group.front();
+      bool by_vendor = std::string(kind) == "vendor";
+      ordered_json parameters = Section(params, "AN-2");
+      parameters["approval_threshold"] = PlainAmount(threshold.minor_units, threshold.currency);
+      Emit({"AN-2",
+            "high",
+            by_vendor ? "vendor:" + any.vendor_id : "org:" + any.org_id,
+            params.version,
+            parameters,
+            {{by_vendor ? "vendor" : "requester", by_vendor ? any.vendor_id : any.requester},
+             {"payments", group.size()},
+             {"total", PlainAmount(total, threshold.currency)},
+             {"first_payment_date", Date(group.front()->payment_days)},
+             {"last_payment_date", Date(group.back()->payment_days)}},
+            EvidenceOf(group),
+            kind,
+            std::to_string(group.size()) + " payments " +
+                (by_vendor ? "to vendor " + any.vendor_id
+                           : "requested by " + any.requester + " of " + any.org_id) +
+                " between " + Date(group.front()->payment_days) + " and " +
+                Date(group.back()->payment_days) + ", each below the approval threshold of " +
+                Amount(threshold.minor_units, threshold.currency) + ", total " +
+                Amount(total, threshold.currency)});
+    }
+  }
+
+  // AN-3: amounts just below the approval threshold, repeated by one vendor or one approver
+  // within a calendar quarter (by payment date).
+  void NearThreshold() {
+    std::map<std::pair<std::string, std::string>, Expenditures> approvers;  // (org, person)
+    for (const auto& [sequence, spent] : state_.expenditures) {
+      if (!spent.approver.empty()) approvers[{spent.org_id, spent.approver}].push_back(&spent);
+    }
+    for (const auto& [key, items] : by_vendor_key_) NearWithin(items, "vendor");
+    for (const auto& [key, items] : approvers) NearWithin(items, "approver");
+  }
+
+  void NearWithin(const Expenditures& items, const char* kind) {
+    std::map<int32_t, Expenditures> quarters;
+    for (const auto* item : items) quarters[QuarterIndex(item->payment_days)].push_back(item);
+    for (const auto& [quarter, population] : quarters) {
+      const Params& params = state_.ParamsAt(MaxSequence(population));
+      const Money& threshold = params.approval_threshold;
+      Expenditures near;
+      for (const auto* item : population) {
+        if (item->currency == threshold.currency && item->amount < threshold.minor_units &&
+            static_cast<int128>(item->amount) * kBasisPoints >=
+                static_cast<int128>(threshold.minor_units) * params.near_lower_bp &&
+            Covers(params, "AN-3", item->grant_id)) {
+          near.push_back(item);
+        }
+      }
+      if (static_cast<int64_t>(near.size()) < params.near_count_min) continue;
+      int64_t lower = static_cast<int64_t>(static_cast<int128>(threshold.minor_units) *
+                                           params.near_lower_bp / kBasisPoints);
+      bool by_vendor = std::string(kind) == "vendor";
+      const ExpenditureFact& any = *near.front();
+      ordered_json parameters = Section(params, "AN-3");
+      parameters["approval_threshold"] = PlainAmount(threshold.minor_units, threshold.currency);
+      Emit({"AN-3",
+            "medium",
+            by_vendor ? "vendor:" + any.vendor_id : "org:" + any.org_id,
+            params.version,
+            parameters,
+            {{by_vendor ? "vendor" : "approver", by_vendor ? any.vendor_id : any.approver},
+             {"quarter", QuarterName(quarter)},
+             {"count", near.size()},
+             {"band_low", PlainAmount(lower, threshold.currency)},
+             {"band_high", PlainAmount(threshold.minor_units, threshold.currency)}},
+            EvidenceOf(near),
+            kind,
+            (by_vendor ? "vendor " + any.vendor_id + " received "
+                       : "approver " + any.approver + " of " + any.org_id + " approved ") +
+                std::to_string(near.size()) + " payments between " +
+                Amount(lower, threshold.currency) + " and " +
+                Amount(threshold.minor_units - 1, threshold.currency) + " in " +
+                QuarterName(quarter) + ", just below the approval threshold of " +
+                Amount(threshold.minor_units, threshold.currency)});
+    }
+  }
+
+  // AN-4: the share of a vendor's payments that are multiples of 1,000 against the share expected
+  // by chance, with a one-sided one-proportion z-test: flag when
+  //   z = (k/n - p) / sqrt(p (1 - p) / n) > z_c,   p = a/b, z_c = c/d,
+  // decided exactly as  k b - a n > 0  and  (k b - a n)^2 d^2 > c^2 n a (b - a).
+  // Bounds: n, k < 2^31; b <= 10^6 (six decimals); d <= 10^3; c <= 10^5 (z_c <= 100). Then
+  // (k b - a n)^2 d^2 < (2^31 10^6)^2 10^6 < 4.7e36 and c^2 n a (b - a) < 10^10 2^31 2.5e11 < 6e30,
+  // both below 2^127 (1.7e38).
+  void RoundAmounts() {
+    for (const auto& [key, all_items] : by_vendor_key_) {
+      const Params& params = state_.ParamsAt(MaxSequence(all_items));
+      const Money& multiple = params.round_multiple;
+      Expenditures items, round;
+      for (const auto* item : all_items) {
+        if (item->currency != multiple.currency || !Covers(params, "AN-4", item->grant_id))
+          continue;
+        items.push_back(item);
+        if (item->amount % multiple.minor_units == 0) round.push_back(item);
+      }
+      int64_t n = items.size(), k = round.size();
+      if (n < params.round_items_min || k == 0) continue;
+      FT_ASSERT(n < (int64_t{1} << 31));
+      int128 a = params.round_expected.units, b = params.round_expected.scale;
+      int128 c = params.z_critical.units, d = params.z_critical.scale;
+      int128 excess = k * b - a * n;
+      if (excess <= 0) continue;
+      int128 spread = static_cast<int128>(n) * a * (b - a);
+      if (excess * excess * d * d <= c * c * spread) continue;
+      // z to two decimals, truncated, for the figures only: floor(sqrt(excess^2 10^4 / spread)).
+      int64_t z_hundredths =
+          static_cast<int64_t>(IntegerSquareRoot(excess * excess * 10000 / spread));
+      char z_text[32];
+      std::snprintf(z_text, sizeof z_text, "%lld.%02lld",
+                    static_cast<long long>(z_hundredths / 100),
+                    static_cast<long long>(z_hundredths % 100));
+      const std::string& vendor_id = round.front()->vendor_id;
+      Emit({"AN-4",
+            "low",
+            "vendor:" + vendor_id,
+            params.version,
+            Section(params, "AN-4"),
+            {{"vendor", vendor_id},
+             {"items", n},
+             {"round_items", k},
+             {"share", Percent(ShareBasisPoints(k, n))},
+             {"z", z_text}},
+            EvidenceOf(round),
+            "",
+            std::to_string(k) + " of " + std::to_string(n) + " payments to vendor " + vendor_id +
+                " are multiples of " + Amount(multiple.minor_units, multiple.currency) + " (" +
+                Percent(ShareBasisPoints(k, n)) + "), far above the share of " +
+                FormatDecimal(params.round_expected) + " expected by chance (z = " + z_text +
+                " > " + FormatDecimal(params.z_critical) + ")"});
+    }
+  }
+
+  // AN-5: Benford's law on the first digits of a member's expenditures, by Nigrini's mean
+  // absolute deviation MAD = (1/9) sum_d |c_d / n - E_d|, E_d = log10(1 + 1/d).
+  // E_d is irrational; it is used rounded to 12 decimals (kBenford, error < 5e-13 each), so
+  //   MAD > m  <=>  sum_d |c_d S - n E_d S| * den > 9 n S m_units,  S = 10^12,
+  // in integers, where the rounding can change the decision only when the true MAD lies within
+  // 5e-13 of the threshold (and then the same inputs still always give the same answer).
+  // Bounds: n < 2^31, so each term < 2^31 10^12 and the sum < 9 2^31 10^12 < 2e22; times
+  // den <= 10^6 gives < 2e28 < 2^127.
+  void Benford() {
+    static constexpr int64_t kScale = 1000000000000;  // 10^12
+    static constexpr std::array<int64_t, 10> kBenford = {
+        0,           301029995664, 176091259056, 124938736608, 96910013008,
+        79181246048, 66946789631,  57991946978,  51152522447,  45757490561};
+    for (const auto& [org_id, all_items] : by_org_) {
+      const Params& params = state_.ParamsAt(MaxSequence(all_items));
+      const Money& minimum = params.benford_amount_min;
+      Expenditures items;
+      std::array<int64_t, 10> counts{};
+      for (const auto* item : all_items) {
+        if (item->currency != minimum.currency || item->amount < minimum.minor_units ||
+            !Covers(params, "AN-5", item->grant_id)) {
+          continue;
+        }
+        int64_t digit = item->amount;
+        while (digit >= 10) digit /= 10;
+        ++counts[digit];
+        items.push_back(item);
+      }
+      int64_t n = items.size();
+      if (n < params.benford_items_min) continue;
+      FT_ASSERT(n < (int64_t{1} << 31));
+      int128 deviation = 0;
+      for (int digit = 1; digit <= 9; ++digit) {
+        int128 term =
+            static_cast<int128>(counts[digit]) * kScale - static_cast<int128>(n) * kBenford[digit];
+        deviation += term < 0 ? -term : term;
+      }
+      int128 limit = static_cast<int128>(9) * n * kScale * params.mad_max.units;
+      if (deviation * params.mad_max.scale <= limit) continue;
+      // MAD to six decimals, truncated, for the figures only.
+      int64_t mad_millionths =
+          static_cast<int64_t>(deviation * 1000000 / (static_cast<int128>(9) * n * kScale));
+      char mad_text[32];
+      std::snprintf(mad_text, sizeof mad_text, "0.%06lld", static_cast<long long>(mad_millionths));
+      ordered_json observed = ordered_json::object();
+      for (int digit = 1; digit <= 9; ++digit) observed[std::to_string(digit)] = counts[digit];
+      Emit({"AN-5",
+            "medium",
+            "org:" + org_id,
+            params.version,
+            Section(params, "AN-5"),
+            {{"member", org_id}, {"items", n}, {"first_digit_counts", observed}, {"mad", mad_text}},
+            EvidenceOf(items),
+            "",
+            "the first digits of the " + std::to_string(n) + " expenditures of " + org_id +
+                " deviate from Benford's law with a mean absolute deviation of " + mad_text +
+                ", above " + FormatDecimal(params.mad_max)});
+    }
+  }
+
+  // AN-8: vendors sharing an identity with a member or with the approver of their payments, and
+  // vendors registered shortly before their first payment. Only vendors that were paid.
+  void RelatedParties() {
+    std::map<std::string, Expenditures> by_vendor;
+    for (const auto& [sequence, spent] : state_.expenditures)
+      by_vendor[spent.vendor_id].push_back(&spent);
+    for (const auto& [vendor_id, all_payments] : by_vendor) {
+      auto vendor_found = state_.vendors.find(vendor_id);
+      if (vendor_found == state_.vendors.end()) continue;
+      const VendorFact& vendor = vendor_found->second;
+      const Params& params =
+          state_.ParamsAt(std::max(vendor.registered.sequence, MaxSequence(all_payments)));
+      Expenditures payments;
+      for (const auto* item : all_payments) {
+        if (Covers(params, "AN-8", item->grant_id)) payments.push_back(item);
+      }
+      if (payments.empty()) continue;
+      std::vector<Evidence> evidence = EvidenceOf(payments);
+      if (vendor.registered.sequence != 0) evidence.push_back(vendor.registered);
+      const std::string subject = "vendor:" + vendor_id;
+
+      ordered_json matches = ordered_json::array();
+      std::string described;
+      for (const auto& [org_id, organisation] : state_.organisations) {
+        if (organisation.memberships.empty()) continue;  // never a member
+        std::vector<std::string> fields;
+        if (!vendor.tax_id.empty() &&
+            (vendor.tax_id == organisation.tax_id || vendor.tax_id == org_id)) {
+          fields.push_back("tax id");
+        }
+        if (!vendor.legal_representative.empty() &&
+            vendor.legal_representative == organisation.legal_representative) {
+          fields.push_back("legal representative");
+        }
+        if (!vendor.bank_account.empty() && vendor.bank_account == organisation.bank_account) {
+          fields.push_back("bank account");
+        }
+        if (fields.empty()) continue;
+        std::string joined;
+        for (const auto& field : fields) joined += (joined.empty() ? "" : " and ") + field;
+        matches.push_back({{"member", org_id},
+                           {"shared", fields},
+                           {"registration", EvidenceJson(organisation.registered)}});
+        described += (described.empty() ? "" : "; ") + joined + " with member " + org_id;
+      }
+      if (!matches.empty()) {
+        Emit({"AN-8",
+              "high",
+              subject,
+              params.version,
+              {{"rule", "vendor must not share an identity with a member"}},
+              {{"vendor", vendor_id}, {"matches", matches}, {"payments", payments.size()}},
+              evidence,
+              "member",
+              "vendor " + vendor_id + ", paid " + std::to_string(payments.size()) + " time" +
+                  (payments.size() == 1 ? "" : "s") + ", shares its " + described});
+      }
+
+      if (!vendor.legal_representative.empty()) {
+        Expenditures approved;
+        for (const auto* item : payments) {
+          if (item->approver == vendor.legal_representative) approved.push_back(item);
+        }
+        if (!approved.empty()) {
+          std::vector<Evidence> approved_evidence = EvidenceOf(approved);
+          if (vendor.registered.sequence != 0) approved_evidence.push_back(vendor.registered);
+          Emit({"AN-8",
+                "high",
+                subject,
+                params.version,
+                {{"rule", "approver must not be the vendor's legal representative"}},
+                {{"vendor", vendor_id},
+                 {"person", vendor.legal_representative},
+                 {"payments_approved", approved.size()}},
+                approved_evidence,
+                "approver",
+                "vendor " + vendor_id + "'s legal representative " + vendor.legal_representative +
+                    " approved " + std::to_string(approved.size()) +
+                    " of its payments, the first expenditure #" +
+                    std::to_string(approved.front()->event.sequence)});
+        }
+      }
+
+      if (vendor.registered_days != kNoDate) {
+        const ExpenditureFact* first = payments.front();
+        for (const auto* item : payments) {
+          if (item->payment_days < first->payment_days) first = item;
+        }
+        const Params& new_params =
+            state_.ParamsAt(std::max(vendor.registered.sequence, first->event.sequence));
+        int32_t gap = first->payment_days - vendor.registered_days;
+        if (gap < new_params.new_vendor_days) {
+          std::vector<Evidence> new_evidence = {first->event};
+          if (vendor.registered.sequence != 0) new_evidence.push_back(vendor.registered);
+          Emit({"AN-8",
+                "high",
+                subject,
+                new_params.version,
+                Section(new_params, "AN-8"),
+                {{"vendor", vendor_id},
+                 {"registered_date", Date(vendor.registered_days)},
+                 {"first_payment", first->event.sequence},
+                 {"first_payment_date", Date(first->payment_days)},
+                 {"days", gap}},
+                new_evidence,
+                "new",
+                "vendor " + vendor_id + " was registered on " + Date(vendor.registered_days) +
+                    ", " +
+                    (gap >= 0 ? "only " + DaysText(gap) + " before" : DaysText(-gap) + " after") +
+                    " its first payment, expenditure #" + std::to_string(first->event.sequence) +
+                    " on " + Date(first->payment_days) + " (limit " +
+                    DaysText(new_params.new_vendor_days) + ")"});
+        }
+      }
+    }
+  }
+
+  // ----- F: the alliance
+
+  // AL-1: revenue distributed differently from the agreed shares, or before an agreement.
+  void RevenueSplits() {
+    for (const auto& [sequence, revenue] : state_.revenues) {
+      const Params& params = state_.ParamsAt(sequence);
+      auto outcome = state_.outcomes.find(revenue.outcome_id);
+      std::string grant_id =
+          outcome != state_.outcomes.end() ? outcome->second.grant_id : std::string();
+      if (!Covers(params, "AL-1", grant_id)) continue;
+      const GrantFact* grant = Grant(grant_id);
+      std::string agreement_id;
+      const AgreementFact* agreement = grant != nullptr
+                                           ? AgreementFor(grant->project_id, &agreement_id)
+                                           : FirstAgreement(&agreement_id);
+      std::string label = "revenue distribution #" + std::to_string(sequence) + " of " +
+                          Amount(revenue.total, revenue.currency) + " from outcome " +
+                          revenue.outcome_id;
+      const std::string subject = "outcome:" + revenue.outcome_id;
+      ordered_json parameters = Section(params, "AL-1");
+      if (agreement == nullptr || agreement->days > revenue.days) {
+        Emit({"AL-1",
+              "high",
+              subject,
+              params.version,
+              parameters,
+              {{"distribution", sequence},
+               {"date", Date(revenue.days)},
+               {"agreement", agreement_id},
+               {"agreement_date", agreement == nullptr ? std::string() : Date(agreement->days)}},
+              {revenue.event},
+              "no_agreement",
+              label + " on " + Date(revenue.days) + " was made before " +
+                  (agreement == nullptr
+                       ? std::string("any alliance agreement existed")
+                       : "agreement " + agreement_id + " of " + Date(agreement->days))});
+        continue;
+      }
+      std::map<std::string, uint32_t> agreed = agreement->revenue_shares;
+      std::string basis = "the revenue shares of agreement " + agreement_id;
+      if (agreed.empty() && outcome != state_.outcomes.end()) {
+        agreed = outcome->second.owners;
+        basis = "the ownership shares of outcome " + revenue.outcome_id;
+      }
+      if (agreed.empty() || revenue.total <= 0) continue;
+      std::set<std::string> orgs;
+      for (const auto& [org_id, share] : agreed) orgs.insert(org_id);
+      for (const auto& [org_id, amount] : revenue.payments) orgs.insert(org_id);
+      ordered_json deviations = ordered_json::array();
+      std::string worst;
+      int128 worst_gap = -1;
+      for (const auto& org_id : orgs) {
+        int64_t paid = revenue.payments.contains(org_id) ? revenue.payments.at(org_id) : 0;
+        int64_t share = agreed.contains(org_id) ? agreed.at(org_id) : 0;
+        // |paid / total - share / 10^4| > tolerance / 10^4, times total * 10^4.
+        int128 gap =
+            static_cast<int128>(paid) * kBasisPoints - static_cast<int128>(share) * revenue.total;
+        if (gap < 0) gap = -gap;
+        if (gap <= static_cast<int128>(params.tolerance_bp) * revenue.total) continue;
+        int64_t actual = ShareBasisPoints(paid, revenue.total);
+        deviations.push_back({{"org", org_id},
+                              {"paid", PlainAmount(paid, revenue.currency)},
+                              {"actual_share", Percent(actual)},
+                              {"agreed_share", Percent(share)}});
+        if (gap > worst_gap) {
+          worst_gap = gap;
+          worst = org_id + " " + Percent(actual) + " against its agreed " + Percent(share);
+        }
+      }
+      if (deviations.empty()) continue;
+      Emit({"AL-1",
+            "high",
+            subject,
+            params.version,
+            parameters,
+            {{"distribution", sequence},
+             {"agreement", agreement_id},
+             {"basis", basis},
+             {"deviations", deviations}},
+            {revenue.event},
+            "shares",
+            label + " departs from " + basis + " by more than " + Points(params.tolerance_bp) +
+                " for " + std::to_string(deviations.size()) + " member" +
+                (deviations.size() == 1 ? "" : "s") + ", most for " + worst});
+    }
+  }
+
+  // AL-2: outcomes of government-funded grants must be shared or licensed outside the alliance
+  // in time, and not licensed exclusively to a member.
+  void OutcomeSharing() {
+    for (const auto& [sequence, licence] : state_.licences) {
+      const Params& params = state_.ParamsAt(sequence);
+      auto outcome = state_.outcomes.find(licence.outcome_id);
+      if (outcome == state_.outcomes.end() || !Covers(params, "AL-2", outcome->second.grant_id))
+        continue;
+      if (!licence.exclusive || licence.licensee_org_id.empty() ||
+          !ActiveMember(licence.licensee_org_id, licence.days)) {
+        continue;
+      }
+      Emit({"AL-2",
+            "medium",
+            "outcome:" + licence.outcome_id,
+            params.version,
+            Section(params, "AL-2"),
+            {{"licence", sequence},
+             {"licensee", licence.licensee_org_id},
+             {"date", Date(licence.days)},
+             {"grant", outcome->second.grant_id}},
+            {licence.event},
+            "exclusive",
+            "licence #" + std::to_string(sequence) + " of " + Date(licence.days) +
+                " grants outcome " + licence.outcome_id + " of grant " + outcome->second.grant_id +
+                " exclusively to member " + licence.licensee_org_id});
+    }
+    const Params& params = state_.Latest();
+    for (const auto& [outcome_id, outcome] : state_.outcomes) {
+      if (!Covers(params, "AL-2", outcome.grant_id)) continue;
+      int32_t deadline = outcome.days + params.share_days;
+      if (as_of_ <= deadline) continue;
+      bool shared = false;
+      int32_t late = kNoDate;
+      auto outside = [&](const std::string& org_id, int32_t day) {
+        return org_id.empty() || !ActiveMember(org_id, day);
+      };
+      for (const auto& [sequence, licence] : state_.licences) {
+        if (licence.outcome_id != outcome_id || !outside(licence.licensee_org_id, licence.days))
+          continue;
+        if (licence.days <= deadline)
+          shared = true;
+        else if (late == kNoDate || licence.days < late)
+          late = licence.days;
+      }
+      for (const auto& [sequence, sharing] : state_.sharings) {
+        if (sharing.outcome_id != outcome_id || !outside(sharing.recipient_org_id, sharing.days))
+          continue;
+        if (sharing.days <= deadline)
+          shared = true;
+        else if (late == kNoDate || sharing.days < late)
+          late = sharing.days;
+      }
+      if (shared) continue;
+      Emit({"AL-2",
+            "medium",
+            "outcome:" + outcome_id,
+            params.version,
+            Section(params, "AL-2"),
+            {{"grant", outcome.grant_id},
+             {"registered", Date(outcome.days)},
+             {"deadline", Date(deadline)},
+             {"as_of", Date(as_of_)},
+             {"first_shared_late", late == kNoDate ? std::string() : Date(late)}},
+            {outcome.registered},
+            "unshared",
+            "outcome " + outcome_id + " of grant " + outcome.grant_id + ", registered on " +
+                Date(outcome.days) + ", was not shared or licensed outside the alliance within " +
+                DaysText(params.share_days) + " (by " + Date(deadline) + ")" +
+                (late == kNoDate ? std::string()
+                                 : "; it was first shared outside on " + Date(late))});
+    }
+  }
+
+  // AL-3: Article 8 pilot conditions, as a checklist at the as-of date.
+  void ArticleEight() {
+    if (state_.genesis.sequence == 0) return;
+    const Params& params = state_.Latest();
+    bool enterprise = false, academic = false;
+    std::set<std::string> legal_identities;
+    std::vector<std::string> members;
+    for (const auto& [org_id, organisation] : state_.organisations) {
+      if (!ActiveMember(org_id, as_of_)) continue;
+      members.push_back(org_id);
+      enterprise |= organisation.kind == static_cast<int>(schema::OrganisationKind::ENTERPRISE);
+      academic |=
+          organisation.kind == static_cast<int>(schema::OrganisationKind::UNIVERSITY) ||
+          organisation.kind == static_cast<int>(schema::OrganisationKind::RESEARCH_INSTITUTE);
+      legal_identities.insert(organisation.tax_id.empty() ? org_id : organisation.tax_id);
+    }
+    bool executive = false;
+    for (const auto& [id, body] : state_.bodies) {
+      executive |= body.kind == static_cast<int>(schema::GovernanceKind::EXECUTIVE) &&
+                   body.full_time_staff > 0;
+    }
+    std::string agreement_id;
+    const AgreementFact* agreement = FirstAgreement(&agreement_id);
+    std::vector<std::string> unsigned_members;
+    std::vector<Evidence> evidence = {state_.genesis};
+    if (agreement != nullptr) {
+      evidence.push_back(agreement->registered);
+      for (const auto& org_id : members) {
+        auto signature = agreement->signatures.find(org_id);
+        if (signature == agreement->signatures.end() || signature->second.days > as_of_) {
+          unsigned_members.push_back(org_id);
+          // The admission that brought the unsigned member in.
+          evidence.push_back(state_.organisations.at(org_id).memberships.back().admitted);
+        }
+      }
+    }
+    bool signed_by_all = agreement != nullptr && !members.empty() && unsigned_members.empty();
+    std::vector<std::string> failures;
+    if (!enterprise) failures.push_back("no enterprise member");
+    if (!academic) failures.push_back("no university or research institute member");
+    if (legal_identities.size() < 2) failures.push_back("fewer than 2 independent members");
+    if (!executive) failures.push_back("no executive body with full-time staff");
+    if (!signed_by_all) {
+      failures.push_back(agreement == nullptr
+                             ? "no alliance agreement"
+                             : "agreement " + agreement_id + " not signed by every member");
+    }
+    if (failures.empty()) return;
+    std::string joined;
+    for (const auto& failure : failures) joined += (joined.empty() ? "" : ", ") + failure;
+    Emit({"AL-3",
+          "medium",
+          "alliance:" + state_.alliance_id,
+          params.version,
+          {{"rule", "Guo Ke Fa Zheng [2008] No. 770, Article 8"}},
+          {{"as_of", Date(as_of_)},
+           {"checklist",
+            {{"enterprise_member", enterprise},
+             {"university_or_institute_member", academic},
+             {"independent_members", legal_identities.size()},
+             {"executive_body_with_staff", executive},
+             {"agreement", agreement_id},
+             {"agreement_signed_by_all", signed_by_all},
+             {"unsigned_members", unsigned_members}}}},
+          evidence,
+          "",
+          "on " + Date(as_of_) + " the alliance " + state_.alliance_id +
+              " does not meet the Article 8 pilot conditions: " + joined});
+  }
+
+  const State& state_;
+  const int32_t as_of_;
+  std::vector<Flag> flags_;
+
+  std::map<std::string, Expenditures> by_grant_;
+  std::map<std::pair<std::string, std::string>, Expenditures> by_member_grant_;  // (org, grant)
+  std::map<std::string, Expenditures> by_vendor_key_;
+  std::map<std::string, Expenditures> by_org_;
+  std::map<std::string, std::vector<const DisbursementFact*>> disbursements_by_grant_;
+  std::map<std::pair<std::string, std::string>, std::vector<const DisbursementFact*>>
+      disbursements_by_member_grant_;
+  std::map<std::string, std::vector<const ReceiptFact*>> receipts_by_grant_;
+  std::map<std::string, std::vector<const RefundFact*>> refunds_by_grant_;
+  std::map<std::pair<std::string, std::string>, std::vector<const RefundFact*>>
+      refunds_by_member_grant_;
+  std::map<std::string, std::vector<const AdjustmentFact*>> adjustments_by_grant_;
+  std::map<std::string, Budget> budgets_;
+  std::map<std::string, std::map<std::string, Evidence>> team_;  // project -> person -> first seen
+};
+
+}  // namespace
+
+std::vector<Flag> RulesEngine::Flags(int32_t as_of_days) const {
+  std::vector<Flag> flags = Evaluator(*state_, as_of_days).Run();
+  std::sort(flags.begin(), flags.end(), [](const Flag& a, const Flag& b) { return a.id < b.id; });
+  for (size_t i = 1; i < flags.size(); ++i)
+    FT_ASSERT(flags[i - 1].id != flags[i].id, "two flags share an id");
+  std::map<std::string, std::vector<const DispositionFact*>> reviews;
+  for (const auto& [sequence, disposition] : state_->dispositions)
+    reviews[disposition.flag_id].push_back(&disposition);
+  for (Flag& flag : flags) {
+    FT_ASSERT(flag.id.size() <= 64);
+    auto found = reviews.find(flag.id);
+    if (found == reviews.end()) continue;
+    for (const auto* review : found->second) {
+      flag.reviews.push_back(
+          {review->event.sequence, review->event.chain_hash, review->disposition, review->note});
+    }
+    flag.review_status = flag.reviews.back().disposition;
+  }
+  return flags;
+}
+
+ordered_json FlagToJson(const Flag& flag) {
+  ordered_json evidence = ordered_json::array();
+  for (const auto& item : flag.evidence) evidence.push_back(EvidenceJson(item));
+  ordered_json reviews = ordered_json::array();
+  for (const auto& review : flag.reviews) {
+    reviews.push_back({{"sequence", review.sequence},
+                       {"chain_hash", HexEncode(review.chain_hash)},
+                       {"disposition", review.disposition},
+                       {"note", review.note}});
+  }
+  return {{"id", flag.id},
+          {"rule", flag.rule},
+          {"severity", flag.severity},
+          {"subject", flag.subject},
+          {"policy_version", flag.policy_version},
+          {"parameters", flag.parameters},
+          {"figures", flag.figures},
+          {"evidence", evidence},
+          {"explanation", flag.explanation},
+          {"review_status", flag.review_status},
+          {"reviews", reviews}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialisation.
+
+json RulesEngine::ToJson() const {
+  const State& state = *state_;
+  json policies = json::array();
+  for (const auto& [version, policy] : state.policies)
+    policies.push_back({{"version", version}, {"document", policy.document}});
+  return {{"format", "fundtrail-rules-1"},
+          {"last_sequence", state.last_sequence},
+          {"genesis", state.genesis},
+          {"alliance_id", state.alliance_id},
+          {"policy_version", policy_.version},
+          {"policy_timeline", state.policy_timeline},
+          {"policies", policies},
+          {"policy_problems", state.policy_problems},
+          {"grants", state.grants},
+          {"organisations", state.organisations},
+          {"vendors", state.vendors},
+          {"projects", state.projects},
+          {"tasks", state.tasks},
+          {"agreements", state.agreements},
+          {"bodies", state.bodies},
+          {"outcomes", state.outcomes},
+          {"expenditures", state.expenditures},
+          {"adjustments", state.adjustments},
+          {"receipts", state.receipts},
+          {"disbursements", state.disbursements},
+          {"refunds", state.refunds},
+          {"revenues", state.revenues},
+          {"licences", state.licences},
+          {"sharings", state.sharings},
+          {"dispositions", state.dispositions}};
+}
+
+Result<RulesEngine> RulesEngine::FromJson(const json& in) {
+  RulesEngine engine;
+  State& state = *engine.state_;
+  try {
+    if (in.at("format").get<std::string>() != "fundtrail-rules-1") {
+      return Error(Status::Corruption("rules state has format " + in.at("format").dump() +
+                                      ", expected \"fundtrail-rules-1\""));
+    }
+    in.at("last_sequence").get_to(state.last_sequence);
+    in.at("genesis").get_to(state.genesis);
+    in.at("alliance_id").get_to(state.alliance_id);
+    in.at("policy_timeline").get_to(state.policy_timeline);
+    in.at("policy_problems").get_to(state.policy_problems);
+    state.policies.clear();
+    state.params.clear();
+    for (const auto& item : in.at("policies")) {
+      Policy policy{item.at("version").get<uint32_t>(), item.at("document")};
+      Status added = state.AddPolicy(policy);
+      if (!added.ok())
+        return Error(
+            added.WithPrefix("rules state: policy version " + std::to_string(policy.version)));
+    }
+    uint32_t version = in.at("policy_version").get<uint32_t>();
+    if (!state.policies.contains(0) || !state.policies.contains(version)) {
+      return Error(
+          Status::Corruption("rules state lacks policy version 0 or " + std::to_string(version)));
+    }
+    for (const auto& [sequence, timeline_version] : state.policy_timeline) {
+      if (!state.policies.contains(timeline_version)) {
+        return Error(Status::Corruption("rules state: policy version " +
+                                        std::to_string(timeline_version) +
+                                        " in the timeline has no document"));
+      }
+    }
+    engine.policy_ = state.policies.at(version);
+    in.at("grants").get_to(state.grants);
+    in.at("organisations").get_to(state.organisations);
+    in.at("vendors").get_to(state.vendors);
+    in.at("projects").get_to(state.projects);
+    in.at("tasks").get_to(state.tasks);
+    in.at("agreements").get_to(state.agreements);
+    in.at("bodies").get_to(state.bodies);
+    in.at("outcomes").get_to(state.outcomes);
+    in.at("expenditures").get_to(state.expenditures);
+    in.at("adjustments").get_to(state.adjustments);
+    in.at("receipts").get_to(state.receipts);
+    in.at("disbursements").get_to(state.disbursements);
+    in.at("refunds").get_to(state.refunds);
+    in.at("revenues").get_to(state.revenues);
+    in.at("licences").get_to(state.licences);
+    in.at("sharings").get_to(state.sharings);
+    in.at("dispositions").get_to(state.dispositions);
+  } catch (const json::exception& error) {
+    return Error(Status::Corruption(std::string("rules state is malformed: ") + error.what()));
+  } catch (const std::invalid_argument& error) {
+    return Error(Status::Corruption(std::string("rules state is malformed: ") + error.what()));
+  }
+  return engine;
+}
+
+}  // namespace fundtrail::projections
