@@ -270,25 +270,30 @@ Result<Decoded<Root>> Decoded<Root>::Open(std::string_view bytes, std::string_vi
       decoded.reader_.reset();
       return;
     }
-    // The check above ran under the default traversal limit, so one traversal of this message
-    // is bounded. Reads after it are not limited: the limit charges every access again, and
-    // callers read a submission's event digests once per event, quadratic in the batch size
-    // (a 5,000-event body would exceed the default 8M words).
+    // Callers read the message without catching, so everything that can throw on a read must
+    // throw now: a text without its NUL terminator, say, is canonical but unreadable. These
+    // checks, like isCanonical(), run under the default traversal limit, which also stops
+    // amplification (a list of a billion zero-sized structs is a few words).
+    auto checked_root = decoded.reader_->template getRoot<Root>();
+    bool needs_full_check = false;
+    ReadEveryPointer(capnp::AnyStruct::Reader(capnp::toAny(checked_root)), PlanFor<Root>(), &needs_full_check);
+    if (needs_full_check) {
+      // What the walk could not check, the slow way: canonical means equal to its own
+      // canonicalisation. Events with lists of structs are rare (grants, agreements, outcomes);
+      // the frequent ones (funds, expenditures) skip this.
+      if (capnp::canonicalize(checked_root).asBytes() != decoded.words_.asBytes()) {
+        decoded.reader_.reset();
+        return;
+      }
+    }
+    // Reads after the checks are not limited: the limit charges every access again, and callers
+    // read a submission's event digests once per event, quadratic in the batch size (a
+    // 5,000-event body would exceed the default 8M words).
     capnp::ReaderOptions options;
     options.traversalLimitInWords = kj::maxValue;
     decoded.reader_ = std::make_unique<capnp::SegmentArrayMessageReader>(
         kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(decoded.segment_.get(), 1), options);
     decoded.root_ = decoded.reader_->template getRoot<Root>();
-    // Callers read the message without catching, so everything that can throw on a read must
-    // throw now: a text without its NUL terminator, say, is canonical but unreadable.
-    bool needs_full_check = false;
-    ReadEveryPointer(capnp::AnyStruct::Reader(capnp::toAny(decoded.root_)), PlanFor<Root>(), &needs_full_check);
-    if (needs_full_check) {
-      // What the walk could not check, the slow way: canonical means equal to its own
-      // canonicalisation. Events with lists of structs are rare (grants, agreements, outcomes);
-      // the frequent ones (funds, expenditures) skip this.
-      if (capnp::canonicalize(decoded.root_).asBytes() != decoded.words_.asBytes()) decoded.reader_.reset();
-    }
   });
   KJ_IF_MAYBE(exception, failure) {
     return Error(Status::Corruption(std::string(what) + " is not a valid Cap'n Proto message: " +

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "ledger/json_codec.h"
 #include "ledger/merkle.h"
@@ -55,6 +56,30 @@ std::string SubjectKey(const Subject& subject, uint64_t sequence) {
 }
 
 rocksdb::Slice AsSlice(const std::string& s) { return rocksdb::Slice(s.data(), s.size()); }
+
+// Holds DIR/FILES.lock, shared or exclusive, until destroyed: readers hold it shared while they
+// open the store, the writer exclusively while RocksDB may delete files (see OpenDatabase). Both
+// wait for it. Without a lock file (a ledger on a read-only file system, where nobody writes) it
+// holds nothing.
+class FilesLock {
+ public:
+  FilesLock(const std::string& directory, bool exclusive) {
+    std::string path = directory + "/FILES.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return;
+    while (::flock(fd_, exclusive ? LOCK_EX : LOCK_SH) != 0 && errno == EINTR) {
+    }
+  }
+  ~FilesLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the flock
+  }
+  FilesLock(const FilesLock&) = delete;
+  FilesLock& operator=(const FilesLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace
 
@@ -127,6 +152,19 @@ class Ledger::MerkleNodes : public MerkleNodeReader {
 };
 
 Ledger::~Ledger() {
+  // A writer deletes the files it made obsolete only now, while no reader is opening (see
+  // OpenDatabase).
+  std::optional<FilesLock> files;
+  if (access_ == Access::kReadWrite && database_ != nullptr) files.emplace(directory_, /*exclusive=*/true);
+  if (access_ == Access::kReadWrite && database_ != nullptr) {
+    // A writer flushes every column family when it closes, so that no write-ahead log is left
+    // to replay. The small column families (head, submissions, ...) rarely fill a memtable, so
+    // RocksDB otherwise keeps every WAL file since their last flush, and each later open replays
+    // them all: 8 s and 160 MiB for a read-only open at a million events (docs/BENCHMARKS.md).
+    // A failed flush loses nothing: the WAL stays and is replayed as before.
+    (void)database_->Flush(rocksdb::FlushOptions(), handles_);
+  }
+  if (files) (void)database_->EnableFileDeletions(/*force=*/true);
   merkle_nodes_.reset();
   for (auto* handle : handles_) database_->DestroyColumnFamilyHandle(handle);
   database_.reset();
@@ -191,13 +229,28 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
   }
   rocksdb::DB* database = nullptr;
-  rocksdb::Status status =
-      access == Access::kReadWrite
-          ? rocksdb::DB::Open(options, database_path, descriptors, &ledger->handles_, &database)
-          : rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_,
-                                         &database);
+  rocksdb::Status status;
+  if (access == Access::kReadWrite) {
+    // The writer deletes files only while it holds FILES.lock exclusively: while it opens (the
+    // recovered log is flushed and its WAL deleted) and while it closes (see ~Ledger).
+    FilesLock files(directory, /*exclusive=*/true);
+    status = rocksdb::DB::Open(options, database_path, descriptors, &ledger->handles_, &database);
+    if (status.ok()) {
+      ledger->database_.reset(database);  // so that the handles are released on failure
+      status = database->DisableFileDeletions();
+    }
+  } else {
+    // A reader reads the MANIFEST, then opens the table and WAL files it names. Had a writer
+    // deleted one in between, the open would fail with "Corruption", or, for a WAL, silently
+    // show an older ledger. So readers open holding FILES.lock shared. Once open, a reader holds
+    // every table file open (max_open_files -1), so later deletions cannot touch it.
+    options.max_open_files = -1;
+    FilesLock files(directory, /*exclusive=*/false);
+    status = rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_,
+                                          &database);
+    if (status.ok()) ledger->database_.reset(database);
+  }
   if (!status.ok()) return Error(FromRocks(status, "opening ledger " + directory));
-  ledger->database_.reset(database);
   ledger->handle_names_ = kColumnFamilies;
   ledger->merkle_nodes_ = std::make_unique<MerkleNodes>(database, ledger->handles_[kMerkle]);
   return ledger;

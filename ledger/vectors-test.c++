@@ -1,0 +1,483 @@
+// Golden vectors for independent verifiers: tests/vectors/format-v1.json (fields explained in
+// tests/vectors/README.md, cited by docs/FORMAT.md).
+//
+// The test builds a small ledger deterministically (keys from fixed seeds, a fixed ledger id,
+// fixed clocks; Ed25519 signatures are deterministic) and checks that every byte string and hash
+// in the file is what this code produces, that the store writes exactly those bytes, that the
+// hashes recompute from the formulas alone, and that damaged copies fail verification.
+//
+// The file changes only on purpose. After an intended format change, regenerate it with
+//   FUNDTRAIL_REGENERATE_VECTORS=1 ledger_tests --gtest_filter='FormatVectorsTest.*'
+// and review the diff: every existing verifier breaks on such a change.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "ledger/json_codec.h"
+#include "ledger/replayer.h"
+#include "ledger/store.h"
+#include "ledger/submission.h"
+#include "ledger/test_util.h"
+
+#ifndef FUNDTRAIL_SOURCE_DIR
+#error "FUNDTRAIL_SOURCE_DIR must name the source tree (set in ledger/CMakeLists.txt)"
+#endif
+
+namespace fundtrail {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+const std::string kVectorsPath = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vectors/format-v1.json";
+const std::string kLedgerIdHex = "00112233445566778899aabbccddeeff";
+constexpr int64_t kCreatedAtMicros = 1767225600000000;  // 2026-01-01T00:00:00Z, +1 s per submission
+constexpr int64_t kAppendedAtMicros = 1767225600500000;  // half a second later
+constexpr int64_t kStepMicros = 1000000;
+
+struct VectorKey {
+  std::string name;
+  std::string seed_hex;  // RFC 8032 secret key
+};
+
+// Seeds are 32 repeated bytes, so that anyone can retype them.
+const std::vector<VectorKey> kKeys = {
+    {"operator", std::string(64, '1')},      {"admin", std::string(64, '2')},
+    {"funder", std::string(64, '3')},        {"fund_manager", std::string(64, '4')},
+    {"finance_university", std::string(64, '5')},
+};
+
+struct VectorSubmission {
+  std::string signer;
+  std::string submission_id;
+  std::vector<json> events;
+};
+
+constexpr char kSecretariat[] = "91350100M000100Y43";
+constexpr char kUniversity[] = "12100000400000624D";
+constexpr char kFunder[] = "MOST-PROGRAMME";
+constexpr char kFundManager[] = "FM-TRUST";
+
+std::vector<VectorSubmission> Submissions(const std::map<std::string, PrivateKey>& keys) {
+  auto raw_hex = [&](const std::string& name) { return test::Hex(keys.at(name).public_key().raw()); };
+  json expert = test::ExpenditureJson("G-2026-01", kUniversity, "V-1", "3600.00 CNY");
+  expert["category"] = "expert_consultation";
+  expert["invoice_number"] = "INV-2026-0002";
+  expert["description"] = "专家咨询费";
+  expert["expert_name"] = "陈明";
+  expert["expert_days"] = 2;
+  expert["expert_is_academician"] = true;
+  json disbursed = test::FundsDisbursedJson("G-2026-01", kUniversity, "400000.00 CNY");
+  disbursed["task_id"] = "T-1";
+  disbursed["reference"] = "PAY-0001";
+  return {
+      {"operator",
+       "genesis",
+       {{{"type", "ledger_genesis"},
+         {"ledger_id", kLedgerIdHex},
+         {"alliance_id", "ALLIANCE-PB"},
+         {"alliance_name", "动力电池产业技术创新战略联盟"},
+         {"alliance_name_en", "Power Battery Alliance"},
+         {"operator_public_key", raw_hex("operator")},
+         {"date", "2026-01-01"}},
+        test::OrganisationJson(kSecretariat, "联盟秘书处", "other"),
+        test::OrganisationJson(kUniversity, "华东理工大学", "university"),
+        test::OrganisationJson(kFunder, "科技部项目办", "other"),
+        test::OrganisationJson(kFundManager, "联盟资金托管单位", "other"),
+        test::MemberAdmittedJson(kUniversity, "2026-01-01"),
+        test::KeyRegisteredJson(keys.at("admin"), kSecretariat, {"admin"}),
+        test::KeyRegisteredJson(keys.at("funder"), kFunder, {"funder"}),
+        test::KeyRegisteredJson(keys.at("fund_manager"), kFundManager, {"fund_manager"}),
+        test::KeyRegisteredJson(keys.at("finance_university"), kUniversity, {"member_finance"})}},
+      {"admin",
+       "setup-1",
+       {test::ProjectJson("P-1"), test::VendorJson("V-1"), test::TaskJson("T-1", "P-1", kUniversity)}},
+      {"funder", "award-G-2026-01", {test::GrantJson("G-2026-01", kFunder, "P-1", 100000000)}},
+      {"fund_manager", "payments-1", {test::FundsReceivedJson("G-2026-01", "500000.00 CNY"), disbursed}},
+      {"finance_university",
+       "finance-1",
+       {test::ExpenditureJson("G-2026-01", kUniversity, "V-1", "48000.00 CNY"), expert,
+        test::RefundJson("G-2026-01", kUniversity, "100.00 CNY")}},
+      {"finance_university", "finance-2", {test::ReversalJson(18, "the consultation was invoiced twice")}},
+  };
+}
+
+std::string Sha256Of(std::initializer_list<std::string_view> parts) {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+  for (std::string_view part : parts) EVP_DigestUpdate(context, part.data(), part.size());
+  unsigned char digest[32];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(context, digest, &size);
+  EVP_MD_CTX_free(context);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+std::string BigEndian64(uint64_t value) {
+  std::string bytes(8, '\0');
+  for (int i = 7; i >= 0; --i, value >>= 8) bytes[i] = static_cast<char>(value & 0xff);
+  return bytes;
+}
+
+// The stored submission record, as Ledger::Append makes it.
+std::string StoredSubmission(const SignedSubmission& signed_submission, uint64_t first_sequence,
+                             int64_t appended_at_micros) {
+  auto body = DecodedSubmissionBody::Open(signed_submission.canonical_body, "body");
+  FT_ASSERT(body.has_value());
+  capnp::MallocMessageBuilder message;
+  auto stored = message.initRoot<schema::Submission>();
+  stored.setBody(body->root());
+  stored.setSignature(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(signed_submission.signature.data()),
+                                          signed_submission.signature.size()));
+  stored.setFirstSequence(first_sequence);
+  stored.setAppendedAt(appended_at_micros);
+  return CanonicalBytes(stored.asReader());
+}
+
+class FormatVectorsTest : public ::testing::Test {
+ protected:
+  FormatVectorsTest() {
+    for (const auto& key : kKeys) {
+      keys_.emplace(key.name, test::KeyFromSeed(test::Unhex(key.seed_hex), directory_.File(key.name + ".pem")));
+    }
+    submissions_ = Submissions(keys_);
+    for (size_t i = 0; i < submissions_.size(); ++i) {
+      const auto& submission = submissions_[i];
+      std::vector<std::string> events;
+      for (const auto& event : submission.events) events.push_back(test::MustEncode(event));
+      signed_.push_back(SignSubmission(keys_.at(submission.signer), test::Unhex(kLedgerIdHex),
+                                       submission.submission_id, kCreatedAtMicros + i * kStepMicros, events));
+    }
+  }
+
+  // The whole vectors document, computed with the library.
+  ordered_json Generate() {
+    ordered_json document;
+    document["format"] = "fundtrail format vectors, version 1";
+    document["about"] =
+        "A small ledger built deterministically. Every hex string is the exact bytes; see "
+        "tests/vectors/README.md and docs/FORMAT.md.";
+    document["regenerate"] =
+        "FUNDTRAIL_REGENERATE_VECTORS=1 ledger_tests --gtest_filter='FormatVectorsTest.*' (ledger/vectors-test.c++)";
+    document["domain_tags"] = {{"event_digest", "FTEVENT1"},
+                               {"signed_message", "FTSIGN01"},
+                               {"submission_digest", "FTSUBMT1"},
+                               {"chain_hash", "FTCHAIN1"},
+                               {"key_id", "FTKEYID1"}};
+    document["ledger_id"] = kLedgerIdHex;
+    document["keys"] = ordered_json::array();
+    for (const auto& key : kKeys) {
+      const PublicKey& public_key = keys_.at(key.name).public_key();
+      document["keys"].push_back({{"name", key.name},
+                                  {"seed", key.seed_hex},
+                                  {"public_key", test::Hex(public_key.raw())},
+                                  {"key_id", test::Hex(public_key.key_id())}});
+    }
+    document["submissions"] = ordered_json::array();
+    Digest head{};
+    uint64_t sequence = 0;
+    for (size_t i = 0; i < signed_.size(); ++i) {
+      const SignedSubmission& signed_submission = signed_[i];
+      const uint64_t first = sequence + 1;
+      const int64_t appended_at = kAppendedAtMicros + static_cast<int64_t>(i) * kStepMicros;
+      std::string stored = StoredSubmission(signed_submission, first, appended_at);
+      Digest submission_digest = SubmissionDigest(stored);
+      ordered_json record;
+      record["submission_id"] = submissions_[i].submission_id;
+      record["signer"] = submissions_[i].signer;
+      record["key_id"] = test::Hex(keys_.at(submissions_[i].signer).public_key().key_id());
+      record["created_at"] = kCreatedAtMicros + static_cast<int64_t>(i) * kStepMicros;
+      record["appended_at"] = appended_at;
+      record["first_sequence"] = first;
+      record["body_canonical"] = test::Hex(signed_submission.canonical_body);
+      record["signature"] = test::Hex(signed_submission.signature);
+      record["submission_canonical"] = test::Hex(stored);
+      record["submission_digest"] = test::Hex(submission_digest);
+      record["events"] = ordered_json::array();
+      for (const std::string& canonical : signed_submission.canonical_events) {
+        ++sequence;
+        auto decoded = DecodedEvent::Open(canonical, "event");
+        FT_ASSERT(decoded.has_value());
+        Digest event_digest = EventDigest(canonical);
+        head = ChainHash(head, sequence, submission_digest, event_digest);
+        record["events"].push_back({{"sequence", sequence},
+                                    {"json", EncodeEventJson(decoded->root())},
+                                    {"canonical", test::Hex(canonical)},
+                                    {"event_digest", test::Hex(event_digest)},
+                                    {"chain_hash", test::Hex(head)},
+                                    {"entry_record", test::Hex(EncodeEntry(head, first, canonical))}});
+      }
+      document["submissions"].push_back(record);
+    }
+    document["head"] = {{"sequence", sequence}, {"chain_hash", test::Hex(head)}, {"submission_count", signed_.size()}};
+    return document;
+  }
+
+  json Load() {
+    std::ifstream file(kVectorsPath);
+    EXPECT_TRUE(file.good()) << "cannot read " << kVectorsPath
+                             << "; create it with FUNDTRAIL_REGENERATE_VECTORS=1";
+    if (!file) return nullptr;
+    json document = json::parse(file, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(document.is_discarded()) << kVectorsPath << " is not valid JSON";
+    return document;
+  }
+
+  // Replays the vectors' stored submissions and entries (possibly damaged) with the verifier core.
+  Status Replay(const json& document, Digest* head = nullptr) {
+    test::MemoryEventLookup lookup;
+    for (const auto& submission : document["submissions"]) {
+      for (const auto& event : submission["events"]) {
+        lookup.Add(event["sequence"], test::Unhex(event["canonical"].get<std::string>()), submission["key_id"]);
+      }
+    }
+    Replayer replayer(&lookup);
+    for (const auto& submission : document["submissions"]) {
+      FT_RETURN_IF_ERROR(replayer.BeginSubmission(test::Unhex(submission["submission_canonical"].get<std::string>())));
+      for (const auto& event : submission["events"]) {
+        FT_RETURN_IF_ERROR(replayer.AddEntry(event["sequence"], test::Unhex(event["entry_record"].get<std::string>())));
+      }
+      FT_RETURN_IF_ERROR(replayer.EndSubmission());
+    }
+    if (head != nullptr) *head = replayer.head();
+    return Status::Ok();
+  }
+
+  test::TempDir directory_;
+  std::map<std::string, PrivateKey> keys_;
+  std::vector<VectorSubmission> submissions_;
+  std::vector<SignedSubmission> signed_;
+};
+
+TEST_F(FormatVectorsTest, FileMatchesTheImplementation) {
+  ordered_json generated = Generate();
+  if (const char* regenerate = std::getenv("FUNDTRAIL_REGENERATE_VECTORS"); regenerate && std::string(regenerate) == "1") {
+    std::ofstream file(kVectorsPath);
+    ASSERT_TRUE(file.good()) << "cannot write " << kVectorsPath;
+    file << generated.dump(2) << "\n";
+    ASSERT_TRUE(file.good());
+    std::cout << "[ vectors  ] wrote " << kVectorsPath << "\n";
+  }
+  json expected = Load();
+  ASSERT_FALSE(expected.is_null());
+  json actual = json::parse(generated.dump());
+  // A JSON Patch from the file to what the code produces names every differing field.
+  json difference = json::diff(expected, actual);
+  EXPECT_TRUE(difference.empty()) << "the format changed; differences (file -> code):\n"
+                                  << difference.dump(2).substr(0, 4000);
+}
+
+TEST_F(FormatVectorsTest, HashesRecomputeFromTheFormulasAlone) {
+  // Only OpenSSL and the documented formulas, from the file's bytes: what an independent verifier
+  // does.
+  json document = Load();
+  ASSERT_FALSE(document.is_null());
+  for (const auto& key : document["keys"]) {
+    EXPECT_EQ(test::Hex(Sha256Of({"FTKEYID1", test::Unhex(key["public_key"].get<std::string>())})).substr(0, 32),
+              key["key_id"]);
+  }
+  std::string previous(32, '\0');
+  uint64_t sequence = 0;
+  for (const auto& submission : document["submissions"]) {
+    std::string stored = test::Unhex(submission["submission_canonical"].get<std::string>());
+    std::string submission_digest = Sha256Of({"FTSUBMT1", stored});
+    EXPECT_EQ(test::Hex(submission_digest), submission["submission_digest"]);
+    // The stored record holds the signed body verbatim.
+    std::string body = test::Unhex(submission["body_canonical"].get<std::string>());
+    auto decoded = DecodedSubmission::Open(stored, "submission");
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(CanonicalBytes(decoded->root().getBody()), body);
+    EXPECT_EQ(decoded->root().getFirstSequence(), submission["first_sequence"].get<uint64_t>());
+    EXPECT_EQ(decoded->root().getAppendedAt(), submission["appended_at"].get<int64_t>());
+    EXPECT_EQ(decoded->root().getBody().getCreatedAt(), submission["created_at"].get<int64_t>());
+    EXPECT_EQ(std::string(decoded->root().getBody().getSubmissionId().cStr()), submission["submission_id"]);
+    // The signature is over "FTSIGN01" || body, by the key the body names.
+    std::string public_key;
+    for (const auto& key : document["keys"]) {
+      if (key["key_id"] == submission["key_id"]) public_key = test::Unhex(key["public_key"].get<std::string>());
+    }
+    ASSERT_EQ(public_key.size(), 32u);
+    EVP_PKEY* key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                                reinterpret_cast<const unsigned char*>(public_key.data()), 32);
+    ASSERT_NE(key, nullptr);
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    std::string message = "FTSIGN01" + body;
+    std::string signature = test::Unhex(submission["signature"].get<std::string>());
+    EXPECT_EQ(EVP_DigestVerifyInit(context, nullptr, nullptr, nullptr, key), 1);
+    EXPECT_EQ(EVP_DigestVerify(context, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                               reinterpret_cast<const unsigned char*>(message.data()), message.size()),
+              1)
+        << submission["submission_id"];
+    EVP_MD_CTX_free(context);
+    EVP_PKEY_free(key);
+
+    auto digests = decoded->root().getBody().getEventDigests();
+    ASSERT_EQ(digests.size(), submission["events"].size());
+    ASSERT_EQ(decoded->root().getBody().getEventCount(), submission["events"].size());
+    size_t index = 0;
+    for (const auto& event : submission["events"]) {
+      ++sequence;
+      EXPECT_EQ(event["sequence"].get<uint64_t>(), sequence);
+      std::string canonical = test::Unhex(event["canonical"].get<std::string>());
+      std::string event_digest = Sha256Of({"FTEVENT1", canonical});
+      EXPECT_EQ(test::Hex(event_digest), event["event_digest"]);
+      EXPECT_EQ(test::Hex(std::string(reinterpret_cast<const char*>(digests[index].begin()), digests[index].size())),
+                event["event_digest"]);
+      std::string chain = Sha256Of({"FTCHAIN1", previous, BigEndian64(sequence), submission_digest, event_digest});
+      EXPECT_EQ(test::Hex(chain), event["chain_hash"]) << "sequence " << sequence;
+      // Entry record: version 1, chain hash, be64 first sequence of the submission, event.
+      EXPECT_EQ(event["entry_record"], "01" + test::Hex(chain) +
+                                           test::Hex(BigEndian64(submission["first_sequence"].get<uint64_t>())) +
+                                           event["canonical"].get<std::string>());
+      // The JSON form encodes to exactly the canonical bytes.
+      auto encoded = EncodeEvent(event["json"]);
+      ASSERT_TRUE(encoded.has_value()) << encoded.error().message();
+      EXPECT_EQ(test::Hex(*encoded), event["canonical"]);
+      previous = chain;
+      ++index;
+    }
+  }
+  EXPECT_EQ(document["head"]["sequence"].get<uint64_t>(), sequence);
+  EXPECT_EQ(document["head"]["chain_hash"], test::Hex(previous));
+  EXPECT_EQ(document["head"]["submission_count"].get<size_t>(), document["submissions"].size());
+}
+
+TEST_F(FormatVectorsTest, TheStoreWritesExactlyTheseBytes) {
+  json document = Load();
+  ASSERT_FALSE(document.is_null());
+  // One clock reading per append: the appended_at of each submission in turn.
+  test::FixedClock clock(kAppendedAtMicros, kStepMicros);
+  auto created = Ledger::Create(directory_.File("ledger"), signed_[0], &clock);
+  ASSERT_TRUE(created.has_value()) << created.error().message();
+  Ledger& ledger = **created;
+  for (size_t i = 1; i < signed_.size(); ++i) {
+    size_t failed = 0;
+    auto receipt = ledger.Append(signed_[i], &failed);
+    ASSERT_TRUE(receipt.has_value()) << receipt.error().message();
+  }
+  for (const auto& submission : document["submissions"]) {
+    uint64_t first = submission["first_sequence"];
+    auto stored = ledger.ReadSubmission(first);
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(test::Hex(*stored), submission["submission_canonical"]) << "submission at " << first;
+    for (const auto& event : submission["events"]) {
+      auto entry = ledger.ReadEntry(event["sequence"]);
+      ASSERT_TRUE(entry.has_value());
+      EXPECT_EQ(test::Hex(entry->record), event["entry_record"]) << "sequence " << event["sequence"];
+    }
+  }
+  EXPECT_EQ(ledger.head().sequence, document["head"]["sequence"].get<uint64_t>());
+  EXPECT_EQ(test::Hex(ledger.head().chain_hash), document["head"]["chain_hash"]);
+  EXPECT_EQ(ledger.head().submission_count, document["head"]["submission_count"].get<uint64_t>());
+  Status verified = ledger.Verify(nullptr);
+  EXPECT_TRUE(verified.ok()) << verified.message();
+}
+
+TEST_F(FormatVectorsTest, TheVerifierCoreReplaysThem) {
+  json document = Load();
+  ASSERT_FALSE(document.is_null());
+  Digest head{};
+  Status replayed = Replay(document, &head);
+  ASSERT_TRUE(replayed.ok()) << replayed.message();
+  EXPECT_EQ(test::Hex(head), document["head"]["chain_hash"]);
+}
+
+// Damaged copies of the vectors: each must fail verification with a Corruption status that
+// names where.
+TEST_F(FormatVectorsTest, DamagedCopiesFail) {
+  const json golden = Load();
+  ASSERT_FALSE(golden.is_null());
+  ASSERT_TRUE(Replay(golden).ok());
+  auto expect_corrupt = [&](const json& damaged, const std::string& message_part, const std::string& what) {
+    Status status = Replay(damaged);
+    EXPECT_EQ(status.code(), StatusCode::kCorruption) << what << ": " << status.message();
+    EXPECT_NE(status.message().find(message_part), std::string::npos) << what << ": " << status.message();
+  };
+  auto flip = [](std::string hex, size_t byte, uint8_t mask) {
+    std::string raw = test::Unhex(hex);
+    raw[byte] ^= static_cast<char>(mask);
+    return test::Hex(raw);
+  };
+
+  // Every entry: a bit flipped in the version, the chain hash, the submission sequence, and in
+  // the first, a middle and the last byte of the event.
+  for (size_t s = 0; s < golden["submissions"].size(); ++s) {
+    for (size_t e = 0; e < golden["submissions"][s]["events"].size(); ++e) {
+      const json& event = golden["submissions"][s]["events"][e];
+      const uint64_t sequence = event["sequence"];
+      const std::string record = event["entry_record"];
+      const size_t size = record.size() / 2;
+      for (size_t byte : {size_t{0}, size_t{1}, size_t{32}, size_t{40}, size_t{41}, size_t{41} + (size - 41) / 2,
+                          size - 1}) {
+        json damaged = golden;
+        damaged["submissions"][s]["events"][e]["entry_record"] = flip(record, byte, 0x04);
+        expect_corrupt(damaged, "sequence " + std::to_string(sequence),
+                       "entry " + std::to_string(sequence) + " byte " + std::to_string(byte));
+      }
+      // Truncated to the header, and zeroed.
+      json truncated = golden;
+      truncated["submissions"][s]["events"][e]["entry_record"] = record.substr(0, 82);
+      expect_corrupt(truncated, "sequence " + std::to_string(sequence), "truncated entry");
+      json zeroed = golden;
+      zeroed["submissions"][s]["events"][e]["entry_record"] = std::string(record.size(), '0');
+      expect_corrupt(zeroed, "sequence " + std::to_string(sequence), "zeroed entry");
+    }
+  }
+  // Two events of one submission swapped (their entry records, chain hashes and all).
+  {
+    json swapped = golden;
+    auto& events = swapped["submissions"][4]["events"];
+    std::swap(events[0]["entry_record"], events[1]["entry_record"]);
+    expect_corrupt(swapped, "sequence " + events[0]["sequence"].dump(), "swapped entries");
+  }
+  // The last event removed: its submission signed one more.
+  {
+    json truncated = golden;
+    truncated["submissions"].back()["events"].erase(truncated["submissions"].back()["events"].size() - 1);
+    expect_corrupt(truncated, "is missing", "truncated tail");
+  }
+  // A whole submission removed: the next one's first sequence no longer fits.
+  {
+    json removed = golden;
+    removed["submissions"].erase(3);
+    expect_corrupt(removed, "submission at sequence", "removed submission");
+  }
+  // Every submission record: a bit flipped in its signature, its creation time and its
+  // appended_at time.
+  for (size_t s = 0; s < golden["submissions"].size(); ++s) {
+    const json& submission = golden["submissions"][s];
+    const std::string first = submission["first_sequence"].dump();
+    std::string stored = test::Unhex(submission["submission_canonical"].get<std::string>());
+    auto decoded = DecodedSubmission::Open(stored, "submission");
+    ASSERT_TRUE(decoded.has_value());
+    // Find the signature bytes and the timestamps inside the record.
+    std::string signature = test::Unhex(submission["signature"].get<std::string>());
+    size_t signature_at = stored.find(signature);
+    ASSERT_NE(signature_at, std::string::npos);
+    // The genesis submission's signature is checked once its first event has declared the
+    // operator key, after that event's chain hash, which the damage breaks first.
+    const bool genesis = first == "1";
+    json damaged = golden;
+    damaged["submissions"][s]["submission_canonical"] = flip(test::Hex(stored), signature_at + 10, 0x01);
+    expect_corrupt(damaged, genesis ? "sequence 1: stored chain hash" : "submission at sequence " + first + ": the signature",
+                   "signature of " + first);
+    for (const char* field : {"created_at", "appended_at"}) {
+      std::string needle(8, '\0');
+      uint64_t value = submission[field].get<uint64_t>();
+      for (int i = 0; i < 8; ++i) needle[i] = static_cast<char>((value >> (8 * i)) & 0xff);  // little-endian
+      size_t at = stored.find(needle);
+      ASSERT_NE(at, std::string::npos) << field;
+      json changed = golden;
+      changed["submissions"][s]["submission_canonical"] = flip(test::Hex(stored), at, 0x01);
+      // created_at is signed: the signature fails. appended_at is not: the chain hashes fail.
+      expect_corrupt(changed,
+                     std::string(field) == "created_at" && !genesis ? "does not verify" : "differs from the recomputed",
+                     std::string(field) + " of " + first);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fundtrail

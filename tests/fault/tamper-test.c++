@@ -1,0 +1,481 @@
+// Tamper tests: build a ledger with the CLI, close it, edit the RocksDB store underneath it the
+// way someone with database access would, and check that `fundtrail verify` exits 3 with a
+// message naming the sequence number. Each test first checks that the untouched ledger verifies
+// and, where it can, that undoing the edit makes it verify again, so a failure is caused by the
+// edit and nothing else.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <regex>
+
+#include "ledger/json_codec.h"
+#include "ledger/log_format.h"
+#include "ledger/submission.h"
+#include "tests/testing/cli_harness.h"
+
+namespace fundtrail::testing {
+namespace {
+
+using nlohmann::json;
+
+// The ledger's RocksDB database opened directly, every column family included (ledger/store.h).
+// Closes on destruction, so the CLI can open the ledger again.
+class RawStore {
+ public:
+  explicit RawStore(const std::string& ledger_directory) {
+    std::string path = ledger_directory + "/db";
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    Check(rocksdb::DB::ListColumnFamilies(options, path, &names), "listing column families");
+    for (const char* expected : {"default", "log", "submissions", "submission_ids", "subjects", "state"}) {
+      if (std::find(names.begin(), names.end(), expected) == names.end()) {
+        throw std::runtime_error(std::string("the store has no column family ") + expected);
+      }
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* database = nullptr;
+    Check(rocksdb::DB::Open(options, path, descriptors, &handles_, &database), "opening " + path);
+    database_.reset(database);
+    names_ = names;
+  }
+
+  ~RawStore() {
+    for (auto* handle : handles_) database_->DestroyColumnFamilyHandle(handle);
+    database_.reset();
+  }
+
+  std::string Get(const std::string& family, const std::string& key) {
+    std::string value;
+    Check(database_->Get(rocksdb::ReadOptions(), Handle(family), key, &value), "reading " + family);
+    return value;
+  }
+  void Put(const std::string& family, const std::string& key, const std::string& value) {
+    Check(database_->Put(Synced(), Handle(family), key, value), "writing " + family);
+  }
+  void Delete(const std::string& family, const std::string& key) {
+    Check(database_->Delete(Synced(), Handle(family), key), "deleting from " + family);
+  }
+
+  std::string Entry(uint64_t sequence) { return Get("log", SequenceKey(sequence)); }
+  void PutEntry(uint64_t sequence, const std::string& record) { Put("log", SequenceKey(sequence), record); }
+  std::string SubmissionRecord(uint64_t first) { return Get("submissions", SequenceKey(first)); }
+
+ private:
+  static void Check(const rocksdb::Status& status, const std::string& what) {
+    if (!status.ok()) throw std::runtime_error(what + ": " + status.ToString());
+  }
+  static rocksdb::WriteOptions Synced() {
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    return options;
+  }
+  rocksdb::ColumnFamilyHandle* Handle(const std::string& family) {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == family) return handles_[i];
+    }
+    throw std::runtime_error("no column family " + family);
+  }
+
+  std::unique_ptr<rocksdb::DB> database_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<std::string> names_;
+};
+
+// The stored head: be64 last sequence || 32-byte chain head || be64 submission count.
+struct StoredHead {
+  uint64_t sequence = 0;
+  Digest chain_hash{};
+  uint64_t submission_count = 0;
+
+  static StoredHead Decode(const std::string& value) {
+    if (value.size() != 48) throw std::runtime_error("the head has " + std::to_string(value.size()) + " bytes");
+    StoredHead head;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(value.data());
+    head.sequence = GetBigEndian64(bytes);
+    std::memcpy(head.chain_hash.data(), bytes + 8, 32);
+    head.submission_count = GetBigEndian64(bytes + 40);
+    return head;
+  }
+  std::string Encode() const {
+    std::string value(48, '\0');
+    auto* bytes = reinterpret_cast<uint8_t*>(value.data());
+    PutBigEndian64(sequence, bytes);
+    std::memcpy(bytes + 8, chain_hash.data(), 32);
+    PutBigEndian64(submission_count, bytes + 40);
+    return value;
+  }
+};
+
+std::string FlipByte(std::string bytes, size_t offset, uint8_t mask = 0x01) {
+  if (offset >= bytes.size()) throw std::runtime_error("offset beyond the record");
+  bytes[offset] = static_cast<char>(bytes[offset] ^ mask);
+  return bytes;
+}
+
+class TamperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    alliance_.Init();
+    alliance_.AppendHistory();
+    head_line_ = alliance_.VerifiedHead();  // the untouched ledger verifies
+    last_ = alliance_.receipts().back()["last_sequence"];
+  }
+
+  // The first sequence number of the k-th submission of AppendHistory().
+  uint64_t First(size_t k) const { return alliance_.receipts().at(k)["first_sequence"]; }
+  uint64_t Last(size_t k) const { return alliance_.receipts().at(k)["last_sequence"]; }
+
+  // `fundtrail verify` must exit 3 with one line on stderr naming `sequence` (as "sequence N",
+  // a whole number) and holding each of `needles`.
+  void ExpectVerifyFails(uint64_t sequence, const std::vector<std::string>& needles = {}) {
+    CommandResult result = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+    std::cout << "  " << result.err;  // what a regulator would read
+    EXPECT_EQ(result.exit_code, 3) << result.Describe();
+    EXPECT_EQ(result.err.rfind("fundtrail: verification FAILED: ", 0), 0u) << result.Describe();
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.Describe();
+    EXPECT_TRUE(std::regex_search(result.err, std::regex("sequence " + std::to_string(sequence) + "\\b")))
+        << "the message does not name sequence " << sequence << "\n" << result.Describe();
+    for (const auto& needle : needles) {
+      EXPECT_NE(result.err.find(needle), std::string::npos) << "no \"" << needle << "\"\n" << result.Describe();
+    }
+    EXPECT_EQ(result.out.find("ok:"), std::string::npos) << result.Describe();
+  }
+
+  void ExpectVerifies() { EXPECT_EQ(alliance_.VerifiedHead(), head_line_); }
+
+  TempDir dir_;
+  SampleAlliance alliance_{dir_.path()};
+  std::string head_line_;
+  uint64_t last_ = 0;
+};
+
+TEST_F(TamperTest, ChangedByteInTheEvent) {
+  // An expenditure (its own submission), an event in the middle of a batch, a genesis event.
+  for (uint64_t sequence : {First(4), First(3) + 1, uint64_t{5}}) {
+    std::string original = RawStore(alliance_.ledger()).Entry(sequence);
+    size_t event_size = original.size() - kEntryHeaderSizeBytes;
+    for (size_t offset : {size_t{0}, size_t{9}, event_size / 2, event_size - 1}) {
+      SCOPED_TRACE("sequence " + std::to_string(sequence) + ", event byte " + std::to_string(offset));
+      RawStore(alliance_.ledger()).PutEntry(sequence, FlipByte(original, kEntryHeaderSizeBytes + offset));
+      ExpectVerifyFails(sequence, {"differs from the digest"});
+      RawStore(alliance_.ledger()).PutEntry(sequence, original);
+      ExpectVerifies();
+    }
+  }
+}
+
+TEST_F(TamperTest, ChangedByteInTheChainHash) {
+  uint64_t sequence = First(3) + 1;
+  std::string original = RawStore(alliance_.ledger()).Entry(sequence);
+  for (size_t offset : {size_t{1}, size_t{17}, size_t{32}}) {
+    SCOPED_TRACE("record byte " + std::to_string(offset));
+    RawStore(alliance_.ledger()).PutEntry(sequence, FlipByte(original, offset, 0x80));
+    ExpectVerifyFails(sequence, {"chain hash"});
+  }
+  // The last entry too: its chain hash is also the head.
+  RawStore(alliance_.ledger()).PutEntry(sequence, original);
+  std::string last_record = RawStore(alliance_.ledger()).Entry(last_);
+  RawStore(alliance_.ledger()).PutEntry(last_, FlipByte(last_record, 5));
+  ExpectVerifyFails(last_, {"chain hash"});
+}
+
+TEST_F(TamperTest, ChangedByteInTheEntryHeader) {
+  uint64_t sequence = First(3) + 2;
+  std::string original = RawStore(alliance_.ledger()).Entry(sequence);
+  RawStore(alliance_.ledger()).PutEntry(sequence, FlipByte(original, 0));  // format version
+  ExpectVerifyFails(sequence, {"format version"});
+  RawStore(alliance_.ledger()).PutEntry(sequence, FlipByte(original, 40));  // submission sequence
+  ExpectVerifyFails(sequence, {"submission"});
+  RawStore(alliance_.ledger()).PutEntry(sequence, original);
+  ExpectVerifies();
+}
+
+TEST_F(TamperTest, ZeroedAndTruncatedEntries) {
+  uint64_t sequence = First(3) + 1;
+  std::string original = RawStore(alliance_.ledger()).Entry(sequence);
+  RawStore(alliance_.ledger()).PutEntry(sequence, std::string(original.size(), '\0'));
+  ExpectVerifyFails(sequence);
+  for (size_t size : {size_t{0}, size_t{1}, kEntryHeaderSizeBytes, kEntryHeaderSizeBytes + 8, original.size() - 8}) {
+    SCOPED_TRACE("truncated to " + std::to_string(size) + " bytes");
+    RawStore(alliance_.ledger()).PutEntry(sequence, original.substr(0, size));
+    ExpectVerifyFails(sequence);
+  }
+  // Bytes added at the end.
+  RawStore(alliance_.ledger()).PutEntry(sequence, original + std::string(8, '\0'));
+  ExpectVerifyFails(sequence);
+}
+
+TEST_F(TamperTest, DeletedEntryInTheMiddle) {
+  // In the middle of a submission.
+  uint64_t sequence = First(3) + 1;
+  std::string original = RawStore(alliance_.ledger()).Entry(sequence);
+  RawStore(alliance_.ledger()).Delete("log", SequenceKey(sequence));
+  ExpectVerifyFails(sequence, {"missing"});
+  RawStore(alliance_.ledger()).PutEntry(sequence, original);
+  ExpectVerifies();
+  // The first entry of a submission.
+  RawStore(alliance_.ledger()).Delete("log", SequenceKey(First(3)));
+  ExpectVerifyFails(First(3), {"missing"});
+}
+
+TEST_F(TamperTest, DeletedWholeSubmissionInTheMiddle) {
+  // A single-event submission: its entry, its record and its id, as if it had never been.
+  uint64_t sequence = First(4);
+  ASSERT_EQ(Last(4), sequence);
+  {
+    RawStore store(alliance_.ledger());
+    store.Delete("log", SequenceKey(sequence));
+    store.Delete("submissions", SequenceKey(sequence));
+    store.Delete("submission_ids", alliance_.receipts()[4]["submission_id"].get<std::string>());
+  }
+  ExpectVerifyFails(sequence);
+}
+
+TEST_F(TamperTest, DeletedLastEntry) {
+  std::string original = RawStore(alliance_.ledger()).Entry(last_);
+  RawStore(alliance_.ledger()).Delete("log", SequenceKey(last_));
+  ExpectVerifyFails(last_);
+  RawStore(alliance_.ledger()).PutEntry(last_, original);
+  ExpectVerifies();
+  // With its submission record gone too, only the head disagrees.
+  {
+    RawStore store(alliance_.ledger());
+    store.Delete("log", SequenceKey(last_));
+    store.Delete("submissions", SequenceKey(last_));
+  }
+  ExpectVerifyFails(last_, {"head"});
+}
+
+TEST_F(TamperTest, DeletedLastEntryOfAMultiEventSubmission) {
+  // Drop the last submission, then cut the one before it (two events) short by one.
+  uint64_t last_of_batch = Last(5);
+  ASSERT_EQ(last_of_batch, First(5) + 1);
+  {
+    RawStore store(alliance_.ledger());
+    store.Delete("log", SequenceKey(last_));
+    store.Delete("submissions", SequenceKey(last_));
+    store.Delete("log", SequenceKey(last_of_batch));
+  }
+  ExpectVerifyFails(last_of_batch, {"missing"});
+}
+
+TEST_F(TamperTest, SwappedEntriesOfTheSameSubmission) {
+  uint64_t a = First(5), b = First(5) + 1;
+  {
+    RawStore store(alliance_.ledger());
+    std::string first = store.Entry(a), second = store.Entry(b);
+    store.PutEntry(a, second);
+    store.PutEntry(b, first);
+  }
+  ExpectVerifyFails(a);
+}
+
+TEST_F(TamperTest, SwappedEntriesOfDifferentSubmissions) {
+  uint64_t a = First(3) + 1, b = First(4);
+  {
+    RawStore store(alliance_.ledger());
+    std::string first = store.Entry(a), second = store.Entry(b);
+    store.PutEntry(a, second);
+    store.PutEntry(b, first);
+  }
+  ExpectVerifyFails(a);
+}
+
+// Rewrites the event at `sequence` with `amount`, then recomputes the chain hash of it and of every
+// later entry (ledger/log_format.h: h_n = SHA-256("FTCHAIN1" || h_{n-1} || be64(n) || s || d_n)
+// with s the digest of the entry's stored submission record) and rewrites the head, as an
+// operator covering their tracks would. With `also_signed_digest` the submission record's
+// signed event digest is replaced too (which changes s for the whole submission).
+// Returns the first sequence of the changed submission.
+uint64_t RewriteWithRecomputedChain(const std::string& ledger, uint64_t sequence, const std::string& amount,
+                                    bool also_signed_digest) {
+  RawStore store(ledger);
+  StoredHead head = StoredHead::Decode(store.Get("default", "head"));
+  std::string record = store.Entry(sequence);
+  auto view = DecodeEntry(record);
+  if (!view) throw std::runtime_error(view.error().message());
+  auto event = DecodedEvent::Open(view->canonical_event, "event");
+  if (!event) throw std::runtime_error(event.error().message());
+  json object = json::parse(EncodeEventJson(event->root()).dump());
+  if (!amount.empty()) object["amount"] = amount;
+  auto rewritten = EncodeEvent(object);
+  if (!rewritten) throw std::runtime_error(rewritten.error().message());
+  const uint64_t submission_first = view->submission_sequence;
+
+  if (also_signed_digest) {
+    auto submission = DecodedSubmission::Open(store.SubmissionRecord(submission_first), "submission");
+    if (!submission) throw std::runtime_error(submission.error().message());
+    capnp::MallocMessageBuilder message;
+    message.setRoot(submission->root());
+    auto built = message.getRoot<schema::Submission>();
+    Digest digest = EventDigest(*rewritten);
+    built.getBody().getEventDigests().set(static_cast<uint32_t>(sequence - submission_first),
+                                          capnp::Data::Reader(digest.data(), digest.size()));
+    store.Put("submissions", SequenceKey(submission_first), CanonicalBytes(built.asReader()));
+  }
+
+  // Recompute the chain from the changed submission on; the signed submissions are left as
+  // they are (apart from the digest above).
+  ChainHasher hasher;
+  Digest previous{};
+  if (submission_first > 1) {
+    auto before = DecodeEntry(store.Entry(submission_first - 1));
+    if (!before) throw std::runtime_error(before.error().message());
+    previous = before->chain_hash;
+  }
+  for (uint64_t n = submission_first; n <= head.sequence; ++n) {
+    std::string current = store.Entry(n);
+    auto entry = DecodeEntry(current);
+    if (!entry) throw std::runtime_error(entry.error().message());
+    std::string canonical_event = n == sequence ? *rewritten : std::string(entry->canonical_event);
+    Digest submission_digest = SubmissionDigest(store.SubmissionRecord(entry->submission_sequence));
+    previous = hasher.Chain(previous, n, submission_digest, hasher.Event(canonical_event));
+    store.PutEntry(n, EncodeEntry(previous, entry->submission_sequence, canonical_event));
+  }
+  head.chain_hash = previous;
+  store.Put("default", "head", head.Encode());
+  return submission_first;
+}
+
+TEST_F(TamperTest, RewrittenEventWithRecomputedChain) {
+  uint64_t sequence = First(5) + 1;  // the second expenditure of 清华大学's batch
+  ASSERT_EQ(alliance_.events().at(sequence)["type"], "expenditure_recorded");
+  // The control: recomputing the chain without changing anything leaves a ledger that verifies,
+  // so the recomputation below is right and only the changed amount can make verify fail.
+  RewriteWithRecomputedChain(alliance_.ledger(), sequence, "", false);
+  ExpectVerifies();
+
+  RewriteWithRecomputedChain(alliance_.ledger(), sequence, "1.00 CNY", false);
+  // The log now shows the forged amount, and the chain and the head agree with it...
+  auto log = alliance_.Log({"--from", std::to_string(sequence), "--to", std::to_string(sequence)});
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["event"]["amount"], "1.00 CNY");
+  // ...but the submission's signed digest does not.
+  ExpectVerifyFails(sequence, {"differs from the digest its submission signed"});
+}
+
+TEST_F(TamperTest, RewrittenEventAndSignedDigestWithRecomputedChain) {
+  uint64_t sequence = First(5) + 1;
+  uint64_t submission_first = RewriteWithRecomputedChain(alliance_.ledger(), sequence, "1.00 CNY", true);
+  ASSERT_EQ(submission_first, First(5));
+  // Every digest and hash agrees now; only the signature over the body can tell.
+  ExpectVerifyFails(submission_first, {"signature", alliance_.finance_tsinghua.key_id_hex});
+}
+
+TEST_F(TamperTest, AlteredSubmissionSignature) {
+  uint64_t first = First(4);
+  std::string original = RawStore(alliance_.ledger()).SubmissionRecord(first);
+  auto decoded = DecodedSubmission::Open(original, "submission");
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  auto signature = decoded->root().getSignature();
+  std::string signature_bytes(reinterpret_cast<const char*>(signature.begin()), signature.size());
+  ASSERT_EQ(signature_bytes.size(), 64u);
+  size_t at = original.find(signature_bytes);
+  ASSERT_NE(at, std::string::npos);
+  for (size_t offset : {size_t{0}, size_t{31}, size_t{63}}) {
+    SCOPED_TRACE("signature byte " + std::to_string(offset));
+    RawStore(alliance_.ledger()).Put("submissions", SequenceKey(first), FlipByte(original, at + offset));
+    ExpectVerifyFails(first, {"signature"});
+  }
+  RawStore(alliance_.ledger()).Put("submissions", SequenceKey(first), original);
+  ExpectVerifies();
+}
+
+TEST_F(TamperTest, AlteredSubmissionRecordFields) {
+  uint64_t first = First(3);
+  std::string original = RawStore(alliance_.ledger()).SubmissionRecord(first);
+  auto decoded = DecodedSubmission::Open(original, "submission");
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  auto rewrite = [&](auto change) {
+    capnp::MallocMessageBuilder message;
+    message.setRoot(decoded->root());
+    auto built = message.getRoot<schema::Submission>();
+    change(built);
+    RawStore(alliance_.ledger()).Put("submissions", SequenceKey(first), CanonicalBytes(built.asReader()));
+  };
+  // The ledger's time stamp is not signed by the client, but the chain covers it.
+  rewrite([](schema::Submission::Builder built) { built.setAppendedAt(built.getAppendedAt() - 86400000000LL); });
+  ExpectVerifyFails(first, {"chain hash"});
+  // The first sequence it claims.
+  rewrite([](schema::Submission::Builder built) { built.setFirstSequence(built.getFirstSequence() + 1); });
+  ExpectVerifyFails(first);
+  // The signed body: the submission id.
+  rewrite([](schema::Submission::Builder built) { built.getBody().setSubmissionId("renamed"); });
+  ExpectVerifyFails(first, {"signature"});
+  // A byte in the middle of the record, wherever it lands.
+  RawStore(alliance_.ledger()).Put("submissions", SequenceKey(first), FlipByte(original, original.size() / 2));
+  ExpectVerifyFails(first);
+  RawStore(alliance_.ledger()).Put("submissions", SequenceKey(first), original);
+  ExpectVerifies();
+}
+
+TEST_F(TamperTest, ExtraEntryBeyondTheHead) {
+  std::string copy = RawStore(alliance_.ledger()).Entry(last_);
+  RawStore(alliance_.ledger()).PutEntry(last_ + 1, copy);
+  ExpectVerifyFails(last_ + 1);
+  // Far beyond the head too.
+  RawStore(alliance_.ledger()).Delete("log", SequenceKey(last_ + 1));
+  ExpectVerifies();
+  RawStore(alliance_.ledger()).PutEntry(last_ + 1000, copy);
+  ExpectVerifyFails(last_ + 1000);
+}
+
+// Regression: a changed chain hash in the stored head was reported without a sequence number,
+// and a head moved back by one was reported as "sequence N is missing" when N was present.
+TEST_F(TamperTest, TamperedHead) {
+  std::string original = RawStore(alliance_.ledger()).Get("default", "head");
+  StoredHead head = StoredHead::Decode(original);
+  ASSERT_EQ(head.sequence, last_);
+
+  StoredHead changed = head;
+  changed.chain_hash[7] ^= 0x10;
+  RawStore(alliance_.ledger()).Put("default", "head", changed.Encode());
+  ExpectVerifyFails(last_, {"head"});
+
+  changed = head;
+  changed.sequence = last_ - 1;
+  RawStore(alliance_.ledger()).Put("default", "head", changed.Encode());
+  CommandResult behind = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(behind.exit_code, 3) << behind.Describe();
+  EXPECT_EQ(behind.err.find("is missing"), std::string::npos) << "nothing is missing\n" << behind.Describe();
+  EXPECT_NE(behind.err.find("sequence " + std::to_string(last_)), std::string::npos) << behind.Describe();
+
+  changed = head;
+  changed.sequence = last_ + 1;
+  RawStore(alliance_.ledger()).Put("default", "head", changed.Encode());
+  ExpectVerifyFails(last_ + 1, {"missing"});
+
+  RawStore(alliance_.ledger()).Put("default", "head", original);
+  ExpectVerifies();
+}
+
+// Regression: the submission count in the stored head was never checked, so changing it went
+// unnoticed.
+TEST_F(TamperTest, TamperedHeadSubmissionCount) {
+  std::string original = RawStore(alliance_.ledger()).Get("default", "head");
+  StoredHead head = StoredHead::Decode(original);
+  ASSERT_EQ(head.submission_count, alliance_.receipts().size() + 1);
+  for (uint64_t count : {head.submission_count - 1, head.submission_count + 1, uint64_t{0}}) {
+    SCOPED_TRACE("count " + std::to_string(count));
+    StoredHead changed = head;
+    changed.submission_count = count;
+    RawStore(alliance_.ledger()).Put("default", "head", changed.Encode());
+    ExpectVerifyFails(last_, {"submissions"});
+  }
+  RawStore(alliance_.ledger()).Put("default", "head", original);
+  ExpectVerifies();
+}
+
+TEST_F(TamperTest, ExtraSubmissionRecord) {
+  // A submission record with no events, after the last one.
+  std::string copy = RawStore(alliance_.ledger()).SubmissionRecord(last_);
+  RawStore(alliance_.ledger()).Put("submissions", SequenceKey(last_ + 1), copy);
+  ExpectVerifyFails(last_ + 1);
+}
+
+}  // namespace
+}  // namespace fundtrail::testing

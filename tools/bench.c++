@@ -1,0 +1,964 @@
+// fundtrail-bench: the performance figures of PRODUCT.md ("Quality bars"), each printed beside a
+// baseline measured in the same run, on the same machine and the same disk. A program that prints
+// figures, never a timed test. docs/BENCHMARKS.md says how to run it and what it measured.
+//
+//   fundtrail-bench [--events N] [--batch B] [--single M] [--dir DIR] [--seed S]
+//
+//   1. batched durable append   Ledger::Append of N expenditure events in signed submissions of B
+//                               events, one synced write each. Baselines: raw RocksDB writing the
+//                               very keys and values the ledger wrote (read back from it), one
+//                               synced WriteBatch per submission, in a fresh default-options DB;
+//                               and the disk's floor, the same bytes appended to a plain file
+//                               with one fdatasync per submission.
+//   2. single-event submissions M one-event submissions appended one after another to the N-event
+//                               ledger (once its background compactions have settled), each
+//                               synced. Baselines as in 1, one synced write per submission.
+//   3. full verification        Ledger::Verify from genesis in a freshly opened read-only ledger.
+//                               Baselines: SHA-256 over exactly the canonical event bytes (held in
+//                               memory), and Ed25519 verification of one signature per submission.
+//   4. memory of verify         peak RSS of a fresh process (fork + exec of this program) verifying
+//                               a ledger of N/10 and one of N events, with the RSS right after
+//                               Ledger::Open, so that verify's own memory shows apart from RocksDB's.
+//
+// Client-side work (JSON -> canonical events, digests, Ed25519 signatures) is done before the
+// append is timed, and its throughput printed on its own line: it is the client's cost.
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <rocksdb/db.h>
+#include <rocksdb/version.h>
+#include <rocksdb/write_batch.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <capnp/common.h>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ledger/client.h"
+#include "ledger/dates.h"
+#include "ledger/log_format.h"
+#include "ledger/store.h"
+#include "ledger/submission.h"
+
+namespace fundtrail {
+namespace {
+
+namespace fs = std::filesystem;
+using SteadyClock = std::chrono::steady_clock;
+
+// The column families of ledger/store.h that an append writes; the raw baselines create the same.
+const std::vector<std::string> kColumnFamilyNames = {rocksdb::kDefaultColumnFamilyName, "log", "submissions",
+                                                     "submission_ids", "subjects", "state", "merkle"};
+constexpr uint8_t kDefaultFamily = 0, kLogFamily = 1, kSubmissionsFamily = 2, kSubmissionIdsFamily = 3,
+                  kSubjectsFamily = 4, kMerkleFamily = 6;
+
+// Errors in a benchmark are bugs or a broken machine: RunBenchmarks reports what failed, removes
+// its temporary directory and stops.
+struct BenchmarkError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void Fail(const std::string& what) { throw BenchmarkError(what); }
+
+template <typename T>
+T Check(Result<T> result, const std::string& what) {
+  if (!result) Fail(what + ": " + result.error().message());
+  return std::move(*result);
+}
+
+void Check(const Status& status, const std::string& what) {
+  if (!status.ok()) Fail(what + ": " + status.message());
+}
+
+void Check(const rocksdb::Status& status, const std::string& what) {
+  if (!status.ok()) Fail(what + ": " + status.ToString());
+}
+
+double SecondsSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+// CPU seconds (user + system) of this process, all threads: RocksDB's background flushes and
+// compactions included. Less disturbed than wall time when other work shares the machine.
+double CpuSeconds() {
+  struct rusage usage;
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+struct Timing {
+  double seconds = 0;      // wall
+  double cpu_seconds = 0;  // see CpuSeconds()
+};
+
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(SteadyClock::now()), cpu_(CpuSeconds()) {}
+  Timing Elapsed() const { return {SecondsSince(wall_), CpuSeconds() - cpu_}; }
+
+ private:
+  SteadyClock::time_point wall_;
+  double cpu_;
+};
+
+// "1,234,567"
+std::string Grouped(uint64_t value) {
+  std::string digits = std::to_string(value);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string Rate(double count, double seconds, const char* unit = "ev/s") {
+  return Grouped(static_cast<uint64_t>(count / seconds + 0.5)) + " " + unit;
+}
+
+std::string Fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+std::string Percent(double ratio) { return Fixed(ratio * 100.0, 1) + "%"; }
+
+// ---------------------------------------------------------------------------------------------
+// Realistic content: one alliance, its members, a grant and many expenditures.
+
+constexpr char kGrantId[] = "G-2024YFB2500300";
+constexpr char kProjectId[] = "P-2024-SSB-07";
+constexpr size_t kVendorCount = 64;
+constexpr char kGenesisDate[] = "2024-01-15";
+
+// A GB 32100-2015 unified social credit code: 17 characters and a check character computed
+// with weights 3^i mod 31 over the code alphabet (which leaves out I, O, S, V and Z).
+std::string CreditCode(std::string_view first17) {
+  FT_ASSERT(first17.size() == 17);
+  constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  int sum = 0, weight = 1;
+  for (char c : first17) {
+    size_t value = kAlphabet.find(c);
+    FT_ASSERT(value != std::string_view::npos);
+    sum += static_cast<int>(value) * weight;
+    weight = weight * 3 % 31;
+  }
+  return std::string(first17) + kAlphabet[(31 - sum % 31) % 31];
+}
+
+struct Alliance {
+  std::string ledger_id;  // 16 raw bytes, chosen here so that one set of signed submissions fits
+                          // every ledger the benchmark creates
+  PrivateKey operator_key;
+  PrivateKey admin_key;    // the secretariat (enterprise member)
+  PrivateKey finance_key;  // the university's finance department: signs the expenditures
+  PrivateKey funder_key;   // the ministry programme office
+  std::string university_id = CreditCode("12100000400000624");
+  std::string enterprise_id = CreditCode("91320500MA1N2KQ7L");
+  std::string funder_id = CreditCode("11100000000013127");
+  std::vector<std::string> vendor_ids;
+  SignedSubmission genesis, setup_admin, setup_funder;
+};
+
+std::string Hex(std::string_view raw) { return HexEncode(AsBytes(raw)); }
+
+std::string EncodeOrFail(const nlohmann::json& object) {
+  return Check(EncodeEvent(object), "encoding " + object.value("type", std::string("?")));
+}
+
+std::string MoneyText(int64_t fen) {
+  return std::to_string(fen / 100) + "." + (fen % 100 < 10 ? "0" : "") + std::to_string(fen % 100) + " CNY";
+}
+
+Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
+  Alliance alliance;
+  alliance.ledger_id.assign(kLedgerIdSizeBytes, '\0');
+  alliance.operator_key = Check(PrivateKey::Generate(), "key generation");
+  alliance.admin_key = Check(PrivateKey::Generate(), "key generation");
+  alliance.finance_key = Check(PrivateKey::Generate(), "key generation");
+  alliance.funder_key = Check(PrivateKey::Generate(), "key generation");
+  for (auto& byte : alliance.ledger_id) byte = static_cast<char>(random());
+  auto key_event = [](const PrivateKey& key, const std::string& org, const char* role, const char* label) {
+    return EncodeOrFail({{"type", "key_registered"},
+                         {"public_key", Hex(key.public_key().raw())},
+                         {"org_id", org},
+                         {"roles", {role}},
+                         {"label", label}});
+  };
+  std::vector<std::string> genesis = {
+      EncodeOrFail({{"type", "ledger_genesis"},
+                    {"ledger_id", Hex(alliance.ledger_id)},
+                    {"alliance_id", "CIAPBT-2024"},
+                    {"alliance_name", "新能源汽车动力电池产业技术创新战略联盟"},
+                    {"alliance_name_en", "Power Battery Industry Technology Innovation Alliance"},
+                    {"operator_public_key", Hex(alliance.operator_key.public_key().raw())},
+                    {"date", kGenesisDate}}),
+      EncodeOrFail({{"type", "organisation_registered"},
+                    {"org_id", alliance.university_id},
+                    {"name", "华东理工科技大学"},
+                    {"kind", "university"},
+                    {"legal_representative", "王建国"}}),
+      EncodeOrFail({{"type", "organisation_registered"},
+                    {"org_id", alliance.enterprise_id},
+                    {"name", "苏州锂动新能源科技股份有限公司"},
+                    {"kind", "enterprise"},
+                    {"legal_representative", "陈志强"}}),
+      EncodeOrFail({{"type", "organisation_registered"},
+                    {"org_id", alliance.funder_id},
+                    {"name", "国家重点研发计划高端功能与智能材料专项办公室"},
+                    {"kind", "other"},
+                    {"legal_representative", "刘洋"}}),
+      EncodeOrFail({{"type", "member_admitted"}, {"org_id", alliance.university_id}, {"date", kGenesisDate}}),
+      EncodeOrFail({{"type", "member_admitted"}, {"org_id", alliance.enterprise_id}, {"date", kGenesisDate}}),
+      key_event(alliance.admin_key, alliance.enterprise_id, "admin", "secretariat"),
+      key_event(alliance.finance_key, alliance.university_id, "member_finance", "university finance office"),
+      key_event(alliance.funder_key, alliance.funder_id, "funder", "programme office"),
+  };
+  alliance.genesis = SignSubmission(alliance.operator_key, alliance.ledger_id, "genesis", clock->NowMicros(),
+                                    std::move(genesis));
+
+  std::vector<std::string> admin = {EncodeOrFail({{"type", "project_registered"},
+                                                  {"project_id", kProjectId},
+                                                  {"name", "高安全固态锂电池关键材料与工艺"}})};
+  for (size_t i = 0; i < kVendorCount; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "V-%04zu", i + 1);
+    char first17[18];
+    std::snprintf(first17, sizeof first17, "9132050%010zu", 3000000000 + i * 7919);
+    alliance.vendor_ids.push_back(id);
+    admin.push_back(EncodeOrFail({{"type", "vendor_registered"},
+                                  {"vendor_id", id},
+                                  {"name", "苏州新材料供应商" + std::to_string(i + 1) + "号有限公司"},
+                                  {"tax_id", CreditCode(first17)}}));
+  }
+  alliance.setup_admin = SignSubmission(alliance.admin_key, alliance.ledger_id, "setup-admin",
+                                        clock->NowMicros(), std::move(admin));
+
+  // A large budget: the events below must never be the reason a run fails.
+  nlohmann::json budget = nlohmann::json::array();
+  const char* categories[] = {"equipment", "materials", "testing", "fuel_power", "travel_conference_international",
+                              "publication_ip", "labour", "expert_consultation", "other_direct", "indirect"};
+  for (const char* category : categories) {
+    budget.push_back({{"category", category}, {"amount", MoneyText(100'000'000'000'00)}});
+  }
+  std::vector<std::string> funder = {EncodeOrFail({{"type", "grant_awarded"},
+                                                   {"grant_id", kGrantId},
+                                                   {"title", "固态锂电池关键技术研究"},
+                                                   {"funder_org_id", alliance.funder_id},
+                                                   {"source_kind", "central_government"},
+                                                   {"amount", MoneyText(1'000'000'000'000'00)},
+                                                   {"period_start", "2024-01-01"},
+                                                   {"period_end", "2028-12-31"},
+                                                   {"budget", budget},
+                                                   {"project_id", kProjectId},
+                                                   {"date", "2023-12-20"}})};
+  alliance.setup_funder = SignSubmission(alliance.funder_key, alliance.ledger_id, "setup-funder",
+                                         clock->NowMicros(), std::move(funder));
+  return alliance;
+}
+
+// One expenditure as a finance office records it: varied invoice numbers, amounts and dates.
+nlohmann::json ExpenditureJson(const Alliance& alliance, std::mt19937_64& random) {
+  static const char* kCategories[] = {"materials", "materials", "materials", "testing", "testing",
+                                      "equipment", "fuel_power", "publication_ip", "other_direct"};
+  static const char* kNames[] = {"李明", "张华", "王芳", "刘洋", "陈静", "杨帆", "赵磊", "黄丽"};
+  static const char* kWhat[] = {"正极材料样品", "电解质粉体", "电芯测试服务", "手套箱耗材",
+                                "隔膜样品", "XRD检测", "专利申请费", "实验用电"};
+  static const int32_t kStartDays = *ParseDate("2024-02-01");
+  int32_t invoice_days = kStartDays + static_cast<int32_t>(random() % 1400);
+  int32_t payment_days = invoice_days + static_cast<int32_t>(random() % 30);
+  char invoice[24];
+  std::snprintf(invoice, sizeof invoice, "2432%016" PRIu64, static_cast<uint64_t>(random() % 10'000'000'000'000'000ULL));
+  int64_t fen = 2000 + static_cast<int64_t>(random() % 4'800'000);
+  return {{"type", "expenditure_recorded"},
+          {"grant_id", kGrantId},
+          {"org_id", alliance.university_id},
+          {"category", kCategories[random() % std::size(kCategories)]},
+          {"vendor_id", alliance.vendor_ids[random() % alliance.vendor_ids.size()]},
+          {"invoice_number", invoice},
+          {"invoice_date", FormatDate(invoice_days)},
+          {"payment_date", FormatDate(payment_days)},
+          {"amount", MoneyText(fen)},
+          {"requester", kNames[random() % std::size(kNames)]},
+          {"approver", kNames[random() % std::size(kNames)]},
+          {"description", std::string(kWhat[random() % std::size(kWhat)]) + " 第" +
+                              std::to_string(1 + random() % 40) + "批"}};
+}
+
+struct ClientWork {
+  std::vector<SignedSubmission> submissions;
+  uint64_t event_count = 0;
+  uint64_t canonical_bytes = 0;
+  double encode_seconds = 0;  // JSON -> canonical Cap'n Proto
+  double sign_seconds = 0;    // digests, body, Ed25519 signature
+};
+
+// Builds `count` expenditures in signed submissions of `batch` events, as a client does.
+ClientWork BuildSubmissions(const Alliance& alliance, std::mt19937_64& random, uint64_t count, uint64_t batch,
+                            const std::string& id_prefix, Clock* clock) {
+  ClientWork work;
+  work.submissions.reserve((count + batch - 1) / batch);
+  for (uint64_t done = 0; done < count;) {
+    uint64_t size = std::min(batch, count - done);
+    std::vector<std::string> events;
+    events.reserve(size);
+    auto encode_start = SteadyClock::now();
+    for (uint64_t i = 0; i < size; ++i) {
+      events.push_back(EncodeOrFail(ExpenditureJson(alliance, random)));
+      work.canonical_bytes += events.back().size();
+    }
+    work.encode_seconds += SecondsSince(encode_start);
+    char id[48];
+    std::snprintf(id, sizeof id, "%s-%08" PRIu64, id_prefix.c_str(), work.submissions.size() + 1);
+    auto sign_start = SteadyClock::now();
+    work.submissions.push_back(
+        SignSubmission(alliance.finance_key, alliance.ledger_id, id, clock->NowMicros(), std::move(events)));
+    work.sign_seconds += SecondsSince(sign_start);
+    done += size;
+  }
+  work.event_count = count;
+  return work;
+}
+
+void AppendOrFail(Ledger& ledger, const SignedSubmission& submission) {
+  size_t failed_event_index = SIZE_MAX;
+  auto receipt = ledger.Append(submission, &failed_event_index);
+  if (!receipt) {
+    Fail("append: " + (failed_event_index != SIZE_MAX ? "event " + std::to_string(failed_event_index) + ": " : "") +
+         receipt.error().message());
+  }
+}
+
+std::unique_ptr<Ledger> CreateLedger(const std::string& directory, const Alliance& alliance,
+                                     Clock* clock) {
+  auto ledger = Check(Ledger::Create(directory, alliance.genesis, clock), "creating " + directory);
+  AppendOrFail(*ledger, alliance.setup_admin);
+  AppendOrFail(*ledger, alliance.setup_funder);
+  return ledger;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw RocksDB baselines write exactly what the ledger wrote, read back from it.
+
+struct RawWrite {
+  uint8_t column_family;
+  std::string key;
+  std::string value;
+};
+using RawBatch = std::vector<RawWrite>;
+
+struct CollectedWrites {
+  std::vector<RawBatch> batches;  // one per submission, in append order
+  uint64_t event_count = 0;
+  uint64_t byte_count = 0;        // keys and values
+};
+
+// Everything Ledger::Append wrote for the submissions whose first sequence is >= from_sequence:
+// per event its entry record and subject index keys, the Merkle tree nodes the submission
+// completed, then the submission record, its id and the head (ledger/store.h). Expenditures change
+// no validation-state rows, so there are none.
+CollectedWrites CollectWrites(const std::string& directory, uint64_t from_sequence, Clock* clock) {
+  auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+  rocksdb::DB* database = ledger->database();
+  rocksdb::ReadOptions options;
+  auto family = [&](uint8_t index) { return ledger->column_family(kColumnFamilyNames[index]); };
+  auto u64 = [](const rocksdb::Slice& slice) { return GetBigEndian64(reinterpret_cast<const uint8_t*>(slice.data())); };
+
+  // Subject keys end in be64(sequence); gather those of the range by sequence.
+  const uint64_t last_sequence = ledger->head().sequence;
+  FT_ASSERT(from_sequence <= last_sequence);
+  std::vector<std::vector<std::string>> subject_keys(last_sequence - from_sequence + 1);
+  std::unique_ptr<rocksdb::Iterator> subjects(database->NewIterator(options, family(kSubjectsFamily)));
+  for (subjects->SeekToFirst(); subjects->Valid(); subjects->Next()) {
+    rocksdb::Slice key = subjects->key();
+    FT_ASSERT(key.size() > 8);
+    uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
+    if (sequence >= from_sequence) subject_keys[sequence - from_sequence].push_back(key.ToString());
+  }
+  Check(subjects->status(), "reading subjects");
+  // Merkle node (level, index) covers leaves index * 2^level ... (index + 1) * 2^level - 1 (leaf
+  // i is the event at sequence i + 1), so the append of sequence (index + 1) * 2^level wrote it.
+  std::vector<std::vector<RawWrite>> merkle_nodes(last_sequence - from_sequence + 1);
+  std::unique_ptr<rocksdb::Iterator> merkle(database->NewIterator(options, family(kMerkleFamily)));
+  for (merkle->SeekToFirst(); merkle->Valid(); merkle->Next()) {
+    rocksdb::Slice key = merkle->key();
+    FT_ASSERT(key.size() == 9, "a Merkle node key is level || be64(index)");
+    uint32_t level = static_cast<uint8_t>(key[0]);
+    uint64_t written_at = (GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1)) + 1) << level;
+    if (written_at >= from_sequence) {
+      merkle_nodes[written_at - from_sequence].push_back({kMerkleFamily, key.ToString(), merkle->value().ToString()});
+    }
+  }
+  Check(merkle->status(), "reading the Merkle nodes");
+
+  CollectedWrites collected;
+  std::unique_ptr<rocksdb::Iterator> entries(database->NewIterator(options, family(kLogFamily)));
+  entries->Seek(SequenceKey(from_sequence));
+  std::unique_ptr<rocksdb::Iterator> submissions(database->NewIterator(options, family(kSubmissionsFamily)));
+  uint64_t submission_ordinal = 0;
+  for (submissions->SeekToFirst(); submissions->Valid(); submissions->Next()) {
+    ++submission_ordinal;
+    uint64_t first = u64(submissions->key());
+    if (first < from_sequence) continue;
+    std::string record = submissions->value().ToString();
+    auto decoded = Check(DecodedSubmission::Open(record, "stored submission"), "decoding a submission");
+    auto body = decoded.root().getBody();
+    RawBatch batch;
+    Digest chain_hash{};
+    for (uint64_t sequence = first; sequence < first + body.getEventCount(); ++sequence, entries->Next()) {
+      FT_ASSERT(entries->Valid() && u64(entries->key()) == sequence, "the log is not contiguous");
+      batch.push_back({kLogFamily, entries->key().ToString(), entries->value().ToString()});
+      chain_hash = Check(DecodeEntry(batch.back().value), "decoding an entry").chain_hash;
+      for (auto& key : subject_keys[sequence - from_sequence]) batch.push_back({kSubjectsFamily, std::move(key), ""});
+      ++collected.event_count;
+    }
+    for (uint64_t sequence = first; sequence < first + body.getEventCount(); ++sequence) {
+      for (auto& node : merkle_nodes[sequence - from_sequence]) batch.push_back(std::move(node));
+    }
+    batch.push_back({kSubmissionsFamily, SequenceKey(first), std::move(record)});
+    batch.push_back({kSubmissionIdsFamily, body.getSubmissionId().cStr(), SequenceKey(first)});
+    // The head value: be64 last sequence || chain hash || be64 submission count.
+    std::string head(48, '\0');
+    auto* bytes = reinterpret_cast<uint8_t*>(head.data());
+    PutBigEndian64(first + body.getEventCount() - 1, bytes);
+    std::memcpy(bytes + 8, chain_hash.data(), 32);
+    PutBigEndian64(submission_ordinal, bytes + 40);
+    batch.push_back({kDefaultFamily, "head", std::move(head)});
+    for (const auto& write : batch) collected.byte_count += write.key.size() + write.value.size();
+    collected.batches.push_back(std::move(batch));
+  }
+  Check(submissions->status(), "reading submissions");
+  return collected;
+}
+
+// Writes `collected` into a fresh RocksDB (default options, the ledger's column families), one
+// synced WriteBatch per submission. Returns the time taken, building the batches included.
+Timing WriteRaw(const std::string& path, const CollectedWrites& collected) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : kColumnFamilyNames) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  Check(rocksdb::DB::Open(options, path, descriptors, &handles, &raw), "opening raw RocksDB at " + path);
+  std::unique_ptr<rocksdb::DB> database(raw);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  Stopwatch stopwatch;
+  for (const auto& batch : collected.batches) {
+    rocksdb::WriteBatch write_batch;
+    for (const auto& write : batch) Check(write_batch.Put(handles[write.column_family], write.key, write.value), "put");
+    Check(database->Write(write_options, &write_batch), "raw write");
+  }
+  Timing timing = stopwatch.Elapsed();
+  for (auto* handle : handles) database->DestroyColumnFamilyHandle(handle);
+  database.reset();
+  std::error_code ignored;
+  fs::remove_all(path, ignored);
+  return timing;
+}
+
+// The disk's own floor: the same bytes (keys and values concatenated) appended to a plain file
+// with one fdatasync per submission, as a WAL without RocksDB would. Returns the seconds taken.
+double WriteFileFloor(const std::string& path, const CollectedWrites& collected) {
+  std::vector<std::string> chunks;
+  chunks.reserve(collected.batches.size());
+  for (const auto& batch : collected.batches) {
+    std::string chunk;
+    for (const auto& write : batch) chunk += write.key + write.value;
+    chunks.push_back(std::move(chunk));
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) Fail("cannot create " + path + ": " + std::strerror(errno));
+  auto start = SteadyClock::now();
+  for (const auto& chunk : chunks) {
+    for (size_t done = 0; done < chunk.size();) {
+      ssize_t written = ::write(fd, chunk.data() + done, chunk.size() - done);
+      if (written <= 0) Fail("writing " + path + ": " + std::strerror(errno));
+      done += static_cast<size_t>(written);
+    }
+    if (::fdatasync(fd) != 0) Fail("fdatasync " + path + ": " + std::strerror(errno));
+  }
+  double seconds = SecondsSince(start);
+  ::close(fd);
+  ::unlink(path.c_str());
+  return seconds;
+}
+
+// Waits (at most `limit_seconds`) until RocksDB has no flush or compaction running or pending, so
+// that a latency figure is not measured against the background work a bulk load left behind.
+// Returns the seconds waited.
+double WaitForBackgroundWork(Ledger& ledger, double limit_seconds) {
+  rocksdb::DB* database = ledger.database();
+  auto start = SteadyClock::now();
+  while (SecondsSince(start) < limit_seconds) {
+    uint64_t busy = 0, value = 0;
+    for (const char* property : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes"}) {
+      if (database->GetIntProperty(property, &value)) busy += value;
+    }
+    for (const auto& name : kColumnFamilyNames) {
+      for (const char* property : {"rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
+        if (database->GetIntProperty(ledger.column_family(name), property, &value)) busy += value;
+      }
+    }
+    if (busy == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return SecondsSince(start);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification and its baselines.
+
+struct VerifyFigures {
+  uint64_t event_count = 0;
+  double open_seconds = 0;
+  double verify_seconds = 0;
+  double verify_cpu_seconds = 0;
+  double sha256_seconds = 0;
+  uint64_t sha256_bytes = 0;
+  uint64_t signature_count = 0;
+  double ed25519_seconds = 0;
+};
+
+VerifyFigures MeasureVerify(const std::string& directory, const Alliance& alliance, Clock* clock) {
+  VerifyFigures figures;
+  {
+    auto open_start = SteadyClock::now();
+    auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+    figures.open_seconds = SecondsSince(open_start);
+    figures.event_count = ledger->head().sequence;
+    Stopwatch stopwatch;
+    Check(ledger->Verify(nullptr), "verify");
+    Timing timing = stopwatch.Elapsed();
+    figures.verify_seconds = timing.seconds;
+    figures.verify_cpu_seconds = timing.cpu_seconds;
+  }
+  auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+
+  // Raw SHA-256, one digest per event over exactly its canonical bytes, read into memory first.
+  std::vector<std::string> events;
+  events.reserve(figures.event_count);
+  Check(ledger->ScanEntries(1, UINT64_MAX, [&](const StoredEntry& entry) {
+          events.emplace_back(Check(DecodeEntry(entry.record), "decoding an entry").canonical_event);
+          return true;
+        }), "scanning the log");
+  FT_ASSERT(events.size() == figures.event_count);
+  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  FT_ASSERT(sha256 != nullptr && context != nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  uint8_t fold = 0;  // keeps the digests observable
+  auto start = SteadyClock::now();
+  for (const auto& event : events) {
+    FT_ASSERT(EVP_DigestInit_ex2(context, sha256, nullptr) == 1);
+    FT_ASSERT(EVP_DigestUpdate(context, event.data(), event.size()) == 1);
+    FT_ASSERT(EVP_DigestFinal_ex(context, digest, &digest_size) == 1);
+    fold ^= digest[0];
+  }
+  figures.sha256_seconds = SecondsSince(start);
+  for (const auto& event : events) figures.sha256_bytes += event.size();
+  std::vector<std::string>().swap(events);
+  if (fold == 0x5a) std::fputs("", stdout);
+
+  // Raw Ed25519: the expenditure submissions' signatures over their signed messages.
+  EVP_PKEY* key = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(alliance.finance_key.public_key().raw().data()),
+      kPublicKeySizeBytes);
+  FT_ASSERT(key != nullptr);
+  std::vector<std::pair<std::string, std::string>> signed_messages;  // (message, signature)
+  std::unique_ptr<rocksdb::Iterator> submissions(
+      ledger->database()->NewIterator(rocksdb::ReadOptions(), ledger->column_family("submissions")));
+  const std::string finance_key_id = alliance.finance_key.public_key().key_id();
+  for (submissions->SeekToFirst(); submissions->Valid(); submissions->Next()) {
+    auto decoded = Check(DecodedSubmission::Open(submissions->value().ToString(), "submission"), "decoding");
+    auto body = decoded.root().getBody();
+    auto key_id = body.getKeyId();
+    if (std::string_view(reinterpret_cast<const char*>(key_id.begin()), key_id.size()) != finance_key_id) continue;
+    auto signature = decoded.root().getSignature();
+    signed_messages.emplace_back(SignedMessage(CanonicalBytes(body)),
+                                 std::string(reinterpret_cast<const char*>(signature.begin()), signature.size()));
+  }
+  start = SteadyClock::now();
+  for (const auto& [message, signature] : signed_messages) {
+    EVP_MD_CTX* verify = EVP_MD_CTX_new();
+    bool ok = EVP_DigestVerifyInit(verify, nullptr, nullptr, nullptr, key) == 1 &&
+              EVP_DigestVerify(verify, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                               reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+    EVP_MD_CTX_free(verify);
+    FT_ASSERT(ok, "a stored signature does not verify");
+  }
+  figures.ed25519_seconds = SecondsSince(start);
+  figures.signature_count = signed_messages.size();
+  EVP_PKEY_free(key);
+  EVP_MD_CTX_free(context);
+  EVP_MD_free(sha256);
+  return figures;
+}
+
+// Reads a "VmHWM:   1234 kB" style line of /proc/self/status, in KiB.
+uint64_t ProcStatusKib(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field, 0) == 0) return std::strtoull(line.c_str() + std::strlen(field) + 1, nullptr, 10);
+  }
+  return 0;
+}
+
+// The child side of figure 4: a fresh process opens the ledger read-only, verifies it and prints
+// "events verify_seconds open_seconds rss_before_open_kib rss_after_open_kib peak_kib" on stdout.
+int RunVerifyChild(const std::string& directory) {
+  SystemClock clock;
+  uint64_t start_kib = ProcStatusKib("VmRSS:");
+  auto open_start = SteadyClock::now();
+  auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, &clock), "opening " + directory);
+  double open_seconds = SecondsSince(open_start);
+  uint64_t open_kib = ProcStatusKib("VmRSS:");
+  auto start = SteadyClock::now();
+  Check(ledger->Verify(nullptr), "verify");
+  double seconds = SecondsSince(start);
+  // VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across execve, so it would report
+  // the parent's size at fork time.
+  uint64_t peak_kib = ProcStatusKib("VmHWM:");
+  std::printf("%" PRIu64 " %.6f %.6f %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", ledger->head().sequence, seconds,
+              open_seconds, start_kib, open_kib, peak_kib);
+  return 0;
+}
+
+struct ChildFigures {
+  uint64_t event_count = 0;
+  double seconds = 0;
+  double open_seconds = 0;
+  uint64_t start_kib = 0;
+  uint64_t open_kib = 0;
+  uint64_t peak_kib = 0;
+};
+
+// fork + exec of this program, so that the child's memory starts from nothing (a plain fork
+// would inherit this process's pages, which hold the whole workload).
+ChildFigures VerifyInFreshProcess(const std::string& directory) {
+  int pipe_fds[2];
+  FT_ASSERT(::pipe(pipe_fds) == 0);
+  pid_t pid = ::fork();
+  FT_ASSERT(pid >= 0);
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    const char* argv[] = {"fundtrail-bench", "--verify-child", directory.c_str(), nullptr};
+    ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+    std::_Exit(127);
+  }
+  ::close(pipe_fds[1]);
+  std::string output;
+  char buffer[256];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) output.append(buffer, n);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Fail("the verify child for " + directory + " failed");
+  ChildFigures figures;
+  std::istringstream(output) >> figures.event_count >> figures.seconds >> figures.open_seconds >> figures.start_kib >>
+      figures.open_kib >> figures.peak_kib;
+  FT_ASSERT(figures.peak_kib > 0, "the verify child printed no figures");
+  return figures;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+class Report {
+ public:
+  void Row(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void Print() const {
+    std::vector<std::string> headers = {"figure", "fundtrail", "baseline", "ratio", "target"};
+    std::vector<size_t> widths(headers.size());
+    for (size_t c = 0; c < headers.size(); ++c) widths[c] = headers[c].size();
+    for (const auto& row : rows_) {
+      for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+    }
+    auto line = [&](const std::vector<std::string>& row) {
+      std::string text = "|";
+      for (size_t c = 0; c < headers.size(); ++c) {
+        const std::string& cell = c < row.size() ? row[c] : "";
+        text += " " + cell + std::string(widths[c] - cell.size(), ' ') + " |";
+      }
+      std::puts(text.c_str());
+    };
+    line(headers);
+    std::vector<std::string> rule;
+    for (size_t width : widths) rule.push_back(std::string(width, '-'));
+    line(rule);
+    for (const auto& row : rows_) line(row);
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+void PrintMachine(const std::string& directory) {
+  struct utsname system;
+  ::uname(&system);
+  std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+  std::printf("fundtrail-bench, %s\n", date);
+  std::printf("machine: %ld cores (nproc), %s, %s %s\n", ::sysconf(_SC_NPROCESSORS_ONLN), CpuModel().c_str(),
+              system.sysname, system.release);
+  std::printf("libraries: RocksDB %s, %s, Cap'n Proto %d.%d.%d\n", rocksdb::GetRocksVersionAsString().c_str(),
+              OpenSSL_version(OPENSSL_VERSION), CAPNP_VERSION_MAJOR, CAPNP_VERSION_MINOR, CAPNP_VERSION_MICRO);
+  std::printf("directory: %s\n\n", directory.c_str());
+}
+
+void Progress(const std::string& text) {
+  std::printf("... %s\n", text.c_str());
+  std::fflush(stdout);
+}
+
+struct Options {
+  uint64_t events = 1'000'000;
+  uint64_t batch = 1000;
+  uint64_t single = 20'000;
+  std::string directory;
+  uint64_t seed = 20240115;
+};
+
+std::string LoadAverage() {
+  std::ifstream file("/proc/loadavg");
+  std::string one, five, fifteen;
+  file >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
+void RunFigures(const Options& options, const std::string& root);
+
+int RunBenchmarks(const Options& options) {
+  bool temporary = options.directory.empty();
+  std::string root = options.directory;
+  if (temporary) {
+    std::string pattern = (fs::temp_directory_path() / "fundtrail-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) Fail("cannot create a directory under " + fs::temp_directory_path().string());
+    root = pattern;
+  } else {
+    std::error_code error;
+    if (fs::exists(root, error) && !fs::is_empty(root, error)) Fail(root + " is not empty; pass a new or empty --dir");
+    fs::create_directories(root, error);
+    if (error) Fail("cannot create " + root + ": " + error.message());
+  }
+  PrintMachine(root);
+  try {
+    RunFigures(options, root);
+  } catch (const BenchmarkError& error) {
+    std::fprintf(stderr, "fundtrail-bench: %s\n", error.what());
+    if (temporary) {
+      std::error_code ignored;
+      fs::remove_all(root, ignored);
+    }
+    return 1;
+  }
+  if (temporary) {
+    std::error_code ignored;
+    fs::remove_all(root, ignored);
+  } else {
+    std::printf("ledgers left in %s\n", root.c_str());
+  }
+  return 0;
+}
+
+void RunFigures(const Options& options, const std::string& root) {
+  const std::string load_before = LoadAverage();
+  if (double load = std::strtod(load_before.c_str(), nullptr); load > 0.5) {
+    std::printf("warning: load average %s before the run: other work shares these %ld cores and the disk, and "
+                "lowers every figure, baselines included\n\n",
+                load_before.c_str(), ::sysconf(_SC_NPROCESSORS_ONLN));
+  }
+  SystemClock clock;
+  std::mt19937_64 random(options.seed);
+  Alliance alliance = MakeAlliance(random, &clock);
+  Report report;
+  const std::string ledger_path = root + "/ledger-n";
+  const std::string small_ledger_path = root + "/ledger-n10";
+  auto mib = [](uint64_t kib) { return Fixed(kib / 1024.0, 1) + " MiB"; };
+
+  // 1. Batched durable append.
+  Progress("client: encoding and signing " + Grouped(options.events) + " events in submissions of " +
+           Grouped(options.batch));
+  ClientWork work = BuildSubmissions(alliance, random, options.events, options.batch, "batch", &clock);
+  const double event_size_bytes = static_cast<double>(work.canonical_bytes) / work.event_count;
+  uint64_t first_bench_sequence = 0;
+  Timing append;
+  {
+    auto ledger = CreateLedger(ledger_path, alliance, &clock);
+    first_bench_sequence = ledger->head().sequence + 1;
+    Progress("1. appending " + Grouped(work.submissions.size()) + " signed submissions (synced)");
+    Stopwatch stopwatch;
+    for (const auto& submission : work.submissions) AppendOrFail(*ledger, submission);
+    append = stopwatch.Elapsed();
+  }
+  {
+    // The N/10 ledger of figure 4, from the same signed submissions (same ledger id); not timed.
+    auto ledger = CreateLedger(small_ledger_path, alliance, &clock);
+    uint64_t count = std::max<uint64_t>(1, work.submissions.size() / 10);
+    for (uint64_t i = 0; i < count; ++i) AppendOrFail(*ledger, work.submissions[i]);
+  }
+  std::vector<SignedSubmission>().swap(work.submissions);
+  Progress("1. baselines: raw RocksDB writing the same keys and values, and a plain file of the same bytes");
+  Timing raw_batched;
+  double floor_batched_seconds = 0;
+  uint64_t batched_bytes = 0;
+  {
+    CollectedWrites collected = CollectWrites(ledger_path, first_bench_sequence, &clock);
+    FT_ASSERT(collected.event_count == options.events);
+    batched_bytes = collected.byte_count;
+    raw_batched = WriteRaw(root + "/raw-batched", collected);
+    floor_batched_seconds = WriteFileFloor(root + "/floor-batched", collected);
+  }
+  const uint64_t n = options.events;
+  auto micros_per = [](double seconds, uint64_t count) { return Fixed(seconds / count * 1e6, 1) + " us"; };
+  report.Row({"1. batched durable append (" + Grouped(options.batch) + "/submission, sync each)",
+              Rate(n, append.seconds), Rate(n, raw_batched.seconds) + " raw RocksDB",
+              Percent(raw_batched.seconds / append.seconds), ">= 500,000 ev/s and >= 50%"});
+  report.Row({"   CPU per event, all threads", micros_per(append.cpu_seconds, n),
+              micros_per(raw_batched.cpu_seconds, n) + " raw", Percent(raw_batched.cpu_seconds / append.cpu_seconds),
+              ""});
+  report.Row({"   disk floor: same bytes to a file, fdatasync each", "", Rate(n, floor_batched_seconds) + " file",
+              Percent(floor_batched_seconds / append.seconds), ""});
+  report.Row({"   client encode JSON->canonical (untimed above)", Rate(n, work.encode_seconds), "", "", ""});
+  report.Row({"   client digests + Ed25519 sign (untimed above)", Rate(n, work.sign_seconds), "", "", ""});
+  report.Row({"   client encode + sign", Rate(n, work.encode_seconds + work.sign_seconds), "", "", ""});
+
+  // 3. Full verification, and 4. its memory, before figure 2 adds to the ledger.
+  Progress("3. verifying " + Grouped(n) + " events, then the SHA-256 and Ed25519 baselines");
+  VerifyFigures verify = MeasureVerify(ledger_path, alliance, &clock);
+  report.Row({"3. full verification (Ledger::Verify, fresh read-only open)",
+              Rate(verify.event_count, verify.verify_seconds),
+              Rate(verify.event_count, verify.sha256_seconds) + " raw SHA-256",
+              Percent(verify.sha256_seconds / verify.verify_seconds), ">= 1,000,000 ev/s and >= 50%"});
+  report.Row({"   CPU per event", micros_per(verify.verify_cpu_seconds, verify.event_count),
+              micros_per(verify.sha256_seconds, verify.event_count) + " SHA-256 (wall)", "", ""});
+  report.Row({"   Ed25519 verify, one per submission of " + Grouped(options.batch), "",
+              Rate(verify.signature_count, verify.ed25519_seconds, "sig/s") + " (" +
+                  Rate(verify.signature_count * options.batch, verify.ed25519_seconds) + ")",
+              "", ""});
+  report.Row({"   Ledger::Open read-only before it (not in the figure)", Fixed(verify.open_seconds, 2) + " s", "", "",
+              ""});
+  Progress("4. peak RSS of a fresh process verifying N/10 and N events");
+  ChildFigures small = VerifyInFreshProcess(small_ledger_path);
+  ChildFigures large = VerifyInFreshProcess(ledger_path);
+  const uint64_t large_own_kib = large.peak_kib - large.open_kib, small_own_kib = small.peak_kib - small.open_kib;
+  report.Row({"4. verify's own memory (peak RSS - RSS after open)", mib(large_own_kib) + " at N",
+              mib(small_own_kib) + " at N/10",
+              Fixed(static_cast<double>(large_own_kib) / std::max<uint64_t>(1, small_own_kib), 2) + "x",
+              "flat (~1.0x)"});
+  report.Row({"   process peak RSS (VmHWM)", mib(large.peak_kib) + " at N", mib(small.peak_kib) + " at N/10",
+              Fixed(static_cast<double>(large.peak_kib) / small.peak_kib, 2) + "x", ""});
+  report.Row({"   RSS after Ledger::Open read-only", mib(large.open_kib) + " at N", mib(small.open_kib) + " at N/10",
+              Fixed(static_cast<double>(large.open_kib) / small.open_kib, 2) + "x", ""});
+  report.Row({"   Ledger::Open read-only, seconds", Fixed(large.open_seconds, 2) + " s at N",
+              Fixed(small.open_seconds, 2) + " s at N/10", "", ""});
+  report.Row({"   verify in that fresh process", Rate(large.event_count, large.seconds) + " at N",
+              Rate(small.event_count, small.seconds) + " at N/10", "", ""});
+
+  // 2. Single-event submissions, appended to the N-event ledger.
+  Progress("2. client: encoding and signing " + Grouped(options.single) + " one-event submissions");
+  ClientWork singles = BuildSubmissions(alliance, random, options.single, 1, "single", &clock);
+  Timing single;
+  double settle_seconds = 0;
+  uint64_t single_first_sequence = 0;
+  {
+    auto ledger = Check(Ledger::Open(ledger_path, Ledger::Access::kReadWrite, &clock), "opening " + ledger_path);
+    single_first_sequence = ledger->head().sequence + 1;
+    Progress("2. waiting for the ledger's background flushes and compactions to settle (at most 120 s)");
+    settle_seconds = WaitForBackgroundWork(*ledger, 120);
+    Progress("2. appending " + Grouped(options.single) + " one-event submissions, one after another (synced)");
+    Stopwatch stopwatch;
+    for (const auto& submission : singles.submissions) AppendOrFail(*ledger, submission);
+    single = stopwatch.Elapsed();
+  }
+  Progress("2. baselines: raw RocksDB, one synced WriteBatch of the same bytes per submission, and a plain file");
+  CollectedWrites single_writes = CollectWrites(ledger_path, single_first_sequence, &clock);
+  FT_ASSERT(single_writes.event_count == options.single);
+  Timing raw_single = WriteRaw(root + "/raw-single", single_writes);
+  double floor_single_seconds = WriteFileFloor(root + "/floor-single", single_writes);
+  const uint64_t m = options.single;
+  report.Row({"2. single-event submissions, one client, sync each", Rate(m, single.seconds),
+              Rate(m, raw_single.seconds) + " raw RocksDB", Percent(raw_single.seconds / single.seconds),
+              ">= 10,000/s (many clients, group commit)"});
+  report.Row({"   latency per submission", micros_per(single.seconds, m), micros_per(raw_single.seconds, m) + " raw",
+              "", ""});
+  report.Row({"   CPU per submission, all threads", micros_per(single.cpu_seconds, m),
+              micros_per(raw_single.cpu_seconds, m) + " raw", Percent(raw_single.cpu_seconds / single.cpu_seconds),
+              ""});
+  report.Row({"   disk floor: same bytes to a file, fdatasync each", "",
+              Rate(m, floor_single_seconds) + " file (" + micros_per(floor_single_seconds, m) + ")",
+              Percent(floor_single_seconds / single.seconds), ""});
+
+  std::printf("\n%s events of %.0f canonical bytes on average (expenditure_recorded); the ledger writes %.0f "
+              "bytes of keys and values per event (%.0f per one-event submission); seed %" PRIu64 "\n"
+              "load average before %s, after %s\n\n",
+              Grouped(n).c_str(), event_size_bytes, static_cast<double>(batched_bytes) / n,
+              static_cast<double>(single_writes.byte_count) / m, options.seed, load_before.c_str(),
+              LoadAverage().c_str());
+  report.Print();
+  std::printf("\nratio: fundtrail's rate / the baseline's rate. Seconds: append %.2f, raw %.2f, file %.2f; "
+              "verify %.2f, SHA-256 %.2f, Ed25519 %.3f (%" PRIu64 " signatures); single %.2f, raw %.2f, file %.2f "
+              "(after %.1f s waiting for compactions)\n",
+              append.seconds, raw_batched.seconds, floor_batched_seconds, verify.verify_seconds,
+              verify.sha256_seconds, verify.ed25519_seconds, verify.signature_count, single.seconds,
+              raw_single.seconds, floor_single_seconds, settle_seconds);
+}
+
+}  // namespace
+}  // namespace fundtrail
+
+int main(int argc, char** argv) {
+  fundtrail::Options options;
+  std::string verify_child;
+  CLI::App app{"fundtrail-bench: performance figures, each beside a baseline measured in the same run"};
+  app.add_option("--events", options.events, "events appended in batches and verified (N)")
+      ->check(CLI::Range(uint64_t{1000}, uint64_t{1'000'000'000}));
+  app.add_option("--batch", options.batch, "events per signed submission")
+      ->check(CLI::Range(uint64_t{1}, static_cast<uint64_t>(fundtrail::kSubmissionEventCountMax)));
+  app.add_option("--single", options.single, "one-event submissions (M)")->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
+  app.add_option("--dir", options.directory, "work directory, new or empty, kept (default: a temporary one, removed)");
+  app.add_option("--seed", options.seed, "seed of the generated events");
+  app.add_option("--verify-child", verify_child, "internal: verify DIR and print figures (figure 4)")->group("");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (!verify_child.empty()) return fundtrail::RunVerifyChild(verify_child);
+    return fundtrail::RunBenchmarks(options);
+  } catch (const fundtrail::BenchmarkError& error) {
+    std::fprintf(stderr, "fundtrail-bench: %s\n", error.what());
+    return 1;
+  }
+}
