@@ -619,6 +619,50 @@ Status Ledger::PutDerived(const std::string& key, const std::string& value) {
   return FromRocks(database_->Put(rocksdb::WriteOptions(), handles_[kDerived], key, value), "writing " + key);
 }
 
+Status Ledger::VerifyMerkleNodes() const {
+  // Level by level, each stored node must be the node hash of the two stored nodes below it.
+  // Level 0 was checked against the log during the replay, so by induction every stored node
+  // is the tree of the log. Streams: three iterators, constant memory.
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  const uint64_t size = head_.sequence;
+  for (uint32_t level = 1; level < 64 && (size >> level) > 0; ++level) {
+    std::unique_ptr<rocksdb::Iterator> below(database_->NewIterator(options, handles_[kMerkle]));
+    std::unique_ptr<rocksdb::Iterator> here(database_->NewIterator(options, handles_[kMerkle]));
+    below->Seek(MerkleNodeKey(level - 1, 0));
+    here->Seek(MerkleNodeKey(level, 0));
+    for (uint64_t index = 0; index < (size >> level); ++index) {
+      auto where = [&] {
+        uint64_t first = (index << level) + 1;
+        return "the stored Merkle node (level " + std::to_string(level) + ", index " + std::to_string(index) +
+               ") covering sequence " + std::to_string(first) + " to " + std::to_string(first + (uint64_t{1} << level) - 1);
+      };
+      Digest children[2];
+      for (uint64_t child = 0; child < 2; ++child) {
+        if (!below->Valid() || below->key() != rocksdb::Slice(MerkleNodeKey(level - 1, 2 * index + child))) {
+          return Status::Corruption(where() + " lacks a child");
+        }
+        auto value = ParseMerkleNodeValue(level - 1, 2 * index + child,
+                                          std::string_view(below->value().data(), below->value().size()));
+        if (!value) return value.error().WithPrefix(where());
+        children[child] = *value;
+        below->Next();
+      }
+      Digest expected = MerkleNodeHash(children[0], children[1]);
+      if (!here->Valid() || here->key() != rocksdb::Slice(MerkleNodeKey(level, index))) {
+        return Status::Corruption(where() + " is missing");
+      }
+      if (here->value() != rocksdb::Slice(reinterpret_cast<const char*>(expected.data()), expected.size())) {
+        return Status::Corruption(where() + " is altered");
+      }
+      here->Next();
+    }
+    FT_RETURN_IF_ERROR(FromRocks(below->status(), "reading the Merkle tree"));
+    FT_RETURN_IF_ERROR(FromRocks(here->status(), "reading the Merkle tree"));
+  }
+  return Status::Ok();
+}
+
 Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, Checkpoint* checkpoint) const {
   Lookup lookup(this);
   Replayer replayer(&lookup);
@@ -632,6 +676,9 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, C
   std::unique_ptr<rocksdb::Iterator> entries(database_->NewIterator(options, handles_[kLog]));
   std::unique_ptr<rocksdb::Iterator> submissions(database_->NewIterator(options, handles_[kSubmissions]));
   submissions->SeekToFirst();
+  // The stored Merkle leaves, read in step with the log: leaf n-1 must be LogLeafHash(h_n).
+  std::unique_ptr<rocksdb::Iterator> leaves(database_->NewIterator(options, handles_[kMerkle]));
+  leaves->Seek(MerkleNodeKey(0, 0));
   uint64_t done = 0;
   for (entries->SeekToFirst(); entries->Valid(); entries->Next()) {
     if (entries->key().size() != 8) {
@@ -649,6 +696,15 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, C
     }
     rocksdb::Slice value = entries->value();
     FT_RETURN_IF_ERROR(replayer.AddEntry(sequence, std::string_view(value.data(), value.size())));
+    Digest leaf = LogLeafHash(replayer.head());
+    if (!leaves->Valid() || leaves->key() != rocksdb::Slice(MerkleNodeKey(0, sequence - 1)) ||
+        leaves->value() != rocksdb::Slice(reinterpret_cast<const char*>(leaf.data()), leaf.size())) {
+      return Status::Corruption("sequence " + std::to_string(sequence) + ": the stored Merkle leaf is " +
+                                (leaves->Valid() && leaves->key() == rocksdb::Slice(MerkleNodeKey(0, sequence - 1))
+                                     ? "altered"
+                                     : "missing"));
+    }
+    leaves->Next();
     if (checkpoint != nullptr && sequence == checkpoint->size) {
       checkpoint->reached = true;
       checkpoint->root = replayer.MerkleRoot();
@@ -685,6 +741,7 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, C
                               std::to_string(head_.submission_count) + " submissions, the log holds " +
                               std::to_string(replayer.submission_count()));
   }
+  FT_RETURN_IF_ERROR(VerifyMerkleNodes());
   auto stored_root = TreeRoot(head_.sequence);
   if (!stored_root) return stored_root.error().WithPrefix("the stored Merkle tree");
   if (*stored_root != replayer.MerkleRoot()) {

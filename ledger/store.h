@@ -133,6 +133,7 @@ class Ledger {
                                                       bool create, Clock* clock);
   Status LoadHeadAndState();
   Result<Receipt> ReceiptFor(uint64_t first_sequence) const;
+  Status VerifyMerkleNodes() const;
 
   std::string directory_;
   Access access_ = Access::kReadOnly;

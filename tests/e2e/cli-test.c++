@@ -604,19 +604,50 @@ TEST(CliTest, MissingLedgerExits5) {
 // ---------------------------------------------------------------------------------------------
 // --help and usage errors
 
+// The subcommands a --help text lists under "Subcommands:".
+std::vector<std::string> ListedSubcommands(const std::string& help) {
+  std::vector<std::string> names;
+  bool in_section = false;
+  for (const auto& line : SplitLines(help)) {
+    if (line.rfind("Subcommands:", 0) == 0) {
+      in_section = true;
+    } else if (in_section && line.rfind("  ", 0) == 0 && line.size() > 2 && line[2] != ' ') {
+      names.push_back(line.substr(2, line.find(' ', 2) - 2));
+    } else if (in_section && !line.empty()) {
+      in_section = false;
+    }
+  }
+  return names;
+}
+
 TEST(CliTest, HelpOnEverySubcommandExits0) {
-  for (std::string command : {"", "keygen", "init", "append", "log", "verify", "demo"}) {
-    SCOPED_TRACE(command);
-    std::vector<std::string> args;
-    if (!command.empty()) args.push_back(command);
+  // Every subcommand the top-level help lists, and theirs in turn (e.g. `flags review`).
+  std::vector<std::vector<std::string>> pending = {{}};
+  std::set<std::string> seen;
+  for (size_t i = 0; i < pending.size() && i < 100; ++i) {
+    std::vector<std::string> args = pending[i];
+    std::string joined;
+    for (const auto& arg : args) joined += arg + " ";
+    SCOPED_TRACE("fundtrail " + joined + "--help");
     args.push_back("--help");
     CommandResult result = Fundtrail(args);
     EXPECT_EQ(result.exit_code, 0) << result.Describe();
     EXPECT_NE(result.out.find("Usage:"), std::string::npos) << result.Describe();
     EXPECT_NE(result.out.find("--help"), std::string::npos) << result.Describe();
-    if (!command.empty()) {
-      EXPECT_NE(result.out.find(command), std::string::npos);
+    EXPECT_TRUE(result.err.empty()) << result.Describe();
+    if (!pending[i].empty()) {
+      EXPECT_NE(result.out.find(pending[i].back()), std::string::npos) << result.Describe();
+      seen.insert(joined);
     }
+    if (pending[i].size() >= 3) continue;
+    for (const auto& name : ListedSubcommands(result.out)) {
+      std::vector<std::string> next = pending[i];
+      next.push_back(name);
+      pending.push_back(next);
+    }
+  }
+  for (const char* command : {"keygen ", "init ", "append ", "log ", "verify ", "demo "}) {
+    EXPECT_TRUE(seen.contains(command)) << command << "is not listed by fundtrail --help";
   }
   CommandResult version = Fundtrail({"--version"});
   EXPECT_EQ(version.exit_code, 0) << version.Describe();

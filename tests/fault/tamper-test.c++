@@ -13,6 +13,7 @@
 
 #include "ledger/json_codec.h"
 #include "ledger/log_format.h"
+#include "ledger/merkle.h"
 #include "ledger/submission.h"
 #include "tests/testing/cli_harness.h"
 
@@ -475,6 +476,29 @@ TEST_F(TamperTest, ExtraSubmissionRecord) {
   std::string copy = RawStore(alliance_.ledger()).SubmissionRecord(last_);
   RawStore(alliance_.ledger()).Put("submissions", SequenceKey(last_ + 1), copy);
   ExpectVerifyFails(last_ + 1);
+}
+
+TEST_F(TamperTest, ChangedMerkleLeafAndInnerNode) {
+  // A leaf (level 0) names the sequence it belongs to; an inner node names the sequences it
+  // covers. Both are restored afterwards and the ledger verifies again.
+  uint64_t sequence = First(3) + 1;
+  std::string leaf_key = MerkleNodeKey(0, sequence - 1);
+  std::string leaf = RawStore(alliance_.ledger()).Get("merkle", leaf_key);
+  ASSERT_EQ(leaf.size(), 32u);
+  RawStore(alliance_.ledger()).Put("merkle", leaf_key, FlipByte(leaf, 7));
+  ExpectVerifyFails(sequence, {"Merkle leaf", "altered"});
+  RawStore(alliance_.ledger()).Put("merkle", leaf_key, leaf);
+  ExpectVerifies();
+
+  std::string node_key = MerkleNodeKey(2, 1);  // sequences 5..8
+  std::string node = RawStore(alliance_.ledger()).Get("merkle", node_key);
+  ASSERT_EQ(node.size(), 32u);
+  RawStore(alliance_.ledger()).Put("merkle", node_key, FlipByte(node, 0));
+  ExpectVerifyFails(5, {"Merkle node (level 2, index 1)", "sequence 5 to 8", "altered"});
+  RawStore(alliance_.ledger()).Delete("merkle", node_key);
+  ExpectVerifyFails(5, {"Merkle node (level 2, index 1)", "missing"});
+  RawStore(alliance_.ledger()).Put("merkle", node_key, node);
+  ExpectVerifies();
 }
 
 }  // namespace
