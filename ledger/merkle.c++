@@ -43,7 +43,7 @@ Status RootDiffers(std::string_view which, const Digest& calculated, const Diges
 }  // namespace
 
 Digest MerkleLeafHash(ByteSpan leaf) {
-  Sha256 hash;
+  thread_local Sha256 hash;  // reused, as in Sha256::Of: no context to allocate per leaf
   const uint8_t prefix = kMerkleLeafPrefix;
   hash.Update(ByteSpan(&prefix, 1));
   hash.Update(leaf);

@@ -6,8 +6,9 @@
 //
 //   1. batched durable append   Ledger::Append of N expenditure events in signed submissions of B
 //                               events, one synced write each. Baselines: raw RocksDB writing the
-//                               very keys and values the ledger wrote (read back from it), one
-//                               synced WriteBatch per submission, in a fresh default-options DB;
+//                               very keys and values the ledger wrote (read back from it: entries,
+//                               subject keys, Merkle nodes, submission, id, head), one synced
+//                               WriteBatch per submission, in a fresh default-options DB;
 //                               and the disk's floor, the same bytes appended to a plain file
 //                               with one fdatasync per submission.
 //   2. single-event submissions M one-event submissions appended one after another to the N-event
@@ -18,10 +19,12 @@
 //                               memory), and Ed25519 verification of one signature per submission.
 //   4. memory of verify         peak RSS of a fresh process (fork + exec of this program) verifying
 //                               a ledger of N/10 and one of N events, with the RSS right after
-//                               Ledger::Open, so that verify's own memory shows apart from RocksDB's.
+//                               Ledger::Open, so that verify's own memory shows apart from
+//                               RocksDB's.
 //
 // Client-side work (JSON -> canonical events, digests, Ed25519 signatures) is done before the
 // append is timed, and its throughput printed on its own line: it is the client's cost.
+#include <capnp/common.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -34,7 +37,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <capnp/common.h>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -63,10 +65,15 @@ namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
 // The column families of ledger/store.h that an append writes; the raw baselines create the same.
-const std::vector<std::string> kColumnFamilyNames = {rocksdb::kDefaultColumnFamilyName, "log", "submissions",
-                                                     "submission_ids", "subjects", "state", "merkle"};
-constexpr uint8_t kDefaultFamily = 0, kLogFamily = 1, kSubmissionsFamily = 2, kSubmissionIdsFamily = 3,
-                  kSubjectsFamily = 4, kMerkleFamily = 6;
+const std::vector<std::string> kColumnFamilyNames = {rocksdb::kDefaultColumnFamilyName,
+                                                     "log",
+                                                     "submissions",
+                                                     "submission_ids",
+                                                     "subjects",
+                                                     "state",
+                                                     "merkle"};
+constexpr uint8_t kDefaultFamily = 0, kLogFamily = 1, kSubmissionsFamily = 2,
+                  kSubmissionIdsFamily = 3, kSubjectsFamily = 4, kMerkleFamily = 6;
 
 // Errors in a benchmark are bugs or a broken machine: RunBenchmarks reports what failed, removes
 // its temporary directory and stops.
@@ -185,7 +192,8 @@ std::string EncodeOrFail(const nlohmann::json& object) {
 }
 
 std::string MoneyText(int64_t fen) {
-  return std::to_string(fen / 100) + "." + (fen % 100 < 10 ? "0" : "") + std::to_string(fen % 100) + " CNY";
+  return std::to_string(fen / 100) + "." + (fen % 100 < 10 ? "0" : "") + std::to_string(fen % 100) +
+         " CNY";
 }
 
 Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
@@ -196,7 +204,8 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
   alliance.finance_key = Check(PrivateKey::Generate(), "key generation");
   alliance.funder_key = Check(PrivateKey::Generate(), "key generation");
   for (auto& byte : alliance.ledger_id) byte = static_cast<char>(random());
-  auto key_event = [](const PrivateKey& key, const std::string& org, const char* role, const char* label) {
+  auto key_event = [](const PrivateKey& key, const std::string& org, const char* role,
+                      const char* label) {
     return EncodeOrFail({{"type", "key_registered"},
                          {"public_key", Hex(key.public_key().raw())},
                          {"org_id", org},
@@ -226,14 +235,19 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
                     {"name", "国家重点研发计划高端功能与智能材料专项办公室"},
                     {"kind", "other"},
                     {"legal_representative", "刘洋"}}),
-      EncodeOrFail({{"type", "member_admitted"}, {"org_id", alliance.university_id}, {"date", kGenesisDate}}),
-      EncodeOrFail({{"type", "member_admitted"}, {"org_id", alliance.enterprise_id}, {"date", kGenesisDate}}),
+      EncodeOrFail({{"type", "member_admitted"},
+                    {"org_id", alliance.university_id},
+                    {"date", kGenesisDate}}),
+      EncodeOrFail({{"type", "member_admitted"},
+                    {"org_id", alliance.enterprise_id},
+                    {"date", kGenesisDate}}),
       key_event(alliance.admin_key, alliance.enterprise_id, "admin", "secretariat"),
-      key_event(alliance.finance_key, alliance.university_id, "member_finance", "university finance office"),
+      key_event(alliance.finance_key, alliance.university_id, "member_finance",
+                "university finance office"),
       key_event(alliance.funder_key, alliance.funder_id, "funder", "programme office"),
   };
-  alliance.genesis = SignSubmission(alliance.operator_key, alliance.ledger_id, "genesis", clock->NowMicros(),
-                                    std::move(genesis));
+  alliance.genesis = SignSubmission(alliance.operator_key, alliance.ledger_id, "genesis",
+                                    clock->NowMicros(), std::move(genesis));
 
   std::vector<std::string> admin = {EncodeOrFail({{"type", "project_registered"},
                                                   {"project_id", kProjectId},
@@ -244,18 +258,27 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
     char first17[18];
     std::snprintf(first17, sizeof first17, "9132050%010zu", 3000000000 + i * 7919);
     alliance.vendor_ids.push_back(id);
-    admin.push_back(EncodeOrFail({{"type", "vendor_registered"},
-                                  {"vendor_id", id},
-                                  {"name", "苏州新材料供应商" + std::to_string(i + 1) + "号有限公司"},
-                                  {"tax_id", CreditCode(first17)}}));
+    admin.push_back(
+        EncodeOrFail({{"type", "vendor_registered"},
+                      {"vendor_id", id},
+                      {"name", "苏州新材料供应商" + std::to_string(i + 1) + "号有限公司"},
+                      {"tax_id", CreditCode(first17)}}));
   }
   alliance.setup_admin = SignSubmission(alliance.admin_key, alliance.ledger_id, "setup-admin",
                                         clock->NowMicros(), std::move(admin));
 
   // A large budget: the events below must never be the reason a run fails.
   nlohmann::json budget = nlohmann::json::array();
-  const char* categories[] = {"equipment", "materials", "testing", "fuel_power", "travel_conference_international",
-                              "publication_ip", "labour", "expert_consultation", "other_direct", "indirect"};
+  const char* categories[] = {"equipment",
+                              "materials",
+                              "testing",
+                              "fuel_power",
+                              "travel_conference_international",
+                              "publication_ip",
+                              "labour",
+                              "expert_consultation",
+                              "other_direct",
+                              "indirect"};
   for (const char* category : categories) {
     budget.push_back({{"category", category}, {"amount", MoneyText(100'000'000'000'00)}});
   }
@@ -277,16 +300,18 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
 
 // One expenditure as a finance office records it: varied invoice numbers, amounts and dates.
 nlohmann::json ExpenditureJson(const Alliance& alliance, std::mt19937_64& random) {
-  static const char* kCategories[] = {"materials", "materials", "materials", "testing", "testing",
-                                      "equipment", "fuel_power", "publication_ip", "other_direct"};
+  static const char* kCategories[] = {"materials",  "materials",      "materials",
+                                      "testing",    "testing",        "equipment",
+                                      "fuel_power", "publication_ip", "other_direct"};
   static const char* kNames[] = {"李明", "张华", "王芳", "刘洋", "陈静", "杨帆", "赵磊", "黄丽"};
   static const char* kWhat[] = {"正极材料样品", "电解质粉体", "电芯测试服务", "手套箱耗材",
-                                "隔膜样品", "XRD检测", "专利申请费", "实验用电"};
+                                "隔膜样品",     "XRD检测",    "专利申请费",   "实验用电"};
   static const int32_t kStartDays = *ParseDate("2024-02-01");
   int32_t invoice_days = kStartDays + static_cast<int32_t>(random() % 1400);
   int32_t payment_days = invoice_days + static_cast<int32_t>(random() % 30);
   char invoice[24];
-  std::snprintf(invoice, sizeof invoice, "2432%016" PRIu64, static_cast<uint64_t>(random() % 10'000'000'000'000'000ULL));
+  std::snprintf(invoice, sizeof invoice, "2432%016" PRIu64,
+                static_cast<uint64_t>(random() % 10'000'000'000'000'000ULL));
   int64_t fen = 2000 + static_cast<int64_t>(random() % 4'800'000);
   return {{"type", "expenditure_recorded"},
           {"grant_id", kGrantId},
@@ -312,8 +337,8 @@ struct ClientWork {
 };
 
 // Builds `count` expenditures in signed submissions of `batch` events, as a client does.
-ClientWork BuildSubmissions(const Alliance& alliance, std::mt19937_64& random, uint64_t count, uint64_t batch,
-                            const std::string& id_prefix, Clock* clock) {
+ClientWork BuildSubmissions(const Alliance& alliance, std::mt19937_64& random, uint64_t count,
+                            uint64_t batch, const std::string& id_prefix, Clock* clock) {
   ClientWork work;
   work.submissions.reserve((count + batch - 1) / batch);
   for (uint64_t done = 0; done < count;) {
@@ -329,8 +354,8 @@ ClientWork BuildSubmissions(const Alliance& alliance, std::mt19937_64& random, u
     char id[48];
     std::snprintf(id, sizeof id, "%s-%08" PRIu64, id_prefix.c_str(), work.submissions.size() + 1);
     auto sign_start = SteadyClock::now();
-    work.submissions.push_back(
-        SignSubmission(alliance.finance_key, alliance.ledger_id, id, clock->NowMicros(), std::move(events)));
+    work.submissions.push_back(SignSubmission(alliance.finance_key, alliance.ledger_id, id,
+                                              clock->NowMicros(), std::move(events)));
     work.sign_seconds += SecondsSince(sign_start);
     done += size;
   }
@@ -342,7 +367,9 @@ void AppendOrFail(Ledger& ledger, const SignedSubmission& submission) {
   size_t failed_event_index = SIZE_MAX;
   auto receipt = ledger.Append(submission, &failed_event_index);
   if (!receipt) {
-    Fail("append: " + (failed_event_index != SIZE_MAX ? "event " + std::to_string(failed_event_index) + ": " : "") +
+    Fail("append: " +
+         (failed_event_index != SIZE_MAX ? "event " + std::to_string(failed_event_index) + ": "
+                                         : "") +
          receipt.error().message());
   }
 }
@@ -368,7 +395,7 @@ using RawBatch = std::vector<RawWrite>;
 struct CollectedWrites {
   std::vector<RawBatch> batches;  // one per submission, in append order
   uint64_t event_count = 0;
-  uint64_t byte_count = 0;        // keys and values
+  uint64_t byte_count = 0;  // keys and values
 };
 
 // Everything Ledger::Append wrote for the submissions whose first sequence is >= from_sequence:
@@ -376,21 +403,26 @@ struct CollectedWrites {
 // completed, then the submission record, its id and the head (ledger/store.h). Expenditures change
 // no validation-state rows, so there are none.
 CollectedWrites CollectWrites(const std::string& directory, uint64_t from_sequence, Clock* clock) {
-  auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+  auto ledger =
+      Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
   rocksdb::DB* database = ledger->database();
   rocksdb::ReadOptions options;
   auto family = [&](uint8_t index) { return ledger->column_family(kColumnFamilyNames[index]); };
-  auto u64 = [](const rocksdb::Slice& slice) { return GetBigEndian64(reinterpret_cast<const uint8_t*>(slice.data())); };
+  auto u64 = [](const rocksdb::Slice& slice) {
+    return GetBigEndian64(reinterpret_cast<const uint8_t*>(slice.data()));
+  };
 
   // Subject keys end in be64(sequence); gather those of the range by sequence.
   const uint64_t last_sequence = ledger->head().sequence;
   FT_ASSERT(from_sequence <= last_sequence);
   std::vector<std::vector<std::string>> subject_keys(last_sequence - from_sequence + 1);
-  std::unique_ptr<rocksdb::Iterator> subjects(database->NewIterator(options, family(kSubjectsFamily)));
+  std::unique_ptr<rocksdb::Iterator> subjects(
+      database->NewIterator(options, family(kSubjectsFamily)));
   for (subjects->SeekToFirst(); subjects->Valid(); subjects->Next()) {
     rocksdb::Slice key = subjects->key();
     FT_ASSERT(key.size() > 8);
-    uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
+    uint64_t sequence =
+        GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
     if (sequence >= from_sequence) subject_keys[sequence - from_sequence].push_back(key.ToString());
   }
   Check(subjects->status(), "reading subjects");
@@ -402,9 +434,11 @@ CollectedWrites CollectWrites(const std::string& directory, uint64_t from_sequen
     rocksdb::Slice key = merkle->key();
     FT_ASSERT(key.size() == 9, "a Merkle node key is level || be64(index)");
     uint32_t level = static_cast<uint8_t>(key[0]);
-    uint64_t written_at = (GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1)) + 1) << level;
+    uint64_t written_at = (GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + 1)) + 1)
+                          << level;
     if (written_at >= from_sequence) {
-      merkle_nodes[written_at - from_sequence].push_back({kMerkleFamily, key.ToString(), merkle->value().ToString()});
+      merkle_nodes[written_at - from_sequence].push_back(
+          {kMerkleFamily, key.ToString(), merkle->value().ToString()});
     }
   }
   Check(merkle->status(), "reading the Merkle nodes");
@@ -412,22 +446,26 @@ CollectedWrites CollectWrites(const std::string& directory, uint64_t from_sequen
   CollectedWrites collected;
   std::unique_ptr<rocksdb::Iterator> entries(database->NewIterator(options, family(kLogFamily)));
   entries->Seek(SequenceKey(from_sequence));
-  std::unique_ptr<rocksdb::Iterator> submissions(database->NewIterator(options, family(kSubmissionsFamily)));
+  std::unique_ptr<rocksdb::Iterator> submissions(
+      database->NewIterator(options, family(kSubmissionsFamily)));
   uint64_t submission_ordinal = 0;
   for (submissions->SeekToFirst(); submissions->Valid(); submissions->Next()) {
     ++submission_ordinal;
     uint64_t first = u64(submissions->key());
     if (first < from_sequence) continue;
     std::string record = submissions->value().ToString();
-    auto decoded = Check(DecodedSubmission::Open(record, "stored submission"), "decoding a submission");
+    auto decoded =
+        Check(DecodedSubmission::Open(record, "stored submission"), "decoding a submission");
     auto body = decoded.root().getBody();
     RawBatch batch;
     Digest chain_hash{};
-    for (uint64_t sequence = first; sequence < first + body.getEventCount(); ++sequence, entries->Next()) {
+    for (uint64_t sequence = first; sequence < first + body.getEventCount();
+         ++sequence, entries->Next()) {
       FT_ASSERT(entries->Valid() && u64(entries->key()) == sequence, "the log is not contiguous");
       batch.push_back({kLogFamily, entries->key().ToString(), entries->value().ToString()});
       chain_hash = Check(DecodeEntry(batch.back().value), "decoding an entry").chain_hash;
-      for (auto& key : subject_keys[sequence - from_sequence]) batch.push_back({kSubjectsFamily, std::move(key), ""});
+      for (auto& key : subject_keys[sequence - from_sequence])
+        batch.push_back({kSubjectsFamily, std::move(key), ""});
       ++collected.event_count;
     }
     for (uint64_t sequence = first; sequence < first + body.getEventCount(); ++sequence) {
@@ -456,17 +494,20 @@ Timing WriteRaw(const std::string& path, const CollectedWrites& collected) {
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : kColumnFamilyNames) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  for (const auto& name : kColumnFamilyNames)
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  Check(rocksdb::DB::Open(options, path, descriptors, &handles, &raw), "opening raw RocksDB at " + path);
+  Check(rocksdb::DB::Open(options, path, descriptors, &handles, &raw),
+        "opening raw RocksDB at " + path);
   std::unique_ptr<rocksdb::DB> database(raw);
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
   Stopwatch stopwatch;
   for (const auto& batch : collected.batches) {
     rocksdb::WriteBatch write_batch;
-    for (const auto& write : batch) Check(write_batch.Put(handles[write.column_family], write.key, write.value), "put");
+    for (const auto& write : batch)
+      Check(write_batch.Put(handles[write.column_family], write.key, write.value), "put");
     Check(database->Write(write_options, &write_batch), "raw write");
   }
   Timing timing = stopwatch.Elapsed();
@@ -512,11 +553,13 @@ double WaitForBackgroundWork(Ledger& ledger, double limit_seconds) {
   auto start = SteadyClock::now();
   while (SecondsSince(start) < limit_seconds) {
     uint64_t busy = 0, value = 0;
-    for (const char* property : {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes"}) {
+    for (const char* property :
+         {"rocksdb.num-running-compactions", "rocksdb.num-running-flushes"}) {
       if (database->GetIntProperty(property, &value)) busy += value;
     }
     for (const auto& name : kColumnFamilyNames) {
-      for (const char* property : {"rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
+      for (const char* property :
+           {"rocksdb.compaction-pending", "rocksdb.mem-table-flush-pending"}) {
         if (database->GetIntProperty(ledger.column_family(name), property, &value)) busy += value;
       }
     }
@@ -544,7 +587,8 @@ VerifyFigures MeasureVerify(const std::string& directory, const Alliance& allian
   VerifyFigures figures;
   {
     auto open_start = SteadyClock::now();
-    auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+    auto ledger =
+        Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
     figures.open_seconds = SecondsSince(open_start);
     figures.event_count = ledger->head().sequence;
     Stopwatch stopwatch;
@@ -553,15 +597,20 @@ VerifyFigures MeasureVerify(const std::string& directory, const Alliance& allian
     figures.verify_seconds = timing.seconds;
     figures.verify_cpu_seconds = timing.cpu_seconds;
   }
-  auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+  auto ledger =
+      Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
 
   // Raw SHA-256, one digest per event over exactly its canonical bytes, read into memory first.
   std::vector<std::string> events;
   events.reserve(figures.event_count);
-  Check(ledger->ScanEntries(1, UINT64_MAX, [&](const StoredEntry& entry) {
-          events.emplace_back(Check(DecodeEntry(entry.record), "decoding an entry").canonical_event);
-          return true;
-        }), "scanning the log");
+  Check(ledger->ScanEntries(
+            1, UINT64_MAX,
+            [&](const StoredEntry& entry) {
+              events.emplace_back(
+                  Check(DecodeEntry(entry.record), "decoding an entry").canonical_event);
+              return true;
+            }),
+        "scanning the log");
   FT_ASSERT(events.size() == figures.event_count);
   EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   EVP_MD_CTX* context = EVP_MD_CTX_new();
@@ -583,28 +632,35 @@ VerifyFigures MeasureVerify(const std::string& directory, const Alliance& allian
 
   // Raw Ed25519: the expenditure submissions' signatures over their signed messages.
   EVP_PKEY* key = EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(alliance.finance_key.public_key().raw().data()),
+      EVP_PKEY_ED25519, nullptr,
+      reinterpret_cast<const unsigned char*>(alliance.finance_key.public_key().raw().data()),
       kPublicKeySizeBytes);
   FT_ASSERT(key != nullptr);
   std::vector<std::pair<std::string, std::string>> signed_messages;  // (message, signature)
-  std::unique_ptr<rocksdb::Iterator> submissions(
-      ledger->database()->NewIterator(rocksdb::ReadOptions(), ledger->column_family("submissions")));
+  std::unique_ptr<rocksdb::Iterator> submissions(ledger->database()->NewIterator(
+      rocksdb::ReadOptions(), ledger->column_family("submissions")));
   const std::string finance_key_id = alliance.finance_key.public_key().key_id();
   for (submissions->SeekToFirst(); submissions->Valid(); submissions->Next()) {
-    auto decoded = Check(DecodedSubmission::Open(submissions->value().ToString(), "submission"), "decoding");
+    auto decoded =
+        Check(DecodedSubmission::Open(submissions->value().ToString(), "submission"), "decoding");
     auto body = decoded.root().getBody();
     auto key_id = body.getKeyId();
-    if (std::string_view(reinterpret_cast<const char*>(key_id.begin()), key_id.size()) != finance_key_id) continue;
+    if (std::string_view(reinterpret_cast<const char*>(key_id.begin()), key_id.size()) !=
+        finance_key_id)
+      continue;
     auto signature = decoded.root().getSignature();
-    signed_messages.emplace_back(SignedMessage(CanonicalBytes(body)),
-                                 std::string(reinterpret_cast<const char*>(signature.begin()), signature.size()));
+    signed_messages.emplace_back(
+        SignedMessage(CanonicalBytes(body)),
+        std::string(reinterpret_cast<const char*>(signature.begin()), signature.size()));
   }
   start = SteadyClock::now();
   for (const auto& [message, signature] : signed_messages) {
     EVP_MD_CTX* verify = EVP_MD_CTX_new();
-    bool ok = EVP_DigestVerifyInit(verify, nullptr, nullptr, nullptr, key) == 1 &&
-              EVP_DigestVerify(verify, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                               reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+    bool ok =
+        EVP_DigestVerifyInit(verify, nullptr, nullptr, nullptr, key) == 1 &&
+        EVP_DigestVerify(verify, reinterpret_cast<const unsigned char*>(signature.data()),
+                         signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
+                         message.size()) == 1;
     EVP_MD_CTX_free(verify);
     FT_ASSERT(ok, "a stored signature does not verify");
   }
@@ -621,7 +677,8 @@ uint64_t ProcStatusKib(const char* field) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) return std::strtoull(line.c_str() + std::strlen(field) + 1, nullptr, 10);
+    if (line.rfind(field, 0) == 0)
+      return std::strtoull(line.c_str() + std::strlen(field) + 1, nullptr, 10);
   }
   return 0;
 }
@@ -632,7 +689,8 @@ int RunVerifyChild(const std::string& directory) {
   SystemClock clock;
   uint64_t start_kib = ProcStatusKib("VmRSS:");
   auto open_start = SteadyClock::now();
-  auto ledger = Check(Ledger::Open(directory, Ledger::Access::kReadOnly, &clock), "opening " + directory);
+  auto ledger =
+      Check(Ledger::Open(directory, Ledger::Access::kReadOnly, &clock), "opening " + directory);
   double open_seconds = SecondsSince(open_start);
   uint64_t open_kib = ProcStatusKib("VmRSS:");
   auto start = SteadyClock::now();
@@ -641,8 +699,8 @@ int RunVerifyChild(const std::string& directory) {
   // VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across execve, so it would report
   // the parent's size at fork time.
   uint64_t peak_kib = ProcStatusKib("VmHWM:");
-  std::printf("%" PRIu64 " %.6f %.6f %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", ledger->head().sequence, seconds,
-              open_seconds, start_kib, open_kib, peak_kib);
+  std::printf("%" PRIu64 " %.6f %.6f %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+              ledger->head().sequence, seconds, open_seconds, start_kib, open_kib, peak_kib);
   return 0;
 }
 
@@ -677,10 +735,11 @@ ChildFigures VerifyInFreshProcess(const std::string& directory) {
   ::close(pipe_fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Fail("the verify child for " + directory + " failed");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    Fail("the verify child for " + directory + " failed");
   ChildFigures figures;
-  std::istringstream(output) >> figures.event_count >> figures.seconds >> figures.open_seconds >> figures.start_kib >>
-      figures.open_kib >> figures.peak_kib;
+  std::istringstream(output) >> figures.event_count >> figures.seconds >> figures.open_seconds >>
+      figures.start_kib >> figures.open_kib >> figures.peak_kib;
   FT_ASSERT(figures.peak_kib > 0, "the verify child printed no figures");
   return figures;
 }
@@ -733,10 +792,11 @@ void PrintMachine(const std::string& directory) {
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
   std::printf("fundtrail-bench, %s\n", date);
-  std::printf("machine: %ld cores (nproc), %s, %s %s\n", ::sysconf(_SC_NPROCESSORS_ONLN), CpuModel().c_str(),
-              system.sysname, system.release);
-  std::printf("libraries: RocksDB %s, %s, Cap'n Proto %d.%d.%d\n", rocksdb::GetRocksVersionAsString().c_str(),
-              OpenSSL_version(OPENSSL_VERSION), CAPNP_VERSION_MAJOR, CAPNP_VERSION_MINOR, CAPNP_VERSION_MICRO);
+  std::printf("machine: %ld cores (nproc), %s, %s %s\n", ::sysconf(_SC_NPROCESSORS_ONLN),
+              CpuModel().c_str(), system.sysname, system.release);
+  std::printf("libraries: RocksDB %s, %s, Cap'n Proto %d.%d.%d\n",
+              rocksdb::GetRocksVersionAsString().c_str(), OpenSSL_version(OPENSSL_VERSION),
+              CAPNP_VERSION_MAJOR, CAPNP_VERSION_MINOR, CAPNP_VERSION_MICRO);
   std::printf("directory: %s\n\n", directory.c_str());
 }
 
@@ -767,11 +827,13 @@ int RunBenchmarks(const Options& options) {
   std::string root = options.directory;
   if (temporary) {
     std::string pattern = (fs::temp_directory_path() / "fundtrail-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) Fail("cannot create a directory under " + fs::temp_directory_path().string());
+    if (::mkdtemp(pattern.data()) == nullptr)
+      Fail("cannot create a directory under " + fs::temp_directory_path().string());
     root = pattern;
   } else {
     std::error_code error;
-    if (fs::exists(root, error) && !fs::is_empty(root, error)) Fail(root + " is not empty; pass a new or empty --dir");
+    if (fs::exists(root, error) && !fs::is_empty(root, error))
+      Fail(root + " is not empty; pass a new or empty --dir");
     fs::create_directories(root, error);
     if (error) Fail("cannot create " + root + ": " + error.message());
   }
@@ -798,9 +860,11 @@ int RunBenchmarks(const Options& options) {
 void RunFigures(const Options& options, const std::string& root) {
   const std::string load_before = LoadAverage();
   if (double load = std::strtod(load_before.c_str(), nullptr); load > 0.5) {
-    std::printf("warning: load average %s before the run: other work shares these %ld cores and the disk, and "
-                "lowers every figure, baselines included\n\n",
-                load_before.c_str(), ::sysconf(_SC_NPROCESSORS_ONLN));
+    std::printf(
+        "warning: load average %s before the run: other work shares these %ld cores and the disk, "
+        "and "
+        "lowers every figure, baselines included\n\n",
+        load_before.c_str(), ::sysconf(_SC_NPROCESSORS_ONLN));
   }
   SystemClock clock;
   std::mt19937_64 random(options.seed);
@@ -811,9 +875,10 @@ void RunFigures(const Options& options, const std::string& root) {
   auto mib = [](uint64_t kib) { return Fixed(kib / 1024.0, 1) + " MiB"; };
 
   // 1. Batched durable append.
-  Progress("client: encoding and signing " + Grouped(options.events) + " events in submissions of " +
-           Grouped(options.batch));
-  ClientWork work = BuildSubmissions(alliance, random, options.events, options.batch, "batch", &clock);
+  Progress("client: encoding and signing " + Grouped(options.events) +
+           " events in submissions of " + Grouped(options.batch));
+  ClientWork work =
+      BuildSubmissions(alliance, random, options.events, options.batch, "batch", &clock);
   const double event_size_bytes = static_cast<double>(work.canonical_bytes) / work.event_count;
   uint64_t first_bench_sequence = 0;
   Timing append;
@@ -832,7 +897,9 @@ void RunFigures(const Options& options, const std::string& root) {
     for (uint64_t i = 0; i < count; ++i) AppendOrFail(*ledger, work.submissions[i]);
   }
   std::vector<SignedSubmission>().swap(work.submissions);
-  Progress("1. baselines: raw RocksDB writing the same keys and values, and a plain file of the same bytes");
+  Progress(
+      "1. baselines: raw RocksDB writing the same keys and values, and a plain file of the same "
+      "bytes");
   Timing raw_batched;
   double floor_batched_seconds = 0;
   uint64_t batched_bytes = 0;
@@ -844,18 +911,24 @@ void RunFigures(const Options& options, const std::string& root) {
     floor_batched_seconds = WriteFileFloor(root + "/floor-batched", collected);
   }
   const uint64_t n = options.events;
-  auto micros_per = [](double seconds, uint64_t count) { return Fixed(seconds / count * 1e6, 1) + " us"; };
+  auto micros_per = [](double seconds, uint64_t count) {
+    return Fixed(seconds / count * 1e6, 1) + " us";
+  };
   report.Row({"1. batched durable append (" + Grouped(options.batch) + "/submission, sync each)",
               Rate(n, append.seconds), Rate(n, raw_batched.seconds) + " raw RocksDB",
               Percent(raw_batched.seconds / append.seconds), ">= 500,000 ev/s and >= 50%"});
   report.Row({"   CPU per event, all threads", micros_per(append.cpu_seconds, n),
-              micros_per(raw_batched.cpu_seconds, n) + " raw", Percent(raw_batched.cpu_seconds / append.cpu_seconds),
-              ""});
-  report.Row({"   disk floor: same bytes to a file, fdatasync each", "", Rate(n, floor_batched_seconds) + " file",
+              micros_per(raw_batched.cpu_seconds, n) + " raw",
+              Percent(raw_batched.cpu_seconds / append.cpu_seconds), ""});
+  report.Row({"   disk floor: same bytes to a file, fdatasync each", "",
+              Rate(n, floor_batched_seconds) + " file",
               Percent(floor_batched_seconds / append.seconds), ""});
-  report.Row({"   client encode JSON->canonical (untimed above)", Rate(n, work.encode_seconds), "", "", ""});
-  report.Row({"   client digests + Ed25519 sign (untimed above)", Rate(n, work.sign_seconds), "", "", ""});
-  report.Row({"   client encode + sign", Rate(n, work.encode_seconds + work.sign_seconds), "", "", ""});
+  report.Row({"   client encode JSON->canonical (untimed above)", Rate(n, work.encode_seconds), "",
+              "", ""});
+  report.Row(
+      {"   client digests + Ed25519 sign (untimed above)", Rate(n, work.sign_seconds), "", "", ""});
+  report.Row(
+      {"   client encode + sign", Rate(n, work.encode_seconds + work.sign_seconds), "", "", ""});
 
   // 3. Full verification, and 4. its memory, before figure 2 adds to the ledger.
   Progress("3. verifying " + Grouped(n) + " events, then the SHA-256 and Ed25519 baselines");
@@ -863,26 +936,31 @@ void RunFigures(const Options& options, const std::string& root) {
   report.Row({"3. full verification (Ledger::Verify, fresh read-only open)",
               Rate(verify.event_count, verify.verify_seconds),
               Rate(verify.event_count, verify.sha256_seconds) + " raw SHA-256",
-              Percent(verify.sha256_seconds / verify.verify_seconds), ">= 1,000,000 ev/s and >= 50%"});
+              Percent(verify.sha256_seconds / verify.verify_seconds),
+              ">= 1,000,000 ev/s and >= 50%"});
   report.Row({"   CPU per event", micros_per(verify.verify_cpu_seconds, verify.event_count),
               micros_per(verify.sha256_seconds, verify.event_count) + " SHA-256 (wall)", "", ""});
   report.Row({"   Ed25519 verify, one per submission of " + Grouped(options.batch), "",
               Rate(verify.signature_count, verify.ed25519_seconds, "sig/s") + " (" +
                   Rate(verify.signature_count * options.batch, verify.ed25519_seconds) + ")",
               "", ""});
-  report.Row({"   Ledger::Open read-only before it (not in the figure)", Fixed(verify.open_seconds, 2) + " s", "", "",
-              ""});
+  report.Row({"   Ledger::Open read-only before it (not in the figure)",
+              Fixed(verify.open_seconds, 2) + " s", "", "", ""});
   Progress("4. peak RSS of a fresh process verifying N/10 and N events");
   ChildFigures small = VerifyInFreshProcess(small_ledger_path);
   ChildFigures large = VerifyInFreshProcess(ledger_path);
-  const uint64_t large_own_kib = large.peak_kib - large.open_kib, small_own_kib = small.peak_kib - small.open_kib;
-  report.Row({"4. verify's own memory (peak RSS - RSS after open)", mib(large_own_kib) + " at N",
-              mib(small_own_kib) + " at N/10",
-              Fixed(static_cast<double>(large_own_kib) / std::max<uint64_t>(1, small_own_kib), 2) + "x",
-              "flat (~1.0x)"});
-  report.Row({"   process peak RSS (VmHWM)", mib(large.peak_kib) + " at N", mib(small.peak_kib) + " at N/10",
+  const uint64_t large_own_kib = large.peak_kib - large.open_kib,
+                 small_own_kib = small.peak_kib - small.open_kib;
+  report.Row(
+      {"4. verify's own memory (peak RSS - RSS after open)", mib(large_own_kib) + " at N",
+       mib(small_own_kib) + " at N/10",
+       Fixed(static_cast<double>(large_own_kib) / std::max<uint64_t>(1, small_own_kib), 2) + "x",
+       "flat (~1.0x)"});
+  report.Row({"   process peak RSS (VmHWM)", mib(large.peak_kib) + " at N",
+              mib(small.peak_kib) + " at N/10",
               Fixed(static_cast<double>(large.peak_kib) / small.peak_kib, 2) + "x", ""});
-  report.Row({"   RSS after Ledger::Open read-only", mib(large.open_kib) + " at N", mib(small.open_kib) + " at N/10",
+  report.Row({"   RSS after Ledger::Open read-only", mib(large.open_kib) + " at N",
+              mib(small.open_kib) + " at N/10",
               Fixed(static_cast<double>(large.open_kib) / small.open_kib, 2) + "x", ""});
   report.Row({"   Ledger::Open read-only, seconds", Fixed(large.open_seconds, 2) + " s at N",
               Fixed(small.open_seconds, 2) + " s at N/10", "", ""});
@@ -896,46 +974,57 @@ void RunFigures(const Options& options, const std::string& root) {
   double settle_seconds = 0;
   uint64_t single_first_sequence = 0;
   {
-    auto ledger = Check(Ledger::Open(ledger_path, Ledger::Access::kReadWrite, &clock), "opening " + ledger_path);
+    auto ledger = Check(Ledger::Open(ledger_path, Ledger::Access::kReadWrite, &clock),
+                        "opening " + ledger_path);
     single_first_sequence = ledger->head().sequence + 1;
-    Progress("2. waiting for the ledger's background flushes and compactions to settle (at most 120 s)");
+    Progress(
+        "2. waiting for the ledger's background flushes and compactions to settle (at most 120 s)");
     settle_seconds = WaitForBackgroundWork(*ledger, 120);
-    Progress("2. appending " + Grouped(options.single) + " one-event submissions, one after another (synced)");
+    Progress("2. appending " + Grouped(options.single) +
+             " one-event submissions, one after another (synced)");
     Stopwatch stopwatch;
     for (const auto& submission : singles.submissions) AppendOrFail(*ledger, submission);
     single = stopwatch.Elapsed();
   }
-  Progress("2. baselines: raw RocksDB, one synced WriteBatch of the same bytes per submission, and a plain file");
+  Progress(
+      "2. baselines: raw RocksDB, one synced WriteBatch of the same bytes per submission, and a "
+      "plain file");
   CollectedWrites single_writes = CollectWrites(ledger_path, single_first_sequence, &clock);
   FT_ASSERT(single_writes.event_count == options.single);
   Timing raw_single = WriteRaw(root + "/raw-single", single_writes);
   double floor_single_seconds = WriteFileFloor(root + "/floor-single", single_writes);
   const uint64_t m = options.single;
   report.Row({"2. single-event submissions, one client, sync each", Rate(m, single.seconds),
-              Rate(m, raw_single.seconds) + " raw RocksDB", Percent(raw_single.seconds / single.seconds),
+              Rate(m, raw_single.seconds) + " raw RocksDB",
+              Percent(raw_single.seconds / single.seconds),
               ">= 10,000/s (many clients, group commit)"});
-  report.Row({"   latency per submission", micros_per(single.seconds, m), micros_per(raw_single.seconds, m) + " raw",
-              "", ""});
+  report.Row({"   latency per submission", micros_per(single.seconds, m),
+              micros_per(raw_single.seconds, m) + " raw", "", ""});
   report.Row({"   CPU per submission, all threads", micros_per(single.cpu_seconds, m),
-              micros_per(raw_single.cpu_seconds, m) + " raw", Percent(raw_single.cpu_seconds / single.cpu_seconds),
-              ""});
+              micros_per(raw_single.cpu_seconds, m) + " raw",
+              Percent(raw_single.cpu_seconds / single.cpu_seconds), ""});
   report.Row({"   disk floor: same bytes to a file, fdatasync each", "",
               Rate(m, floor_single_seconds) + " file (" + micros_per(floor_single_seconds, m) + ")",
               Percent(floor_single_seconds / single.seconds), ""});
 
-  std::printf("\n%s events of %.0f canonical bytes on average (expenditure_recorded); the ledger writes %.0f "
-              "bytes of keys and values per event (%.0f per one-event submission); seed %" PRIu64 "\n"
-              "load average before %s, after %s\n\n",
-              Grouped(n).c_str(), event_size_bytes, static_cast<double>(batched_bytes) / n,
-              static_cast<double>(single_writes.byte_count) / m, options.seed, load_before.c_str(),
-              LoadAverage().c_str());
+  std::printf(
+      "\n%s events of %.0f canonical bytes on average (expenditure_recorded); the ledger writes "
+      "%.0f "
+      "bytes of keys and values per event (%.0f per one-event submission); seed %" PRIu64
+      "\n"
+      "load average before %s, after %s\n\n",
+      Grouped(n).c_str(), event_size_bytes, static_cast<double>(batched_bytes) / n,
+      static_cast<double>(single_writes.byte_count) / m, options.seed, load_before.c_str(),
+      LoadAverage().c_str());
   report.Print();
-  std::printf("\nratio: fundtrail's rate / the baseline's rate. Seconds: append %.2f, raw %.2f, file %.2f; "
-              "verify %.2f, SHA-256 %.2f, Ed25519 %.3f (%" PRIu64 " signatures); single %.2f, raw %.2f, file %.2f "
-              "(after %.1f s waiting for compactions)\n",
-              append.seconds, raw_batched.seconds, floor_batched_seconds, verify.verify_seconds,
-              verify.sha256_seconds, verify.ed25519_seconds, verify.signature_count, single.seconds,
-              raw_single.seconds, floor_single_seconds, settle_seconds);
+  std::printf(
+      "\nratio: fundtrail's rate / the baseline's rate. Seconds: append %.2f, raw %.2f, file %.2f; "
+      "verify %.2f, SHA-256 %.2f, Ed25519 %.3f (%" PRIu64
+      " signatures); single %.2f, raw %.2f, file %.2f "
+      "(after %.1f s waiting for compactions)\n",
+      append.seconds, raw_batched.seconds, floor_batched_seconds, verify.verify_seconds,
+      verify.sha256_seconds, verify.ed25519_seconds, verify.signature_count, single.seconds,
+      raw_single.seconds, floor_single_seconds, settle_seconds);
 }
 
 }  // namespace
@@ -944,15 +1033,20 @@ void RunFigures(const Options& options, const std::string& root) {
 int main(int argc, char** argv) {
   fundtrail::Options options;
   std::string verify_child;
-  CLI::App app{"fundtrail-bench: performance figures, each beside a baseline measured in the same run"};
+  CLI::App app{
+      "fundtrail-bench: performance figures, each beside a baseline measured in the same run"};
   app.add_option("--events", options.events, "events appended in batches and verified (N)")
       ->check(CLI::Range(uint64_t{1000}, uint64_t{1'000'000'000}));
   app.add_option("--batch", options.batch, "events per signed submission")
       ->check(CLI::Range(uint64_t{1}, static_cast<uint64_t>(fundtrail::kSubmissionEventCountMax)));
-  app.add_option("--single", options.single, "one-event submissions (M)")->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
-  app.add_option("--dir", options.directory, "work directory, new or empty, kept (default: a temporary one, removed)");
+  app.add_option("--single", options.single, "one-event submissions (M)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
+  app.add_option("--dir", options.directory,
+                 "work directory, new or empty, kept (default: a temporary one, removed)");
   app.add_option("--seed", options.seed, "seed of the generated events");
-  app.add_option("--verify-child", verify_child, "internal: verify DIR and print figures (figure 4)")->group("");
+  app.add_option("--verify-child", verify_child,
+                 "internal: verify DIR and print figures (figure 4)")
+      ->group("");
   CLI11_PARSE(app, argc, argv);
   try {
     if (!verify_child.empty()) return fundtrail::RunVerifyChild(verify_child);
