@@ -117,7 +117,8 @@ Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
   head_ = chain;
   last_sequence_ = sequence;
   // Append the leaf to the compact range, merging equal-height subtrees.
-  merkle_range_.emplace_back(0, LogLeafHash(chain));
+  last_leaf_ = LogLeafHash(chain);
+  merkle_range_.emplace_back(0, last_leaf_);
   while (merkle_range_.size() >= 2 &&
          merkle_range_[merkle_range_.size() - 2].first == merkle_range_.back().first) {
     Digest right = merkle_range_.back().second;

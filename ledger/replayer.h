@@ -38,6 +38,8 @@ class Replayer {
   const Digest& head() const { return head_; }
   // The RFC 9162 root of the entries replayed so far, from a compact range of O(log n) hashes.
   Digest MerkleRoot() const;
+  // The Merkle leaf hash of the last entry replayed.
+  const Digest& last_leaf() const { return last_leaf_; }
   uint64_t submission_count() const { return submission_count_; }
   const LedgerState& state() const { return state_; }
 
@@ -52,6 +54,7 @@ class Replayer {
   uint64_t submission_count_ = 0;
   // Roots of the perfect subtrees covering the leaves so far, largest first, with their heights.
   std::vector<std::pair<uint32_t, Digest>> merkle_range_;
+  Digest last_leaf_{};
 
   // The submission being replayed.
   std::optional<DecodedSubmission> submission_;

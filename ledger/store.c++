@@ -696,7 +696,7 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, C
     }
     rocksdb::Slice value = entries->value();
     FT_RETURN_IF_ERROR(replayer.AddEntry(sequence, std::string_view(value.data(), value.size())));
-    Digest leaf = LogLeafHash(replayer.head());
+    const Digest& leaf = replayer.last_leaf();
     if (!leaves->Valid() || leaves->key() != rocksdb::Slice(MerkleNodeKey(0, sequence - 1)) ||
         leaves->value() != rocksdb::Slice(reinterpret_cast<const char*>(leaf.data()), leaf.size())) {
       return Status::Corruption("sequence " + std::to_string(sequence) + ": the stored Merkle leaf is " +

@@ -378,7 +378,7 @@ std::string Plain(const std::optional<Money>& amount) { return amount ? FormatMo
 
 }  // namespace
 
-Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id, uint64_t to) {
+Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id, uint64_t to, bool with_json) {
   if (!ledger.state().grants.Contains(grant_id)) {
     return Error(Status::NotFound("grant \"" + grant_id + "\" is not registered in this ledger"));
   }
@@ -399,6 +399,7 @@ Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id,
             Grouped(grant.disbursed, c), Grouped(grant.spent, c), Grouped(grant.available(), c), HexEncode(hash).substr(0, 16)},
            {std::to_string(sequence), EventTypeName(event), summary.subject, amount_plain, Plain(grant.received, c),
             Plain(grant.disbursed, c), Plain(grant.spent, c), Plain(grant.available(), c), HexEncode(hash)});
+    if (!with_json) return;
     view.json.push_back({{"sequence", sequence}, {"type", EventTypeName(event)}, {"subject", summary.subject},
                          {"amount", amount_plain}, {"received", Plain(grant.received, c)},
                          {"disbursed", Plain(grant.disbursed, c)}, {"spent", Plain(grant.spent, c)},
@@ -408,7 +409,7 @@ Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id,
   return view;
 }
 
-Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, uint64_t to) {
+Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, uint64_t to, bool with_json) {
   if (!ledger.state().organisations.Contains(org_id)) {
     return Error(Status::NotFound("organisation \"" + org_id + "\" is not registered in this ledger"));
   }
@@ -443,6 +444,7 @@ Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, 
            {std::to_string(sequence), EventTypeName(event), summary.subject, amount_plain, grant_id,
             money ? Plain(figures.received, c) : "", money ? Plain(figures.spent, c) : "",
             money ? Plain(figures.unspent(), c) : "", HexEncode(hash)});
+    if (!with_json) return;
     nlohmann::ordered_json row = {{"sequence", sequence}, {"type", EventTypeName(event)}, {"subject", summary.subject},
                                   {"amount", amount_plain}, {"grant_id", grant_id}};
     if (money) {

@@ -29,8 +29,11 @@ ViewData OutcomesView(const Projection& projection);
 
 // Every event touching the grant (or member organisation), in order, up to sequence `to`, with
 // running balances, each event's sequence number and chain hash. Served from the subject index.
-Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id, uint64_t to);
-Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, uint64_t to);
+// `with_json` also fills ViewData::json (with each full event), which costs more than the rows.
+Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id, uint64_t to,
+                              bool with_json = true);
+Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, uint64_t to,
+                               bool with_json = true);
 
 // Article 8 of the Opinions (No. 770) as a checklist computed from the projection.
 struct ChecklistItem {

@@ -94,8 +94,9 @@ int RunHistory(const ViewOptions& options, Clock* clock) {
   if (!to) return ReportError(to.error());
   Result<projections::ViewData> view = Error(Status::InvalidArgument(
       "history of \"" + options.subject_kind + "\": give `history grant ID` or `history member ID`"));
-  if (options.subject_kind == "grant") view = projections::GrantHistory(**opened, options.subject_id, *to);
-  if (options.subject_kind == "member") view = projections::MemberHistory(**opened, options.subject_id, *to);
+  bool json = options.format == OutputFormat::kJson;
+  if (options.subject_kind == "grant") view = projections::GrantHistory(**opened, options.subject_id, *to, json);
+  if (options.subject_kind == "member") view = projections::MemberHistory(**opened, options.subject_id, *to, json);
   if (!view) return ReportError(view.error());
   PrintView(*view, options.format, std::cout);
   return kExitOk;
