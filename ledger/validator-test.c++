@@ -232,6 +232,10 @@ TEST_F(ValidatorTest, FunderActsOnlyForItsOwnGrants) {
   EXPECT_TRUE(TryAs(alliance_.funder, BudgetAdjustedJson("G-1")).ok());
   // The fund manager records receipts for every grant.
   EXPECT_TRUE(TryAs(alliance_.fund_manager, test::FundsReceivedJson("G-1", "1.00 CNY")).ok());
+  // A mistyped grant id is reported as such, not as acting for organisation "".
+  Status mistyped = TryAs(alliance_.funder, test::FundsReceivedJson("G-TYPO", "1.00 CNY"));
+  EXPECT_EQ(mistyped.code(), StatusCode::kInvalidArgument) << mistyped.message();
+  EXPECT_NE(mistyped.message().find("grant \"G-TYPO\" is not registered"), std::string::npos) << mistyped.message();
 }
 
 TEST_F(ValidatorTest, SignatoryActsOnlyForItsOwnOrganisation) {

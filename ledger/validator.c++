@@ -252,7 +252,10 @@ std::optional<std::string> ActingOrganisation(schema::Event::Reader event, schem
                                  ? Str(event.getBudgetAdjusted().getGrantId())
                                  : Str(event.getFundsReceived().getGrantId());
       const GrantRecord* grant = state.grants.Find(grant_id);
-      return grant ? grant->funder_org_id : std::string();
+      // An unknown grant is the semantic check's to report ("grant ... is not registered"),
+      // not a permission error naming an empty organisation.
+      if (grant == nullptr) return std::nullopt;
+      return grant->funder_org_id;
     }
     default: return std::nullopt;
   }
