@@ -457,18 +457,17 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
     }
     return Status::Ok();
   };
-  Validator validator(&state_, nullptr);
+  const uint64_t first = head_.sequence + 1;
+  Lookup lookup_events(this);
+  lookup_events.SetPending(first, &submission, key_id_hex);
+  Validator checked(&state_, &lookup_events);
   if (!genesis) {
-    auto key = validator.SigningKey(key_id_hex);
+    auto key = checked.SigningKey(key_id_hex);
     if (!key) return Error(key.error());
     FT_RETURN_IF_ERROR(check_signature(*key));
   }
 
   // Validate and apply, all or nothing.
-  const uint64_t first = head_.sequence + 1;
-  Lookup lookup_events(this);
-  lookup_events.SetPending(first, &submission, key_id_hex);
-  Validator checked(&state_, &lookup_events);
   std::vector<std::vector<Subject>> subjects(count);
   state_.Begin();
   for (size_t i = 0; i < count; ++i) {

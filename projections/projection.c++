@@ -261,9 +261,6 @@ Status Projection::Apply(uint64_t sequence, const Digest& chain_hash, schema::Ev
       if (found != keys_.end()) found->second.revoked = true;
       break;
     }
-    case Which::TASK_ASSIGNED:
-      tasks_by_project_[Str(event.getTaskAssigned().getProjectId())].insert(Str(event.getTaskAssigned().getOrgId()));
-      break;
     case Which::GRANT_AWARDED: {
       auto awarded = event.getGrantAwarded();
       GrantFigures& grant = Grant(Str(awarded.getGrantId()), Str(awarded.getAmount().getCurrency()));
@@ -331,7 +328,6 @@ nlohmann::json Projection::ToJson() const {
   json["agreements"] = agreements_;
   json["bodies"] = bodies_;
   json["outcomes"] = outcomes_;
-  json["tasks_by_project"] = tasks_by_project_;
   json["adjustments"] = adjustments_;
   json["keys"] = keys_;
   return json;
@@ -353,7 +349,6 @@ Result<Projection> Projection::FromJson(const nlohmann::json& json) {
     json.at("agreements").get_to(projection.agreements_);
     json.at("bodies").get_to(projection.bodies_);
     json.at("outcomes").get_to(projection.outcomes_);
-    json.at("tasks_by_project").get_to(projection.tasks_by_project_);
     json.at("adjustments").get_to(projection.adjustments_);
     json.at("keys").get_to(projection.keys_);
   } catch (const nlohmann::json::exception& error) {

@@ -131,7 +131,6 @@ class Projection {
   const std::map<std::string, AgreementInfo>& agreements() const { return agreements_; }
   const std::map<std::string, BodyInfo>& bodies() const { return bodies_; }
   const std::map<std::string, OutcomeInfo>& outcomes() const { return outcomes_; }
-  const std::map<std::string, std::set<std::string>>& tasks_by_project() const { return tasks_by_project_; }
   const std::map<std::string, KeyInfo>& keys() const { return keys_; }
   const std::string& alliance_id() const { return alliance_id_; }
   const std::string& alliance_name() const { return alliance_name_; }
@@ -159,7 +158,6 @@ class Projection {
   std::map<std::string, AgreementInfo> agreements_;
   std::map<std::string, BodyInfo> bodies_;
   std::map<std::string, OutcomeInfo> outcomes_;
-  std::map<std::string, std::set<std::string>> tasks_by_project_;  // project -> member org ids
   std::map<std::string, KeyInfo> keys_;                              // by key id (hex)
   // Budget adjustments by sequence: category -> (old, new), so a reversal can restore.
   std::map<uint64_t, std::map<int, std::pair<int64_t, int64_t>>> adjustments_;

@@ -458,7 +458,7 @@ void SampleAlliance::AppendHistory() {
   receipts_.push_back(Append(admin, {
       ProjectRegistered(kProjectBattery, "高比能动力电池关键技术"),
       ProjectRegistered(kProjectRecycling, "退役电池梯次利用"),
-      VendorRegistered("V-EQUIP", "无锡先导智能装备股份有限公司", "91320200MA1MXXXXXX"),
+      VendorRegistered("V-EQUIP", "无锡先导智能装备股份有限公司", "913202007331021869"),
       VendorRegistered("V-LAB", "国家动力电池检测中心", "12100000400000000X"),
       TaskAssigned("T-1", kProjectBattery, kCatl, "电芯设计与中试"),
       TaskAssigned("T-2", kProjectBattery, kTsinghua, "电解质材料研究"),
