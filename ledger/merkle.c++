@@ -172,6 +172,42 @@ Result<Digest> MerkleTree::Root(uint64_t size) const {
   return RangeHash(0, size);
 }
 
+Result<std::vector<std::pair<uint32_t, Digest>>> MerkleTree::CompactRange(uint64_t size) const {
+  if (size > size_) {
+    return Error(Status::InvalidArgument("size " + std::to_string(size) +
+                                         " is beyond the tree size " + std::to_string(size_)));
+  }
+  std::vector<std::pair<uint32_t, Digest>> range;
+  uint64_t offset = 0;
+  for (int level = 62; level >= 0; --level) {
+    uint64_t width = uint64_t{1} << level;
+    if ((size & width) == 0) continue;
+    auto node = ReadNode(static_cast<uint32_t>(level), offset >> level);
+    if (!node) return node.error();
+    range.emplace_back(static_cast<uint32_t>(level), *node);
+    offset += width;
+  }
+  return range;
+}
+
+Digest CompactRangeRoot(std::span<const std::pair<uint32_t, Digest>> range) {
+  if (range.empty()) return MerkleEmptyRoot();
+  // RFC 9162: the right-most subtrees combine first.
+  Digest root = range.back().second;
+  for (size_t i = range.size() - 1; i > 0; --i) root = MerkleNodeHash(range[i - 1].second, root);
+  return root;
+}
+
+void CompactRangeAppend(std::vector<std::pair<uint32_t, Digest>>* range, const Digest& leaf_hash) {
+  range->emplace_back(0, leaf_hash);
+  while (range->size() >= 2 && (*range)[range->size() - 2].first == range->back().first) {
+    Digest right = range->back().second;
+    range->pop_back();
+    range->back().second = MerkleNodeHash(range->back().second, right);
+    range->back().first += 1;
+  }
+}
+
 Result<Digest> MerkleTree::LeafHash(uint64_t index) const {
   if (index >= size_) {
     return Error(Status::InvalidArgument("index " + std::to_string(index) +

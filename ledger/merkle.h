@@ -152,6 +152,12 @@ class MerkleTree {
   // new_size. InvalidArgument "old size 9 is greater than new size 8", or if new_size > size().
   Result<std::vector<Digest>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
 
+  // The compact range of the first `size` leaves: the roots of the perfect subtrees of its
+  // binary decomposition, largest (leftmost) first, as (level, hash). popcount(size) reads.
+  // Combining them right to left with MerkleNodeHash gives Root(size); appending leaves to it
+  // as a verifier does (merging equal levels) continues the tree. See docs/FORMAT.md.
+  Result<std::vector<std::pair<uint32_t, Digest>>> CompactRange(uint64_t size) const;
+
   // Node hashes (MerkleNodeHash) computed by this object so far; for cost tests.
   uint64_t hash_count() const { return hash_count_; }
 
@@ -189,6 +195,11 @@ class MerkleTreeWriter : public MerkleTree {
 //                    "old size 9 is greater than new size 8")
 //   Corruption       the proof or a root is wrong ("wrong proof size 5, want 4",
 //                    "calculated root <hex> differs from expected <hex>")
+
+// MTH of a compact range (as MerkleTree::CompactRange returns): MerkleEmptyRoot() when empty.
+Digest CompactRangeRoot(std::span<const std::pair<uint32_t, Digest>> range);
+// Appends one leaf hash to a compact range, merging subtrees of equal level.
+void CompactRangeAppend(std::vector<std::pair<uint32_t, Digest>>* range, const Digest& leaf_hash);
 
 // The number of hashes in an inclusion proof. REQUIRES: index < size.
 size_t InclusionProofSize(uint64_t index, uint64_t size);

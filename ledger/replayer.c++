@@ -1,5 +1,7 @@
 #include "ledger/replayer.h"
 
+#include <cstring>
+
 #include "ledger/json_codec.h"
 #include "ledger/merkle.h"
 
@@ -50,17 +52,57 @@ Status Replayer::BeginSubmission(std::string_view canonical_submission) {
   return Status::Ok();
 }
 
-Status Replayer::VerifySignature(const std::string& public_key_raw) {
-  auto submission = submission_->root();
+Status Replayer::VerifySubmissionSignature(schema::Submission::Reader submission,
+                                           const std::string& key_id_hex,
+                                           const std::string& public_key_raw) {
   auto key = PublicKey::FromRaw(public_key_raw);
   FT_ASSERT(key.has_value());
   std::string message = SignedMessage(CanonicalBytes(submission.getBody()));
   if (!key->Verify(AsBytes(message), Str(submission.getSignature()))) {
     return Status::Corruption("submission at sequence " + std::to_string(submission.getFirstSequence()) +
-                              ": the signature by key " + key_id_hex_ + " does not verify");
+                              ": the signature by key " + key_id_hex + " does not verify");
   }
+  return Status::Ok();
+}
+
+Status Replayer::VerifySignature(const std::string& public_key_raw) {
+  FT_RETURN_IF_ERROR(VerifySubmissionSignature(submission_->root(), key_id_hex_, public_key_raw));
   signature_checked_ = true;
   return Status::Ok();
+}
+
+Result<Replayer::CheckedEntry> Replayer::CheckEntry(uint64_t sequence, schema::Submission::Reader submission,
+                                                    const Digest& submission_digest, uint32_t index,
+                                                    const Digest& previous, std::string_view record) {
+  std::string where = "sequence " + std::to_string(sequence);
+  auto body = submission.getBody();
+  if (index >= body.getEventCount()) {
+    return Error(Status::Corruption(where + ": entry beyond the " + std::to_string(body.getEventCount()) +
+                                    " events of its submission at sequence " +
+                                    std::to_string(submission.getFirstSequence())));
+  }
+  auto entry = DecodeEntry(record);
+  if (!entry) return Error(entry.error().WithPrefix(where));
+  if (entry->submission_sequence != submission.getFirstSequence()) {
+    return Error(Status::Corruption(where + ": entry names submission " +
+                                    std::to_string(entry->submission_sequence) + ", expected " +
+                                    std::to_string(submission.getFirstSequence())));
+  }
+  Digest event_digest = hasher_.Event(entry->canonical_event);
+  auto signed_digest = body.getEventDigests()[index];
+  if (signed_digest.size() != 32 ||
+      std::memcmp(signed_digest.begin(), event_digest.data(), 32) != 0) {
+    return Error(Status::Corruption(where + ": the event differs from the digest its submission signed "
+                                    "(the event was altered or moved)"));
+  }
+  Digest chain = hasher_.Chain(previous, sequence, submission_digest, event_digest);
+  if (chain != entry->chain_hash) {
+    return Error(Status::Corruption(where + ": stored chain hash " + HexEncode(entry->chain_hash) +
+                                    " differs from the recomputed " + HexEncode(chain)));
+  }
+  auto event = DecodedEvent::Open(entry->canonical_event, where);
+  if (!event) return Error(event.error());
+  return CheckedEntry{chain, std::move(*event)};
 }
 
 Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
@@ -72,36 +114,13 @@ Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
   }
   auto submission = submission_->root();
   auto body = submission.getBody();
-  if (events_seen_ >= body.getEventCount()) {
-    return Status::Corruption(where + ": entry beyond the " + std::to_string(body.getEventCount()) +
-                              " events of its submission at sequence " +
-                              std::to_string(submission.getFirstSequence()));
-  }
-  auto entry = DecodeEntry(record);
-  if (!entry) return entry.error().WithPrefix(where);
-  if (entry->submission_sequence != submission.getFirstSequence()) {
-    return Status::Corruption(where + ": entry names submission " +
-                              std::to_string(entry->submission_sequence) + ", expected " +
-                              std::to_string(submission.getFirstSequence()));
-  }
-  Digest event_digest = hasher_.Event(entry->canonical_event);
-  auto signed_digest = body.getEventDigests()[events_seen_];
-  if (signed_digest.size() != 32 ||
-      std::memcmp(signed_digest.begin(), event_digest.data(), 32) != 0) {
-    return Status::Corruption(where + ": the event differs from the digest its submission signed "
-                              "(the event was altered or moved)");
-  }
-  Digest chain = hasher_.Chain(head_, sequence, submission_digest_, event_digest);
-  if (chain != entry->chain_hash) {
-    return Status::Corruption(where + ": stored chain hash " + HexEncode(entry->chain_hash) +
-                              " differs from the recomputed " + HexEncode(chain));
-  }
-  auto event = DecodedEvent::Open(entry->canonical_event, where);
-  if (!event) return event.error();
+  auto checked = CheckEntry(sequence, submission, submission_digest_, events_seen_, head_, record);
+  if (!checked) return checked.error();
+  Digest chain = checked->chain_hash;
   bool genesis = submission.getFirstSequence() == 1;
-  Status applied = validator_.Apply(sequence, key_id_hex_, genesis, event->root());
+  Status applied = validator_.Apply(sequence, key_id_hex_, genesis, checked->event.root());
   if (!applied.ok()) {
-    return Status::Corruption(where + " (" + EventTypeName(event->root()) + "): " + applied.message());
+    return Status::Corruption(where + " (" + EventTypeName(checked->event.root()) + "): " + applied.message());
   }
   if (genesis && !signature_checked_) {
     // The genesis submission is signed by the operator key its first event declares.
@@ -116,27 +135,93 @@ Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
   }
   head_ = chain;
   last_sequence_ = sequence;
-  // Append the leaf to the compact range, merging equal-height subtrees.
   last_leaf_ = LogLeafHash(chain);
-  merkle_range_.emplace_back(0, last_leaf_);
-  while (merkle_range_.size() >= 2 &&
-         merkle_range_[merkle_range_.size() - 2].first == merkle_range_.back().first) {
-    Digest right = merkle_range_.back().second;
-    merkle_range_.pop_back();
-    merkle_range_.back().second = MerkleNodeHash(merkle_range_.back().second, right);
-    merkle_range_.back().first += 1;
-  }
+  CompactRangeAppend(&merkle_range_, last_leaf_);
   ++events_seen_;
   return Status::Ok();
 }
 
-Digest Replayer::MerkleRoot() const {
-  if (merkle_range_.empty()) return MerkleEmptyRoot();
-  // RFC 9162: the right-most subtrees combine first.
-  Digest root = merkle_range_.back().second;
-  for (size_t i = merkle_range_.size() - 1; i > 0; --i) root = MerkleNodeHash(merkle_range_[i - 1].second, root);
-  return root;
+Result<Digest> Replayer::ApplyContext(uint64_t sequence, std::string_view canonical_submission,
+                                      const Digest& previous_chain_hash, std::string_view record) {
+  std::string where = "context event " + std::to_string(sequence);
+  if (sequence <= context_sequence_ || sequence <= last_sequence_) {
+    return Error(Status::Corruption(where + ": context events must come in increasing order before the range"));
+  }
+  if (context_sequence_ == 0 && sequence != 1) {
+    return Error(Status::Corruption(where + ": the first context event must be the genesis (sequence 1)"));
+  }
+  auto decoded = DecodedSubmission::Open(canonical_submission, where + ", its submission");
+  if (!decoded) return Error(decoded.error());
+  auto submission = decoded->root();
+  auto body = submission.getBody();
+  uint64_t first = submission.getFirstSequence();
+  if (first == 0 || first > sequence || body.getEventDigests().size() != body.getEventCount()) {
+    return Error(Status::Corruption(where + ": its submission (first sequence " + std::to_string(first) +
+                                    ", " + std::to_string(body.getEventCount()) + " events) does not hold it"));
+  }
+  if (const LedgerMeta* ledger = state_.ledger()) {
+    if (HexEncode(AsBytes(Str(body.getLedgerId()))) != ledger->ledger_id_hex) {
+      return Error(Status::Corruption(where + ": signed for another ledger (" +
+                                      HexEncode(AsBytes(Str(body.getLedgerId()))) + ")"));
+    }
+  }
+  Digest submission_digest = SubmissionDigest(canonical_submission);
+  auto checked = CheckEntry(sequence, submission, submission_digest, static_cast<uint32_t>(sequence - first),
+                            previous_chain_hash, record);
+  if (!checked) return Error(checked.error().WithPrefix("context"));
+  std::string key_id_hex = HexEncode(AsBytes(Str(body.getKeyId())));
+  bool genesis = first == 1;
+  bool check_signature = context_submission_checked_ != submission_digest;
+  if (check_signature && !genesis) {
+    auto key = validator_.SigningKey(key_id_hex);
+    if (!key) return Error(Status::Corruption(where + ": " + key.error().message()));
+    FT_RETURN_IF_ERROR(VerifySubmissionSignature(submission, key_id_hex, *key));
+  }
+  Status applied = validator_.Apply(sequence, key_id_hex, genesis, checked->event.root());
+  if (!applied.ok()) {
+    return Error(Status::Corruption(where + " (" + EventTypeName(checked->event.root()) + "): " + applied.message()));
+  }
+  if (check_signature && genesis) {
+    const LedgerMeta* ledger = state_.ledger();
+    FT_ASSERT(ledger != nullptr);
+    if (HexEncode(AsBytes(Str(body.getLedgerId()))) != ledger->ledger_id_hex) {
+      return Error(Status::Corruption("submission at sequence 1: ledger id differs from ledger_genesis"));
+    }
+    auto raw = HexDecode(ledger->operator_public_key_hex);
+    FT_ASSERT(raw.has_value());
+    FT_RETURN_IF_ERROR(VerifySubmissionSignature(submission, key_id_hex, *raw));
+  }
+  context_submission_checked_ = submission_digest;
+  context_sequence_ = sequence;
+  return LogLeafHash(checked->chain_hash);
 }
+
+Status Replayer::StartAt(uint64_t first_sequence, const Digest& previous_chain_hash,
+                         std::vector<std::pair<uint32_t, Digest>> prefix_range) {
+  FT_ASSERT(!submission_.has_value() && last_sequence_ == 0, "StartAt after the replay began");
+  if (first_sequence <= context_sequence_) {
+    return Status::Corruption("the range starts at sequence " + std::to_string(first_sequence) +
+                              " but context event " + std::to_string(context_sequence_) + " is not before it");
+  }
+  uint64_t covered = 0;
+  for (size_t i = 0; i < prefix_range.size(); ++i) {
+    uint32_t level = prefix_range[i].first;
+    if (level >= 63 || (i > 0 && level >= prefix_range[i - 1].first)) {
+      return Status::Corruption("the Merkle prefix of the range is malformed (levels must decrease)");
+    }
+    covered += uint64_t{1} << level;
+  }
+  if (covered != first_sequence - 1) {
+    return Status::Corruption("the Merkle prefix covers " + std::to_string(covered) + " entries, the range starts at " +
+                              std::to_string(first_sequence));
+  }
+  last_sequence_ = first_sequence - 1;
+  head_ = previous_chain_hash;
+  merkle_range_ = std::move(prefix_range);
+  return Status::Ok();
+}
+
+Digest Replayer::MerkleRoot() const { return CompactRangeRoot(merkle_range_); }
 
 uint32_t Replayer::events_remaining() const {
   FT_ASSERT(submission_.has_value());

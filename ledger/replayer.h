@@ -8,8 +8,12 @@
 // number of events.
 //
 // Usage, for each submission in order:
-//   BeginSubmission(bytes); AddEntry(seq, record) for each of its events; EndSubmission();
-// then Finish(). Every error is a Corruption status naming the sequence number.
+//   BeginSubmission(bytes); AddEntry(seq, record) for each of its events; EndSubmission().
+// Every error is a Corruption status naming the sequence number.
+//
+// A partial replay (a bundle of the range A..B, ledger/bundle.h) first calls ApplyContext for
+// each earlier event the validation state depends on, in order, then StartAt(A, h_{A-1}, the
+// compact range of the first A-1 leaves), then replays submissions from A on as above.
 #pragma once
 
 #include <optional>
@@ -31,6 +35,19 @@ class Replayer {
   Status AddEntry(uint64_t sequence, std::string_view record);
   Status EndSubmission();
 
+  // Checks one earlier event against its submission (the digest it signed, the chain hash from
+  // `previous_chain_hash`, the submission's signature by a key valid at that point, checked once
+  // per submission) and applies it to the validation state. Returns the entry's Merkle leaf hash,
+  // which the caller must prove to be in the tree. Sequences must increase and stay below the
+  // StartAt sequence.
+  Result<Digest> ApplyContext(uint64_t sequence, std::string_view canonical_submission,
+                              const Digest& previous_chain_hash, std::string_view record);
+  // Continues the replay at `first_sequence` (a submission's first event), as if the first
+  // first_sequence - 1 entries had been replayed with chain head `previous_chain_hash` and Merkle
+  // compact range `prefix_range` (MerkleTree::CompactRange). Before any BeginSubmission.
+  Status StartAt(uint64_t first_sequence, const Digest& previous_chain_hash,
+                 std::vector<std::pair<uint32_t, Digest>> prefix_range);
+
   // True between BeginSubmission and the AddEntry of the submission's last event.
   bool submission_open() const { return submission_.has_value(); }
   uint32_t events_remaining() const;
@@ -44,7 +61,19 @@ class Replayer {
   const LedgerState& state() const { return state_; }
 
  private:
+  struct CheckedEntry {
+    Digest chain_hash;
+    DecodedEvent event;
+  };
+  // The checks shared by AddEntry and ApplyContext: the entry decodes, names `submission`, its
+  // event is the `index`-th digest the submission signed, and its chain hash follows `previous`.
+  Result<CheckedEntry> CheckEntry(uint64_t sequence, schema::Submission::Reader submission,
+                                  const Digest& submission_digest, uint32_t index,
+                                  const Digest& previous, std::string_view record);
   Status VerifySignature(const std::string& public_key_raw);
+  static Status VerifySubmissionSignature(schema::Submission::Reader submission,
+                                          const std::string& key_id_hex,
+                                          const std::string& public_key_raw);
 
   LedgerState state_;
   Validator validator_;
@@ -62,6 +91,11 @@ class Replayer {
   Digest submission_digest_{};
   uint32_t events_seen_ = 0;
   bool signature_checked_ = false;
+
+  // Partial replays: the last context event, and the digest of the last context submission
+  // whose signature was checked.
+  uint64_t context_sequence_ = 0;
+  std::optional<Digest> context_submission_checked_;
 };
 
 }  // namespace fundtrail

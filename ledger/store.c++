@@ -602,6 +602,10 @@ Result<std::vector<Digest>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t
   return MerkleTree(merkle_nodes_.get(), head_.sequence).ConsistencyProof(old_size, new_size);
 }
 
+Result<std::vector<std::pair<uint32_t, Digest>>> Ledger::CompactRange(uint64_t size) const {
+  return MerkleTree(merkle_nodes_.get(), head_.sequence).CompactRange(size);
+}
+
 std::unique_ptr<EventLookup> Ledger::NewLookup() const { return std::make_unique<Lookup>(this); }
 
 Result<std::optional<std::string>> Ledger::GetDerived(const std::string& key) const {

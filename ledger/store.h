@@ -100,6 +100,8 @@ class Ledger {
   // consistency proof between trees of `old_size` and `new_size` entries.
   Result<std::vector<Digest>> InclusionProof(uint64_t sequence, uint64_t size) const;
   Result<std::vector<Digest>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  // The Merkle compact range of the first `size` entries (MerkleTree::CompactRange).
+  Result<std::vector<std::pair<uint32_t, Digest>>> CompactRange(uint64_t size) const;
 
   // Reads earlier events by sequence number (for reversals).
   std::unique_ptr<EventLookup> NewLookup() const;

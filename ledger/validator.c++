@@ -170,43 +170,6 @@ Status CheckBudgetLines(std::string_view field, capnp::List<schema::BudgetLine>:
   return Status::Ok();
 }
 
-// Which roles may append each event type. Who may act for which organisation is checked
-// separately in CheckPermission.
-uint32_t AllowedRoles(Which which) {
-  auto bit = [](schema::Role role) { return RoleBit(role); };
-  const uint32_t admin = bit(schema::Role::ADMIN);
-  switch (which) {
-    case Which::LEDGER_GENESIS: return 0;  // only in the genesis submission
-    case Which::ORGANISATION_REGISTERED:
-    case Which::MEMBER_ADMITTED:
-    case Which::MEMBER_WITHDRAWN:
-    case Which::KEY_REGISTERED:
-    case Which::KEY_REVOKED:
-    case Which::AGREEMENT_REGISTERED:
-    case Which::GOVERNANCE_BODY_REGISTERED:
-    case Which::PROJECT_REGISTERED:
-    case Which::TASK_ASSIGNED:
-    case Which::VENDOR_REGISTERED:
-    case Which::OUTCOME_REGISTERED:
-    case Which::LICENCE_GRANTED:
-    case Which::OUTCOME_SHARED:
-    case Which::POLICY_SET:
-      return admin;
-    case Which::AGREEMENT_SIGNED: return bit(schema::Role::SIGNATORY);
-    case Which::GRANT_AWARDED:
-    case Which::BUDGET_ADJUSTED: return bit(schema::Role::FUNDER);
-    case Which::FUNDS_RECEIVED: return bit(schema::Role::FUNDER) | bit(schema::Role::FUND_MANAGER);
-    case Which::FUNDS_DISBURSED: return bit(schema::Role::FUND_MANAGER);
-    case Which::EXPENDITURE_RECORDED: return bit(schema::Role::MEMBER_FINANCE);
-    case Which::REFUND_RECORDED: return bit(schema::Role::MEMBER_FINANCE) | bit(schema::Role::FUND_MANAGER);
-    case Which::REVENUE_DISTRIBUTED: return admin | bit(schema::Role::FUND_MANAGER);
-    case Which::REVERSAL: return ~0u;  // decided by the target event, see CheckPermission
-    case Which::FLAG_DISPOSITION:
-    case Which::FINDING_RECORDED: return bit(schema::Role::AUDITOR);
-  }
-  return 0;
-}
-
 bool Reversible(Which which) {
   switch (which) {
     case Which::BUDGET_ADJUSTED:
@@ -262,6 +225,44 @@ std::optional<std::string> ActingOrganisation(schema::Event::Reader event, schem
 }
 
 }  // namespace
+
+// Which roles may append each event type. Who may act for which organisation is checked
+// separately in CheckPermission.
+uint32_t AllowedRoles(Which which) {
+  auto bit = [](schema::Role role) { return RoleBit(role); };
+  const uint32_t admin = bit(schema::Role::ADMIN);
+  switch (which) {
+    case Which::LEDGER_GENESIS: return 0;  // only in the genesis submission
+    case Which::ORGANISATION_REGISTERED:
+    case Which::MEMBER_ADMITTED:
+    case Which::MEMBER_WITHDRAWN:
+    case Which::KEY_REGISTERED:
+    case Which::KEY_REVOKED:
+    case Which::AGREEMENT_REGISTERED:
+    case Which::GOVERNANCE_BODY_REGISTERED:
+    case Which::PROJECT_REGISTERED:
+    case Which::TASK_ASSIGNED:
+    case Which::VENDOR_REGISTERED:
+    case Which::OUTCOME_REGISTERED:
+    case Which::LICENCE_GRANTED:
+    case Which::OUTCOME_SHARED:
+    case Which::POLICY_SET:
+      return admin;
+    case Which::AGREEMENT_SIGNED: return bit(schema::Role::SIGNATORY);
+    case Which::GRANT_AWARDED:
+    case Which::BUDGET_ADJUSTED: return bit(schema::Role::FUNDER);
+    case Which::FUNDS_RECEIVED: return bit(schema::Role::FUNDER) | bit(schema::Role::FUND_MANAGER);
+    case Which::FUNDS_DISBURSED: return bit(schema::Role::FUND_MANAGER);
+    case Which::EXPENDITURE_RECORDED: return bit(schema::Role::MEMBER_FINANCE);
+    case Which::REFUND_RECORDED: return bit(schema::Role::MEMBER_FINANCE) | bit(schema::Role::FUND_MANAGER);
+    case Which::REVENUE_DISTRIBUTED: return admin | bit(schema::Role::FUND_MANAGER);
+    case Which::REVERSAL: return ~0u;  // decided by the target event, see CheckPermission
+    case Which::FLAG_DISPOSITION:
+    case Which::FINDING_RECORDED: return bit(schema::Role::AUDITOR);
+  }
+  return 0;
+}
+
 
 uint32_t RoleBit(schema::Role role) { return 1u << static_cast<uint32_t>(role); }
 

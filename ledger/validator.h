@@ -17,6 +17,10 @@ namespace fundtrail {
 // Role bit masks: bit (1 << schema::Role).
 uint32_t RoleBit(schema::Role role);
 std::string RoleNames(uint32_t roles);  // "fund_manager, member_finance"
+// The roles (bit mask) of which a key needs one to append an event of this type; ~0 for
+// reversals (decided by the target event), 0 for the genesis (only the operator key). Which
+// organisation a key may act for is checked by the validator.
+uint32_t AllowedRoles(schema::Event::Which which);
 
 // An earlier event, for reversals: the event and the key id (hex) that signed it.
 struct EarlierEvent {

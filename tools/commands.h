@@ -62,6 +62,26 @@ int RunHead(const std::string& ledger, const std::string& sign_key, bool json, c
             Clock* clock);
 int RunDemo(const std::string& ledger, const std::string& examples, Clock* clock);
 
+// Proofs and bundles (tools/proof_commands.c++).
+struct ProveOptions {
+  std::string ledger;
+  uint64_t sequence = 0;
+  std::string head_file;  // a signed head saved earlier, or
+  std::string sign_key;   // the operator key, to sign the current head
+  std::string out;        // "" prints the proof
+};
+int RunProveInclusion(const ProveOptions& options, Clock* clock);
+
+struct ExportOptions {
+  std::string ledger;
+  uint64_t from_sequence = 1;
+  uint64_t to_sequence = 0;  // 0: the head's size
+  std::string head_file;
+  std::string sign_key;
+  std::string out;
+};
+int RunExport(const ExportOptions& options, Clock* clock);
+
 }  // namespace fundtrail
 
 namespace fundtrail {

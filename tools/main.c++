@@ -85,6 +85,36 @@ int main(int argc, char** argv) {
   head->add_flag("--json", head_json, "print as JSON");
   head->callback([&] { exit_code = RunHead(ledger, sign_key, head_json, head_out, &clock); });
 
+  ProveOptions prove_options;
+  auto* prove = app.add_subcommand("prove", "write evidence a regulator checks offline: that event N is in the log, "
+                                            "who signed it, and that the signed head covers it");
+  add_ledger(prove);
+  prove->add_option("--seq", prove_options.sequence, "the event's sequence number");
+  prove->add_option("--head", prove_options.head_file, "a signed head saved earlier (fundtrail head --out)");
+  prove->add_option("--sign-key", prove_options.sign_key, "or the operator key, to sign the current head");
+  prove->add_option("--out", prove_options.out, "write the proof (JSON) to this file instead of stdout");
+  prove->callback([&] {
+    prove_options.ledger = ledger;
+    if (prove_options.sequence == 0) {
+      exit_code = ReportError(Status::InvalidArgument("say what to prove: --seq N"));
+      return;
+    }
+    exit_code = RunProveInclusion(prove_options, &clock);
+  });
+
+  ExportOptions export_options;
+  auto* export_command = app.add_subcommand("export", "write a self-contained bundle of events for `fundtrail-verify`");
+  add_ledger(export_command);
+  export_command->add_option("--out", export_options.out, "bundle file to create")->required();
+  export_command->add_option("--from-seq", export_options.from_sequence, "first event (default 1; widened to its submission)");
+  export_command->add_option("--to-seq", export_options.to_sequence, "last event (default: the head; widened to its submission)");
+  export_command->add_option("--head", export_options.head_file, "a signed head saved earlier (fundtrail head --out)");
+  export_command->add_option("--sign-key", export_options.sign_key, "or the operator key, to sign the current head");
+  export_command->callback([&] {
+    export_options.ledger = ledger;
+    exit_code = RunExport(export_options, &clock);
+  });
+
   ViewOptions view;
   bool view_json = false, view_csv = false;
   auto add_view_options = [&](CLI::App* command) {
