@@ -532,10 +532,12 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
     next.chain_hash = hasher.Chain(next.chain_hash, sequence, submission_digest, event_digests[i]);
     next.sequence = sequence;
     receipt.entry_hashes.push_back(next.chain_hash);
-    auto grown = merkle.AppendLeaf(LogLeafHash(next.chain_hash));
-    if (!grown) {
-      state_.Rollback();
-      return Error(grown.error());
+    if (merkle_tree_) {
+      auto grown = merkle.AppendLeaf(LogLeafHash(next.chain_hash));
+      if (!grown) {
+        state_.Rollback();
+        return Error(grown.error());
+      }
     }
     std::string key = SequenceKey(sequence);
     FT_ASSERT(batch.Put(handles_[kLog], key,

@@ -123,6 +123,11 @@ class Ledger {
   Status Verify(const std::function<void(uint64_t, uint64_t)>& progress,
                 Checkpoint* checkpoint = nullptr) const;
 
+  // Benchmarks only (fundtrail-bench, figure 7, what the tree costs): later appends on this
+  // object do not maintain the Merkle tree. Such a ledger cannot serve proofs and fails
+  // verification; nothing else calls this.
+  void DisableMerkleTreeForBenchmark() { merkle_tree_ = false; }
+
   // For tamper tests and tools that must look under the hood.
   rocksdb::DB* database() { return database_.get(); }
   rocksdb::ColumnFamilyHandle* column_family(const std::string& name) const;
@@ -147,6 +152,7 @@ class Ledger {
   Head head_;
   LedgerState state_;
   std::unique_ptr<MerkleNodes> merkle_nodes_;
+  bool merkle_tree_ = true;
 };
 
 // The directory a command works on: --ledger, else $FUNDTRAIL_LEDGER, else "./ledger".

@@ -54,6 +54,7 @@
 
 #include "ledger/client.h"
 #include "ledger/dates.h"
+#include "ledger/export.h"
 #include "ledger/log_format.h"
 #include "ledger/store.h"
 #include "projections/projection_store.h"
@@ -808,6 +809,7 @@ void Progress(const std::string& text) {
 }
 
 struct Options {
+  bool proofs_only = false;
   uint64_t events = 1'000'000;
   uint64_t batch = 1000;
   uint64_t single = 20'000;
@@ -823,6 +825,217 @@ std::string LoadAverage() {
 }
 
 void RunFigures(const Options& options, const std::string& root);
+
+// ---------------------------------------------------------------------------------------------
+// Figures 7-9: what the Merkle tree costs, proofs, bundles.
+
+// 7. The same signed submissions appended to a ledger that maintains the Merkle tree and to one
+// that does not, alternating submission by submission so that both see the same machine.
+struct TreeCostFigures {
+  uint64_t events = 0;
+  double with_tree_seconds = 0;
+  double without_tree_seconds = 0;
+};
+
+TreeCostFigures MeasureTreeCost(const Alliance& alliance, std::mt19937_64& random, uint64_t events, uint64_t batch,
+                                const std::string& root, Clock* clock) {
+  TreeCostFigures figures;
+  ClientWork work = BuildSubmissions(alliance, random, events, batch, "tree", clock);
+  auto with_tree = CreateLedger(root + "/tree-on", alliance, clock);
+  auto without_tree = CreateLedger(root + "/tree-off", alliance, clock);
+  without_tree->DisableMerkleTreeForBenchmark();
+  for (const auto& submission : work.submissions) {
+    Stopwatch on;
+    AppendOrFail(*with_tree, submission);
+    figures.with_tree_seconds += on.Elapsed().seconds;
+    Stopwatch off;
+    AppendOrFail(*without_tree, submission);
+    figures.without_tree_seconds += off.Elapsed().seconds;
+  }
+  figures.events = work.event_count;
+  return figures;
+}
+
+// 8. Proof latency in the ledger at `path`: inclusion and consistency proofs from the stored tree,
+// the whole `fundtrail prove --seq` evidence (entry, submission, key chain to the genesis) and its
+// offline check; beside random point reads of the log column family, as many as a proof reads.
+struct ProofFigures {
+  uint64_t ledger_size = 0;
+  uint64_t samples = 0;
+  double inclusion_seconds = 0;
+  double consistency_seconds = 0;
+  double evidence_seconds = 0;
+  double evidence_verify_seconds = 0;
+  uint64_t evidence_signatures = 0;
+  double ed25519_seconds = 0;  // the same number of Ed25519 verifications
+  uint64_t point_reads = 0;
+  double point_read_seconds = 0;
+};
+
+ProofFigures MeasureProofs(const std::string& path, const Alliance& alliance, std::mt19937_64& random, Clock* clock) {
+  ProofFigures figures;
+  auto ledger = Check(Ledger::Open(path, Ledger::Access::kReadOnly, clock), "opening " + path);
+  const uint64_t size = ledger->head().sequence;
+  figures.ledger_size = size;
+  figures.samples = 1000;
+  TreeHead head = Check(CurrentTreeHead(*ledger, clock->NowMicros()), "the head");
+  SignTreeHead(alliance.operator_key, &head);
+  std::uniform_int_distribution<uint64_t> any(1, size);
+  std::vector<uint64_t> sequences(figures.samples);
+  for (auto& sequence : sequences) sequence = any(random);
+  {
+    Stopwatch stopwatch;
+    for (uint64_t sequence : sequences) Check(ledger->InclusionProof(sequence, size), "inclusion proof");
+    figures.inclusion_seconds = stopwatch.Elapsed().seconds;
+  }
+  {
+    Stopwatch stopwatch;
+    for (uint64_t sequence : sequences) Check(ledger->ConsistencyProof(sequence, size), "consistency proof");
+    figures.consistency_seconds = stopwatch.Elapsed().seconds;
+  }
+  std::vector<InclusionEvidence> evidence;
+  {
+    Stopwatch stopwatch;
+    for (uint64_t sequence : sequences) evidence.push_back(Check(BuildInclusionEvidence(*ledger, sequence, head), "evidence"));
+    figures.evidence_seconds = stopwatch.Elapsed().seconds;
+  }
+  {
+    Stopwatch stopwatch;
+    for (const auto& one : evidence) {
+      auto report = Check(VerifyInclusionEvidence(one), "checking evidence");
+      figures.evidence_signatures += report.signers.size() + 1;  // the links and the head
+    }
+    figures.evidence_verify_seconds = stopwatch.Elapsed().seconds;
+  }
+  {
+    std::string message = "fundtrail-bench";
+    std::string signature = alliance.operator_key.Sign(AsBytes(message));
+    const PublicKey& key = alliance.operator_key.public_key();
+    Stopwatch stopwatch;
+    for (uint64_t i = 0; i < figures.evidence_signatures; ++i) {
+      if (!key.Verify(AsBytes(message), signature)) Fail("Ed25519 baseline");
+    }
+    figures.ed25519_seconds = stopwatch.Elapsed().seconds;
+  }
+  {
+    // A proof reads about log2(size) nodes; the baseline reads as many random log entries.
+    uint64_t per_proof = 1;
+    while ((uint64_t{1} << per_proof) < size) ++per_proof;
+    figures.point_reads = figures.samples * per_proof;
+    rocksdb::DB* database = ledger->database();
+    rocksdb::ColumnFamilyHandle* log = ledger->column_family("log");
+    std::string value;
+    Stopwatch stopwatch;
+    for (uint64_t i = 0; i < figures.point_reads; ++i) {
+      Check(database->Get(rocksdb::ReadOptions(), log, SequenceKey(any(random)), &value), "raw read");
+    }
+    figures.point_read_seconds = stopwatch.Elapsed().seconds;
+  }
+  return figures;
+}
+
+// 9. A bundle of the whole ledger at `path`: export, then the offline verifier, beside raw
+// SHA-256 over every record of the bundle.
+struct BundleFigures {
+  uint64_t events = 0;
+  uint64_t bytes = 0;
+  double export_seconds = 0;
+  double verify_seconds = 0;
+  double sha256_seconds = 0;
+};
+
+BundleFigures MeasureBundle(const std::string& path, const Alliance& alliance, const std::string& bundle_path,
+                            Clock* clock) {
+  BundleFigures figures;
+  {
+    auto ledger = Check(Ledger::Open(path, Ledger::Access::kReadOnly, clock), "opening " + path);
+    TreeHead head = Check(CurrentTreeHead(*ledger, clock->NowMicros()), "the head");
+    SignTreeHead(alliance.operator_key, &head);
+    Stopwatch stopwatch;
+    auto summary = Check(ExportBundle(*ledger, 1, head.tree_size, head, clock->NowMicros(), bundle_path), "export");
+    figures.export_seconds = stopwatch.Elapsed().seconds;
+    figures.events = summary.entries;
+  }
+  figures.bytes = std::filesystem::file_size(bundle_path);
+  {
+    Stopwatch stopwatch;
+    auto report = Check(VerifyBundle(bundle_path, BundleVerifyOptions()), "verifying the bundle");
+    figures.verify_seconds = stopwatch.Elapsed().seconds;
+    FT_ASSERT(report.entries == figures.events);
+  }
+  {
+    std::ifstream file(bundle_path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    Sha256 hash;
+    Stopwatch stopwatch;
+    size_t offset = 8;
+    while (offset + 5 <= bytes.size()) {
+      uint32_t length = (uint32_t{static_cast<uint8_t>(bytes[offset + 1])} << 24) |
+                        (uint32_t{static_cast<uint8_t>(bytes[offset + 2])} << 16) |
+                        (uint32_t{static_cast<uint8_t>(bytes[offset + 3])} << 8) |
+                        uint32_t{static_cast<uint8_t>(bytes[offset + 4])};
+      hash.Update(AsBytes(std::string_view(bytes).substr(offset + 5, length)));
+      hash.Finish();
+      offset += 5 + length;
+    }
+    figures.sha256_seconds = stopwatch.Elapsed().seconds;
+  }
+  return figures;
+}
+
+void ReportProofFigures(Report& report, const TreeCostFigures& tree, const ProofFigures& proofs,
+                        const BundleFigures& bundle) {
+  auto micros = [](double seconds, uint64_t count) { return Fixed(seconds / count * 1e6, 1) + " us"; };
+  report.Row({"7. append with the Merkle tree (" + Grouped(tree.events) + " events)",
+              Rate(tree.events, tree.with_tree_seconds), Rate(tree.events, tree.without_tree_seconds) + " without tree",
+              Percent(tree.without_tree_seconds / tree.with_tree_seconds), ">= 80%"});
+  report.Row({"8. inclusion proof, ledger of " + Grouped(proofs.ledger_size), micros(proofs.inclusion_seconds, proofs.samples),
+              micros(proofs.point_read_seconds, proofs.samples) + " raw RocksDB (" +
+                  Grouped(proofs.point_reads / proofs.samples) + " random reads)",
+              "", "O(log n) reads"});
+  report.Row({"   consistency proof", micros(proofs.consistency_seconds, proofs.samples), "", "", ""});
+  report.Row({"   prove --seq evidence (entry, submission, key chain)", micros(proofs.evidence_seconds, proofs.samples),
+              "", "", ""});
+  report.Row({"   its offline check (fundtrail-verify core)", micros(proofs.evidence_verify_seconds, proofs.samples),
+              micros(proofs.ed25519_seconds, proofs.samples) + " raw Ed25519 (" +
+                  Fixed(static_cast<double>(proofs.evidence_signatures) / proofs.samples, 1) + " signatures)",
+              Percent(proofs.ed25519_seconds / proofs.evidence_verify_seconds), ""});
+  report.Row({"9. bundle verification (fundtrail-verify core, " + Grouped(bundle.events) + " events)",
+              Rate(bundle.events, bundle.verify_seconds), Rate(bundle.events, bundle.sha256_seconds) + " raw SHA-256",
+              Percent(bundle.sha256_seconds / bundle.verify_seconds), ""});
+  report.Row({"   export of that bundle", Rate(bundle.events, bundle.export_seconds),
+              Fixed(bundle.bytes / 1048576.0, 1) + " MiB", "", ""});
+}
+
+// `--proofs-only`: figures 7-9 on a ledger of N events, built in chunks so that N can be 10M
+// without holding every signed submission in memory.
+void RunProofFigures(const Options& options, const std::string& root) {
+  SystemClock clock;
+  std::mt19937_64 random(options.seed);
+  Alliance alliance = MakeAlliance(random, &clock);
+  const std::string ledger_path = root + "/ledger-n";
+  {
+    auto ledger = CreateLedger(ledger_path, alliance, &clock);
+    constexpr uint64_t kChunk = 1'000'000;
+    for (uint64_t done = 0; done < options.events; done += kChunk) {
+      uint64_t count = std::min(kChunk, options.events - done);
+      Progress("building the ledger: events " + Grouped(done + 1) + ".." + Grouped(done + count));
+      ClientWork work = BuildSubmissions(alliance, random, count, options.batch, "chunk-" + std::to_string(done), &clock);
+      for (const auto& submission : work.submissions) AppendOrFail(*ledger, submission);
+    }
+  }
+  Report report;
+  Progress("7. appending the same submissions with and without the Merkle tree, alternating");
+  TreeCostFigures tree = MeasureTreeCost(alliance, random, std::min<uint64_t>(options.events, 200'000), options.batch,
+                                         root, &clock);
+  Progress("8. proofs");
+  ProofFigures proofs = MeasureProofs(ledger_path, alliance, random, &clock);
+  Progress("9. exporting the whole ledger as a bundle and verifying it offline");
+  BundleFigures bundle = MeasureBundle(ledger_path, alliance, root + "/ledger.bundle", &clock);
+  ReportProofFigures(report, tree, proofs, bundle);
+  std::printf("\n");
+  report.Print();
+}
 
 int RunBenchmarks(const Options& options) {
   bool temporary = options.directory.empty();
@@ -841,7 +1054,11 @@ int RunBenchmarks(const Options& options) {
   }
   PrintMachine(root);
   try {
-    RunFigures(options, root);
+    if (options.proofs_only) {
+      RunProofFigures(options, root);
+    } else {
+      RunFigures(options, root);
+    }
   } catch (const BenchmarkError& error) {
     std::fprintf(stderr, "fundtrail-bench: %s\n", error.what());
     if (temporary) {
@@ -1084,6 +1301,15 @@ void RunFigures(const Options& options, const std::string& root) {
   report.Row({"6. one grant's history (" + Grouped(history_rows) + " events of " + Grouped(history_ledger_size) + ")",
               Fixed(history_seconds * 1000, 1) + " ms", "", "", "< 20 ms (10,000 of 10M)"});
 
+  // 7-9. The Merkle tree's cost, proofs and bundles.
+  Progress("7. appending the same submissions with and without the Merkle tree, alternating");
+  TreeCostFigures tree = MeasureTreeCost(alliance, random, std::min<uint64_t>(n, 200'000), options.batch, root, &clock);
+  Progress("8. proofs in the ledger of " + Grouped(history_ledger_size) + " events");
+  ProofFigures proofs = MeasureProofs(ledger_path, alliance, random, &clock);
+  Progress("9. exporting the whole ledger as a bundle and verifying it offline");
+  BundleFigures bundle = MeasureBundle(ledger_path, alliance, root + "/ledger.bundle", &clock);
+  ReportProofFigures(report, tree, proofs, bundle);
+
   std::printf(
       "\n%s events of %.0f canonical bytes on average (expenditure_recorded); the ledger writes "
       "%.0f "
@@ -1121,6 +1347,8 @@ int main(int argc, char** argv) {
   app.add_option("--dir", options.directory,
                  "work directory, new or empty, kept (default: a temporary one, removed)");
   app.add_option("--seed", options.seed, "seed of the generated events");
+  app.add_flag("--proofs-only", options.proofs_only,
+               "only figures 7-9 (Merkle tree cost, proofs, bundles) on a ledger of N events");
   app.add_option("--verify-child", verify_child,
                  "internal: verify DIR and print figures (figure 4)")
       ->group("");
