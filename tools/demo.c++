@@ -5,8 +5,10 @@
 #include <iostream>
 #include <map>
 
+#include "ledger/export.h"
 #include "ledger/client.h"
 #include "ledger/json_codec.h"
+#include "ledger/validator.h"
 #include "tools/commands.h"
 #include "projections/projection_store.h"
 #include "projections/views.h"
@@ -89,12 +91,16 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
 
   // What the log now holds, by event type.
   std::map<std::string, uint64_t> counts;
+  uint64_t first_disbursement = 0;
   Status scanned = ledger.ScanEntries(1, UINT64_MAX, [&](const StoredEntry& entry) {
     auto view = DecodeEntry(entry.record);
     if (!view) return false;
     auto event = DecodedEvent::Open(view->canonical_event, "event");
     if (!event) return false;
     ++counts[EventTypeName(event->root())];
+    if (first_disbursement == 0 && event->root().which() == schema::Event::FUNDS_DISBURSED) {
+      first_disbursement = entry.sequence;
+    }
     return true;
   });
   if (!scanned.ok()) return ReportError(scanned);
@@ -108,6 +114,38 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
   Status verified = ledger.Verify(nullptr);
   if (!verified.ok()) return ReportError(verified);
   std::cout << "ok: " << ledger.head().sequence << " events verified, head " << HexEncode(ledger.head().chain_hash) << "\n";
+
+  // What a regulator takes away and checks offline (fundtrail-verify): a signed tree head, the
+  // proof of one disbursement with the keys that signed it, and a bundle of the whole log.
+  const std::string head_path = (fs::path(directory) / "head.json").string();
+  const std::string proof_path = (fs::path(directory) / ("proof-" + std::to_string(first_disbursement) + ".json")).string();
+  const std::string bundle_path = (fs::path(directory) / "alliance.bundle").string();
+  {
+    auto operator_key = PrivateKey::FromPemFile(init.operator_key_path);
+    if (!operator_key) return ReportError(operator_key.error());
+    auto head = CurrentTreeHead(ledger, clock->NowMicros());
+    if (!head) return ReportError(head.error());
+    SignTreeHead(*operator_key, &*head);
+    std::ofstream(head_path) << TreeHeadToJson(*head).dump(2) << "\n";
+    auto evidence = BuildInclusionEvidence(ledger, first_disbursement, *head);
+    if (!evidence) return ReportError(evidence.error());
+    std::ofstream(proof_path) << InclusionEvidenceToJson(*evidence).dump(2) << "\n";
+    auto proven = VerifyInclusionEvidence(*evidence);
+    if (!proven) return ReportError(proven.error());
+    auto exported = ExportBundle(ledger, 1, head->tree_size, *head, clock->NowMicros(), bundle_path);
+    if (!exported) return ReportError(exported.error());
+    auto bundle = VerifyBundle(bundle_path, BundleVerifyOptions());
+    if (!bundle) return ReportError(bundle.error());
+    std::cout << "\nFor the regulator, checked offline by fundtrail-verify (no RocksDB, no ledger directory):\n"
+              << "  " << head_path << ": tree head of " << head->tree_size << " entries, root "
+              << HexEncode(head->root_hash).substr(0, 16) << "..., signed by the operator key\n"
+              << "  " << proof_path << ": event " << first_disbursement << " (" << proven->event_type
+              << ") is in that tree; signed by key " << proven->signers.front().key_id_hex << " of "
+              << proven->signers.front().org_id << " (" << RoleNames(proven->signers.front().roles) << "), "
+              << proven->signers.size() - 1 << " registrations back to the genesis\n"
+              << "  " << bundle_path << ": all " << bundle->entries << " events in " << bundle->submissions
+              << " submissions replay and form the head's tree\n";
+  }
 
   Status projected = projections::CatchUp(ledger);
   if (!projected.ok()) return ReportError(projected);
@@ -157,7 +195,9 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
             << "  fundtrail flags --ledger " << directory << " --severity critical\n"
             << "  fundtrail log --ledger " << directory << " --subject grant:" << showcase << "\n"
             << "  fundtrail log --ledger " << directory << " --type funds_disbursed --csv\n"
-            << "  fundtrail verify --ledger " << directory << std::endl;
+            << "  fundtrail verify --ledger " << directory << "\n"
+            << "  fundtrail-verify " << proof_path << "\n"
+            << "  fundtrail-verify " << bundle_path << " --trusted-head " << head_path << std::endl;
   return kExitOk;
 }
 
