@@ -27,7 +27,7 @@ Result<std::string> HexField(const nlohmann::json& json, const char* name, size_
 
 }  // namespace
 
-std::string TreeHeadMessage(const TreeHead& head) {
+std::string CanonicalTreeHead(const TreeHead& head) {
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<schema::TreeHead>();
   root.setLedgerId(AsData(head.ledger_id));
@@ -35,8 +35,10 @@ std::string TreeHeadMessage(const TreeHead& head) {
   root.setRootHash(capnp::Data::Reader(head.root_hash.data(), head.root_hash.size()));
   root.setChainHash(capnp::Data::Reader(head.chain_hash.data(), head.chain_hash.size()));
   root.setTimestamp(head.timestamp_micros);
-  return "FTHEAD01" + CanonicalBytes(root.asReader());
+  return CanonicalBytes(root.asReader());
 }
+
+std::string TreeHeadMessage(const TreeHead& head) { return "FTHEAD01" + CanonicalTreeHead(head); }
 
 void SignTreeHead(const PrivateKey& key, TreeHead* head) {
   head->key_id = key.public_key().key_id();

@@ -27,7 +27,10 @@ struct TreeHead {
   std::string signature;  // 64 bytes; empty if unsigned
 };
 
-// "FTHEAD01" || canonical(schema::TreeHead).
+// canonical(schema::TreeHead) of the head's ledger id, size, roots and timestamp (not the key id
+// or signature).
+std::string CanonicalTreeHead(const TreeHead& head);
+// "FTHEAD01" || CanonicalTreeHead(head): what the operator key signs.
 std::string TreeHeadMessage(const TreeHead& head);
 void SignTreeHead(const PrivateKey& key, TreeHead* head);
 // Checks the signature with `operator_key`; errors name what did not match.

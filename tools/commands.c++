@@ -11,6 +11,7 @@
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
 #include "ledger/tree_head.h"
+#include "ledger/witness.h"
 #include "projections/projection_store.h"
 #include "tools/output.h"
 
@@ -239,12 +240,37 @@ int RunLog(const LogOptions& options, Clock* clock) {
   return kExitOk;
 }
 
-int RunVerify(const std::string& ledger_flag, bool quiet, const std::string& trusted_head_path, Clock* clock) {
+int RunVerify(const std::string& ledger_flag, bool quiet, const std::string& trusted_head_path,
+              const std::string& witness_policy_path, Clock* clock) {
+  if (!witness_policy_path.empty() && trusted_head_path.empty()) {
+    std::cerr << "fundtrail: usage error: --witness-policy checks the co-signatures of a saved head: pass "
+                 "--trusted-head HEAD.json too (see fundtrail verify --help)"
+              << std::endl;
+    return kExitUsage;
+  }
+  std::optional<WitnessPolicy> witness_policy;
+  if (!witness_policy_path.empty()) {
+    auto policy = ReadWitnessPolicyFile(witness_policy_path);
+    if (!policy) return ReportError(policy.error());
+    witness_policy = std::move(*policy);
+  }
   auto opened = OpenLedger(ledger_flag, Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
   Ledger& ledger = **opened;
   std::optional<TreeHead> trusted;
-  if (!trusted_head_path.empty()) {
+  QuorumReport quorum;
+  if (!trusted_head_path.empty() && witness_policy) {
+    // Only a policy makes the co-signatures matter, so only then are they parsed (strictly).
+    auto head = ReadCosignedHeadFile(trusted_head_path);
+    if (!head) return ReportError(head.error());
+    trusted = head->head;
+    // Checked before the replay: a head without its quorum fails at once, however long the log.
+    Status witnessed = CheckWitnessQuorum(*head, *witness_policy, &quorum);
+    if (!witnessed.ok()) {
+      std::cerr << "fundtrail: verification FAILED: trusted head: " << witnessed.message() << std::endl;
+      return kExitCorrupt;
+    }
+  } else if (!trusted_head_path.empty()) {
     auto head = ReadTreeHeadFile(trusted_head_path);
     if (!head) return ReportError(head.error());
     trusted = *head;
@@ -296,6 +322,7 @@ int RunVerify(const std::string& ledger_flag, bool quiet, const std::string& tru
     std::cout << "ok: the log extends the trusted head of " << trusted->tree_size << " entries signed at "
               << FormatTimestamp(trusted->timestamp_micros) << "\n";
   }
+  if (witness_policy) std::cout << "ok: witness quorum met on the trusted head: " << quorum.Describe() << "\n";
   std::cout << "head: " << head.sequence << " " << HexEncode(head.chain_hash) << std::endl;
   return kExitOk;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/crypto.h"
 #include "ledger/dates.h"
 #include "ledger/status.h"
 
@@ -55,7 +56,11 @@ int RunLog(const LogOptions& options, Clock* clock);
 // With a non-empty `trusted_head` (a head file signed by the operator key), also proves that the
 // log extends that head: same ledger, and the replayed Merkle root and chain hash at its size
 // equal the head's. Truncation and rewritten history (even with recomputed hashes) fail here.
-int RunVerify(const std::string& ledger, bool quiet, const std::string& trusted_head, Clock* clock);
+// With a non-empty `witness_policy` (a witness policy file, ledger/witness.h), also requires that
+// the trusted head carries valid co-signatures of a quorum of the policy's witnesses; it is a
+// usage error without `trusted_head`.
+int RunVerify(const std::string& ledger, bool quiet, const std::string& trusted_head,
+              const std::string& witness_policy, Clock* clock);
 // Prints the current tree head; with `sign_key` (the operator key) signs it. `out` also writes
 // the JSON head to a file for safekeeping.
 int RunHead(const std::string& ledger, const std::string& sign_key, bool json, const std::string& out,
@@ -81,6 +86,25 @@ struct ExportOptions {
   std::string out;
 };
 int RunExport(const ExportOptions& options, Clock* clock);
+
+struct WitnessCosignOptions {
+  std::string key;           // the witness's private key (PEM)
+  std::string state;         // the witness's state directory
+  std::string head;          // the operator-signed head file to co-sign
+  std::string proof;         // a consistency proof file; optional
+  std::string ledger;        // a ledger copy (proof and operator key); optional, never from the environment
+  std::string operator_key;  // the operator's public key (ReadPublicKeyArgument); optional
+  std::string name;          // the witness's display name; optional
+  std::string out;           // where to write the co-signed head; empty: `head` in place
+};
+// Checks the head against the witness's state (ledger/witness.h, Witness::Cosign) and co-signs it.
+// Split views and inconsistent heads exit kExitCorrupt and change nothing.
+int RunWitnessCosign(const WitnessCosignOptions& options, Clock* clock);
+// Prints the key id, the raw public key and a policy entry for a PEM key (private or public).
+int RunWitnessShowKey(const std::string& key_path, const std::string& name);
+// An Ed25519 public key given on the command line: 64 hex digits, or a file holding either 64 hex
+// digits or a PEM key (public or private). Errors name `flag`.
+Result<PublicKey> ReadPublicKeyArgument(const std::string& argument, const std::string& flag);
 
 }  // namespace fundtrail
 

@@ -69,12 +69,14 @@ int main(int argc, char** argv) {
   });
 
   bool quiet = false;
-  std::string trusted_head;
+  std::string trusted_head, witness_policy;
   auto* verify = app.add_subcommand("verify", "replay the whole log from genesis and check everything");
   add_ledger(verify);
   verify->add_flag("--quiet,-q", quiet, "no progress on stderr");
   verify->add_option("--trusted-head", trusted_head, "a signed head saved earlier: also prove the log extends it");
-  verify->callback([&] { exit_code = RunVerify(ledger, quiet, trusted_head, &clock); });
+  verify->add_option("--witness-policy", witness_policy,
+                     "witness policy file (JSON): the trusted head must carry a quorum of its witnesses' co-signatures");
+  verify->callback([&] { exit_code = RunVerify(ledger, quiet, trusted_head, witness_policy, &clock); });
 
   std::string sign_key, head_out;
   bool head_json = false;
@@ -114,6 +116,29 @@ int main(int argc, char** argv) {
     export_options.ledger = ledger;
     exit_code = RunExport(export_options, &clock);
   });
+
+  auto* witness = app.add_subcommand("witness", "witnesses: co-sign tree heads that extend the last one co-signed");
+  witness->require_subcommand(1);
+  WitnessCosignOptions cosign;
+  auto* cosign_command = witness->add_subcommand(
+      "cosign", "check that a signed head extends the last head this witness co-signed, then co-sign it");
+  cosign_command->add_option("--key", cosign.key, "the witness's private key (PEM)")->required();
+  cosign_command->add_option("--state", cosign.state, "the witness's state directory (created if missing)")->required();
+  cosign_command->add_option("--proof", cosign.proof, "consistency proof file from the last co-signed head to this one");
+  cosign_command->add_option("--ledger", cosign.ledger,
+                             "a copy of the ledger: the consistency proof and the operator key come from it");
+  cosign_command->add_option("--operator-key", cosign.operator_key,
+                             "the operator's public key: PEM file or 64 hex digits (needed the first time without --ledger)");
+  cosign_command->add_option("--name", cosign.name, "the witness's name, written beside the co-signature (informative)");
+  cosign_command->add_option("--out", cosign.out, "write the co-signed head to this file (default: HEAD in place)");
+  cosign_command->add_option("head", cosign.head, "the head file signed by the operator (fundtrail head --sign-key ... --out)")
+      ->required();
+  cosign_command->callback([&] { exit_code = RunWitnessCosign(cosign, &clock); });
+  std::string show_key, show_name;
+  auto* show_key_command = witness->add_subcommand("show-key", "print a witness's public key and its witness policy entry");
+  show_key_command->add_option("key", show_key, "the witness's key: PEM file (public or private)")->required();
+  show_key_command->add_option("--name", show_name, "the witness's name for the policy entry");
+  show_key_command->callback([&] { exit_code = RunWitnessShowKey(show_key, show_name); });
 
   ViewOptions view;
   bool view_json = false, view_csv = false;

@@ -3,8 +3,6 @@
 
 #include <set>
 
-#include "ledger/store.h"
-#include "ledger/submission.h"
 #include "tests/testing/cli_harness.h"
 
 namespace fundtrail::testing {
@@ -135,39 +133,6 @@ TEST_F(Flags, PolicyShowAndSet) {
   CommandResult not_admin = Run({"policy", "set", file, "--key", alliance_->finance_catl.path});
   EXPECT_EQ(not_admin.exit_code, 2) << not_admin.Describe();
   EXPECT_EQ(nlohmann::json::parse(Run({"policy", "show", "--json"}).out)["version"], 1);
-}
-
-// Copies the first `count` submissions of `from` into a new ledger at `directory`, byte for byte.
-void CopySubmissions(const std::string& from, const std::string& directory, uint64_t count) {
-  SystemClock clock;
-  auto source = Ledger::Open(from, Ledger::Access::kReadOnly, &clock);
-  ASSERT_TRUE(source.has_value()) << source.error().message();
-  std::unique_ptr<Ledger> copy;
-  uint64_t sequence = 1;
-  for (uint64_t i = 0; i < count; ++i) {
-    auto bytes = (*source)->ReadSubmission(sequence);
-    ASSERT_TRUE(bytes.has_value());
-    auto stored = DecodedSubmission::Open(*bytes, "submission");
-    ASSERT_TRUE(stored.has_value());
-    SignedSubmission submission;
-    submission.canonical_body = CanonicalBytes(stored->root().getBody());
-    auto signature = stored->root().getSignature();
-    submission.signature.assign(reinterpret_cast<const char*>(signature.begin()), signature.size());
-    for (uint32_t k = 0; k < stored->root().getBody().getEventCount(); ++k) {
-      auto entry = (*source)->ReadEntry(sequence + k);
-      ASSERT_TRUE(entry.has_value());
-      submission.canonical_events.push_back(std::string(DecodeEntry(entry->record)->canonical_event));
-    }
-    sequence += submission.canonical_events.size();
-    if (!copy) {
-      auto created = Ledger::Create(directory, submission, &clock);
-      ASSERT_TRUE(created.has_value()) << created.error().message();
-      copy = std::move(*created);
-    } else {
-      size_t failed = 0;
-      ASSERT_TRUE(copy->Append(submission, &failed).has_value());
-    }
-  }
 }
 
 TEST_F(Flags, TrustedHeadDetectsARewrittenHistory) {

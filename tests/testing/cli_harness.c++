@@ -18,6 +18,8 @@
 
 #include "ledger/bytes.h"
 #include "ledger/crypto.h"
+#include "ledger/store.h"
+#include "ledger/submission.h"
 
 #ifndef FUNDTRAIL_BINARY
 #error "FUNDTRAIL_BINARY must name the fundtrail executable"
@@ -370,6 +372,39 @@ nlohmann::json ExpenditureRecorded(const std::string& grant_id, const std::strin
           {"requester", "李娜"},
           {"approver", "陈伟"},
           {"description", "电芯测试设备"}};
+}
+
+void CopySubmissions(const std::string& from, const std::string& directory, uint64_t count) {
+  SystemClock clock;
+  auto source = Ledger::Open(from, Ledger::Access::kReadOnly, &clock);
+  if (!source) Fail("CopySubmissions: " + source.error().message());
+  std::unique_ptr<Ledger> copy;
+  uint64_t sequence = 1;
+  for (uint64_t i = 0; i < count; ++i) {
+    auto bytes = (*source)->ReadSubmission(sequence);
+    if (!bytes) Fail("CopySubmissions: " + bytes.error().message());
+    auto stored = DecodedSubmission::Open(*bytes, "submission");
+    if (!stored) Fail("CopySubmissions: " + stored.error().message());
+    SignedSubmission submission;
+    submission.canonical_body = CanonicalBytes(stored->root().getBody());
+    auto signature = stored->root().getSignature();
+    submission.signature.assign(reinterpret_cast<const char*>(signature.begin()), signature.size());
+    for (uint32_t k = 0; k < stored->root().getBody().getEventCount(); ++k) {
+      auto entry = (*source)->ReadEntry(sequence + k);
+      if (!entry) Fail("CopySubmissions: " + entry.error().message());
+      submission.canonical_events.push_back(std::string(DecodeEntry(entry->record)->canonical_event));
+    }
+    sequence += submission.canonical_events.size();
+    if (!copy) {
+      auto created = Ledger::Create(directory, submission, &clock);
+      if (!created) Fail("CopySubmissions: " + created.error().message());
+      copy = std::move(*created);
+    } else {
+      size_t failed = 0;
+      auto appended = copy->Append(submission, &failed);
+      if (!appended) Fail("CopySubmissions: " + appended.error().message());
+    }
+  }
 }
 
 SampleAlliance::SampleAlliance(const std::string& root) : root_(root), ledger_(root + "/ledger") {

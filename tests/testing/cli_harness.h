@@ -109,6 +109,12 @@ nlohmann::json ExpenditureRecorded(const std::string& grant_id, const std::strin
                                    const std::string& category, const std::string& vendor_id,
                                    const std::string& invoice_number, const std::string& amount);
 
+// Copies the first `count` submissions of the ledger `from` into a new ledger at `directory`, byte
+// for byte (the same ledger id, genesis, events and signatures), through the library. Appending
+// other events to the copy then makes a rewritten history that verifies on its own. Throws on
+// failure.
+void CopySubmissions(const std::string& from, const std::string& directory, uint64_t count);
+
 // A sample alliance for a power-battery programme, built through the CLI:
 //   organisations SEC (secretariat), MOST (the funder), CATL (an enterprise) and 清华大学 (a
 //   university, with a Chinese id so that tables must align wide characters);

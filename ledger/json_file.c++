@@ -1,0 +1,157 @@
+#include "ledger/json_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace fundtrail {
+
+Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& what) {
+  std::ifstream file(path);
+  if (!file) return Error(Status::NotFound("cannot open " + what + " " + path));
+  std::stringstream text;
+  text << file.rdbuf();
+  try {
+    return nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& error) {
+    // The parser's message names the line and column ("parse error at line 3, column 5: ...").
+    std::string message = error.what();
+    if (auto at = message.find("parse error"); at != std::string::npos) message = message.substr(at);
+    return Error(Status::InvalidArgument(path + " is not JSON: " + message));
+  }
+}
+
+namespace {
+
+Status IoErrorFor(const std::string& what, const std::string& path) {
+  return Status::IoError("cannot " + what + " " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Status WriteFileAtomically(const std::string& path, std::string_view content) {
+  auto slash = path.rfind('/');
+  std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoErrorFor("create", temporary);
+  size_t written = 0;
+  while (written < content.size()) {
+    ssize_t count = ::write(fd, content.data() + written, content.size() - written);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) {
+      Status status = IoErrorFor("write", temporary);
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      return status;
+    }
+    written += static_cast<size_t>(count);
+  }
+  FT_ASSERT(written == content.size());
+  // The data must be on disk before the rename makes it the file, or a crash could leave an
+  // empty file under the old name.
+  if (::fsync(fd) != 0) {
+    Status status = IoErrorFor("sync", temporary);
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return status;
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    Status status = IoErrorFor("rename " + temporary + " to", path);
+    ::unlink(temporary.c_str());
+    return status;
+  }
+  // The rename itself is durable only once the directory is synced.
+  int directory_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory_fd < 0) return IoErrorFor("open directory", directory);
+  int synced = ::fsync(directory_fd);
+  ::close(directory_fd);
+  if (synced != 0) return IoErrorFor("sync directory", directory);
+  return Status::Ok();
+}
+
+Result<JsonFieldReader> JsonFieldReader::Open(const nlohmann::json& object, std::string where) {
+  if (!object.is_object()) return Error(Status::InvalidArgument(where + " must be a JSON object"));
+  return JsonFieldReader(&object, std::move(where));
+}
+
+Status JsonFieldReader::FieldError(const char* name, const std::string& problem) const {
+  return Status::InvalidArgument(where_ + ": field \"" + name + "\" " + problem);
+}
+
+Result<const nlohmann::json*> JsonFieldReader::Field(const char* name) {
+  known_.insert(name);
+  auto found = object_->find(name);
+  if (found == object_->end()) return Error(FieldError(name, "is missing"));
+  return &*found;
+}
+
+Result<std::string> JsonFieldReader::Hex(const char* name, size_t size_bytes) {
+  auto field = Field(name);
+  if (!field) return Error(field.error());
+  std::string want = "must be " + std::to_string(size_bytes * 2) + " hex digits";
+  if (!(*field)->is_string()) return Error(FieldError(name, want));
+  auto raw = HexDecode((*field)->get<std::string>());
+  if (!raw || raw->size() != size_bytes) return Error(FieldError(name, want));
+  return *raw;
+}
+
+Result<Digest> JsonFieldReader::HexDigest(const char* name) {
+  auto raw = Hex(name, 32);
+  if (!raw) return Error(raw.error());
+  Digest digest;
+  std::memcpy(digest.data(), raw->data(), digest.size());
+  return digest;
+}
+
+Result<uint64_t> JsonFieldReader::Unsigned(const char* name) {
+  auto field = Field(name);
+  if (!field) return Error(field.error());
+  // A parsed "5" is unsigned, but a number set from a C++ int is signed: accept both when >= 0.
+  bool fits = (*field)->is_number_unsigned() || ((*field)->is_number_integer() && (*field)->get<int64_t>() >= 0);
+  if (!fits) return Error(FieldError(name, "must be a whole number >= 0"));
+  return (*field)->get<uint64_t>();
+}
+
+Result<int64_t> JsonFieldReader::Integer(const char* name) {
+  auto field = Field(name);
+  if (!field) return Error(field.error());
+  // nlohmann stores numbers above INT64_MAX as unsigned; they do not fit.
+  bool fits =
+      (*field)->is_number_integer() && ((*field)->is_number_unsigned() ? (*field)->get<uint64_t>() <= INT64_MAX : true);
+  if (!fits) return Error(FieldError(name, "must be a whole number"));
+  return (*field)->get<int64_t>();
+}
+
+Result<std::string> JsonFieldReader::String(const char* name) {
+  auto field = Field(name);
+  if (!field) return Error(field.error());
+  if (!(*field)->is_string() || (*field)->get<std::string>().empty()) {
+    return Error(FieldError(name, "must be a non-empty string"));
+  }
+  return (*field)->get<std::string>();
+}
+
+Result<const nlohmann::json*> JsonFieldReader::Array(const char* name) {
+  auto field = Field(name);
+  if (!field) return Error(field.error());
+  if (!(*field)->is_array()) return Error(FieldError(name, "must be a JSON array"));
+  return *field;
+}
+
+Status JsonFieldReader::CheckNoOtherFields() const {
+  for (const auto& [name, value] : object_->items()) {
+    if (known_.contains(name)) continue;
+    std::string known;
+    for (const auto& field : known_) known += (known.empty() ? "" : ", ") + field;
+    return Status::InvalidArgument(where_ + ": unknown field \"" + name + "\" (known: " + known + ")");
+  }
+  return Status::Ok();
+}
+
+}  // namespace fundtrail
