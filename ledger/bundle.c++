@@ -280,7 +280,9 @@ Status BundleWriter::Header(const BundleHeader& header) {
   return Write(BundleRecord::kHeader, json.dump());
 }
 
-Status BundleWriter::Head(const TreeHead& head) { return Write(BundleRecord::kHead, TreeHeadToJson(head).dump()); }
+Status BundleWriter::Head(const TreeHead& head, const std::vector<Cosignature>& cosignatures) {
+  return Write(BundleRecord::kHead, CosignedHeadToJson({head, cosignatures}).dump());
+}
 
 Status BundleWriter::Submission(std::string_view canonical_submission) {
   return Write(BundleRecord::kSubmission, canonical_submission);
@@ -373,8 +375,10 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
   FT_RETURN_IF_ERROR(expect(BundleRecord::kHead));
   auto head_json = ParseJson(reader.payload(), reader.Where());
   if (!head_json) return Error(head_json.error());
-  auto head = TreeHeadFromJson(*head_json);
-  if (!head) return Error(Status::Corruption(reader.Where() + ": " + head.error().message()));
+  auto cosigned = CosignedHeadFromJson(*head_json);
+  if (!cosigned) return Error(Status::Corruption(reader.Where() + ": " + cosigned.error().message()));
+  report.cosignatures = cosigned->cosignatures;
+  const TreeHead* head = &cosigned->head;
   report.head = *head;
   if (head->ledger_id != header->ledger_id || head->tree_size != header->tree_size) {
     return Error(Status::Corruption(reader.Where() + ": the head (ledger " + HexEncode(AsBytes(head->ledger_id)) +

@@ -6,7 +6,8 @@
 // in this order:
 //
 //   1  header      JSON: format, ledger_id, from_sequence, to_sequence, tree_size, exported_at
-//   2  head        JSON: the operator-signed tree head (ledger/tree_head.h) of size T >= B
+//   2  head        JSON: the operator-signed tree head of size T >= B, with the witnesses'
+//                  co-signatures if it has any (ledger/witness.h, CosignedHeadToJson)
 //   3  submission  canonical(Submission), for the proven entries that follow (any number)
 //   5  lookup      a proven entry (below): an event an event of the bundle refers to (the target
 //                  of a reversal), proven against the head
@@ -42,6 +43,7 @@
 #include "ledger/evidence.h"
 #include "ledger/status.h"
 #include "ledger/tree_head.h"
+#include "ledger/witness.h"
 
 namespace fundtrail {
 
@@ -77,7 +79,7 @@ class BundleWriter {
   static Result<BundleWriter> Create(const std::string& path);
 
   Status Header(const BundleHeader& header);
-  Status Head(const TreeHead& head);
+  Status Head(const TreeHead& head, const std::vector<Cosignature>& cosignatures);
   Status Submission(std::string_view canonical_submission);
   // kContext or kLookup; the entry's submission bytes are not written (see Submission).
   Status Proven(BundleRecord type, const ProvenEntry& entry);
@@ -98,6 +100,7 @@ class BundleWriter {
 struct BundleReport {
   BundleHeader header;
   TreeHead head;
+  std::vector<Cosignature> cosignatures;  // witnesses' co-signatures of the head, as given
   std::string operator_public_key_hex;
   std::string alliance_id;
   uint64_t entries = 0;

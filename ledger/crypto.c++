@@ -6,8 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace fundtrail {
 
@@ -217,6 +221,36 @@ std::string PrivateKey::Sign(ByteSpan message) const {
   FT_ASSERT(size == kSignatureSizeBytes);
   EVP_MD_CTX_free(context);
   return signature;
+}
+
+namespace {
+
+bool IsHexKey(std::string_view text) {
+  return text.size() == 2 * kPublicKeySizeBytes &&
+         std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
+
+}  // namespace
+
+Result<PublicKey> ReadPublicKeyArgument(const std::string& argument, const std::string& flag) {
+  if (IsHexKey(argument)) return PublicKey::FromRaw(*HexDecode(argument));
+  std::ifstream file(argument);
+  if (!file) {
+    return Error(Status::NotFound(flag + ": cannot open " + argument +
+                                  " (give a PEM public key file, a file holding 64 hex digits, or the 64 hex digits)"));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string content = text.str();
+  while (!content.empty() && std::isspace(static_cast<unsigned char>(content.back()))) content.pop_back();
+  while (!content.empty() && std::isspace(static_cast<unsigned char>(content.front()))) content.erase(0, 1);
+  if (IsHexKey(content)) return PublicKey::FromRaw(*HexDecode(content));
+  auto key = PublicKey::FromPemFile(argument);
+  if (!key) {
+    return Error(Status::InvalidArgument(flag + ": " + argument +
+                                         " is neither an Ed25519 PEM key nor 64 hex digits of a raw public key"));
+  }
+  return key;
 }
 
 }  // namespace fundtrail

@@ -77,4 +77,8 @@ class PrivateKey {
   PublicKey public_key_;
 };
 
+// An Ed25519 public key given on the command line: 64 hex digits, or a file holding either 64 hex
+// digits or a PEM key (public or private). Errors name `flag`.
+Result<PublicKey> ReadPublicKeyArgument(const std::string& argument, const std::string& flag);
+
 }  // namespace fundtrail

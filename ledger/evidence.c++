@@ -140,7 +140,7 @@ nlohmann::ordered_json InclusionEvidenceToJson(const InclusionEvidence& evidence
   nlohmann::ordered_json signers = nlohmann::ordered_json::array();
   for (const ProvenEntry& entry : evidence.signers) signers.push_back(ProvenEntryToJson(entry));
   return {{"format", kInclusionEvidenceFormat},
-          {"head", TreeHeadToJson(evidence.head)},
+          {"head", CosignedHeadToJson({evidence.head, evidence.cosignatures})},
           {"subject", ProvenEntryToJson(evidence.subject)},
           {"signers", signers}};
 }
@@ -152,9 +152,10 @@ Result<InclusionEvidence> InclusionEvidenceFromJson(const nlohmann::json& json) 
   }
   InclusionEvidence evidence;
   if (!json.contains("head")) return Error(Status::InvalidArgument("inclusion proof: field \"head\" is missing"));
-  auto head = TreeHeadFromJson(json["head"]);
+  auto head = CosignedHeadFromJson(json["head"]);
   if (!head) return Error(head.error().WithPrefix("inclusion proof"));
-  evidence.head = std::move(*head);
+  evidence.head = std::move(head->head);
+  evidence.cosignatures = std::move(head->cosignatures);
   if (!json.contains("subject")) {
     return Error(Status::InvalidArgument("inclusion proof: field \"subject\" is missing"));
   }

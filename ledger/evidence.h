@@ -27,6 +27,7 @@
 #include "ledger/log_format.h"
 #include "ledger/status.h"
 #include "ledger/tree_head.h"
+#include "ledger/witness.h"
 
 namespace fundtrail {
 
@@ -61,6 +62,7 @@ inline constexpr const char* kInclusionEvidenceFormat = "fundtrail-inclusion-pro
 
 struct InclusionEvidence {
   TreeHead head;
+  std::vector<Cosignature> cosignatures;  // witnesses' co-signatures of the head, if any
   ProvenEntry subject;
   // The registrations of the signing keys back to the genesis, and the genesis entry itself.
   std::vector<ProvenEntry> signers;

@@ -104,13 +104,15 @@ Result<ProvenEntry> ProveEntry(const Ledger& ledger, uint64_t sequence, uint64_t
   return proven;
 }
 
-Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t sequence, const TreeHead& head) {
+Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t sequence, const TreeHead& head,
+                                                 const std::vector<Cosignature>& cosignatures) {
   if (sequence == 0 || sequence > head.tree_size) {
     return Error(Status::InvalidArgument("event " + std::to_string(sequence) + " is not in the head's tree of " +
                                          std::to_string(head.tree_size) + " entries"));
   }
   InclusionEvidence evidence;
   evidence.head = head;
+  evidence.cosignatures = cosignatures;
   auto subject = ProveEntry(ledger, sequence, head.tree_size);
   if (!subject) return Error(subject.error());
   evidence.subject = std::move(*subject);
@@ -144,7 +146,8 @@ Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t 
 }
 
 Result<ExportSummary> ExportBundle(const Ledger& ledger, uint64_t from, uint64_t to, const TreeHead& head,
-                                   int64_t now_micros, const std::string& path) {
+                                   int64_t now_micros, const std::string& path,
+                                   const std::vector<Cosignature>& cosignatures) {
   FT_ASSERT(from >= 1 && from <= to);
   if (to > head.tree_size) {
     return Error(Status::InvalidArgument("--to-seq " + std::to_string(to) + " is beyond the head's " +
@@ -251,7 +254,7 @@ Result<ExportSummary> ExportBundle(const Ledger& ledger, uint64_t from, uint64_t
   if (!writer) return Error(writer.error());
   BundleHeader header{ledger.ledger_id(), summary.from_sequence, summary.to_sequence, head.tree_size, now_micros};
   FT_RETURN_IF_ERROR(writer->Header(header));
-  FT_RETURN_IF_ERROR(writer->Head(head));
+  FT_RETURN_IF_ERROR(writer->Head(head, cosignatures));
   for (const auto& [unused, bytes] : submissions) FT_RETURN_IF_ERROR(writer->Submission(bytes));
   for (const ProvenEntry& entry : lookup_entries) FT_RETURN_IF_ERROR(writer->Proven(BundleRecord::kLookup, entry));
   for (const ProvenEntry& entry : context_entries) FT_RETURN_IF_ERROR(writer->Proven(BundleRecord::kContext, entry));

@@ -24,7 +24,9 @@ Result<ProvenEntry> ProveEntry(const Ledger& ledger, uint64_t sequence, uint64_t
 
 // Inclusion evidence for event `sequence` against `head` (signed, size >= sequence): the event,
 // the registrations of the keys that signed it back to the genesis, and the genesis.
-Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t sequence, const TreeHead& head);
+// The head's co-signatures, if any, travel with it.
+Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t sequence, const TreeHead& head,
+                                                 const std::vector<Cosignature>& cosignatures = {});
 
 struct ExportSummary {
   uint64_t from_sequence = 0;  // widened to whole submissions
@@ -38,6 +40,7 @@ struct ExportSummary {
 // Writes a bundle of the entries from..to (widened to whole submissions) against `head`
 // (signed, size >= to). REQUIRES: 1 <= from <= to.
 Result<ExportSummary> ExportBundle(const Ledger& ledger, uint64_t from, uint64_t to, const TreeHead& head,
-                                   int64_t now_micros, const std::string& path);
+                                   int64_t now_micros, const std::string& path,
+                                   const std::vector<Cosignature>& cosignatures = {});
 
 }  // namespace fundtrail

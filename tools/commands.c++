@@ -309,7 +309,11 @@ int RunVerify(const std::string& ledger_flag, bool quiet, const std::string& tru
                   std::to_string(head.sequence) + ": the log was truncated");
     }
     if (checkpoint.root != trusted->root_hash || checkpoint.chain_hash != trusted->chain_hash) {
-      return fail("the log is not an extension of the trusted head: at size " + std::to_string(trusted->tree_size) +
+      std::string what = trusted->tree_size == head.sequence
+                             ? "split view: the trusted head and this log are two different heads of size " +
+                                   std::to_string(head.sequence)
+                             : "the log is not an extension of the trusted head";
+      return fail(what + ": at size " + std::to_string(trusted->tree_size) +
                   " the log's Merkle root is " + HexEncode(checkpoint.root) + " (head says " +
                   HexEncode(trusted->root_hash) + ") and its chain hash " + HexEncode(checkpoint.chain_hash) +
                   " (head says " + HexEncode(trusted->chain_hash) + "): history was rewritten");

@@ -70,12 +70,14 @@ int RunDemo(const std::string& ledger, const std::string& examples, Clock* clock
 // Proofs and bundles (tools/proof_commands.c++).
 struct ProveOptions {
   std::string ledger;
-  uint64_t sequence = 0;
+  uint64_t sequence = 0;   // an inclusion proof of this event, or
+  std::string from_head;   // a consistency proof from this head (to head_file, or the current head)
   std::string head_file;  // a signed head saved earlier, or
   std::string sign_key;   // the operator key, to sign the current head
   std::string out;        // "" prints the proof
 };
 int RunProveInclusion(const ProveOptions& options, Clock* clock);
+int RunProveConsistency(const ProveOptions& options, Clock* clock);
 
 struct ExportOptions {
   std::string ledger;
@@ -102,9 +104,6 @@ struct WitnessCosignOptions {
 int RunWitnessCosign(const WitnessCosignOptions& options, Clock* clock);
 // Prints the key id, the raw public key and a policy entry for a PEM key (private or public).
 int RunWitnessShowKey(const std::string& key_path, const std::string& name);
-// An Ed25519 public key given on the command line: 64 hex digits, or a file holding either 64 hex
-// digits or a PEM key (public or private). Errors name `flag`.
-Result<PublicKey> ReadPublicKeyArgument(const std::string& argument, const std::string& flag);
 
 }  // namespace fundtrail
 

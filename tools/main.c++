@@ -91,17 +91,22 @@ int main(int argc, char** argv) {
   auto* prove = app.add_subcommand("prove", "write evidence a regulator checks offline: that event N is in the log, "
                                             "who signed it, and that the signed head covers it");
   add_ledger(prove);
-  prove->add_option("--seq", prove_options.sequence, "the event's sequence number");
-  prove->add_option("--head", prove_options.head_file, "a signed head saved earlier (fundtrail head --out)");
+  prove->add_option("--seq", prove_options.sequence, "inclusion: the event's sequence number");
+  prove->add_option("--from-head", prove_options.from_head, "consistency: a head saved earlier (OLD.json)");
+  prove->add_option("--head,--to-head", prove_options.head_file,
+                    "a signed head saved earlier (fundtrail head --out); for --from-head, the newer head "
+                    "(default: the current head)");
   prove->add_option("--sign-key", prove_options.sign_key, "or the operator key, to sign the current head");
   prove->add_option("--out", prove_options.out, "write the proof (JSON) to this file instead of stdout");
   prove->callback([&] {
     prove_options.ledger = ledger;
-    if (prove_options.sequence == 0) {
-      exit_code = ReportError(Status::InvalidArgument("say what to prove: --seq N"));
+    if ((prove_options.sequence == 0) == prove_options.from_head.empty()) {
+      exit_code = ReportError(Status::InvalidArgument(
+          "say what to prove: --seq N (an event's inclusion) or --from-head OLD.json (that the log extends OLD)"));
       return;
     }
-    exit_code = RunProveInclusion(prove_options, &clock);
+    exit_code = prove_options.from_head.empty() ? RunProveInclusion(prove_options, &clock)
+                                                : RunProveConsistency(prove_options, &clock);
   });
 
   ExportOptions export_options;

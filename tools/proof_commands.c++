@@ -5,6 +5,7 @@
 
 #include "ledger/export.h"
 #include "ledger/json_codec.h"
+#include "ledger/proof_file.h"
 #include "ledger/store.h"
 #include "ledger/tree_head.h"
 #include "ledger/validator.h"
@@ -12,12 +13,16 @@
 
 namespace fundtrail {
 
-Result<TreeHead> SignedHeadFor(const Ledger& ledger, const std::string& head_file, const std::string& sign_key,
-                               Clock* clock) {
+namespace {
+
+// The head a proof is made against: a head file saved earlier (with its witnesses'
+// co-signatures, which travel with the proof), or the current head signed now.
+Result<CosignedHead> SignedHeadFor(const Ledger& ledger, const std::string& head_file, const std::string& sign_key,
+                                   Clock* clock) {
   if (!head_file.empty()) {
-    auto head = ReadTreeHeadFile(head_file);
+    auto head = ReadCosignedHeadFile(head_file);
     if (!head) return Error(head.error());
-    Status matches = CheckHeadOfLedger(ledger, *head);
+    Status matches = CheckHeadOfLedger(ledger, head->head);
     if (!matches.ok()) return Error(matches.WithPrefix(head_file));
     return *head;
   }
@@ -35,10 +40,8 @@ Result<TreeHead> SignedHeadFor(const Ledger& ledger, const std::string& head_fil
                                           "signs tree heads"));
   }
   SignTreeHead(*key, &*head);
-  return head;
+  return CosignedHead{*head, {}};
 }
-
-namespace {
 
 Status WriteText(const std::string& path, const std::string& text) {
   std::ofstream file(path, std::ios::trunc);
@@ -57,9 +60,10 @@ int RunProveInclusion(const ProveOptions& options, Clock* clock) {
     return ReportError(Status::NotFound("--seq " + std::to_string(options.sequence) + ": the log has events 1.." +
                                         std::to_string(ledger.head().sequence)));
   }
-  auto head = SignedHeadFor(ledger, options.head_file, options.sign_key, clock);
-  if (!head) return ReportError(head.error());
-  auto evidence = BuildInclusionEvidence(ledger, options.sequence, *head);
+  auto cosigned = SignedHeadFor(ledger, options.head_file, options.sign_key, clock);
+  if (!cosigned) return ReportError(cosigned.error());
+  const TreeHead* head = &cosigned->head;
+  auto evidence = BuildInclusionEvidence(ledger, options.sequence, *head, cosigned->cosignatures);
   if (!evidence) return ReportError(evidence.error());
   // Check what we hand out with the same code the regulator's verifier runs.
   auto report = VerifyInclusionEvidence(*evidence);
@@ -81,20 +85,72 @@ int RunProveInclusion(const ProveOptions& options, Clock* clock) {
   return kExitOk;
 }
 
+int RunProveConsistency(const ProveOptions& options, Clock* clock) {
+  auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
+  if (!opened) return ReportError(opened.error());
+  const Ledger& ledger = **opened;
+  auto old_head = ReadTreeHeadFile(options.from_head);
+  if (!old_head) return ReportError(old_head.error());
+  // The old head must be a head of this log: if the log was rewritten since, there is no proof
+  // to give, and `verify --trusted-head` says where it differs.
+  Status old_matches = CheckHeadOfLedger(ledger, *old_head);
+  if (!old_matches.ok()) return ReportError(old_matches.WithPrefix(options.from_head));
+  TreeHead new_head;
+  if (!options.head_file.empty()) {
+    auto head = ReadTreeHeadFile(options.head_file);
+    if (!head) return ReportError(head.error());
+    Status matches = CheckHeadOfLedger(ledger, *head);
+    if (!matches.ok()) return ReportError(matches.WithPrefix(options.head_file));
+    new_head = *head;
+  } else {
+    auto head = CurrentTreeHead(ledger, clock->NowMicros());
+    if (!head) return ReportError(head.error());
+    new_head = *head;
+  }
+  if (old_head->tree_size > new_head.tree_size) {
+    return ReportError(Status::InvalidArgument(options.from_head + " has " + std::to_string(old_head->tree_size) +
+                                               " entries, more than the new head's " +
+                                               std::to_string(new_head.tree_size) + ": swap them"));
+  }
+  auto hashes = ledger.ConsistencyProof(old_head->tree_size, new_head.tree_size);
+  if (!hashes) return ReportError(hashes.error());
+  ConsistencyProofFile proof{ledger.ledger_id(), old_head->tree_size, new_head.tree_size, old_head->root_hash,
+                             new_head.root_hash, std::move(*hashes)};
+  Status checked = VerifyConsistencyProofFile(proof);
+  if (!checked.ok()) return ReportError(checked.WithPrefix("the proof does not verify (run `fundtrail verify`)"));
+  std::string text = ConsistencyProofToJson(proof).dump(2);
+  if (options.out.empty()) {
+    std::cout << text << std::endl;
+    return kExitOk;
+  }
+  Status written = WriteText(options.out, text);
+  if (!written.ok()) return ReportError(written);
+  std::cout << "consistency proof from " << old_head->tree_size << " to " << new_head.tree_size << " entries ("
+            << proof.hashes.size() << " hashes): the tree with root " << HexEncode(new_head.root_hash)
+            << " extends the one with root " << HexEncode(old_head->root_hash) << "\n"
+            << "saved to " << options.out << ": check it with `fundtrail-verify " << options.out << " --trusted-head "
+            << options.from_head << " --head NEW.json --operator-key OPERATOR.pub`"
+            << (options.head_file.empty() ? " (NEW.json: the current head, `fundtrail head --sign-key ... --out`)" : "")
+            << std::endl;
+  return kExitOk;
+}
+
 int RunExport(const ExportOptions& options, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
   const Ledger& ledger = **opened;
   uint64_t last = ledger.head().sequence;
-  auto head = SignedHeadFor(ledger, options.head_file, options.sign_key, clock);
-  if (!head) return ReportError(head.error());
+  auto cosigned = SignedHeadFor(ledger, options.head_file, options.sign_key, clock);
+  if (!cosigned) return ReportError(cosigned.error());
+  const TreeHead* head = &cosigned->head;
   uint64_t to = options.to_sequence == 0 ? head->tree_size : options.to_sequence;
   if (options.from_sequence == 0 || options.from_sequence > to || to > last) {
     return ReportError(Status::InvalidArgument("--from-seq " + std::to_string(options.from_sequence) + " --to-seq " +
                                                std::to_string(to) + " is not a range of the log's events 1.." +
                                                std::to_string(last)));
   }
-  auto summary = ExportBundle(ledger, options.from_sequence, to, *head, clock->NowMicros(), options.out);
+  auto summary = ExportBundle(ledger, options.from_sequence, to, *head, clock->NowMicros(), options.out,
+                              cosigned->cosignatures);
   if (!summary) return ReportError(summary.error());
   std::cout << "exported events " << summary->from_sequence << ".." << summary->to_sequence << " ("
             << summary->entries << " events in " << summary->submissions << " submissions";
