@@ -126,6 +126,7 @@ class BundleReader {
     if (file_->gcount() == 0 && file_->eof()) return std::optional<BundleRecord>();
     ++index_;
     record_offset_ = offset_;
+    type_.reset();  // until this record's type is known
     if (file_->gcount() != 5) return Error(Status::Corruption(Where() + " is truncated"));
     uint8_t type = static_cast<uint8_t>(header[0]);
     uint32_t length = (uint32_t{static_cast<uint8_t>(header[1])} << 24) |
@@ -141,14 +142,14 @@ class BundleReader {
     payload_.resize(length);
     if (!file_->read(payload_.data(), length)) return Error(Status::Corruption(Where() + " is truncated"));
     offset_ += 5 + length;
-    return std::optional<BundleRecord>(type_);
+    return std::optional<BundleRecord>(*type_);
   }
 
   const std::string& payload() const { return payload_; }
   // "record 12 (entry, at byte 4096)".
   std::string Where() const {
-    return "bundle record " + std::to_string(index_) + " (" + RecordName(type_) + ", at byte " +
-           std::to_string(record_offset_) + ")";
+    return "bundle record " + std::to_string(index_) + " (" + (type_ ? std::string(RecordName(*type_)) + ", " : "") +
+           "at byte " + std::to_string(record_offset_) + ")";
   }
 
  private:
@@ -157,7 +158,7 @@ class BundleReader {
   uint64_t offset_ = 0;
   uint64_t record_offset_ = 0;
   uint64_t index_ = 0;
-  BundleRecord type_ = BundleRecord::kHeader;
+  std::optional<BundleRecord> type_;
   std::string payload_;
 };
 
@@ -269,7 +270,11 @@ Status BundleWriter::Write(BundleRecord type, std::string_view payload) {
   return Status::Ok();
 }
 
-Status BundleWriter::Header(const BundleHeader& header) {
+namespace {
+
+// The bytes of the header and head records. A reader requires exactly these bytes, so that no
+// byte of a bundle can change unnoticed (hex case, spacing, the informative times).
+std::string HeaderRecord(const BundleHeader& header) {
   nlohmann::ordered_json json = {{"format", kBundleFormat},
                                  {"ledger_id", HexEncode(AsBytes(header.ledger_id))},
                                  {"from_sequence", header.from_sequence},
@@ -277,11 +282,19 @@ Status BundleWriter::Header(const BundleHeader& header) {
                                  {"tree_size", header.tree_size},
                                  {"exported_at", header.exported_at_micros},
                                  {"exported_at_time", FormatTimestamp(header.exported_at_micros)}};
-  return Write(BundleRecord::kHeader, json.dump());
+  return json.dump();
 }
 
+std::string HeadRecord(const TreeHead& head, const std::vector<Cosignature>& cosignatures) {
+  return CosignedHeadToJson({head, cosignatures}).dump();
+}
+
+}  // namespace
+
+Status BundleWriter::Header(const BundleHeader& header) { return Write(BundleRecord::kHeader, HeaderRecord(header)); }
+
 Status BundleWriter::Head(const TreeHead& head, const std::vector<Cosignature>& cosignatures) {
-  return Write(BundleRecord::kHead, CosignedHeadToJson({head, cosignatures}).dump());
+  return Write(BundleRecord::kHead, HeadRecord(head, cosignatures));
 }
 
 Status BundleWriter::Submission(std::string_view canonical_submission) {
@@ -371,6 +384,9 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
   FT_RETURN_IF_ERROR(expect(BundleRecord::kHeader));
   auto header = ParseHeader(reader.payload(), reader.Where());
   if (!header) return Error(header.error());
+  if (reader.payload() != HeaderRecord(*header)) {
+    return Error(Status::Corruption(reader.Where() + " is not in the form `fundtrail export` writes (was it edited?)"));
+  }
   report.header = *header;
   FT_RETURN_IF_ERROR(expect(BundleRecord::kHead));
   auto head_json = ParseJson(reader.payload(), reader.Where());
@@ -380,6 +396,9 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
   report.cosignatures = cosigned->cosignatures;
   const TreeHead* head = &cosigned->head;
   report.head = *head;
+  if (reader.payload() != HeadRecord(cosigned->head, cosigned->cosignatures)) {
+    return Error(Status::Corruption(reader.Where() + " is not in the form `fundtrail export` writes (was it edited?)"));
+  }
   if (head->ledger_id != header->ledger_id || head->tree_size != header->tree_size) {
     return Error(Status::Corruption(reader.Where() + ": the head (ledger " + HexEncode(AsBytes(head->ledger_id)) +
                                     ", " + std::to_string(head->tree_size) + " entries) is not the one the header "
@@ -611,8 +630,9 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
                              ? "split view: two different heads of size " + std::to_string(trusted->tree_size)
                              : "the log is not an extension of the trusted head";
       return Error(Status::Corruption(kind + ": at size " + std::to_string(trusted->tree_size) + " the bundle gives root " +
-                                      HexEncode(*trusted_root) + ", the trusted head says " +
-                                      HexEncode(trusted->root_hash) + ": history was rewritten"));
+                                      HexEncode(*trusted_root) + " and chain hash " + HexEncode(*trusted_chain) +
+                                      ", the trusted head says root " + HexEncode(trusted->root_hash) +
+                                      " and chain hash " + HexEncode(trusted->chain_hash) + ": history was rewritten"));
     }
     report.trusted_head_checked = true;
   }

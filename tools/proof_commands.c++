@@ -28,7 +28,7 @@ Result<CosignedHead> SignedHeadFor(const Ledger& ledger, const std::string& head
   }
   if (sign_key.empty()) {
     return Error(Status::InvalidArgument(
-        "a proof needs a signed tree head: give --head FILE (saved with `fundtrail head --sign-key OPERATOR.pem "
+        "this needs a signed tree head: give --head FILE (saved with `fundtrail head --sign-key OPERATOR.pem "
         "--out FILE`) or --sign-key OPERATOR.pem to sign the current head"));
   }
   auto head = CurrentTreeHead(ledger, clock->NowMicros());
