@@ -22,11 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-CommandResult Verify(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {FUNDTRAIL_VERIFY_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv);
-}
+CommandResult Verify(const std::vector<std::string>& args) { return FundtrailVerify(args); }
 
 // Exactly one line on stderr, starting with `prefix` and holding each of `needles`.
 void ExpectOneLine(const CommandResult& result, const std::string& prefix, const std::vector<std::string>& needles) {

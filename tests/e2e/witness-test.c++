@@ -370,5 +370,74 @@ TEST_F(WitnessTest, VerifyWithAPolicyCountsEachWitnessOnce) {
                 {policy_ + ": witness policy: witnesses[1]: field \"public_key\" must be 64 hex digits"});
 }
 
+// The regulator's side, offline: `fundtrail prove --from-head` makes the consistency proof that a
+// witness and fundtrail-verify accept; a bundle and an inclusion proof made against a co-signed
+// head carry its co-signatures, and `fundtrail-verify --witness-policy` counts them.
+TEST_F(WitnessTest, OfflineEvidenceCarriesTheCosignatures) {
+  const std::string old_head = SaveHead("old.json");
+  CosignFirst(audit_, old_head);
+  CosignFirst(finance_, old_head);
+  AppendMore("X1");
+  const std::string new_head = SaveHead("new.json");
+  const std::string proof = temp_ / "grew.json";
+  CommandResult proved = Fundtrail({"prove", "--ledger", alliance_->ledger(), "--from-head", old_head, "--to-head",
+                                    new_head, "--out", proof});
+  ASSERT_EQ(proved.exit_code, 0) << proved.Describe();
+  EXPECT_NE(proved.out.find("consistency proof from " + std::to_string(TreeSize(old_head)) + " to " +
+                            std::to_string(TreeSize(new_head)) + " entries"),
+            std::string::npos)
+      << proved.out;
+  CommandResult audit_cosigned = Cosign(audit_, new_head, {"--proof", proof});
+  ASSERT_EQ(audit_cosigned.exit_code, 0) << audit_cosigned.Describe();
+
+  const std::vector<std::string> between = {proof, "--trusted-head", old_head, "--head", new_head, "--operator-key",
+                                            alliance_->operator_key.path + ".pub", "--witness-policy", policy_};
+  CommandResult one_witness = FundtrailVerify(between);
+  EXPECT_EQ(one_witness.exit_code, 3) << one_witness.Describe();
+  EXPECT_NE(one_witness.err.find("witness quorum not met: 1 valid co-signature of the 2 needed"), std::string::npos)
+      << one_witness.Describe();
+  EXPECT_TRUE(one_witness.out.empty()) << one_witness.Describe();
+  CommandResult finance_cosigned = Cosign(finance_, new_head, {"--proof", proof});
+  ASSERT_EQ(finance_cosigned.exit_code, 0) << finance_cosigned.Describe();
+  CommandResult two_witnesses = FundtrailVerify(between);
+  ASSERT_EQ(two_witnesses.exit_code, 0) << two_witnesses.Describe();
+  EXPECT_NE(two_witnesses.out.find("extends the trusted head of " + std::to_string(TreeSize(old_head)) + " entries"),
+            std::string::npos)
+      << two_witnesses.out;
+  EXPECT_NE(two_witnesses.out.find("witnesses: 2 valid co-signatures of the 2 needed"), std::string::npos)
+      << two_witnesses.out;
+  // Without the operator key the heads' signatures cannot be checked: say what to give.
+  CommandResult no_key = FundtrailVerify({proof, "--trusted-head", old_head, "--head", new_head});
+  EXPECT_EQ(no_key.exit_code, 1) << no_key.Describe();
+  EXPECT_NE(no_key.err.find("--operator-key OPERATOR.pub"), std::string::npos) << no_key.Describe();
+  // Heads swapped: the proof is not between them.
+  CommandResult swapped = FundtrailVerify({proof, "--trusted-head", new_head, "--head", old_head, "--operator-key",
+                                           alliance_->operator_key.path + ".pub"});
+  EXPECT_NE(swapped.exit_code, 0) << swapped.Describe();
+
+  // A bundle and an inclusion proof against the co-signed head: the quorum travels with them.
+  const std::string bundle = temp_ / "all.bundle";
+  ASSERT_EQ(Fundtrail({"export", "--ledger", alliance_->ledger(), "--head", new_head, "--out", bundle}).exit_code, 0);
+  CommandResult bundle_checked = FundtrailVerify({"-q", bundle, "--witness-policy", policy_});
+  ASSERT_EQ(bundle_checked.exit_code, 0) << bundle_checked.Describe();
+  EXPECT_NE(bundle_checked.out.find("witnesses: 2 valid co-signatures of the 2 needed"), std::string::npos)
+      << bundle_checked.out;
+  const std::string event = temp_ / "event.json";
+  ASSERT_EQ(Fundtrail({"prove", "--ledger", alliance_->ledger(), "--seq", "3", "--head", new_head, "--out", event})
+                .exit_code,
+            0);
+  CommandResult event_checked = FundtrailVerify({event, "--witness-policy", policy_});
+  ASSERT_EQ(event_checked.exit_code, 0) << event_checked.Describe();
+  // A head signed just now (--sign-key) has no co-signatures: the policy refuses it.
+  const std::string unwitnessed = temp_ / "unwitnessed.bundle";
+  ASSERT_EQ(Fundtrail({"export", "--ledger", alliance_->ledger(), "--sign-key", alliance_->operator_key.path, "--out",
+                       unwitnessed})
+                .exit_code,
+            0);
+  CommandResult refused = FundtrailVerify({"-q", unwitnessed, "--witness-policy", policy_});
+  EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+  EXPECT_NE(refused.err.find("0 valid co-signatures of the 2 needed"), std::string::npos) << refused.Describe();
+}
+
 }  // namespace
 }  // namespace fundtrail::testing

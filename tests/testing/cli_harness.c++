@@ -124,6 +124,12 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const RunOptions&
 
 std::string FundtrailBinary() { return FUNDTRAIL_BINARY; }
 
+CommandResult FundtrailVerify(const std::vector<std::string>& args, const RunOptions& options) {
+  std::vector<std::string> argv = {FUNDTRAIL_VERIFY_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, options);
+}
+
 CommandResult Fundtrail(const std::vector<std::string>& args, const RunOptions& options) {
   std::vector<std::string> argv = {FundtrailBinary()};
   argv.insert(argv.end(), args.begin(), args.end());

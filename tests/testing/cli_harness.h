@@ -38,6 +38,8 @@ std::string FundtrailBinary();
 
 // Runs `fundtrail args...`.
 CommandResult Fundtrail(const std::vector<std::string>& args, const RunOptions& options = {});
+// Runs `fundtrail-verify args...`, the offline verifier.
+CommandResult FundtrailVerify(const std::vector<std::string>& args, const RunOptions& options = {});
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction unless
 // FUNDTRAIL_KEEP_TEST_DIRS is set.
