@@ -1035,7 +1035,7 @@ HistoryFigures MeasureHistory(const std::string& path, const std::string& fundtr
   }
   auto history = [&](Ledger& ledger) {
     auto view = Check(projections::GrantHistory(ledger, kHistoryGrantId, figures.ledger_size,
-                                                /*with_json=*/false),
+                                                projections::HistoryForm::kTable),
                       "history (table rows)");
     figures.row_count = view.rows.size();
   };
