@@ -349,11 +349,20 @@ std::vector<std::string> EventTypeNames() {
 }
 
 std::string EventTypeName(schema::Event::Which which) {
-  auto fields = capnp::Schema::from<schema::Event>().getUnionFields();
-  for (auto field : fields) {
-    if (field.getProto().getDiscriminantValue() == static_cast<uint16_t>(which)) {
-      return SnakeCase(field.getProto().getName().cStr());
+  // By discriminant, computed from the schema once: logs and histories name every row's type.
+  // A constant of the compiled schema, so sharing it between threads is safe.
+  static const std::vector<std::string> names_by_discriminant = [] {
+    std::vector<std::string> names;
+    for (auto field : capnp::Schema::from<schema::Event>().getUnionFields()) {
+      const uint16_t discriminant = field.getProto().getDiscriminantValue();
+      if (names.size() <= discriminant) names.resize(discriminant + 1);
+      names[discriminant] = SnakeCase(field.getProto().getName().cStr());
     }
+    return names;
+  }();
+  const auto index = static_cast<size_t>(which);
+  if (index < names_by_discriminant.size() && !names_by_discriminant[index].empty()) {
+    return names_by_discriminant[index];
   }
   return "unknown_" + std::to_string(static_cast<int>(which));
 }

@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
+#include <random>
+#include <string>
+#include <utility>
 
 namespace fundtrail {
 namespace {
@@ -130,6 +134,40 @@ TEST(MoneyTest, PlainFormatRoundTrips) {
       auto parsed = ParseMoney(text);
       ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message();
       EXPECT_EQ(*parsed, money) << text;
+    }
+  }
+}
+
+// The formats the slow, obvious way: whole and fraction with std::to_string, commas inserted
+// from the right.
+std::string ReferenceDecimal(int64_t minor_units, int exponent, bool grouped) {
+  const bool negative = minor_units < 0;
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
+  uint64_t scale = 1;
+  for (int i = 0; i < exponent; ++i) scale *= 10;
+  std::string whole = std::to_string(magnitude / scale);
+  if (grouped) {
+    for (int at = static_cast<int>(whole.size()) - 3; at > 0; at -= 3) whole.insert(at, ",");
+  }
+  if (exponent == 0) return (negative ? "-" : "") + whole;
+  std::string fraction = std::to_string(magnitude % scale);
+  fraction.insert(0, exponent - fraction.size(), '0');
+  return (negative ? "-" : "") + whole + "." + fraction;
+}
+
+TEST(MoneyTest, FormatsAsTheReferenceOnRandomAmounts) {
+  uint64_t seed = 20261128;
+  if (const char* text = std::getenv("FUNDTRAIL_TEST_SEED")) seed = std::strtoull(text, nullptr, 10);
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with FUNDTRAIL_TEST_SEED=" + std::to_string(seed) + ")");
+  std::mt19937_64 random(seed);
+  for (int i = 0; i < 20000; ++i) {
+    // Magnitudes of every length: a random value shifted right by 0 to 63 bits, either sign.
+    auto value = static_cast<int64_t>(random() >> (random() % 64));
+    if (random() % 2 == 1) value = -value;
+    for (const auto& [currency, exponent] : {std::pair{"CNY", 2}, std::pair{"JPY", 0}, std::pair{"XXX", 2}}) {
+      ASSERT_EQ(FormatMoneyPlain({value, currency}), ReferenceDecimal(value, exponent, false) + " " + currency);
+      ASSERT_EQ(FormatAmountGrouped(value, currency), ReferenceDecimal(value, exponent, true));
+      ASSERT_EQ(FormatMoneyGrouped({value, currency}), ReferenceDecimal(value, exponent, true) + " " + currency);
     }
   }
 }

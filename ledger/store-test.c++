@@ -416,6 +416,44 @@ TEST_F(StoreTest, ScanSubjectReturnsExactlyTheEventsTouchingAGrant) {
   ExpectVerifies(*ledger_);
 }
 
+TEST_F(StoreTest, ReadEntriesGivesTheStoredRecordsInOrder) {
+  // More entries than one of ReadEntries' batches of 256 keys, so that batches are crossed.
+  constexpr int kEventCount = 1200;
+  std::vector<std::string> events;
+  for (int i = 0; i < kEventCount; ++i) {
+    events.push_back(test::MustEncode({{"type", "flag_disposition"}, {"flag_id", "F-" + std::to_string(i)},
+                                       {"disposition", "false_positive"}, {"note", "checked"}}));
+  }
+  size_t failed = 0;
+  ASSERT_APPENDED(ledger_->Append(SignSubmission(alliance_.auditor, ledger_->ledger_id(), "reviews", 1, events), &failed));
+  const uint64_t head = ledger_->head().sequence;
+  std::vector<uint64_t> wanted;  // every second sequence, then a run of consecutive ones
+  for (uint64_t sequence = 1; sequence < head - 100; sequence += 2) wanted.push_back(sequence);
+  for (uint64_t sequence = head - 100; sequence <= head; ++sequence) wanted.push_back(sequence);
+  ASSERT_GT(wanted.size(), 2u * 256);
+  std::vector<std::pair<uint64_t, std::string>> read;
+  ASSERT_TRUE(ledger_->ReadEntries(wanted, [&](uint64_t sequence, std::string_view record) {
+                read.emplace_back(sequence, std::string(record));
+                return true;
+              }).ok());
+  ASSERT_EQ(read.size(), wanted.size());
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    EXPECT_EQ(read[i].first, wanted[i]);
+    auto entry = ledger_->ReadEntry(wanted[i]);
+    ASSERT_TRUE(entry.has_value()) << entry.error().message();
+    EXPECT_EQ(read[i].second, entry->record) << "sequence " << wanted[i];
+  }
+  // It stops when the visitor says so, in the middle of a batch.
+  size_t visits = 0;
+  ASSERT_TRUE(ledger_->ReadEntries(wanted, [&](uint64_t, std::string_view) { return ++visits < 300; }).ok());
+  EXPECT_EQ(visits, 300u);
+  // A sequence beyond the head is missing, named.
+  std::vector<uint64_t> beyond = {1, head + 1};
+  Status missing = ledger_->ReadEntries(beyond, [](uint64_t, std::string_view) { return true; });
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.message(), "there is no event " + std::to_string(head + 1));
+}
+
 TEST_F(StoreTest, VerifyReportsATamperedEntry) {
   ASSERT_APPENDED(Append(alliance_.fund_manager, {test::FundsReceivedJson("G-1", "10.00 CNY")}));
   ExpectVerifies(*ledger_);

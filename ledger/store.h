@@ -16,14 +16,18 @@
 // the write is durable.
 //
 // One writer at a time (an flock on DIR/WRITER.lock); readers open read-only and see the ledger
-// as of the moment they opened it. A Ledger object is not thread-safe.
+// as of the moment they opened it. A Ledger object is not thread-safe, with one exception: the
+// reads ReadEntry, ReadEntries, ReadSubmission and the lookups of NewLookup() (one per thread)
+// may run on several threads at once while nothing appends (RocksDB's reads are thread-safe).
 #pragma once
 
 #include <rocksdb/db.h>
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/dates.h"
@@ -86,9 +90,18 @@ class Ledger {
   // Stops early when `visit` returns false.
   Status ScanEntries(uint64_t from, uint64_t to,
                      const std::function<bool(const StoredEntry&)>& visit) const;
-  // The sequence numbers of events touching `subject`, from the index, in order.
+  // The sequence numbers of events touching `subject`, from the index, in order: one range
+  // iterator over the subject's keys.
   Status ScanSubject(const Subject& subject, uint64_t from, uint64_t to,
                      const std::function<bool(uint64_t)>& visit) const;
+  // Calls `visit(sequence, record)` for the entry of each of `sequences`, in order, reading them
+  // with sorted, batched MultiGets: RocksDB then looks up a batch level by level and file by
+  // file instead of once per key, and hands out its blocks without copying the values.
+  // `record` (ledger/log_format.h) points into RocksDB's memory, valid only during the call.
+  // Stops early when `visit` returns false. A missing entry is NotFound ("there is no event n").
+  // REQUIRES: `sequences` increase strictly.
+  Status ReadEntries(std::span<const uint64_t> sequences,
+                     const std::function<bool(uint64_t, std::string_view)>& visit) const;
 
   // The sequence number of the last event appended at or before `micros` (ledger clock), 0 if
   // none. Scans the submission records.

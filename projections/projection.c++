@@ -40,7 +40,69 @@ std::string RevenuePaid(const std::string& outcome, const std::string& org) {
 }
 std::string RevenueSource(const std::string& outcome) { return "revenue_source/" + outcome; }
 
+std::string_view View(capnp::Text::Reader text) { return std::string_view(text.cStr(), text.size()); }
+
 }  // namespace
+
+std::optional<GrantChange> GrantChangeOf(schema::Event::Reader event) {
+  GrantChange change;
+  switch (event.which()) {
+    case Which::GRANT_AWARDED: {
+      auto awarded = event.getGrantAwarded();
+      change.grant_id = View(awarded.getGrantId());
+      change.currency = View(awarded.getAmount().getCurrency());
+      change.awarded = awarded.getAmount().getMinorUnits();
+      return change;
+    }
+    case Which::BUDGET_ADJUSTED:
+      change.grant_id = View(event.getBudgetAdjusted().getGrantId());
+      return change;
+    case Which::FUNDS_RECEIVED: {
+      auto received = event.getFundsReceived();
+      change.grant_id = View(received.getGrantId());
+      change.currency = View(received.getAmount().getCurrency());
+      change.received = received.getAmount().getMinorUnits();
+      return change;
+    }
+    case Which::FUNDS_DISBURSED: {
+      auto disbursed = event.getFundsDisbursed();
+      change.grant_id = View(disbursed.getGrantId());
+      change.currency = View(disbursed.getAmount().getCurrency());
+      change.disbursed = disbursed.getAmount().getMinorUnits();
+      return change;
+    }
+    case Which::EXPENDITURE_RECORDED: {
+      auto spent = event.getExpenditureRecorded();
+      change.grant_id = View(spent.getGrantId());
+      change.currency = View(spent.getAmount().getCurrency());
+      change.spent = spent.getAmount().getMinorUnits();
+      return change;
+    }
+    case Which::REFUND_RECORDED: {
+      auto refund = event.getRefundRecorded();
+      change.grant_id = View(refund.getGrantId());
+      change.currency = View(refund.getAmount().getCurrency());
+      // A vendor's refund lowers what was spent; a refund to the funder is money returned.
+      if (refund.getKind() == schema::RefundKind::VENDOR_REFUND) {
+        change.spent = -refund.getAmount().getMinorUnits();
+      } else {
+        change.refunded = refund.getAmount().getMinorUnits();
+      }
+      return change;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+void ApplyGrantChange(const GrantChange& change, int sign, GrantFigures& grant) {
+  FT_ASSERT(sign == 1 || sign == -1);
+  grant.awarded += sign * change.awarded;
+  grant.received += sign * change.received;
+  grant.disbursed += sign * change.disbursed;
+  grant.spent += sign * change.spent;
+  grant.refunded += sign * change.refunded;
+}
 
 void Projection::Post(const std::string& debit, const std::string& credit, int64_t amount,
                       const std::string& currency) {
@@ -64,35 +126,39 @@ GrantFigures& Projection::Grant(const std::string& id, const std::string& curren
 }
 
 void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int sign) {
+  // The grant's own figures first (GrantChangeOf, shared with histories); the cases below add
+  // the budget, the members' figures and the double entries.
+  GrantFigures* grant = nullptr;
+  if (std::optional<GrantChange> change = GrantChangeOf(event)) {
+    grant = &Grant(std::string(change->grant_id), std::string(change->currency));
+    ApplyGrantChange(*change, sign, *grant);
+  }
   switch (event.which()) {
     case Which::GRANT_AWARDED: {
       auto awarded = event.getGrantAwarded();
       std::string id = Str(awarded.getGrantId());
-      std::string currency = Str(awarded.getAmount().getCurrency());
-      int64_t amount = sign * awarded.getAmount().getMinorUnits();
-      GrantFigures& grant = Grant(id, currency);
-      grant.awarded += amount;
+      FT_ASSERT(grant != nullptr);
       for (auto line : awarded.getBudget()) {
-        grant.budget[static_cast<int>(line.getCategory())] += sign * line.getAmount().getMinorUnits();
+        grant->budget[static_cast<int>(line.getCategory())] += sign * line.getAmount().getMinorUnits();
       }
-      Post(Receivable(id), Commitment(id), amount, currency);
+      Post(Receivable(id), Commitment(id), sign * awarded.getAmount().getMinorUnits(),
+           Str(awarded.getAmount().getCurrency()));
       break;
     }
     case Which::BUDGET_ADJUSTED: {
       auto adjusted = event.getBudgetAdjusted();
-      std::string id = Str(adjusted.getGrantId());
-      GrantFigures& grant = Grant(id, "");
+      FT_ASSERT(grant != nullptr);
       if (sign > 0) {
         auto& changes = adjustments_[sequence];
         for (auto line : adjusted.getLines()) {
           int category = static_cast<int>(line.getCategory());
-          changes[category] = {grant.budget[category], line.getAmount().getMinorUnits()};
-          grant.budget[category] = line.getAmount().getMinorUnits();
+          changes[category] = {grant->budget[category], line.getAmount().getMinorUnits()};
+          grant->budget[category] = line.getAmount().getMinorUnits();
         }
       } else {
         auto found = adjustments_.find(sequence);
         if (found == adjustments_.end()) break;
-        for (const auto& [category, change] : found->second) grant.budget[category] = change.first;
+        for (const auto& [category, change] : found->second) grant->budget[category] = change.first;
         adjustments_.erase(found);
       }
       break;
@@ -100,37 +166,31 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
     case Which::FUNDS_RECEIVED: {
       auto received = event.getFundsReceived();
       std::string id = Str(received.getGrantId());
-      std::string currency = Str(received.getAmount().getCurrency());
-      int64_t amount = sign * received.getAmount().getMinorUnits();
-      Grant(id, currency).received += amount;
-      Post(Pool(id), Receivable(id), amount, currency);
+      Post(Pool(id), Receivable(id), sign * received.getAmount().getMinorUnits(),
+           Str(received.getAmount().getCurrency()));
       break;
     }
     case Which::FUNDS_DISBURSED: {
       auto disbursed = event.getFundsDisbursed();
       std::string id = Str(disbursed.getGrantId());
       std::string org = Str(disbursed.getMemberOrgId());
-      std::string currency = Str(disbursed.getAmount().getCurrency());
       int64_t amount = sign * disbursed.getAmount().getMinorUnits();
-      Grant(id, currency).disbursed += amount;
       member_grants_[{org, id}].received += amount;
-      Post(MemberAccount(id, org), Pool(id), amount, currency);
+      Post(MemberAccount(id, org), Pool(id), amount, Str(disbursed.getAmount().getCurrency()));
       break;
     }
     case Which::EXPENDITURE_RECORDED: {
       auto spent = event.getExpenditureRecorded();
       std::string id = Str(spent.getGrantId());
       std::string org = Str(spent.getOrgId());
-      std::string currency = Str(spent.getAmount().getCurrency());
       int category = static_cast<int>(spent.getCategory());
       int64_t amount = sign * spent.getAmount().getMinorUnits();
-      GrantFigures& grant = Grant(id, currency);
-      grant.spent += amount;
-      grant.spent_by_category[category] += amount;
+      FT_ASSERT(grant != nullptr);
+      grant->spent_by_category[category] += amount;
       MemberGrantFigures& member = member_grants_[{org, id}];
       member.spent += amount;
       member.spent_by_category[category] += amount;
-      Post(Expense(id, org, category), MemberAccount(id, org), amount, currency);
+      Post(Expense(id, org, category), MemberAccount(id, org), amount, Str(spent.getAmount().getCurrency()));
       break;
     }
     case Which::REFUND_RECORDED: {
@@ -139,17 +199,14 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       std::string org = Str(refund.getOrgId());
       std::string currency = Str(refund.getAmount().getCurrency());
       int64_t amount = sign * refund.getAmount().getMinorUnits();
-      GrantFigures& grant = Grant(id, currency);
       auto member = member_grants_.find({org, id});
       // Money comes back from the member's account when the member received funds of this
       // grant; otherwise (the fund manager returning pool money) from the alliance pool.
       bool from_member = member != member_grants_.end() && member->second.received != 0;
       if (refund.getKind() == schema::RefundKind::VENDOR_REFUND) {
-        grant.spent -= amount;
         if (from_member) member->second.spent -= amount;
         Post(from_member ? MemberAccount(id, org) : Pool(id), VendorRefunds(id, org), amount, currency);
       } else {
-        grant.refunded += amount;
         if (from_member) member->second.refunded += amount;
         Post(Refunded(id), from_member ? MemberAccount(id, org) : Pool(id), amount, currency);
       }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +44,25 @@ struct GrantFigures {
   // received - spent - refunded: money of this grant still held in the alliance.
   int64_t available() const { return received - spent - refunded; }
 };
+
+// What one event does to its grant's figures: which grant, the currency of its amount ("" for
+// a budget adjustment, which moves no money) and the changes, in minor units. Projection::Apply
+// folds it into GrantFigures, and a grant's history (views.h) folds it alone for the running
+// balances, so that the two cannot disagree. The views point into the event.
+struct GrantChange {
+  std::string_view grant_id;
+  std::string_view currency;
+  int64_t awarded = 0;
+  int64_t received = 0;
+  int64_t disbursed = 0;
+  int64_t spent = 0;
+  int64_t refunded = 0;
+};
+// The change `event` makes to a grant's figures; nullopt when it makes none.
+std::optional<GrantChange> GrantChangeOf(schema::Event::Reader event);
+// Adds `sign` (+1, or -1 to undo a reversed event) times `change` to `grant`; the currency and
+// the budget are the caller's.
+void ApplyGrantChange(const GrantChange& change, int sign, GrantFigures& grant);
 
 struct MemberGrantFigures {
   int64_t received = 0;         // disbursed to the member

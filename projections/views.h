@@ -27,13 +27,18 @@ ViewData MembersView(const Projection& projection);
 ViewData AllianceView(const Projection& projection);
 ViewData OutcomesView(const Projection& projection);
 
+// The rows a history builds: ViewData::rows for a table (grouped amounts, the first 16 hex
+// digits of each hash), ViewData::csv_rows (plain amounts, whole hashes) or ViewData::json (the
+// same with each full event). Each costs formatting per row, so a caller builds what it prints.
+enum class HistoryForm { kTable, kCsv, kJson };
+
 // Every event touching the grant (or member organisation), in order, up to sequence `to`, with
-// running balances, each event's sequence number and chain hash. Served from the subject index.
-// `with_json` also fills ViewData::json (with each full event), which costs more than the rows.
+// running balances, each event's sequence number and chain hash, as rows of `form` (the others
+// stay empty). Served from the subject index; the entries are read in batches, in order.
 Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id, uint64_t to,
-                              bool with_json = true);
+                              HistoryForm form);
 Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, uint64_t to,
-                               bool with_json = true);
+                               HistoryForm form);
 
 // Article 8 of the Opinions (No. 770) as a checklist computed from the projection.
 struct ChecklistItem {

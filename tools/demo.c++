@@ -160,7 +160,7 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
   print(projections::GrantsView(projection->views));
   std::string showcase = manifest.value("showcase_grant", "");
   if (!showcase.empty()) {
-    auto history = projections::GrantHistory(ledger, showcase, ledger.head().sequence, /*with_json=*/false);
+    auto history = projections::GrantHistory(ledger, showcase, ledger.head().sequence, projections::HistoryForm::kTable);
     if (!history) return ReportError(history.error());
     constexpr size_t kHistoryRowsShown = 25;
     if (history->rows.size() > kHistoryRowsShown) {

@@ -7,6 +7,9 @@
 namespace fundtrail {
 
 size_t DisplayWidth(const std::string& text) {
+  // Printable ASCII takes one column a byte, as utf8proc says too: most cells (numbers, amounts,
+  // hashes, identifiers) are all of it, and a table measures every cell more than once.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) return text.size();
   size_t width = 0;
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
   utf8proc_ssize_t remaining = static_cast<utf8proc_ssize_t>(text.size());

@@ -94,9 +94,12 @@ int RunHistory(const ViewOptions& options, Clock* clock) {
   if (!to) return ReportError(to.error());
   Result<projections::ViewData> view = Error(Status::InvalidArgument(
       "history of \"" + options.subject_kind + "\": give `history grant ID` or `history member ID`"));
-  bool json = options.format == OutputFormat::kJson;
-  if (options.subject_kind == "grant") view = projections::GrantHistory(**opened, options.subject_id, *to, json);
-  if (options.subject_kind == "member") view = projections::MemberHistory(**opened, options.subject_id, *to, json);
+  // Only the rows that are printed are built.
+  const projections::HistoryForm form = options.format == OutputFormat::kJson  ? projections::HistoryForm::kJson
+                                        : options.format == OutputFormat::kCsv ? projections::HistoryForm::kCsv
+                                                                               : projections::HistoryForm::kTable;
+  if (options.subject_kind == "grant") view = projections::GrantHistory(**opened, options.subject_id, *to, form);
+  if (options.subject_kind == "member") view = projections::MemberHistory(**opened, options.subject_id, *to, form);
   if (!view) return ReportError(view.error());
   PrintView(*view, options.format, std::cout);
   return kExitOk;
