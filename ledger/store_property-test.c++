@@ -1,5 +1,6 @@
 // Seeded property tests of the store: random valid event streams in random batch sizes, and
-// random damage to valid events. The seed is printed with every failure; rerun a failure with
+// random damage to valid events. The seed (fixed by default) is printed with every failure; try
+// others, or rerun a failure, with
 //   FUNDTRAIL_TEST_SEED=<seed> ledger_tests --gtest_filter='StorePropertyTest.*'
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -26,8 +27,8 @@ uint64_t TestSeed() {
   if (const char* text = std::getenv("FUNDTRAIL_TEST_SEED"); text != nullptr && *text != '\0') {
     return std::strtoull(text, nullptr, 10);
   }
-  std::random_device device;
-  return (static_cast<uint64_t>(device()) << 32) | device();
+  // A fixed default keeps CI deterministic; other seeds are explored with FUNDTRAIL_TEST_SEED.
+  return 20240115;
 }
 
 std::string SeedTrace(uint64_t seed) {

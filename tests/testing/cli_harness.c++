@@ -275,7 +275,7 @@ uint64_t TestSeed() {
   if (const char* text = std::getenv("FUNDTRAIL_TEST_SEED"); text != nullptr && *text) {
     seed = std::strtoull(text, nullptr, 10);
   } else {
-    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+    seed = 20240115;  // fixed by default, so CI is deterministic; explore others with the variable
   }
   std::cout << "seed: FUNDTRAIL_TEST_SEED=" << seed << std::endl;
   return seed;

@@ -74,7 +74,7 @@ std::vector<std::vector<std::string>> ParseCsv(const std::string& text);
 // fullwidth characters (CJK ideographs, Hangul, kana, fullwidth forms) count 2, others 1.
 size_t ReferenceDisplayWidth(std::string_view text);
 
-// The seed of a seeded test: $FUNDTRAIL_TEST_SEED if set, else random. Printed to stdout so that
+// The seed of a seeded test: $FUNDTRAIL_TEST_SEED if set, else a fixed default. Printed to stdout so that
 // a failure can be reproduced with FUNDTRAIL_TEST_SEED=<seed>.
 uint64_t TestSeed();
 
