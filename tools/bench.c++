@@ -822,6 +822,73 @@ std::string LoadAverage() {
   return one + " " + five + " " + fifteen;
 }
 
+// Figure 5: the ledger in `directory` folded from zero, first by the views alone (the "rules off"
+// baseline), then by views and every misuse rule (projections::Rebuild), then every rule evaluated
+// once at today's date.
+struct RebuildFigures {
+  uint64_t event_count = 0;
+  double views_seconds = 0;
+  double rules_seconds = 0;
+  double flags_seconds = 0;
+  size_t flag_count = 0;
+};
+
+RebuildFigures MeasureRebuild(const std::string& directory, Clock* clock) {
+  RebuildFigures figures;
+  auto ledger =
+      Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+  figures.event_count = ledger->head().sequence;
+  {
+    projections::Projection views;
+    auto lookup = ledger->NewLookup();
+    Stopwatch stopwatch;
+    Check(ledger->ScanEntries(
+              1, figures.event_count,
+              [&](const StoredEntry& entry) {
+                auto view = Check(DecodeEntry(entry.record), "decoding an entry");
+                auto event =
+                    Check(DecodedEvent::Open(view.canonical_event, "event"), "decoding an event");
+                Check(views.Apply(entry.sequence, view.chain_hash, event.root(), lookup.get()),
+                      "folding");
+                return true;
+              }),
+          "scanning");
+    figures.views_seconds = stopwatch.Elapsed().seconds;
+  }
+  Stopwatch stopwatch;
+  auto rebuilt = Check(projections::Rebuild(*ledger, figures.event_count), "rebuilding");
+  figures.rules_seconds = stopwatch.Elapsed().seconds;
+  Stopwatch flags_watch;
+  figures.flag_count =
+      rebuilt.rules.Flags(static_cast<int32_t>(clock->NowMicros() / 86400000000LL)).size();
+  figures.flags_seconds = flags_watch.Elapsed().seconds;
+  return figures;
+}
+
+void ReportRebuild(const RebuildFigures& figures, Report* report) {
+  report->Row({"5. projection rebuild from zero, views + all rules",
+               Rate(figures.event_count, figures.rules_seconds),
+               Rate(figures.event_count, figures.views_seconds) + " views only",
+               Percent(figures.views_seconds / figures.rules_seconds),
+               ">= 500,000 ev/s; rules >= 70% of off"});
+  report->Row({"   evaluating every rule after it (" + Grouped(figures.flag_count) + " flags)",
+               Fixed(figures.flags_seconds, 2) + " s", "", "", ""});
+}
+
+// --rebuild DIR: figure 5 alone, on a ledger kept by an earlier run (--dir), for profiling and for
+// repeating the figure without building the workload again.
+int RunRebuildOnly(const std::string& directory) {
+  SystemClock clock;
+  Report report;
+  std::string load_before = LoadAverage();
+  RebuildFigures figures = MeasureRebuild(directory, &clock);
+  std::printf("%s: %s events; load average before %s, after %s\n\n", directory.c_str(),
+              Grouped(figures.event_count).c_str(), load_before.c_str(), LoadAverage().c_str());
+  ReportRebuild(figures, &report);
+  report.Print();
+  return 0;
+}
+
 void RunFigures(const Options& options, const std::string& root);
 
 int RunBenchmarks(const Options& options) {
@@ -1011,37 +1078,7 @@ void RunFigures(const Options& options, const std::string& root) {
 
   // 5. Projection rebuild from zero: the views' fold alone, then views and every misuse rule.
   Progress("5. rebuilding the projections from zero, views only, then views + rules");
-  double views_seconds = 0, rules_seconds = 0, flags_seconds = 0;
-  uint64_t rebuilt_events = 0;
-  size_t flag_count = 0;
-  {
-    auto ledger = Check(Ledger::Open(ledger_path, Ledger::Access::kReadOnly, &clock), "opening " + ledger_path);
-    rebuilt_events = ledger->head().sequence;
-    {
-      projections::Projection views;
-      auto lookup = ledger->NewLookup();
-      Stopwatch stopwatch;
-      Check(ledger->ScanEntries(1, rebuilt_events, [&](const StoredEntry& entry) {
-              auto view = Check(DecodeEntry(entry.record), "decoding an entry");
-              auto event = Check(DecodedEvent::Open(view.canonical_event, "event"), "decoding an event");
-              Check(views.Apply(entry.sequence, view.chain_hash, event.root(), lookup.get()), "folding");
-              return true;
-            }),
-            "scanning");
-      views_seconds = stopwatch.Elapsed().seconds;
-    }
-    Stopwatch stopwatch;
-    auto rebuilt = Check(projections::Rebuild(*ledger, rebuilt_events), "rebuilding");
-    rules_seconds = stopwatch.Elapsed().seconds;
-    Stopwatch flags_watch;
-    flag_count = rebuilt.rules.Flags(static_cast<int32_t>(clock.NowMicros() / 86400000000LL)).size();
-    flags_seconds = flags_watch.Elapsed().seconds;
-  }
-  report.Row({"5. projection rebuild from zero, views + all rules", Rate(rebuilt_events, rules_seconds),
-              Rate(rebuilt_events, views_seconds) + " views only", Percent(views_seconds / rules_seconds),
-              ">= 500,000 ev/s; rules >= 70% of off"});
-  report.Row({"   evaluating every rule after it (" + Grouped(flag_count) + " flags)", Fixed(flags_seconds, 2) + " s",
-              "", "", ""});
+  ReportRebuild(MeasureRebuild(ledger_path, &clock), &report);
 
   // 6. One grant's history: a second grant with 10,000 events, appended after everything above,
   // read back from the subject index.
@@ -1110,6 +1147,7 @@ void RunFigures(const Options& options, const std::string& root) {
 int main(int argc, char** argv) {
   fundtrail::Options options;
   std::string verify_child;
+  std::string rebuild_only;
   CLI::App app{
       "fundtrail-bench: performance figures, each beside a baseline measured in the same run"};
   app.add_option("--events", options.events, "events appended in batches and verified (N)")
@@ -1124,9 +1162,13 @@ int main(int argc, char** argv) {
   app.add_option("--verify-child", verify_child,
                  "internal: verify DIR and print figures (figure 4)")
       ->group("");
+  app.add_option(
+      "--rebuild", rebuild_only,
+      "figure 5 alone, on the ledger DIR kept by an earlier run (--dir; e.g. DIR/ledger-n)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (!verify_child.empty()) return fundtrail::RunVerifyChild(verify_child);
+    if (!rebuild_only.empty()) return fundtrail::RunRebuildOnly(rebuild_only);
     return fundtrail::RunBenchmarks(options);
   } catch (const fundtrail::BenchmarkError& error) {
     std::fprintf(stderr, "fundtrail-bench: %s\n", error.what());
