@@ -2186,6 +2186,28 @@ TEST(RuleScenario, FoldingInPiecesWithRoundTripsGivesTheSameFlags) {
             FlagsJson(scenario.stream.Flags(Scenario::kAsOf)));
 }
 
+// The engine keeps each distinct text of its expenditures once and points at it; a copy (or a
+// copy assignment) must point at texts of its own, so that it outlives its original and goes on
+// folding as the original would have.
+TEST(RuleScenario, CopiesOutliveTheirOriginal) {
+  Scenario scenario(SeedFromEnvironment(20260630));
+  uint64_t size = scenario.stream.size();
+  auto original = std::make_unique<RulesEngine>();
+  for (uint64_t sequence = 1; sequence <= size / 2; ++sequence)
+    ASSERT_TRUE(scenario.stream.Feed(original.get(), sequence).ok());
+  RulesEngine copy(*original);
+  RulesEngine assigned;
+  assigned = *original;
+  original.reset();
+  for (RulesEngine* engine : {&copy, &assigned}) {
+    for (uint64_t sequence = size / 2 + 1; sequence <= size; ++sequence)
+      ASSERT_TRUE(scenario.stream.Feed(engine, sequence).ok());
+    EXPECT_EQ(engine->ToJson().dump(), scenario.stream.engine().ToJson().dump());
+    EXPECT_EQ(FlagsJson(engine->Flags(Day(Scenario::kAsOf))),
+              FlagsJson(scenario.stream.Flags(Scenario::kAsOf)));
+  }
+}
+
 TEST(RuleScenario, PolicyChangeRecordsTheNewVersion) {
   Scenario scenario(SeedFromEnvironment(20260630));
   Stream& s = scenario.stream;

@@ -6,8 +6,14 @@
 // are O(events) and are what the rules inherently need: duplicate and double-charging detection
 // need every invoice, the windows of AN-2/AN-3 every payment date, TP-3's first-in-first-out
 // ageing every disbursement, and every flag names its evidence by sequence number and chain hash.
-// An expenditure record is about 200 bytes plus its strings; descriptions are not kept (only the
-// text of a PU-1 match, for its explanation).
+// An expenditure record is about 220 bytes and its invoice number: the texts that repeat (ids,
+// names, currency) are kept once and shared (Symbol), and descriptions are not kept (only what
+// PU-1 and BR-4 found in them, for their explanations).
+//
+// Speed: the fold runs for every event of a rebuild, beside the views' fold, and is held to 70% of
+// the views' speed (docs/BENCHMARKS.md, figure 5). Apply therefore only copies facts, into chunked
+// arrays (LiveEvents) without a heap block per event, and reads each description in one pass
+// (DescriptionMatcher); the rules themselves run in Flags().
 //
 // Exact arithmetic: money is int64 minor units; sums saturate instead of overflowing (AddMoney;
 // an int64 holds about 9.2e16 CNY in fen, so only a hostile log gets there). Products of money and
@@ -23,10 +29,12 @@
 #include <climits>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "ledger/dates.h"
 #include "ledger/json_codec.h"
 #include "ledger/money.h"
+#include "projections/description_match.h"
 
 namespace fundtrail::projections {
 
@@ -56,13 +64,16 @@ constexpr int32_t kNoDate = INT32_MIN;
 constexpr int64_t kBasisPoints = 10000;  // 100%
 
 std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+std::string_view View(capnp::Text::Reader text) { return {text.cStr(), text.size()}; }
 
-std::string Trim(std::string_view text) {
+std::string_view TrimView(std::string_view text) {
   size_t begin = 0, end = text.size();
   while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
   while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
-  return std::string(text.substr(begin, end - begin));
+  return text.substr(begin, end - begin);
 }
+
+std::string Trim(std::string_view text) { return std::string(TrimView(text)); }
 
 // Bank accounts are compared without spaces and hyphens ("6222 0200-1234" == "622202001234").
 std::string NormaliseAccount(std::string_view text) {
@@ -81,12 +92,8 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
-bool IsAsciiAlphanumeric(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 int32_t Days(capnp::Text::Reader text) {
-  auto days = ParseDate(Str(text));
+  auto days = ParseDate(View(text));
   // The validator checked every date field before the event was appended.
   FT_ASSERT(days.has_value(), "a date field the validator accepted does not parse");
   return *days;
@@ -150,12 +157,24 @@ int64_t ShareBasisPoints(int64_t numerator, int64_t denominator) {
   return static_cast<int64_t>(quotient);
 }
 
+// The snake_case names of schema::BudgetCategory, by ordinal, built once: the fold searches the
+// name of every expenditure's category (PU-1).
+const std::vector<std::string>& CategoryNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (auto enumerant : capnp::Schema::from<schema::BudgetCategory>().getEnumerants())
+      out.push_back(SnakeCase(enumerant.getProto().getName().cStr()));
+    return out;
+  }();
+  return names;
+}
+
 std::string CategoryName(int category) {
-  auto enumerants = capnp::Schema::from<schema::BudgetCategory>().getEnumerants();
-  if (category < 0 || static_cast<unsigned>(category) >= enumerants.size()) {
+  const auto& names = CategoryNames();
+  if (category < 0 || static_cast<size_t>(category) >= names.size()) {
     return "category " + std::to_string(category);
   }
-  return SnakeCase(enumerants[category].getProto().getName().cStr());
+  return names[category];
 }
 
 std::optional<int> CategoryFromName(const std::string& name) {
@@ -317,6 +336,10 @@ struct Params {
   Money equipment_threshold;
   std::set<int> misfiling_categories;
   std::vector<std::string> equipment_keywords;  // ASCII letters lowercased; empty: any item
+  // PU-1's and BR-4's keyword search over descriptions, built from the lists above by
+  // State::AddPolicy (not by every ParseParams, which also only validates documents). Shared by
+  // copies: it is immutable.
+  std::shared_ptr<const DescriptionMatcher> descriptions;
   // Windows in days.
   int32_t liquidation_days = 0;
   int32_t spike_days = 0;
@@ -1024,32 +1047,66 @@ struct OutcomeFact {
   std::map<std::string, uint32_t> owners;  // org -> basis points
 };
 
+// A text an expenditure fact shares with others: ids, names and codes repeat from event to event
+// (a grant's id on each of its expenditures), so each distinct text is kept once, in the table of
+// the Expenditures that holds the fact (below), and facts point at it. Within one table, equal
+// texts are the same pointer. Reads as a const std::string&.
+const std::string kEmptyText;
+
+class Symbol {
+ public:
+  Symbol() : text_(&kEmptyText) {}
+  explicit Symbol(const std::string* text) : text_(text) {}
+
+  const std::string& str() const { return *text_; }
+  operator const std::string&() const { return *text_; }
+  bool empty() const { return text_->empty(); }
+
+  friend bool operator==(const Symbol& a, const Symbol& b) {
+    return a.text_ == b.text_ || *a.text_ == *b.text_;
+  }
+  friend bool operator==(const Symbol& a, const std::string& b) { return *a.text_ == b; }
+  friend std::string operator+(const std::string& a, const Symbol& b) { return a + *b.text_; }
+  friend std::string operator+(const char* a, const Symbol& b) { return a + *b.text_; }
+  friend std::string operator+(const Symbol& a, const char* b) { return *a.text_ + b; }
+  friend std::string operator+(const Symbol& a, const std::string& b) { return *a.text_ + b; }
+  template <typename Json>
+  friend void to_json(Json& out, const Symbol& symbol) {
+    out = *symbol.text_;
+  }
+
+ private:
+  const std::string* text_;
+};
+
+// About 220 bytes (a third of the same fact with std::string members) and one heap block: the
+// fold keeps one per live expenditure.
 struct ExpenditureFact {
   Evidence event;
   int64_t appended_at_micros = 0;
-  std::string grant_id;
-  std::string org_id;
+  Symbol grant_id;
+  Symbol org_id;
   int category = 0;
-  std::string vendor_id;
-  std::string invoice_number;
+  Symbol vendor_id;
+  std::string invoice_number;  // nearly unique, so not shared
   int32_t invoice_days = 0;
   int32_t payment_days = 0;
   int32_t voucher_days = kNoDate;
   int64_t amount = 0;
-  std::string currency;
-  std::string requester;
-  std::string approver;
-  std::string payee;
-  std::string expert_name;
+  Symbol currency;
+  Symbol requester;
+  Symbol approver;
+  Symbol payee;
+  Symbol expert_name;
   uint32_t expert_days = 0;
   bool academician = false;
   // PU-1, matched under the policy in force when the event was appended (descriptions are not
   // kept otherwise).
-  std::string prohibited_purpose;
-  std::string prohibited_keyword;
-  std::string prohibited_text;
+  Symbol prohibited_purpose;
+  Symbol prohibited_keyword;
+  Symbol prohibited_text;
   // BR-4: the equipment keyword the description matched under the policy of its append.
-  std::string equipment_keyword;
+  Symbol equipment_keyword;
 };
 
 struct AdjustmentFact {
@@ -1133,11 +1190,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AgreementFact, registered, title, days, reven
                                    signatures)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BodyFact, registered, kind, full_time_staff)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutcomeFact, registered, title, grant_id, days, owners)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpenditureFact, event, appended_at_micros, grant_id, org_id,
-                                   category, vendor_id, invoice_number, invoice_days, payment_days,
-                                   voucher_days, amount, currency, requester, approver, payee,
-                                   expert_name, expert_days, academician, prohibited_purpose,
-                                   prohibited_keyword, prohibited_text, equipment_keyword)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AdjustmentFact, event, grant_id, lines, approved_by,
                                    approval_reference, author_org_id, days)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ReceiptFact, event, grant_id, amount, days)
@@ -1150,45 +1202,252 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SharingFact, event, outcome_id, recipient, re
                                    days)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DispositionFact, event, flag_id, disposition, note)
 
-// True if `word` (lowercased) occurs in lowercased `text`; an ASCII keyword must stand as a word.
-bool ContainsKeyword(const std::string& text, const std::string& word) {
-  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-    bool starts_word = !IsAsciiAlphanumeric(word.front()) || at == 0 || !IsAsciiAlphanumeric(text[at - 1]);
-    size_t after = at + word.size();
-    bool ends_word = !IsAsciiAlphanumeric(word.back()) || after == text.size() || !IsAsciiAlphanumeric(text[after]);
-    if (starts_word && ends_word) return true;
-  }
-  return false;
-}
+// The live events of one kind, by sequence number, in sequence order. The fold adds events in
+// increasing sequence order and a reversal erases one, so an array with tombstones serves: adding
+// is O(1), erasing O(log n), iteration skips the dead, and the dead are compacted away once they
+// are half the slots. The array is kept in chunks of fixed capacity, so that adding never moves
+// the facts already there (a std::map node per expenditure, and then one growing vector, each
+// cost more than all the rules' other work in the fold). Iteration yields (sequence, fact) pairs
+// like a map's, and the JSON form is a map's too: [[sequence, fact], ...].
+template <typename Fact>
+class LiveEvents {
+  struct Slot {
+    uint64_t sequence = 0;
+    bool live = true;
+    Fact fact;
+  };
+  static constexpr size_t kChunkSlots = 1024;
 
-// PU-1: the first prohibited purpose whose keyword occurs in `text`. ASCII letters compare
-// case-insensitively and an ASCII keyword must stand as a word ("fine" does not match "refined");
-// Chinese keywords match anywhere. Exclusions are blanked out first.
-bool MatchProhibited(const Params& params, const std::string& original, std::string* purpose,
-                     std::string* keyword) {
-  std::string text = LowerAscii(original);
-  for (const auto& exclusion : params.exclusions) {
-    for (size_t at = text.find(exclusion); at != std::string::npos; at = text.find(exclusion, at)) {
-      std::fill(text.begin() + at, text.begin() + at + exclusion.size(), ' ');
+ public:
+  // REQUIRES: `sequence` is above every sequence added before.
+  Fact& Add(uint64_t sequence) {
+    FT_ASSERT(slot_count_ == 0 || At(slot_count_ - 1).sequence < sequence, "events out of order");
+    if (slot_count_ % kChunkSlots == 0) {
+      chunks_.emplace_back();
+      chunks_.back().reserve(kChunkSlots);
+    }
+    chunks_.back().emplace_back();
+    chunks_.back().back().sequence = sequence;
+    ++slot_count_;
+    return chunks_.back().back().fact;
+  }
+  void Add(uint64_t sequence, Fact fact) { Add(sequence) = std::move(fact); }
+
+  // Erases the live event `sequence`, if there is one.
+  void Erase(uint64_t sequence) {
+    size_t low = 0, high = slot_count_;  // the first slot at or after `sequence`, by bisection
+    while (low < high) {
+      size_t middle = low + (high - low) / 2;
+      if (At(middle).sequence < sequence) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    if (low == slot_count_ || At(low).sequence != sequence || !At(low).live) return;
+    At(low).live = false;
+    At(low).fact = Fact{};
+    ++dead_count_;
+    if (dead_count_ * 2 > slot_count_) {
+      LiveEvents compacted;
+      for (auto& chunk : chunks_) {
+        for (auto& slot : chunk) {
+          if (slot.live) compacted.Add(slot.sequence) = std::move(slot.fact);
+        }
+      }
+      *this = std::move(compacted);  // facts moved, so Symbols still point at the same texts
     }
   }
-  for (const auto& use : params.purposes) {
-    for (const auto& word : use.keywords) {
-      for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-        bool starts_word =
-            !IsAsciiAlphanumeric(word.front()) || at == 0 || !IsAsciiAlphanumeric(text[at - 1]);
-        size_t after = at + word.size();
-        bool ends_word = !IsAsciiAlphanumeric(word.back()) || after == text.size() ||
-                         !IsAsciiAlphanumeric(text[after]);
-        if (starts_word && ends_word) {
-          *purpose = use.name;
-          *keyword = word;
-          return true;
-        }
+
+  size_t size() const { return slot_count_ - dead_count_; }
+
+  class Iterator {
+   public:
+    Iterator(const LiveEvents* events, size_t index) : events_(events), index_(index) {
+      SkipDead();
+    }
+    std::pair<uint64_t, const Fact&> operator*() const {
+      const Slot& slot = events_->At(index_);
+      return {slot.sequence, slot.fact};
+    }
+    Iterator& operator++() {
+      ++index_;
+      SkipDead();
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return index_ != other.index_; }
+
+   private:
+    void SkipDead() {
+      while (index_ < events_->slot_count_ && !events_->At(index_).live) ++index_;
+    }
+    const LiveEvents* events_;
+    size_t index_;
+  };
+  Iterator begin() const { return {this, 0}; }
+  Iterator end() const { return {this, slot_count_}; }
+
+  friend void to_json(json& out, const LiveEvents& events) {
+    out = json::array();
+    for (const auto& [sequence, fact] : events) out.push_back(json::array({sequence, fact}));
+  }
+  friend void from_json(const json& in, LiveEvents& events) {
+    events.ReadJson(in, [](const json& item, Fact* fact) { item.get_to(*fact); });
+  }
+  // Replaces the events by those of `in`, each fact read by read(item, &fact).
+  template <typename Read>
+  void ReadJson(const json& in, Read read) {
+    *this = LiveEvents();
+    for (const json& item : in) {
+      if (!item.is_array() || item.size() != 2)
+        throw std::invalid_argument("malformed event record");
+      uint64_t sequence = item.at(0).get<uint64_t>();
+      if (slot_count_ > 0 && At(slot_count_ - 1).sequence >= sequence)
+        throw std::invalid_argument("event records out of sequence order at " + item.at(0).dump());
+      read(item.at(1), &Add(sequence));
+    }
+  }
+
+  // Calls visit(fact) for every live fact, which it may change.
+  template <typename Visit>
+  void ForEach(Visit visit) {
+    for (auto& chunk : chunks_) {
+      for (auto& slot : chunk) {
+        if (slot.live) visit(slot.fact);
       }
     }
   }
-  return false;
+
+ private:
+  Slot& At(size_t index) { return chunks_[index / kChunkSlots][index % kChunkSlots]; }
+  const Slot& At(size_t index) const { return chunks_[index / kChunkSlots][index % kChunkSlots]; }
+
+  std::vector<std::vector<Slot>> chunks_;  // every chunk but the last holds kChunkSlots slots
+  size_t slot_count_ = 0;
+  size_t dead_count_ = 0;
+};
+
+// The live expenditures and the table of the texts their Symbols point at. A copy gets its own
+// table and its facts are rebound to it, so copies share nothing; a move keeps the table's nodes,
+// and so every pointer.
+class Expenditures {
+ public:
+  Expenditures() = default;
+  Expenditures(const Expenditures& other) : texts_(other.texts_), facts_(other.facts_) { Rebind(); }
+  Expenditures& operator=(const Expenditures& other) {
+    if (this != &other) {
+      texts_ = other.texts_;
+      facts_ = other.facts_;
+      recent_ = {};
+      Rebind();
+    }
+    return *this;
+  }
+  Expenditures(Expenditures&&) noexcept = default;
+  Expenditures& operator=(Expenditures&&) noexcept = default;
+
+  // The shared copy of `text`. The empty text is never stored: Symbol() stands for it.
+  Symbol Intern(std::string_view text) {
+    if (text.empty()) return Symbol();
+    auto found = texts_.find(text);
+    if (found == texts_.end()) found = texts_.emplace(text).first;
+    return Symbol(&*found);
+  }
+
+  // Intern(text) for one of the fields below, remembering its last text: an export lists many
+  // expenditures of one grant, member and currency in a row, and a comparison costs less than a
+  // look-up.
+  enum Field { kGrant, kOrg, kVendor, kCurrency, kRequester, kApprover, kFieldCount };
+  Symbol Intern(Field field, std::string_view text) {
+    Symbol& recent = recent_[field];
+    if (recent.str() != text) recent = Intern(text);
+    return recent;
+  }
+
+  ExpenditureFact& Add(uint64_t sequence) { return facts_.Add(sequence); }
+  void Erase(uint64_t sequence) { facts_.Erase(sequence); }
+  size_t size() const { return facts_.size(); }
+  auto begin() const { return facts_.begin(); }
+  auto end() const { return facts_.end(); }
+
+  // The JSON form is that of LiveEvents<ExpenditureFact> with every field named.
+  friend void to_json(json& out, const Expenditures& expenditures) { out = expenditures.facts_; }
+  friend void from_json(const json& in, Expenditures& expenditures) {
+    expenditures = Expenditures();
+    expenditures.facts_.ReadJson(in, [&](const json& item, ExpenditureFact* fact) {
+      auto text = [&](const char* key) {
+        return expenditures.Intern(item.at(key).get_ref<const std::string&>());
+      };
+      item.at("event").get_to(fact->event);
+      item.at("appended_at_micros").get_to(fact->appended_at_micros);
+      fact->grant_id = text("grant_id");
+      fact->org_id = text("org_id");
+      item.at("category").get_to(fact->category);
+      fact->vendor_id = text("vendor_id");
+      item.at("invoice_number").get_to(fact->invoice_number);
+      item.at("invoice_days").get_to(fact->invoice_days);
+      item.at("payment_days").get_to(fact->payment_days);
+      item.at("voucher_days").get_to(fact->voucher_days);
+      item.at("amount").get_to(fact->amount);
+      fact->currency = text("currency");
+      fact->requester = text("requester");
+      fact->approver = text("approver");
+      fact->payee = text("payee");
+      fact->expert_name = text("expert_name");
+      item.at("expert_days").get_to(fact->expert_days);
+      item.at("academician").get_to(fact->academician);
+      fact->prohibited_purpose = text("prohibited_purpose");
+      fact->prohibited_keyword = text("prohibited_keyword");
+      fact->prohibited_text = text("prohibited_text");
+      fact->equipment_keyword = text("equipment_keyword");
+    });
+  }
+
+ private:
+  void Rebind() {
+    facts_.ForEach([&](ExpenditureFact& fact) {
+      for (Symbol* symbol :
+           {&fact.grant_id, &fact.org_id, &fact.vendor_id, &fact.currency, &fact.requester,
+            &fact.approver, &fact.payee, &fact.expert_name, &fact.prohibited_purpose,
+            &fact.prohibited_keyword, &fact.prohibited_text, &fact.equipment_keyword}) {
+        *symbol = Intern(symbol->str());
+      }
+    });
+  }
+
+  // Heterogeneous look-up, so that interning a capnp text allocates only when it is new.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+  };
+  std::unordered_set<std::string, TextHash, std::equal_to<>> texts_;
+  LiveEvents<ExpenditureFact> facts_;
+  std::array<Symbol, kFieldCount> recent_;  // in texts_; a copy starts without
+};
+
+void to_json(json& out, const ExpenditureFact& fact) {
+  out = {{"event", fact.event},
+         {"appended_at_micros", fact.appended_at_micros},
+         {"grant_id", fact.grant_id},
+         {"org_id", fact.org_id},
+         {"category", fact.category},
+         {"vendor_id", fact.vendor_id},
+         {"invoice_number", fact.invoice_number},
+         {"invoice_days", fact.invoice_days},
+         {"payment_days", fact.payment_days},
+         {"voucher_days", fact.voucher_days},
+         {"amount", fact.amount},
+         {"currency", fact.currency},
+         {"requester", fact.requester},
+         {"approver", fact.approver},
+         {"payee", fact.payee},
+         {"expert_name", fact.expert_name},
+         {"expert_days", fact.expert_days},
+         {"academician", fact.academician},
+         {"prohibited_purpose", fact.prohibited_purpose},
+         {"prohibited_keyword", fact.prohibited_keyword},
+         {"prohibited_text", fact.prohibited_text},
+         {"equipment_keyword", fact.equipment_keyword}};
 }
 
 }  // namespace
@@ -1212,15 +1471,15 @@ struct RulesEngine::State {
   std::map<std::string, OutcomeFact> outcomes;
 
   // Live events by sequence number: O(events), see the top of this file.
-  std::map<uint64_t, ExpenditureFact> expenditures;
-  std::map<uint64_t, AdjustmentFact> adjustments;
-  std::map<uint64_t, ReceiptFact> receipts;
-  std::map<uint64_t, DisbursementFact> disbursements;
-  std::map<uint64_t, RefundFact> refunds;
-  std::map<uint64_t, RevenueFact> revenues;
-  std::map<uint64_t, LicenceFact> licences;
-  std::map<uint64_t, SharingFact> sharings;
-  std::map<uint64_t, DispositionFact> dispositions;
+  Expenditures expenditures;
+  LiveEvents<AdjustmentFact> adjustments;
+  LiveEvents<ReceiptFact> receipts;
+  LiveEvents<DisbursementFact> disbursements;
+  LiveEvents<RefundFact> refunds;
+  LiveEvents<RevenueFact> revenues;
+  LiveEvents<LicenceFact> licences;
+  LiveEvents<SharingFact> sharings;
+  LiveEvents<DispositionFact> dispositions;
 
   // Derived from `policies`, never serialised.
   std::map<uint32_t, Params> params;
@@ -1242,6 +1501,10 @@ struct RulesEngine::State {
   Status AddPolicy(const Policy& policy) {
     auto parsed = ParseParams(policy.version, policy.document);
     if (!parsed) return parsed.error();
+    std::vector<std::vector<std::string>> prohibited;
+    for (const auto& use : parsed->purposes) prohibited.push_back(use.keywords);
+    parsed->descriptions = std::make_shared<const DescriptionMatcher>(
+        std::move(prohibited), parsed->exclusions, parsed->equipment_keywords);
     policies[policy.version] = policy;
     params[policy.version] = std::move(*parsed);
     return Status::Ok();
@@ -1297,9 +1560,9 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       fact.name = Str(org.getName());
       fact.name_en = Str(org.getNameEn());
       fact.kind = static_cast<int>(org.getKind());
-      fact.legal_representative = Trim(Str(org.getLegalRepresentative()));
-      fact.tax_id = Trim(Str(org.getTaxId()));
-      fact.bank_account = NormaliseAccount(Str(org.getBankAccount()));
+      fact.legal_representative = Trim(View(org.getLegalRepresentative()));
+      fact.tax_id = Trim(View(org.getTaxId()));
+      fact.bank_account = NormaliseAccount(View(org.getBankAccount()));
       break;
     }
     case Which::MEMBER_ADMITTED: {
@@ -1353,9 +1616,9 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       auto vendor = event.getVendorRegistered();
       state.vendors[Str(vendor.getVendorId())] = {self,
                                                   Str(vendor.getName()),
-                                                  Trim(Str(vendor.getTaxId())),
-                                                  Trim(Str(vendor.getLegalRepresentative())),
-                                                  NormaliseAccount(Str(vendor.getBankAccount())),
+                                                  Trim(View(vendor.getTaxId())),
+                                                  Trim(View(vendor.getLegalRepresentative())),
+                                                  NormaliseAccount(View(vendor.getBankAccount())),
                                                   OptionalDays(vendor.getRegisteredDate())};
       break;
     }
@@ -1381,96 +1644,101 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       AdjustmentFact fact{self,
                           Str(adjusted.getGrantId()),
                           {},
-                          Trim(Str(adjusted.getApprovedBy())),
+                          Trim(View(adjusted.getApprovedBy())),
                           Str(adjusted.getApprovalReference()),
                           author_org_id,
                           Days(adjusted.getDate())};
       for (auto line : adjusted.getLines())
         fact.lines[static_cast<int>(line.getCategory())] = line.getAmount().getMinorUnits();
-      state.adjustments[sequence] = std::move(fact);
+      state.adjustments.Add(sequence, std::move(fact));
       break;
     }
     case Which::FUNDS_RECEIVED: {
       auto received = event.getFundsReceived();
-      state.receipts[sequence] = {self, Str(received.getGrantId()),
-                                  received.getAmount().getMinorUnits(), Days(received.getDate())};
+      state.receipts.Add(
+          sequence, ReceiptFact{self, Str(received.getGrantId()),
+                                received.getAmount().getMinorUnits(), Days(received.getDate())});
       break;
     }
     case Which::FUNDS_DISBURSED: {
       auto disbursed = event.getFundsDisbursed();
-      state.disbursements[sequence] = {
-          self, Str(disbursed.getGrantId()), Str(disbursed.getMemberOrgId()),
-          disbursed.getAmount().getMinorUnits(), Days(disbursed.getDate())};
+      state.disbursements.Add(
+          sequence,
+          DisbursementFact{self, Str(disbursed.getGrantId()), Str(disbursed.getMemberOrgId()),
+                           disbursed.getAmount().getMinorUnits(), Days(disbursed.getDate())});
       break;
     }
     case Which::EXPENDITURE_RECORDED: {
       auto spent = event.getExpenditureRecorded();
-      ExpenditureFact fact;
+      Expenditures& texts = state.expenditures;
+      ExpenditureFact& fact = state.expenditures.Add(sequence);
       fact.event = self;
       fact.appended_at_micros = appended_at_micros;
-      fact.grant_id = Str(spent.getGrantId());
-      fact.org_id = Str(spent.getOrgId());
+      fact.grant_id = texts.Intern(Expenditures::kGrant, View(spent.getGrantId()));
+      fact.org_id = texts.Intern(Expenditures::kOrg, View(spent.getOrgId()));
       fact.category = static_cast<int>(spent.getCategory());
-      fact.vendor_id = Str(spent.getVendorId());
-      fact.invoice_number = Trim(Str(spent.getInvoiceNumber()));
+      fact.vendor_id = texts.Intern(Expenditures::kVendor, View(spent.getVendorId()));
+      fact.invoice_number = TrimView(View(spent.getInvoiceNumber()));
       fact.invoice_days = Days(spent.getInvoiceDate());
       fact.payment_days = Days(spent.getPaymentDate());
       fact.voucher_days = OptionalDays(spent.getVoucherDate());
-      fact.amount = spent.getAmount().getMinorUnits();
-      fact.currency = Str(spent.getAmount().getCurrency());
-      fact.requester = Trim(Str(spent.getRequester()));
-      fact.approver = Trim(Str(spent.getApprover()));
-      fact.payee = Trim(Str(spent.getPayee()));
-      fact.expert_name = Trim(Str(spent.getExpertName()));
+      auto amount = spent.getAmount();
+      fact.amount = amount.getMinorUnits();
+      fact.currency = texts.Intern(Expenditures::kCurrency, View(amount.getCurrency()));
+      fact.requester = texts.Intern(Expenditures::kRequester, TrimView(View(spent.getRequester())));
+      fact.approver = texts.Intern(Expenditures::kApprover, TrimView(View(spent.getApprover())));
+      fact.payee = texts.Intern(TrimView(View(spent.getPayee())));
+      fact.expert_name = texts.Intern(TrimView(View(spent.getExpertName())));
       fact.expert_days = spent.getExpertDays();
       fact.academician = spent.getExpertIsAcademician();
-      std::string description = Str(spent.getDescription());
-      {
-        std::string lowered = LowerAscii(description);
-        for (const auto& word : state.ParamsAt(sequence).equipment_keywords) {
-          if (ContainsKeyword(lowered, word)) {
-            fact.equipment_keyword = word;
-            break;
-          }
-        }
-      }
-      if (MatchProhibited(state.ParamsAt(sequence), description + " " + CategoryName(fact.category),
-                          &fact.prohibited_purpose, &fact.prohibited_keyword)) {
+      // PU-1 and BR-4 read the description here, under the policy in force at this event; only
+      // what they found is kept.
+      const Params& params = state.ParamsAt(sequence);
+      std::string_view description = View(spent.getDescription());
+      const auto& names = CategoryNames();
+      std::string other_name;  // a category this build's schema does not know
+      if (fact.category < 0 || static_cast<size_t>(fact.category) >= names.size())
+        other_name = CategoryName(fact.category);
+      auto match = params.descriptions->Find(
+          description, other_name.empty() ? std::string_view(names[fact.category]) : other_name);
+      if (match.equipment_index >= 0)
+        fact.equipment_keyword = texts.Intern(params.equipment_keywords[match.equipment_index]);
+      if (match.purpose_index >= 0) {
+        const Purpose& use = params.purposes[match.purpose_index];
+        fact.prohibited_purpose = texts.Intern(use.name);
+        fact.prohibited_keyword = texts.Intern(use.keywords[match.keyword_index]);
         // Keep a bounded excerpt for the explanation, cut at a UTF-8 character boundary.
         constexpr size_t kExcerptSizeBytesMax = 120;
         size_t size = std::min(description.size(), kExcerptSizeBytesMax);
         while (size < description.size() && size > 0 &&
                (static_cast<unsigned char>(description[size]) & 0xc0) == 0x80)
           --size;
-        fact.prohibited_text =
-            description.substr(0, size) + (size < description.size() ? "..." : "");
+        fact.prohibited_text = texts.Intern(std::string(description.substr(0, size)) +
+                                            (size < description.size() ? "..." : ""));
       }
-      state.expenditures[sequence] = std::move(fact);
       break;
     }
     case Which::REFUND_RECORDED: {
       auto refund = event.getRefundRecorded();
-      state.refunds[sequence] = {self,
-                                 Str(refund.getGrantId()),
-                                 Str(refund.getOrgId()),
-                                 refund.getKind() == schema::RefundKind::VENDOR_REFUND,
-                                 refund.getAmount().getMinorUnits(),
-                                 Days(refund.getDate())};
+      state.refunds.Add(sequence,
+                        RefundFact{self, Str(refund.getGrantId()), Str(refund.getOrgId()),
+                                   refund.getKind() == schema::RefundKind::VENDOR_REFUND,
+                                   refund.getAmount().getMinorUnits(), Days(refund.getDate())});
       break;
     }
     case Which::REVERSAL: {
       // Every reversible event the rules use is kept by its sequence number; erasing the record
       // is the whole undo, so the lookup is not needed. (Registrations cannot be reversed.)
       uint64_t target = event.getReversal().getTargetSequence();
-      state.expenditures.erase(target);
-      state.adjustments.erase(target);
-      state.receipts.erase(target);
-      state.disbursements.erase(target);
-      state.refunds.erase(target);
-      state.revenues.erase(target);
-      state.licences.erase(target);
-      state.sharings.erase(target);
-      state.dispositions.erase(target);
+      state.expenditures.Erase(target);
+      state.adjustments.Erase(target);
+      state.receipts.Erase(target);
+      state.disbursements.Erase(target);
+      state.refunds.Erase(target);
+      state.revenues.Erase(target);
+      state.licences.Erase(target);
+      state.sharings.Erase(target);
+      state.dispositions.Erase(target);
       break;
     }
     case Which::OUTCOME_REGISTERED: {
@@ -1484,18 +1752,17 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
     }
     case Which::LICENCE_GRANTED: {
       auto licence = event.getLicenceGranted();
-      state.licences[sequence] = {self,
-                                  Str(licence.getOutcomeId()),
-                                  Str(licence.getLicenseeName()),
-                                  Str(licence.getLicenseeOrgId()),
-                                  licence.getExclusive(),
-                                  Days(licence.getDate())};
+      state.licences.Add(
+          sequence, LicenceFact{self, Str(licence.getOutcomeId()), Str(licence.getLicenseeName()),
+                                Str(licence.getLicenseeOrgId()), licence.getExclusive(),
+                                Days(licence.getDate())});
       break;
     }
     case Which::OUTCOME_SHARED: {
       auto shared = event.getOutcomeShared();
-      state.sharings[sequence] = {self, Str(shared.getOutcomeId()), Str(shared.getRecipient()),
-                                  Str(shared.getRecipientOrgId()), Days(shared.getDate())};
+      state.sharings.Add(sequence,
+                         SharingFact{self, Str(shared.getOutcomeId()), Str(shared.getRecipient()),
+                                     Str(shared.getRecipientOrgId()), Days(shared.getDate())});
       break;
     }
     case Which::REVENUE_DISTRIBUTED: {
@@ -1508,7 +1775,7 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
                        Days(revenue.getDate())};
       for (auto payment : revenue.getPayments())
         fact.payments[Str(payment.getOrgId())] += payment.getAmount().getMinorUnits();
-      state.revenues[sequence] = std::move(fact);
+      state.revenues.Add(sequence, std::move(fact));
       break;
     }
     case Which::POLICY_SET: {
@@ -1537,9 +1804,10 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
     }
     case Which::FLAG_DISPOSITION: {
       auto disposition = event.getFlagDisposition();
-      state.dispositions[sequence] = {self, Str(disposition.getFlagId()),
-                                      DispositionName(disposition.getDisposition()),
-                                      Str(disposition.getNote())};
+      state.dispositions.Add(sequence,
+                             DispositionFact{self, Str(disposition.getFlagId()),
+                                             DispositionName(disposition.getDisposition()),
+                                             Str(disposition.getNote())});
       break;
     }
     case Which::KEY_REGISTERED:
@@ -1895,7 +2163,7 @@ class Evaluator {
                 {spent.event},
                 "cap",
                 "expert fee " + label + " to " +
-                    (spent.expert_name.empty() ? "an unnamed expert" : spent.expert_name) +
+                    (spent.expert_name.empty() ? "an unnamed expert" : spent.expert_name.str()) +
                     " for " + std::to_string(days) + " person-day" + (days == 1 ? "" : "s") +
                     (spent.expert_days == 0 ? " (none recorded, taken as 1)" : "") + " is " +
                     Amount(spent.amount / days, spent.currency) + " per day, above the cap of " +
