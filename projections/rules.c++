@@ -27,8 +27,10 @@
 #include <array>
 #include <chrono>
 #include <climits>
+#include <deque>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "ledger/dates.h"
@@ -1843,6 +1845,49 @@ ordered_json EvidenceJson(const Evidence& evidence) {
   return {{"sequence", evidence.sequence}, {"chain_hash", HexEncode(evidence.chain_hash)}};
 }
 
+// Among payments added so far (by their index in `items`), the smallest index paid within a
+// range of days: a segment tree of minimum indices over the distinct payment days of `items`.
+// Add and Earliest are O(log n).
+class EarliestByDay {
+ public:
+  static constexpr size_t kNone = SIZE_MAX;
+
+  explicit EarliestByDay(const std::vector<const ExpenditureFact*>& items) : items_(items) {
+    for (const auto* item : items) days_.push_back(item->payment_days);
+    std::sort(days_.begin(), days_.end());
+    days_.erase(std::unique(days_.begin(), days_.end()), days_.end());
+    tree_.assign(2 * days_.size(), kNone);
+  }
+
+  // REQUIRES: indices are added in increasing order.
+  void Add(size_t index) {
+    size_t at = Leaf(items_[index]->payment_days);
+    if (tree_[at] != kNone) return;  // an earlier payment that day
+    for (tree_[at] = index; at > 1; at /= 2) tree_[at / 2] = std::min(tree_[at / 2], index);
+  }
+
+  // The smallest index added with a payment day in [first_day, last_day], or kNone.
+  size_t Earliest(int64_t first_day, int64_t last_day) const {
+    size_t low = std::lower_bound(days_.begin(), days_.end(), first_day) - days_.begin();
+    size_t high = std::upper_bound(days_.begin(), days_.end(), last_day) - days_.begin();
+    size_t earliest = kNone;
+    for (low += days_.size(), high += days_.size(); low < high; low /= 2, high /= 2) {
+      if (low & 1) earliest = std::min(earliest, tree_[low++]);
+      if (high & 1) earliest = std::min(earliest, tree_[--high]);
+    }
+    return earliest;
+  }
+
+ private:
+  size_t Leaf(int32_t day) const {
+    return days_.size() + (std::lower_bound(days_.begin(), days_.end(), day) - days_.begin());
+  }
+
+  const std::vector<const ExpenditureFact*>& items_;
+  std::vector<int32_t> days_;  // distinct, ascending
+  std::vector<size_t> tree_;   // node i covers its children 2i and 2i + 1; leaves from days_.size()
+};
+
 class Evaluator {
  public:
   Evaluator(const State& state, int32_t as_of) : state_(state), as_of_(as_of) { Index(); }
@@ -2069,9 +2114,10 @@ class Evaluator {
     for (const auto& [sequence, spent] : state_.expenditures) {
       const Params& params = state_.ParamsAt(sequence);
       const GrantFact* grant = Grant(spent.grant_id);
-      const std::string label = ExpenditureLabel(spent);
-      const std::string grant_subject = "grant:" + spent.grant_id;
-      const std::string org_subject = "org:" + spent.org_id;
+      // Texts of a flag, built only when one is raised: most expenditures raise none.
+      auto label = [&] { return ExpenditureLabel(spent); };
+      auto grant_subject = [&] { return "grant:" + spent.grant_id; };
+      auto org_subject = [&] { return "org:" + spent.org_id; };
 
       // PU-1 prohibited use.
       if (!spent.prohibited_purpose.empty() && Covers(params, "PU-1", spent.grant_id)) {
@@ -2086,7 +2132,7 @@ class Evaluator {
         bool government = grant != nullptr && GovernmentFunded(grant->source_kind);
         Emit({"PU-1",
               "critical",
-              grant_subject,
+              grant_subject(),
               params.version,
               {{"purpose", spent.prohibited_purpose},
                {"keywords", keywords},
@@ -2095,7 +2141,7 @@ class Evaluator {
               figures,
               {spent.event},
               "",
-              label + " to vendor " + spent.vendor_id + " on " +
+              label() + " to vendor " + spent.vendor_id + " on " +
                   (government ? "government-funded " : "") + "grant " + spent.grant_id +
                   " matches the prohibited purpose \"" + spent.prohibited_purpose +
                   "\" (keyword \"" + spent.prohibited_keyword + "\" in \"" + spent.prohibited_text +
@@ -2113,14 +2159,15 @@ class Evaluator {
               PlainAmount(line == budget.lines.end() ? 0 : line->second, grant->currency);
           Emit({"PU-2",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 {{"rule", "category must have a budget line"}},
                 figures,
                 {spent.event},
                 "category",
-                label + " by " + spent.org_id + " is booked under " + CategoryName(spent.category) +
-                    ", a category grant " + spent.grant_id + " has no budget for"});
+                label() + " by " + spent.org_id + " is booked under " +
+                    CategoryName(spent.category) + ", a category grant " + spent.grant_id +
+                    " has no budget for"});
         }
         // PU-2: spent by a member with no task on the grant's project.
         auto tasks = state_.tasks.find(grant->project_id);
@@ -2130,13 +2177,13 @@ class Evaluator {
           figures["project"] = grant->project_id;
           Emit({"PU-2",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 {{"rule", "spender must have a task on the project"}},
                 figures,
                 {spent.event},
                 "task",
-                label + " on grant " + spent.grant_id + " was made by " + spent.org_id +
+                label() + " on grant " + spent.grant_id + " was made by " + spent.org_id +
                     ", which has no task on project " + grant->project_id});
         }
       }
@@ -2156,13 +2203,13 @@ class Evaluator {
           figures["academician"] = spent.academician;
           Emit({"PU-4",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 Section(params, "PU-4"),
                 figures,
                 {spent.event},
                 "cap",
-                "expert fee " + label + " to " +
+                "expert fee " + label() + " to " +
                     (spent.expert_name.empty() ? "an unnamed expert" : spent.expert_name.str()) +
                     " for " + std::to_string(days) + " person-day" + (days == 1 ? "" : "s") +
                     (spent.expert_days == 0 ? " (none recorded, taken as 1)" : "") + " is " +
@@ -2181,13 +2228,13 @@ class Evaluator {
           figures["team_evidence"] = EvidenceJson(seen);
           Emit({"PU-4",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 {{"rule", "expert fees may not be paid to the project team"}},
                 figures,
                 {spent.event},
                 "team",
-                "expert fee " + label + " was paid to " + expert +
+                "expert fee " + label() + " was paid to " + expert +
                     ", who is on the project team of " + grant->project_id + " (see expenditure #" +
                     std::to_string(seen.sequence) + ")"});
         }
@@ -2201,24 +2248,25 @@ class Evaluator {
           Covers(params, "BR-4", spent.grant_id)) {
         Emit({"BR-4",
               "medium",
-              grant_subject,
+              grant_subject(),
               params.version,
               Section(params, "BR-4"),
               ExpenditureFigures(spent),
               {spent.event},
               "",
-              label + " on grant " + spent.grant_id +
+              label() + " on grant " + spent.grant_id +
                   " is at or above the equipment threshold of " +
                   Amount(params.equipment_threshold.minor_units,
                          params.equipment_threshold.currency) +
                   " but is booked under " + CategoryName(spent.category) +
-                  (spent.equipment_keyword.empty() ? std::string()
-                                                   : ", though its description names \"" + spent.equipment_keyword + "\"")});
+                  (spent.equipment_keyword.empty()
+                       ? std::string()
+                       : ", though its description names \"" + spent.equipment_keyword + "\"")});
       }
 
       // TP-1 out of period.
       if (grant != nullptr && Covers(params, "TP-1", spent.grant_id)) {
-        ordered_json parameters = Section(params, "TP-1");
+        auto parameters = [&] { return Section(params, "TP-1"); };
         int32_t earliest = std::min(spent.invoice_days, spent.payment_days);
         if (earliest < grant->start_days) {
           ordered_json figures = ExpenditureFigures(spent);
@@ -2226,13 +2274,13 @@ class Evaluator {
           figures["days_before_start"] = grant->start_days - earliest;
           Emit({"TP-1",
                 "critical",
-                grant_subject,
+                grant_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "before",
-                label + " to vendor " + spent.vendor_id + " was dated " + Date(earliest) + ", " +
+                label() + " to vendor " + spent.vendor_id + " was dated " + Date(earliest) + ", " +
                     DaysText(grant->start_days - earliest) + " before grant " + spent.grant_id +
                     " started on " + Date(grant->start_days)});
         }
@@ -2242,14 +2290,15 @@ class Evaluator {
           figures["days_after_end"] = spent.invoice_days - grant->end_days;
           Emit({"TP-1",
                 "critical",
-                grant_subject,
+                grant_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "after",
-                label + " to vendor " + spent.vendor_id + " was dated " + Date(spent.invoice_days) +
-                    ", " + DaysText(spent.invoice_days - grant->end_days) + " after grant " +
+                label() + " to vendor " + spent.vendor_id + " was dated " +
+                    Date(spent.invoice_days) + ", " +
+                    DaysText(spent.invoice_days - grant->end_days) + " after grant " +
                     spent.grant_id + " ended on " + Date(grant->end_days)});
         }
         if (spent.payment_days > grant->end_days + params.liquidation_days) {
@@ -2258,13 +2307,13 @@ class Evaluator {
           figures["days_after_end"] = spent.payment_days - grant->end_days;
           Emit({"TP-1",
                 "critical",
-                grant_subject,
+                grant_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "liquidation",
-                label + " to vendor " + spent.vendor_id + " was paid on " +
+                label() + " to vendor " + spent.vendor_id + " was paid on " +
                     Date(spent.payment_days) + ", " +
                     DaysText(spent.payment_days - grant->end_days) + " after grant " +
                     spent.grant_id + " ended on " + Date(grant->end_days) + ", beyond the " +
@@ -2277,13 +2326,13 @@ class Evaluator {
           Covers(params, "FL-1", spent.grant_id)) {
         Emit({"FL-1",
               "critical",
-              org_subject,
+              org_subject(),
               params.version,
               {{"rule", "spender must be an active member"}},
               ExpenditureFigures(spent),
               {spent.event},
               "spender",
-              label + " on grant " + spent.grant_id + " dated " + Date(spent.invoice_days) +
+              label() + " on grant " + spent.grant_id + " dated " + Date(spent.invoice_days) +
                   " was made by " + spent.org_id +
                   ", which was not an active member of the alliance on that date"});
       }
@@ -2300,7 +2349,7 @@ class Evaluator {
           figures["public_holiday"] = holiday;
           Emit({"AN-6",
                 "low",
-                org_subject,
+                org_subject(),
                 params.version,
                 {{"calendar", "AN-6 of policy version " + std::to_string(params.version)},
                  {"holidays_listed", params.holidays.size()},
@@ -2308,7 +2357,7 @@ class Evaluator {
                 figures,
                 {spent.event},
                 "",
-                label + " to vendor " + spent.vendor_id + " was paid on " +
+                label() + " to vendor " + spent.vendor_id + " was paid on " +
                     Date(spent.payment_days) + ", " +
                     (holiday ? std::string("a public holiday")
                              : std::string("a ") + (weekday == 0 ? "Sunday" : "Saturday"))});
@@ -2317,44 +2366,44 @@ class Evaluator {
 
       // AN-7 backdated: booked long after payment, or paid before the invoice.
       if (Covers(params, "AN-7", spent.grant_id)) {
-        ordered_json parameters = Section(params, "AN-7");
-        std::string appended = FormatTimestamp(spent.appended_at_micros);
+        auto parameters = [&] { return Section(params, "AN-7"); };
+        auto appended = [&] { return FormatTimestamp(spent.appended_at_micros); };
         if (spent.voucher_days != kNoDate &&
             spent.voucher_days - spent.payment_days > params.voucher_days) {
           ordered_json figures = ExpenditureFigures(spent);
           figures["voucher_date"] = Date(spent.voucher_days);
           figures["days_after_payment"] = spent.voucher_days - spent.payment_days;
-          figures["appended_at"] = appended;
+          figures["appended_at"] = appended();
           Emit({"AN-7",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "voucher",
-                label + " was booked on " + Date(spent.voucher_days) + ", " +
+                label() + " was booked on " + Date(spent.voucher_days) + ", " +
                     DaysText(spent.voucher_days - spent.payment_days) + " after its payment on " +
                     Date(spent.payment_days) + " (limit " + DaysText(params.voucher_days) +
-                    "; appended to the ledger at " + appended + ")"});
+                    "; appended to the ledger at " + appended() + ")"});
         }
         if (spent.payment_days < spent.invoice_days) {
           ordered_json figures = ExpenditureFigures(spent);
           figures["days_before_invoice"] = spent.invoice_days - spent.payment_days;
-          figures["appended_at"] = appended;
+          figures["appended_at"] = appended();
           Emit({"AN-7",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "prepaid",
-                label + " to vendor " + spent.vendor_id + " was paid on " +
+                label() + " to vendor " + spent.vendor_id + " was paid on " +
                     Date(spent.payment_days) + ", " +
                     DaysText(spent.invoice_days - spent.payment_days) +
                     " before its invoice date " + Date(spent.invoice_days) +
-                    " (appended to the ledger at " + appended + ")"});
+                    " (appended to the ledger at " + appended() + ")"});
         }
       }
 
@@ -2365,13 +2414,13 @@ class Evaluator {
           figures["person"] = spent.requester;
           Emit({"AN-9",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
                 {{"rule", "requester and approver must differ"}},
                 figures,
                 {spent.event},
                 "requester",
-                label + " to vendor " + spent.vendor_id +
+                label() + " to vendor " + spent.vendor_id +
                     " was requested and approved by the same person, " + spent.requester});
         }
         if (!spent.payee.empty() && spent.payee == spent.approver) {
@@ -2379,13 +2428,13 @@ class Evaluator {
           figures["person"] = spent.payee;
           Emit({"AN-9",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
                 {{"rule", "approver and payee must differ"}},
                 figures,
                 {spent.event},
                 "payee",
-                label + " was approved by " + spent.approver + ", who is also its payee"});
+                label() + " was approved by " + spent.approver + ", who is also its payee"});
         }
       }
     }
@@ -3018,45 +3067,64 @@ class Evaluator {
       std::map<std::pair<std::string, int64_t>, Expenditures> by_amount;
       for (const auto* item : items) by_amount[{item->currency, item->amount}].push_back(item);
       for (const auto& [amount, bucket] : by_amount) {
-        for (size_t later = 1; later < bucket.size(); ++later) {
+        if (bucket.size() < 2) continue;
+        // The earliest match of each repeat, in O(log n) rather than by a scan of every earlier
+        // payment of the amount (quadratic for a vendor paid one fixed fee thousands of times):
+        // the earliest payment with the same invoice number, and the earliest paid within the
+        // window, whichever comes first.
+        std::unordered_map<std::string_view, size_t> first_with_invoice;
+        EarliestByDay first_on_day(bucket);
+        for (size_t later = 0; later < bucket.size(); ++later) {
           const ExpenditureFact& repeat = *bucket[later];
-          const Params& params = state_.ParamsAt(repeat.event.sequence);
-          if (!Covers(params, "AN-1", repeat.grant_id)) continue;
-          for (size_t earlier = 0; earlier < later; ++earlier) {
-            const ExpenditureFact& first = *bucket[earlier];
-            bool same_invoice = first.invoice_number == repeat.invoice_number;
-            int32_t apart = std::abs(repeat.payment_days - first.payment_days);
-            if (!same_invoice && apart > params.duplicate_days) continue;
-            ordered_json figures = ExpenditureFigures(repeat);
-            figures["earlier_expenditure"] = first.event.sequence;
-            figures["earlier_invoice_number"] = first.invoice_number;
-            figures["earlier_payment_date"] = Date(first.payment_days);
-            figures["days_apart"] = apart;
-            std::string explanation =
-                same_invoice
-                    ? ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id +
-                          " repeats invoice " + repeat.invoice_number +
-                          " and the amount of expenditure #" + std::to_string(first.event.sequence)
-                    : ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id + " paid on " +
-                          Date(repeat.payment_days) + " has the amount of expenditure #" +
-                          std::to_string(first.event.sequence) + " paid on " +
-                          Date(first.payment_days) + ", " + DaysText(apart) +
-                          " apart, under another invoice number (" + repeat.invoice_number +
-                          " after " + first.invoice_number + ")";
-            Emit({"AN-1",
-                  "high",
-                  "vendor:" + repeat.vendor_id,
-                  params.version,
-                  Section(params, "AN-1"),
-                  figures,
-                  {first.event, repeat.event},
-                  std::to_string(repeat.event.sequence),
-                  explanation});
-            break;  // one flag per repeat, against the earliest live match
-          }
+          if (later > 0) DuplicateOf(bucket, later, first_with_invoice, first_on_day);
+          first_with_invoice.try_emplace(repeat.invoice_number, later);
+          first_on_day.Add(later);
         }
       }
     }
+  }
+
+  // AN-1 for bucket[later] against the payments before it, indexed in `first_with_invoice` and
+  // `first_on_day`.
+  void DuplicateOf(const Expenditures& bucket, size_t later,
+                   const std::unordered_map<std::string_view, size_t>& first_with_invoice,
+                   const EarliestByDay& first_on_day) {
+    const ExpenditureFact& repeat = *bucket[later];
+    const Params& params = state_.ParamsAt(repeat.event.sequence);
+    if (!Covers(params, "AN-1", repeat.grant_id)) return;
+    size_t earliest = first_on_day.Earliest(repeat.payment_days - params.duplicate_days,
+                                            repeat.payment_days + params.duplicate_days);
+    auto same = first_with_invoice.find(repeat.invoice_number);
+    if (same != first_with_invoice.end()) earliest = std::min(earliest, same->second);
+    if (earliest == EarliestByDay::kNone) return;
+    // One flag per repeat, against the earliest live match.
+    const ExpenditureFact& first = *bucket[earliest];
+    bool same_invoice = first.invoice_number == repeat.invoice_number;
+    int32_t apart = std::abs(repeat.payment_days - first.payment_days);
+    ordered_json figures = ExpenditureFigures(repeat);
+    figures["earlier_expenditure"] = first.event.sequence;
+    figures["earlier_invoice_number"] = first.invoice_number;
+    figures["earlier_payment_date"] = Date(first.payment_days);
+    figures["days_apart"] = apart;
+    std::string explanation =
+        same_invoice
+            ? ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id + " repeats invoice " +
+                  repeat.invoice_number + " and the amount of expenditure #" +
+                  std::to_string(first.event.sequence)
+            : ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id + " paid on " +
+                  Date(repeat.payment_days) + " has the amount of expenditure #" +
+                  std::to_string(first.event.sequence) + " paid on " + Date(first.payment_days) +
+                  ", " + DaysText(apart) + " apart, under another invoice number (" +
+                  repeat.invoice_number + " after " + first.invoice_number + ")";
+    Emit({"AN-1",
+          "high",
+          "vendor:" + repeat.vendor_id,
+          params.version,
+          Section(params, "AN-1"),
+          figures,
+          {first.event, repeat.event},
+          std::to_string(repeat.event.sequence),
+          explanation});
   }
 
   // AN-2: payments below the approval threshold that together reach it within the window, to
@@ -3071,12 +3139,28 @@ class Evaluator {
     for (const auto& [key, items] : requesters) SplitWithin(items, "requester");
   }
 
+  // The definition: for each payment in date order (`last`) that is below the threshold, the
+  // group is every payment not yet in a group, below the threshold, dated within the window
+  // ending on its date and not after it in that order; a group of two or more reaching the
+  // threshold is flagged. Evaluated as a sliding window: O(n) for a run of payments under one
+  // policy version, rebuilt by the definition's scan when the version changes.
   void SplitWithin(Expenditures items, const char* kind) {
     std::stable_sort(items.begin(), items.end(),
                      [](const ExpenditureFact* a, const ExpenditureFact* b) {
                        return a->payment_days < b->payment_days;
                      });
     std::vector<bool> used(items.size(), false);
+    // The group as of `scanned_to`, for policy `window_version`, in date order.
+    std::deque<size_t> window;
+    int128 window_total = 0, window_magnitude = 0;
+    const Params* window_params = nullptr;
+    size_t scanned_to = 0;
+    auto push = [&](size_t index) {
+      window.push_back(index);
+      window_total += items[index]->amount;
+      window_magnitude +=
+          items[index]->amount < 0 ? -int128{items[index]->amount} : int128{items[index]->amount};
+    };
     for (size_t last = 0; last < items.size(); ++last) {
       const Params& params = state_.ParamsAt(items[last]->event.sequence);
       const Money& threshold = params.approval_threshold;
@@ -3085,19 +3169,46 @@ class Evaluator {
                Covers(params, "AN-2", item->grant_id);
       };
       if (!below(items[last])) continue;
-      Expenditures group;
+      const int32_t window_start = items[last]->payment_days - (params.split_days - 1);
+      if (window_params != &params) {
+        window.clear();
+        window_total = window_magnitude = 0;
+        size_t first = last + 1;
+        while (first > 0 && items[first - 1]->payment_days >= window_start) --first;
+        for (size_t i = first; i <= last; ++i) {
+          if (!used[i] && below(items[i])) push(i);
+        }
+        window_params = &params;
+      } else {
+        for (size_t i = scanned_to + 1; i <= last; ++i) {
+          if (!used[i] && below(items[i])) push(i);
+        }
+        while (!window.empty() && items[window.front()]->payment_days < window_start) {
+          const int64_t amount = items[window.front()]->amount;
+          window_total -= amount;
+          window_magnitude -= amount < 0 ? -int128{amount} : int128{amount};
+          window.pop_front();
+        }
+      }
+      scanned_to = last;
+      if (window.size() < 2) continue;
+      // The definition sums newest first with AddMoney, which saturates; the exact sum is the
+      // same unless the magnitudes could reach the int64 bound.
       int64_t total = 0;
-      for (size_t i = last + 1; i-- > 0;) {
-        if (items[i]->payment_days < items[last]->payment_days - (params.split_days - 1)) break;
-        if (used[i] || !below(items[i])) continue;
-        group.push_back(items[i]);
-        total = AddMoney(total, items[i]->amount);
+      if (window_magnitude < static_cast<int128>(INT64_MAX)) {
+        total = static_cast<int64_t>(window_total);
+      } else {
+        for (auto index = window.rbegin(); index != window.rend(); ++index)
+          total = AddMoney(total, items[*index]->amount);
       }
-      if (group.size() < 2 || total < threshold.minor_units) continue;
-      for (size_t i = 0; i <= last; ++i) {
-        if (std::find(group.begin(), group.end(), items[i]) != group.end()) used[i] = true;
+      if (total < threshold.minor_units) continue;
+      Expenditures group;
+      for (size_t index : window) {
+        used[index] = true;
+        group.push_back(items[index]);
       }
-      std::reverse(group.begin(), group.end());  // date order
+      window.clear();
+      window_total = window_magnitude = 0;
       const ExpenditureFact& any = *group.front();
       bool by_vendor = std::string(kind) == "vendor";
       ordered_json parameters = Section(params, "AN-2");
@@ -3526,6 +3637,15 @@ class Evaluator {
                 " exclusively to member " + licence.licensee_org_id});
     }
     const Params& params = state_.Latest();
+    // Each outcome's licences and sharings, in sequence order (one pass, not one per outcome).
+    std::map<std::string, std::vector<const LicenceFact*>> licences_of;
+    std::map<std::string, std::vector<const SharingFact*>> sharings_of;
+    for (const auto& [sequence, licence] : state_.licences)
+      licences_of[licence.outcome_id].push_back(&licence);
+    for (const auto& [sequence, sharing] : state_.sharings)
+      sharings_of[sharing.outcome_id].push_back(&sharing);
+    static const std::vector<const LicenceFact*> kNoLicences;
+    static const std::vector<const SharingFact*> kNoSharings;
     for (const auto& [outcome_id, outcome] : state_.outcomes) {
       if (!Covers(params, "AL-2", outcome.grant_id)) continue;
       int32_t deadline = outcome.days + params.share_days;
@@ -3535,17 +3655,20 @@ class Evaluator {
       auto outside = [&](const std::string& org_id, int32_t day) {
         return org_id.empty() || !ActiveMember(org_id, day);
       };
-      for (const auto& [sequence, licence] : state_.licences) {
-        if (licence.outcome_id != outcome_id || !outside(licence.licensee_org_id, licence.days))
-          continue;
-        if (licence.days <= deadline)
+      auto licences = licences_of.find(outcome_id);
+      for (const LicenceFact* licence :
+           licences == licences_of.end() ? kNoLicences : licences->second) {
+        if (!outside(licence->licensee_org_id, licence->days)) continue;
+        if (licence->days <= deadline)
           shared = true;
-        else if (late == kNoDate || licence.days < late)
-          late = licence.days;
+        else if (late == kNoDate || licence->days < late)
+          late = licence->days;
       }
-      for (const auto& [sequence, sharing] : state_.sharings) {
-        if (sharing.outcome_id != outcome_id || !outside(sharing.recipient_org_id, sharing.days))
-          continue;
+      auto sharings = sharings_of.find(outcome_id);
+      for (const SharingFact* sharing_fact :
+           sharings == sharings_of.end() ? kNoSharings : sharings->second) {
+        const SharingFact& sharing = *sharing_fact;
+        if (!outside(sharing.recipient_org_id, sharing.days)) continue;
         if (sharing.days <= deadline)
           shared = true;
         else if (late == kNoDate || sharing.days < late)
