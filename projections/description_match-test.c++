@@ -24,7 +24,7 @@ std::string Lower(std::string text) {
 }
 
 // The default policy's lists, lowercased as ParseParams does (none of them needs trimming).
-DescriptionMatcher DefaultMatcher() {
+DescriptionMatcher DefaultMatcher(std::vector<std::string> category_names = {}) {
   nlohmann::json policy = DefaultPolicyDocument();
   std::vector<std::vector<std::string>> prohibited;
   for (const auto& use : policy["PU-1"]["prohibited_uses"]) {
@@ -35,7 +35,7 @@ DescriptionMatcher DefaultMatcher() {
   for (const auto& exclusion : policy["PU-1"]["exclusions"]) exclusions.push_back(Lower(exclusion));
   for (const auto& keyword : policy["BR-4"]["equipment_keywords"])
     equipment.push_back(Lower(keyword));
-  return DescriptionMatcher(prohibited, exclusions, equipment);
+  return DescriptionMatcher(prohibited, exclusions, equipment, std::move(category_names));
 }
 
 uint64_t SeedFromEnvironment(uint64_t fallback) {
@@ -91,7 +91,10 @@ TEST(DescriptionMatcher, DefaultPolicyRandomTexts) {
   uint64_t seed = SeedFromEnvironment(20261128);
   SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with FUNDTRAIL_TEST_SEED)");
   std::mt19937_64 random(seed);
-  DescriptionMatcher matcher = DefaultMatcher();
+  // Category names that contain keywords and exclusions, or begin or end one across the space.
+  const std::vector<std::string> categories = {"materials", "other_direct", "fines", "",
+                                               "fee",       "wine list",    "Fine",  "machine"};
+  DescriptionMatcher matcher = DefaultMatcher(categories);
   nlohmann::json policy = DefaultPolicyDocument();
   std::vector<std::string> pieces = {" ", "-", "a", "S", "9", "第", "批", "材料", "\xe9", "\x80"};
   for (const auto& use : policy["PU-1"]["prohibited_uses"]) {
@@ -99,7 +102,6 @@ TEST(DescriptionMatcher, DefaultPolicyRandomTexts) {
   }
   for (const auto& exclusion : policy["PU-1"]["exclusions"]) pieces.push_back(exclusion);
   for (const auto& keyword : policy["BR-4"]["equipment_keywords"]) pieces.push_back(keyword);
-  const std::vector<std::string> categories = {"materials", "other_direct", "fines", ""};
   int matched = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string text;
@@ -109,9 +111,11 @@ TEST(DescriptionMatcher, DefaultPolicyRandomTexts) {
       if (random() % 4 == 0 && !piece.empty()) piece[0] = static_cast<char>(std::toupper(piece[0]));
       text += piece;
     }
-    const std::string& category = categories[random() % categories.size()];
+    size_t index = random() % categories.size();
+    const std::string& category = categories[index];
     Match found = matcher.Find(text, category);
     ASSERT_EQ(found, matcher.FindLiteral(text, category)) << "\"" << text << "\" " << category;
+    ASSERT_EQ(matcher.Find(text, index), found) << "\"" << text << "\" " << category;
     matched += found.purpose_index >= 0;
   }
   EXPECT_GT(matched, 1000);  // the texts do exercise the matches
@@ -135,17 +139,22 @@ TEST(DescriptionMatcher, RandomListsAgainstTheDefinition) {
     for (auto& keywords : prohibited) {
       for (size_t n = 1 + random() % 4; n > 0; --n) keywords.push_back(word(4));
     }
-    std::vector<std::string> exclusions, equipment;
+    std::vector<std::string> exclusions, equipment, categories = {""};
     for (size_t n = random() % 4; n > 0; --n) exclusions.push_back(word(5));
     for (size_t n = random() % 4; n > 0; --n) equipment.push_back(word(3));
-    DescriptionMatcher matcher(prohibited, exclusions, equipment);
+    for (size_t n = 1 + random() % 4; n > 0; --n) categories.push_back(word(3));
+    DescriptionMatcher matcher(prohibited, exclusions, equipment, categories);
     ASSERT_TRUE(matcher.has_automaton());
     for (int i = 0; i < 200; ++i) {
       std::string text = word(14);
       if (random() % 2) text[random() % text.size()] = 'A';  // folded to "a"
-      std::string category = random() % 3 ? word(3) : "";
-      ASSERT_EQ(matcher.Find(text, category), matcher.FindLiteral(text, category))
+      size_t index = random() % categories.size();
+      const std::string& category = categories[index];
+      Match literal = matcher.FindLiteral(text, category);
+      ASSERT_EQ(matcher.Find(text, category), literal)
           << "list " << list << ", text \"" << text << "\", category \"" << category << "\"";
+      ASSERT_EQ(matcher.Find(text, index), literal)
+          << "list " << list << ", text \"" << text << "\", category " << index;
     }
   }
 }

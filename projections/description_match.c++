@@ -56,15 +56,24 @@ struct JoinedText {
 
 DescriptionMatcher::DescriptionMatcher(std::vector<std::vector<std::string>> prohibited,
                                        std::vector<std::string> exclusions,
-                                       std::vector<std::string> equipment)
+                                       std::vector<std::string> equipment,
+                                       std::vector<std::string> category_names)
     : prohibited_(std::move(prohibited)),
       exclusions_(std::move(exclusions)),
-      equipment_(std::move(equipment)) {
+      equipment_(std::move(equipment)),
+      category_names_(std::move(category_names)) {
   for (size_t purpose = 0; purpose < prohibited_.size(); ++purpose) {
     for (size_t keyword = 0; keyword < prohibited_[purpose].size(); ++keyword)
       prohibited_order_.emplace_back(static_cast<int>(purpose), static_cast<int>(keyword));
   }
   Build();
+  if (!has_automaton()) return;
+  for (const auto& name : category_names_) {
+    Scan scan;
+    uint32_t state = 0;
+    ScanPiece(JoinedText{std::string_view(), name}, name, 1, 0, &state, &scan);
+    category_scans_.push_back(scan);
+  }
 }
 
 void DescriptionMatcher::Build() {
@@ -169,15 +178,15 @@ void DescriptionMatcher::Build() {
 }
 
 template <typename Text>
-void DescriptionMatcher::ScanPiece(const Text& text, size_t begin, size_t end, size_t equipment_end,
-                                   uint32_t* state, Scan* scan) const {
+void DescriptionMatcher::ScanPiece(const Text& text, std::string_view piece, size_t offset,
+                                   size_t equipment_end, uint32_t* state, Scan* scan) const {
   const uint16_t* next = next_.data();
   const uint8_t* byte_class = byte_class_.data();
   const size_t class_count = class_count_;
   uint32_t at = *state;
-  for (size_t i = begin; i < end; ++i) {
-    at = next[(at & kStateMask) * class_count + byte_class[static_cast<uint8_t>(text[i])]];
-    if (at & kHasOutput) Report(text, i, equipment_end, at & kStateMask, scan);
+  for (size_t i = 0; i < piece.size(); ++i) {
+    at = next[(at & kStateMask) * class_count + byte_class[static_cast<uint8_t>(piece[i])]];
+    if (at & kHasOutput) Report(text, offset + i, equipment_end, at & kStateMask, scan);
   }
   *state = at;
 }
@@ -215,24 +224,41 @@ DescriptionMatcher::Match DescriptionMatcher::MatchOf(int32_t prohibited_rank,
 
 DescriptionMatcher::Match DescriptionMatcher::Find(std::string_view description,
                                                    std::string_view category_name) const {
+  return FindIn(description, category_name, -1);
+}
+
+DescriptionMatcher::Match DescriptionMatcher::Find(std::string_view description,
+                                                   size_t category) const {
+  FT_ASSERT(category < category_names_.size());
+  return FindIn(description, category_names_[category], static_cast<int>(category));
+}
+
+DescriptionMatcher::Match DescriptionMatcher::FindIn(std::string_view description,
+                                                     std::string_view category_name,
+                                                     int category) const {
   if (!has_automaton()) return FindLiteral(description, category_name);
   // An occurrence inside the description reads the same in the joined text: the byte after the
   // description is a space, as the end of the description alone is a word boundary. The pieces
   // are read one after the other; the joined text is only consulted at a match.
   const JoinedText joined{description, category_name};
-  const size_t size = joined.size();
   Scan scan;
   uint32_t state = 0;
-  ScanPiece(description, 0, description.size(), description.size(), &state, &scan);
-  ScanPiece(joined, description.size(), description.size() + 1, description.size(), &state, &scan);
-  ScanPiece(joined, description.size() + 1, size, description.size(), &state, &scan);
+  ScanPiece(description, description, 0, description.size(), &state, &scan);
+  ScanPiece(joined, " ", description.size(), description.size(), &state, &scan);
+  if (category >= 0 && (state & kStateMask) == 0) {
+    const Scan& known = category_scans_[category];
+    scan.prohibited_rank = std::min(scan.prohibited_rank, known.prohibited_rank);
+    scan.exclusion |= known.exclusion;
+  } else {
+    ScanPiece(joined, category_name, description.size() + 1, description.size(), &state, &scan);
+  }
   if (!scan.exclusion) return MatchOf(scan.prohibited_rank, scan.equipment_rank);
   // Blanking can join or split words, so PU-1 searches the blanked text again.
   std::string text = LowerAscii(description) + " " + LowerAscii(category_name);
   BlankExclusions(&text);
   Scan blanked;
   state = 0;
-  ScanPiece(std::string_view(text), 0, text.size(), 0, &state, &blanked);
+  ScanPiece(std::string_view(text), text, 0, 0, &state, &blanked);
   return MatchOf(blanked.prohibited_rank, scan.equipment_rank);
 }
 

@@ -28,11 +28,13 @@ namespace fundtrail::projections {
 class DescriptionMatcher {
  public:
   // `prohibited` holds the keywords of each prohibited purpose, `exclusions` and `equipment` the
-  // other two lists, all in policy order.
+  // other two lists, all in policy order. `category_names` are the names Find(description,
+  // category) appends; each is scanned once here rather than after every description.
   // REQUIRES: every keyword and exclusion is non-empty and has no uppercase ASCII letter
   // (ParseParams lowercases them).
   DescriptionMatcher(std::vector<std::vector<std::string>> prohibited,
-                     std::vector<std::string> exclusions, std::vector<std::string> equipment);
+                     std::vector<std::string> exclusions, std::vector<std::string> equipment,
+                     std::vector<std::string> category_names = {});
 
   struct Match {
     int purpose_index = -1;    // PU-1: index into `prohibited`, -1 if nothing matched
@@ -43,6 +45,9 @@ class DescriptionMatcher {
 
   // The answer of FindLiteral, from one pass over the text (two when an exclusion occurs).
   Match Find(std::string_view description, std::string_view category_name) const;
+  // The same for category_names[category].
+  // REQUIRES: 0 <= category < category_names.size().
+  Match Find(std::string_view description, size_t category) const;
 
   // The definition above, transcribed: one substring search per keyword and exclusion. Used when
   // a policy's lists are too large for the automaton's table, and by the tests as the reference.
@@ -75,23 +80,30 @@ class DescriptionMatcher {
     bool exclusion = false;
   };
 
-  // Feeds bytes [begin, end) of `text` to the automaton from `*state`; byte i is "inside the
-  // description" for BR-4 if i < equipment_end.
+  // Feeds `piece`, the bytes of `text` from `offset` on, to the automaton from `*state`; byte i
+  // of `text` is "inside the description" for BR-4 if i < equipment_end.
   template <typename Text>
-  void ScanPiece(const Text& text, size_t begin, size_t end, size_t equipment_end, uint32_t* state,
-                 Scan* scan) const;
+  void ScanPiece(const Text& text, std::string_view piece, size_t offset, size_t equipment_end,
+                 uint32_t* state, Scan* scan) const;
   // Records the patterns ending at byte i in `state`.
   template <typename Text>
   void Report(const Text& text, size_t i, size_t equipment_end, uint32_t state, Scan* scan) const;
   // Blanks out every occurrence of each exclusion in turn, as the definition does.
   void BlankExclusions(std::string* lowered) const;
   Match MatchOf(int32_t prohibited_rank, int32_t equipment_rank) const;
+  // `category` is the index of `category_name` in category_names_, or -1.
+  Match FindIn(std::string_view description, std::string_view category_name, int category) const;
   void Build();
 
   std::vector<std::vector<std::string>> prohibited_;
   std::vector<std::string> exclusions_;
   std::vector<std::string> equipment_;
   std::vector<std::pair<int, int>> prohibited_order_;  // rank -> (purpose, keyword)
+  std::vector<std::string> category_names_;
+  // What scanning each category name finds when the automaton reaches it in its start state (as
+  // it does unless the description ends in the beginning of a keyword): the name is then read
+  // after a space and ends the text, so the answer does not depend on the description.
+  std::vector<Scan> category_scans_;
 
   // The automaton: a dense transition table over byte classes (the distinct bytes of the
   // patterns, ASCII letters folded to lowercase, and one class for every other byte).

@@ -6,9 +6,9 @@
 // are O(events) and are what the rules inherently need: duplicate and double-charging detection
 // need every invoice, the windows of AN-2/AN-3 every payment date, TP-3's first-in-first-out
 // ageing every disbursement, and every flag names its evidence by sequence number and chain hash.
-// An expenditure record is about 220 bytes and its invoice number: the texts that repeat (ids,
-// names, currency) are kept once and shared (Symbol), and descriptions are not kept (only what
-// PU-1 and BR-4 found in them, for their explanations).
+// An expenditure record is 288 bytes and its invoice number: the ids that repeat (grant, member,
+// currency) are kept once and shared (Symbol), and descriptions are not kept (only what PU-1 and
+// BR-4 found in them, for their explanations).
 //
 // Speed: the fold runs for every event of a rebuild, beside the views' fold, and is held to 70% of
 // the views' speed (docs/BENCHMARKS.md, figure 5). Apply therefore only copies facts, into chunked
@@ -27,11 +27,11 @@
 #include <array>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <deque>
 #include <set>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "ledger/dates.h"
 #include "ledger/json_codec.h"
@@ -102,6 +102,36 @@ int32_t Days(capnp::Text::Reader text) {
 }
 
 int32_t OptionalDays(capnp::Text::Reader text) { return text.size() == 0 ? kNoDate : Days(text); }
+
+// Days() of texts seen before. Payments span a few thousand distinct days, and parsing a date
+// cost the fold more than reading all the other fixed fields of an expenditure, so each
+// YYYY-MM-DD text parsed is remembered in a direct-mapped table keyed by its ten bytes; a miss
+// parses (and checks) the text. Values only: copies are independent.
+class DateCache {
+ public:
+  int32_t Days(capnp::Text::Reader text) {
+    if (text.size() != 10) return projections::Days(text);
+    uint64_t head = 0;
+    uint16_t tail = 0;
+    std::memcpy(&head, text.cStr(), 8);
+    std::memcpy(&tail, text.cStr() + 8, 2);
+    // Entries start zeroed; no date text begins with eight NUL bytes.
+    Entry& entry =
+        entries_[((head ^ (uint64_t{tail} << 48)) * 0x9e3779b97f4a7c15) >> (64 - kIndexBits)];
+    if (entry.head != head || entry.tail != tail) entry = {head, tail, projections::Days(text)};
+    return entry.days;
+  }
+  int32_t OptionalDays(capnp::Text::Reader text) { return text.size() == 0 ? kNoDate : Days(text); }
+
+ private:
+  static constexpr int kIndexBits = 11;
+  struct Entry {
+    uint64_t head = 0;  // the first eight bytes of the text
+    uint16_t tail = 0;  // the last two
+    int32_t days = 0;
+  };
+  std::array<Entry, size_t{1} << kIndexBits> entries_{};
+};
 
 std::string Date(int32_t days) { return FormatDate(days); }
 
@@ -1081,23 +1111,24 @@ class Symbol {
   const std::string* text_;
 };
 
-// About 220 bytes (a third of the same fact with std::string members) and one heap block: the
-// fold keeps one per live expenditure.
+// The fold keeps one per live expenditure: 288 bytes and, for an invoice number longer than 15
+// bytes, one heap block (with std::string members throughout it was about 500 bytes and three).
+// Ids that repeat from event to event are Symbols; short, varied texts stay inline.
 struct ExpenditureFact {
   Evidence event;
   int64_t appended_at_micros = 0;
   Symbol grant_id;
   Symbol org_id;
   int category = 0;
-  Symbol vendor_id;
+  std::string vendor_id;       // short: kept inline (SSO) costs less than a look-up
   std::string invoice_number;  // nearly unique, so not shared
   int32_t invoice_days = 0;
   int32_t payment_days = 0;
   int32_t voucher_days = kNoDate;
   int64_t amount = 0;
   Symbol currency;
-  Symbol requester;
-  Symbol approver;
+  std::string requester;  // see vendor_id
+  std::string approver;
   Symbol payee;
   Symbol expert_name;
   uint32_t expert_days = 0;
@@ -1110,6 +1141,7 @@ struct ExpenditureFact {
   // BR-4: the equipment keyword the description matched under the policy of its append.
   Symbol equipment_keyword;
 };
+static_assert(sizeof(ExpenditureFact) <= 288, "the fold keeps one per live expenditure");
 
 struct AdjustmentFact {
   Evidence event;
@@ -1329,17 +1361,77 @@ class LiveEvents {
   size_t dead_count_ = 0;
 };
 
+// Each distinct text once, at an address that never changes: an open-addressing hash table
+// (linear probing, at most half full) over a deque of the texts. (std::unordered_set cost a third
+// of the fold's rules work on the benchmark: a node per text, a modulo and a chain per look-up.)
+// Not copyable: a copy's texts would be at other addresses. Moving keeps every address.
+class TextTable {
+ public:
+  TextTable() = default;
+  TextTable(const TextTable&) = delete;
+  TextTable& operator=(const TextTable&) = delete;
+  TextTable(TextTable&&) noexcept = default;
+  TextTable& operator=(TextTable&&) noexcept = default;
+
+  const std::string* Intern(std::string_view text) {
+    if (2 * (texts_.size() + 1) > slots_.size()) Grow();
+    const uint64_t hash = Hash(text);
+    const size_t mask = slots_.size() - 1;
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      Slot& slot = slots_[at];
+      if (slot.text == nullptr) {
+        slot = {hash, &texts_.emplace_back(text)};
+        return slot.text;
+      }
+      if (slot.hash == hash && *slot.text == text) return slot.text;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    const std::string* text = nullptr;
+  };
+
+  // Eight bytes at a time, multiply and fold: enough for ids and names.
+  static uint64_t Hash(std::string_view text) {
+    constexpr uint64_t kMultiplier = 0x9e3779b97f4a7c15;
+    uint64_t hash = text.size() * kMultiplier;
+    for (size_t at = 0; at < text.size(); at += 8) {
+      uint64_t word = 0;
+      std::memcpy(&word, text.data() + at, std::min<size_t>(8, text.size() - at));
+      hash = (hash ^ word) * kMultiplier;
+      hash ^= hash >> 32;
+    }
+    return hash;
+  }
+
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : 2 * old.size(), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.text == nullptr) continue;
+      size_t at = slot.hash & mask;
+      while (slots_[at].text != nullptr) at = (at + 1) & mask;
+      slots_[at] = slot;
+    }
+  }
+
+  std::deque<std::string> texts_;
+  std::vector<Slot> slots_;  // a power of two in size
+};
+
 // The live expenditures and the table of the texts their Symbols point at. A copy gets its own
-// table and its facts are rebound to it, so copies share nothing; a move keeps the table's nodes,
-// and so every pointer.
+// table and its facts are rebound to it, so copies share nothing; a move keeps every address.
 class Expenditures {
  public:
   Expenditures() = default;
-  Expenditures(const Expenditures& other) : texts_(other.texts_), facts_(other.facts_) { Rebind(); }
+  Expenditures(const Expenditures& other) : facts_(other.facts_) { Rebind(); }
   Expenditures& operator=(const Expenditures& other) {
     if (this != &other) {
-      texts_ = other.texts_;
       facts_ = other.facts_;
+      texts_ = TextTable();
       recent_ = {};
       Rebind();
     }
@@ -1351,15 +1443,13 @@ class Expenditures {
   // The shared copy of `text`. The empty text is never stored: Symbol() stands for it.
   Symbol Intern(std::string_view text) {
     if (text.empty()) return Symbol();
-    auto found = texts_.find(text);
-    if (found == texts_.end()) found = texts_.emplace(text).first;
-    return Symbol(&*found);
+    return Symbol(texts_.Intern(text));
   }
 
   // Intern(text) for one of the fields below, remembering its last text: an export lists many
   // expenditures of one grant, member and currency in a row, and a comparison costs less than a
   // look-up.
-  enum Field { kGrant, kOrg, kVendor, kCurrency, kRequester, kApprover, kFieldCount };
+  enum Field { kGrant, kOrg, kCurrency, kFieldCount };
   Symbol Intern(Field field, std::string_view text) {
     Symbol& recent = recent_[field];
     if (recent.str() != text) recent = Intern(text);
@@ -1385,15 +1475,15 @@ class Expenditures {
       fact->grant_id = text("grant_id");
       fact->org_id = text("org_id");
       item.at("category").get_to(fact->category);
-      fact->vendor_id = text("vendor_id");
+      item.at("vendor_id").get_to(fact->vendor_id);
       item.at("invoice_number").get_to(fact->invoice_number);
       item.at("invoice_days").get_to(fact->invoice_days);
       item.at("payment_days").get_to(fact->payment_days);
       item.at("voucher_days").get_to(fact->voucher_days);
       item.at("amount").get_to(fact->amount);
       fact->currency = text("currency");
-      fact->requester = text("requester");
-      fact->approver = text("approver");
+      item.at("requester").get_to(fact->requester);
+      item.at("approver").get_to(fact->approver);
       fact->payee = text("payee");
       fact->expert_name = text("expert_name");
       item.at("expert_days").get_to(fact->expert_days);
@@ -1408,21 +1498,15 @@ class Expenditures {
  private:
   void Rebind() {
     facts_.ForEach([&](ExpenditureFact& fact) {
-      for (Symbol* symbol :
-           {&fact.grant_id, &fact.org_id, &fact.vendor_id, &fact.currency, &fact.requester,
-            &fact.approver, &fact.payee, &fact.expert_name, &fact.prohibited_purpose,
-            &fact.prohibited_keyword, &fact.prohibited_text, &fact.equipment_keyword}) {
+      for (Symbol* symbol : {&fact.grant_id, &fact.org_id, &fact.currency, &fact.payee,
+                             &fact.expert_name, &fact.prohibited_purpose, &fact.prohibited_keyword,
+                             &fact.prohibited_text, &fact.equipment_keyword}) {
         *symbol = Intern(symbol->str());
       }
     });
   }
 
-  // Heterogeneous look-up, so that interning a capnp text allocates only when it is new.
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
-  };
-  std::unordered_set<std::string, TextHash, std::equal_to<>> texts_;
+  TextTable texts_;
   LiveEvents<ExpenditureFact> facts_;
   std::array<Symbol, kFieldCount> recent_;  // in texts_; a copy starts without
 };
@@ -1485,6 +1569,8 @@ struct RulesEngine::State {
 
   // Derived from `policies`, never serialised.
   std::map<uint32_t, Params> params;
+  // Dates already parsed; never serialised.
+  DateCache dates;
 
   uint32_t VersionAt(uint64_t sequence) const {
     // A policy_set at sequence p governs the events after p.
@@ -1506,7 +1592,7 @@ struct RulesEngine::State {
     std::vector<std::vector<std::string>> prohibited;
     for (const auto& use : parsed->purposes) prohibited.push_back(use.keywords);
     parsed->descriptions = std::make_shared<const DescriptionMatcher>(
-        std::move(prohibited), parsed->exclusions, parsed->equipment_keywords);
+        std::move(prohibited), parsed->exclusions, parsed->equipment_keywords, CategoryNames());
     policies[policy.version] = policy;
     params[policy.version] = std::move(*parsed);
     return Status::Ok();
@@ -1679,16 +1765,16 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       fact.grant_id = texts.Intern(Expenditures::kGrant, View(spent.getGrantId()));
       fact.org_id = texts.Intern(Expenditures::kOrg, View(spent.getOrgId()));
       fact.category = static_cast<int>(spent.getCategory());
-      fact.vendor_id = texts.Intern(Expenditures::kVendor, View(spent.getVendorId()));
+      fact.vendor_id = View(spent.getVendorId());
       fact.invoice_number = TrimView(View(spent.getInvoiceNumber()));
-      fact.invoice_days = Days(spent.getInvoiceDate());
-      fact.payment_days = Days(spent.getPaymentDate());
-      fact.voucher_days = OptionalDays(spent.getVoucherDate());
+      fact.invoice_days = state.dates.Days(spent.getInvoiceDate());
+      fact.payment_days = state.dates.Days(spent.getPaymentDate());
+      fact.voucher_days = state.dates.OptionalDays(spent.getVoucherDate());
       auto amount = spent.getAmount();
       fact.amount = amount.getMinorUnits();
       fact.currency = texts.Intern(Expenditures::kCurrency, View(amount.getCurrency()));
-      fact.requester = texts.Intern(Expenditures::kRequester, TrimView(View(spent.getRequester())));
-      fact.approver = texts.Intern(Expenditures::kApprover, TrimView(View(spent.getApprover())));
+      fact.requester = TrimView(View(spent.getRequester()));
+      fact.approver = TrimView(View(spent.getApprover()));
       fact.payee = texts.Intern(TrimView(View(spent.getPayee())));
       fact.expert_name = texts.Intern(TrimView(View(spent.getExpertName())));
       fact.expert_days = spent.getExpertDays();
@@ -1697,12 +1783,11 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       // what they found is kept.
       const Params& params = state.ParamsAt(sequence);
       std::string_view description = View(spent.getDescription());
-      const auto& names = CategoryNames();
-      std::string other_name;  // a category this build's schema does not know
-      if (fact.category < 0 || static_cast<size_t>(fact.category) >= names.size())
-        other_name = CategoryName(fact.category);
-      auto match = params.descriptions->Find(
-          description, other_name.empty() ? std::string_view(names[fact.category]) : other_name);
+      const bool known =
+          fact.category >= 0 && static_cast<size_t>(fact.category) < CategoryNames().size();
+      auto match = known
+                       ? params.descriptions->Find(description, static_cast<size_t>(fact.category))
+                       : params.descriptions->Find(description, CategoryName(fact.category));
       if (match.equipment_index >= 0)
         fact.equipment_keyword = texts.Intern(params.equipment_keywords[match.equipment_index]);
       if (match.purpose_index >= 0) {
