@@ -975,13 +975,16 @@ std::string LoadAverage() {
   return one + " " + five + " " + fifteen;
 }
 
-// Figure 5: the ledger in `directory` folded from zero, first by the views alone (the "rules off"
-// baseline), then by views and every misuse rule (projections::Rebuild), then every rule evaluated
-// once at today's date.
+// Figure 5: the ledger in `directory` folded from zero by the views alone (the "rules off"
+// baseline) and by views and every misuse rule (projections::Rebuild), alternately, three times
+// each; each figure is the fastest of its three, so that a burst of other work on a shared
+// machine, which only ever slows a pass down, is not taken for the cost of the rules. Then every
+// rule is evaluated once at today's date.
 struct RebuildFigures {
+  static constexpr int kRounds = 3;
   uint64_t event_count = 0;
-  double views_seconds = 0;
-  double rules_seconds = 0;
+  Timing views;  // the fastest pass of each, wall and CPU apart
+  Timing rules;
   double flags_seconds = 0;
   size_t flag_count = 0;
 };
@@ -991,39 +994,52 @@ RebuildFigures MeasureRebuild(const std::string& directory, Clock* clock) {
   auto ledger =
       Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
   figures.event_count = ledger->head().sequence;
-  {
-    projections::Projection views;
-    auto lookup = ledger->NewLookup();
+  auto fastest = [](Timing* best, const Timing& pass, int round) {
+    if (round == 0 || pass.seconds < best->seconds) best->seconds = pass.seconds;
+    if (round == 0 || pass.cpu_seconds < best->cpu_seconds) best->cpu_seconds = pass.cpu_seconds;
+  };
+  // Every pass's result is kept to the end, so that each pass allocates fresh memory, as a rebuild
+  // in a new process does, rather than reusing what the previous one freed.
+  std::vector<projections::Projections> rebuilt;
+  for (int round = 0; round < RebuildFigures::kRounds; ++round) {
+    {
+      projections::Projection views;
+      auto lookup = ledger->NewLookup();
+      Stopwatch stopwatch;
+      Check(ledger->ScanEntries(
+                1, figures.event_count,
+                [&](const StoredEntry& entry) {
+                  auto view = Check(DecodeEntry(entry.record), "decoding an entry");
+                  auto event =
+                      Check(DecodedEvent::Open(view.canonical_event, "event"), "decoding an event");
+                  Check(views.Apply(entry.sequence, view.chain_hash, event.root(), lookup.get()),
+                        "folding");
+                  return true;
+                }),
+            "scanning");
+      fastest(&figures.views, stopwatch.Elapsed(), round);
+    }
     Stopwatch stopwatch;
-    Check(ledger->ScanEntries(
-              1, figures.event_count,
-              [&](const StoredEntry& entry) {
-                auto view = Check(DecodeEntry(entry.record), "decoding an entry");
-                auto event =
-                    Check(DecodedEvent::Open(view.canonical_event, "event"), "decoding an event");
-                Check(views.Apply(entry.sequence, view.chain_hash, event.root(), lookup.get()),
-                      "folding");
-                return true;
-              }),
-          "scanning");
-    figures.views_seconds = stopwatch.Elapsed().seconds;
+    rebuilt.push_back(Check(projections::Rebuild(*ledger, figures.event_count), "rebuilding"));
+    fastest(&figures.rules, stopwatch.Elapsed(), round);
   }
-  Stopwatch stopwatch;
-  auto rebuilt = Check(projections::Rebuild(*ledger, figures.event_count), "rebuilding");
-  figures.rules_seconds = stopwatch.Elapsed().seconds;
   Stopwatch flags_watch;
   figures.flag_count =
-      rebuilt.rules.Flags(static_cast<int32_t>(clock->NowMicros() / 86400000000LL)).size();
+      rebuilt.back().rules.Flags(static_cast<int32_t>(clock->NowMicros() / 86400000000LL)).size();
   figures.flags_seconds = flags_watch.Elapsed().seconds;
   return figures;
 }
 
 void ReportRebuild(const RebuildFigures& figures, Report* report) {
-  report->Row({"5. projection rebuild from zero, views + all rules",
-               Rate(figures.event_count, figures.rules_seconds),
-               Rate(figures.event_count, figures.views_seconds) + " views only",
-               Percent(figures.views_seconds / figures.rules_seconds),
+  const uint64_t n = figures.event_count;
+  report->Row({"5. projection rebuild from zero, views + all rules", Rate(n, figures.rules.seconds),
+               Rate(n, figures.views.seconds) + " views only",
+               Percent(figures.views.seconds / figures.rules.seconds),
                ">= 500,000 ev/s; rules >= 70% of off"});
+  report->Row({"   CPU per event (fastest of " + std::to_string(RebuildFigures::kRounds) + " each)",
+               Fixed(figures.rules.cpu_seconds / n * 1e6, 2) + " us",
+               Fixed(figures.views.cpu_seconds / n * 1e6, 2) + " us views only",
+               Percent(figures.views.cpu_seconds / figures.rules.cpu_seconds), ""});
   report->Row({"   evaluating every rule after it (" + Grouped(figures.flag_count) + " flags)",
                Fixed(figures.flags_seconds, 2) + " s", "", "", ""});
 }
