@@ -1,5 +1,7 @@
 #include "projections/projection_store.h"
 
+#include <charconv>
+
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
 
@@ -67,7 +69,10 @@ Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
       auto key = projections->views.keys().find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
       author_org_id = key == projections->views.keys().end() ? std::string() : key->second.org_id;
     }
-    auto event = DecodedEvent::Open(view->canonical_event, "sequence " + std::to_string(entry.sequence));
+    // The name for error messages, formatted without allocating: this runs for every event.
+    char what[32] = "sequence ";
+    char* what_end = std::to_chars(what + 9, what + sizeof what, entry.sequence).ptr;
+    auto event = DecodedEvent::Open(view->canonical_event, std::string_view(what, what_end - what));
     if (!event) {
       failure = event.error();
       return false;

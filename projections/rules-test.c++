@@ -40,6 +40,11 @@ int32_t Day(const std::string& date) {
   return days.value_or(0);
 }
 
+uint64_t SeedFromEnvironment(uint64_t fallback) {
+  const char* text = std::getenv("FUNDTRAIL_TEST_SEED");
+  return text && *text ? std::strtoull(text, nullptr, 10) : fallback;
+}
+
 Digest FakeChainHash(uint64_t sequence) {
   Digest hash{};
   for (size_t i = 0; i < hash.size(); ++i)
@@ -1110,6 +1115,172 @@ TEST_F(RuleAN2, NearMisses) {
   EXPECT_TRUE(OfRule(flags, "AN-2").empty()) << Describe(flags);
 }
 
+// ----- AN-1 and AN-2 against their definitions, transcribed literally (quadratic) from RULES.md
+// and rules.h, on seeded random payments: repeated amounts and invoice numbers, payment dates out
+// of append order, reversals, and two policy changes (threshold, windows, and AN-2 restricted to
+// government money) whose versions interleave in date order. The engine finds repeats and groups
+// with indexes and sliding windows; this checks it finds the same ones.
+
+struct Payment {
+  uint64_t sequence = 0;
+  std::string vendor;
+  std::string requester;
+  std::string grant;
+  std::string invoice;
+  int64_t fen = 0;
+  int32_t day = 0;
+};
+
+struct Version {
+  int64_t threshold_fen = 10000000;  // the defaults of RULES.md
+  int32_t split_days = 7;
+  int32_t duplicate_days = 30;
+  bool split_government_only = false;
+};
+
+// id -> sorted evidence sequences (and, for AN-2, the total in fen as the last element).
+using Expected = std::map<std::string, std::vector<int64_t>>;
+
+Expected ReferenceRepeats(const std::vector<Payment>& payments,
+                          const std::function<Version(uint64_t)>& version_at) {
+  Expected out;
+  std::map<std::pair<std::string, int64_t>, std::vector<const Payment*>> buckets;
+  for (const auto& payment : payments) buckets[{payment.vendor, payment.fen}].push_back(&payment);
+  for (const auto& [key, bucket] : buckets) {
+    for (size_t later = 1; later < bucket.size(); ++later) {
+      Version version = version_at(bucket[later]->sequence);
+      for (size_t earlier = 0; earlier < later; ++earlier) {
+        bool same_invoice = bucket[earlier]->invoice == bucket[later]->invoice;
+        if (!same_invoice &&
+            std::abs(bucket[later]->day - bucket[earlier]->day) > version.duplicate_days) {
+          continue;
+        }
+        out["AN-1/" + std::to_string(bucket[earlier]->sequence) + "/" +
+            std::to_string(bucket[later]->sequence)] = {
+            static_cast<int64_t>(bucket[earlier]->sequence),
+            static_cast<int64_t>(bucket[later]->sequence)};
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+void ReferenceSplits(std::vector<const Payment*> items, const std::string& kind,
+                     const std::function<Version(uint64_t)>& version_at, Expected* out) {
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Payment* a, const Payment* b) { return a->day < b->day; });
+  std::vector<bool> used(items.size(), false);
+  for (size_t last = 0; last < items.size(); ++last) {
+    Version version = version_at(items[last]->sequence);
+    auto below = [&](const Payment* item) {
+      return item->fen < version.threshold_fen &&
+             (!version.split_government_only || item->grant == "G-1");
+    };
+    if (!below(items[last])) continue;
+    std::vector<size_t> group;
+    int64_t total = 0;
+    for (size_t i = 0; i <= last; ++i) {
+      if (used[i] || !below(items[i]) ||
+          items[i]->day < items[last]->day - (version.split_days - 1)) {
+        continue;
+      }
+      group.push_back(i);
+      total += items[i]->fen;
+    }
+    if (group.size() < 2 || total < version.threshold_fen) continue;
+    std::vector<int64_t> evidence;
+    for (size_t i : group) {
+      used[i] = true;
+      evidence.push_back(static_cast<int64_t>(items[i]->sequence));
+    }
+    std::sort(evidence.begin(), evidence.end());
+    evidence.push_back(total);
+    (*out)["AN-2/" + std::to_string(evidence.front()) + "/" + kind] = evidence;
+  }
+}
+
+TEST_F(RuleAN1, RepeatsAndSplitsMatchTheirDefinitions) {
+  uint64_t seed = SeedFromEnvironment(20261128);
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with FUNDTRAIL_TEST_SEED)");
+  std::mt19937_64 random(seed);
+  std::map<uint64_t, Version> versions = {{0, Version{}}};  // policy_set sequence -> version
+  auto version_at = [&](uint64_t sequence) {
+    return std::prev(versions.lower_bound(sequence))->second;
+  };
+  std::vector<Payment> payments;
+  const int32_t first_day = Day("2024-04-01");
+  const std::vector<int64_t> repeated_fen = {250000, 480000, 1999999};
+  for (int i = 0; i < 700; ++i) {
+    if (i == 250) {
+      versions[s_.Add(PolicySet(1, {{"approval_threshold", "5000.00 CNY"},
+                                    {"AN-1", {{"window_days", 10}}},
+                                    {"AN-2", {{"window_days", 5}}}}))] =
+          Version{500000, 5, 10, false};
+    }
+    if (i == 480) {
+      versions[s_.Add(
+          PolicySet(2, {{"approval_threshold", "3000.00 CNY"},
+                        {"AN-1", {{"window_days", 3}}},
+                        {"AN-2", {{"window_days", 9}}},
+                        {"government_only_rules", {"PU-1", "FL-3", "AL-2", "AN-2"}}}))] =
+          Version{300000, 9, 3, true};
+    }
+    if (i % 37 == 36 && !payments.empty()) {  // a reversal of a random live payment
+      size_t victim = random() % payments.size();
+      s_.Add(Reverse(payments[victim].sequence));
+      payments.erase(payments.begin() + victim);
+      continue;
+    }
+    Payment payment;
+    payment.vendor = "V-" + std::to_string(1 + random() % 3);
+    payment.requester = random() % 2 ? "李娜" : "张伟";
+    payment.grant = random() % 4 ? "G-1" : "G-E";
+    payment.invoice = "R-" + std::to_string(random() % 400);
+    payment.fen = random() % 3 ? repeated_fen[random() % repeated_fen.size()]
+                               : 10000 + static_cast<int64_t>(random() % 6000000);
+    payment.day = first_day + static_cast<int32_t>(random() % 120);
+    std::string date = FormatDate(payment.day);
+    payment.sequence = AddSpend({{"vendor_id", payment.vendor},
+                                 {"requester", payment.requester},
+                                 {"grant_id", payment.grant},
+                                 {"invoice_number", payment.invoice},
+                                 {"amount", Cny(payment.fen)},
+                                 {"invoice_date", date},
+                                 {"payment_date", date}});
+    payments.push_back(payment);
+  }
+
+  Expected expected = ReferenceRepeats(payments, version_at);
+  std::map<std::string, std::vector<const Payment*>> by_vendor, by_requester;
+  for (const auto& payment : payments) {
+    by_vendor[payment.vendor].push_back(&payment);
+    by_requester[payment.requester].push_back(&payment);
+  }
+  for (const auto& [vendor, items] : by_vendor)
+    ReferenceSplits(items, "vendor", version_at, &expected);
+  for (const auto& [person, items] : by_requester)
+    ReferenceSplits(items, "requester", version_at, &expected);
+
+  Expected found;
+  for (const auto& flag : s_.Flags("2024-09-30")) {
+    if (flag.rule != "AN-1" && flag.rule != "AN-2") continue;
+    std::vector<int64_t> evidence;
+    for (const auto& item : flag.evidence) evidence.push_back(static_cast<int64_t>(item.sequence));
+    if (flag.rule == "AN-2") {
+      auto total = ParseMoney(flag.figures["total"].get<std::string>());
+      ASSERT_TRUE(total.has_value()) << flag.figures.dump();
+      evidence.push_back(total->minor_units);
+    }
+    found[flag.id] = evidence;
+  }
+  int splits = 0, repeats = 0;
+  for (const auto& [id, evidence] : expected) (id.starts_with("AN-1") ? repeats : splits) += 1;
+  EXPECT_GT(repeats, 20);
+  EXPECT_GT(splits, 20);
+  EXPECT_EQ(found, expected);
+}
+
 // ----- AN-3
 
 TEST_F(RuleAN3, RepeatedJustBelowTheThreshold) {
@@ -1606,11 +1777,6 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
 // ---------------------------------------------------------------------------------------------
 // The seeded scenario: a clean alliance with thousands of events designed to break no rule, and
 // planted cases of every rule.
-
-uint64_t SeedFromEnvironment(uint64_t fallback) {
-  const char* text = std::getenv("FUNDTRAIL_TEST_SEED");
-  return text && *text ? std::strtoull(text, nullptr, 10) : fallback;
-}
 
 struct Planted {
   std::string rule;
@@ -2184,6 +2350,28 @@ TEST(RuleScenario, FoldingInPiecesWithRoundTripsGivesTheSameFlags) {
     ASSERT_TRUE(scenario.stream.Feed(&again, sequence).ok());
   EXPECT_EQ(FlagsJson(again.Flags(Day(Scenario::kAsOf))),
             FlagsJson(scenario.stream.Flags(Scenario::kAsOf)));
+}
+
+// The engine keeps each distinct text of its expenditures once and points at it; a copy (or a
+// copy assignment) must point at texts of its own, so that it outlives its original and goes on
+// folding as the original would have.
+TEST(RuleScenario, CopiesOutliveTheirOriginal) {
+  Scenario scenario(SeedFromEnvironment(20260630));
+  uint64_t size = scenario.stream.size();
+  auto original = std::make_unique<RulesEngine>();
+  for (uint64_t sequence = 1; sequence <= size / 2; ++sequence)
+    ASSERT_TRUE(scenario.stream.Feed(original.get(), sequence).ok());
+  RulesEngine copy(*original);
+  RulesEngine assigned;
+  assigned = *original;
+  original.reset();
+  for (RulesEngine* engine : {&copy, &assigned}) {
+    for (uint64_t sequence = size / 2 + 1; sequence <= size; ++sequence)
+      ASSERT_TRUE(scenario.stream.Feed(engine, sequence).ok());
+    EXPECT_EQ(engine->ToJson().dump(), scenario.stream.engine().ToJson().dump());
+    EXPECT_EQ(FlagsJson(engine->Flags(Day(Scenario::kAsOf))),
+              FlagsJson(scenario.stream.Flags(Scenario::kAsOf)));
+  }
 }
 
 TEST(RuleScenario, PolicyChangeRecordsTheNewVersion) {

@@ -6,8 +6,14 @@
 // are O(events) and are what the rules inherently need: duplicate and double-charging detection
 // need every invoice, the windows of AN-2/AN-3 every payment date, TP-3's first-in-first-out
 // ageing every disbursement, and every flag names its evidence by sequence number and chain hash.
-// An expenditure record is about 200 bytes plus its strings; descriptions are not kept (only the
-// text of a PU-1 match, for its explanation).
+// An expenditure record is 288 bytes and its invoice number: the ids that repeat (grant, member,
+// currency) are kept once and shared (Symbol), and descriptions are not kept (only what PU-1 and
+// BR-4 found in them, for their explanations).
+//
+// Speed: the fold runs for every event of a rebuild, beside the views' fold, and is held to 70% of
+// the views' speed (docs/BENCHMARKS.md, figure 5). Apply therefore only copies facts, into chunked
+// arrays (LiveEvents) without a heap block per event, and reads each description in one pass
+// (DescriptionMatcher); the rules themselves run in Flags().
 //
 // Exact arithmetic: money is int64 minor units; sums saturate instead of overflowing (AddMoney;
 // an int64 holds about 9.2e16 CNY in fen, so only a hostile log gets there). Products of money and
@@ -21,12 +27,16 @@
 #include <array>
 #include <chrono>
 #include <climits>
+#include <cstring>
+#include <deque>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "ledger/dates.h"
 #include "ledger/json_codec.h"
 #include "ledger/money.h"
+#include "projections/description_match.h"
 
 namespace fundtrail::projections {
 
@@ -56,13 +66,16 @@ constexpr int32_t kNoDate = INT32_MIN;
 constexpr int64_t kBasisPoints = 10000;  // 100%
 
 std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+std::string_view View(capnp::Text::Reader text) { return {text.cStr(), text.size()}; }
 
-std::string Trim(std::string_view text) {
+std::string_view TrimView(std::string_view text) {
   size_t begin = 0, end = text.size();
   while (begin < end && (text[begin] == ' ' || text[begin] == '\t')) ++begin;
   while (end > begin && (text[end - 1] == ' ' || text[end - 1] == '\t')) --end;
-  return std::string(text.substr(begin, end - begin));
+  return text.substr(begin, end - begin);
 }
+
+std::string Trim(std::string_view text) { return std::string(TrimView(text)); }
 
 // Bank accounts are compared without spaces and hyphens ("6222 0200-1234" == "622202001234").
 std::string NormaliseAccount(std::string_view text) {
@@ -81,18 +94,44 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
-bool IsAsciiAlphanumeric(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 int32_t Days(capnp::Text::Reader text) {
-  auto days = ParseDate(Str(text));
+  auto days = ParseDate(View(text));
   // The validator checked every date field before the event was appended.
   FT_ASSERT(days.has_value(), "a date field the validator accepted does not parse");
   return *days;
 }
 
 int32_t OptionalDays(capnp::Text::Reader text) { return text.size() == 0 ? kNoDate : Days(text); }
+
+// Days() of texts seen before. Payments span a few thousand distinct days, and parsing a date
+// cost the fold more than reading all the other fixed fields of an expenditure, so each
+// YYYY-MM-DD text parsed is remembered in a direct-mapped table keyed by its ten bytes; a miss
+// parses (and checks) the text. Values only: copies are independent.
+class DateCache {
+ public:
+  int32_t Days(capnp::Text::Reader text) {
+    if (text.size() != 10) return projections::Days(text);
+    uint64_t head = 0;
+    uint16_t tail = 0;
+    std::memcpy(&head, text.cStr(), 8);
+    std::memcpy(&tail, text.cStr() + 8, 2);
+    // Entries start zeroed; no date text begins with eight NUL bytes.
+    Entry& entry =
+        entries_[((head ^ (uint64_t{tail} << 48)) * 0x9e3779b97f4a7c15) >> (64 - kIndexBits)];
+    if (entry.head != head || entry.tail != tail) entry = {head, tail, projections::Days(text)};
+    return entry.days;
+  }
+  int32_t OptionalDays(capnp::Text::Reader text) { return text.size() == 0 ? kNoDate : Days(text); }
+
+ private:
+  static constexpr int kIndexBits = 11;
+  struct Entry {
+    uint64_t head = 0;  // the first eight bytes of the text
+    uint16_t tail = 0;  // the last two
+    int32_t days = 0;
+  };
+  std::array<Entry, size_t{1} << kIndexBits> entries_{};
+};
 
 std::string Date(int32_t days) { return FormatDate(days); }
 
@@ -150,12 +189,24 @@ int64_t ShareBasisPoints(int64_t numerator, int64_t denominator) {
   return static_cast<int64_t>(quotient);
 }
 
+// The snake_case names of schema::BudgetCategory, by ordinal, built once: the fold searches the
+// name of every expenditure's category (PU-1).
+const std::vector<std::string>& CategoryNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (auto enumerant : capnp::Schema::from<schema::BudgetCategory>().getEnumerants())
+      out.push_back(SnakeCase(enumerant.getProto().getName().cStr()));
+    return out;
+  }();
+  return names;
+}
+
 std::string CategoryName(int category) {
-  auto enumerants = capnp::Schema::from<schema::BudgetCategory>().getEnumerants();
-  if (category < 0 || static_cast<unsigned>(category) >= enumerants.size()) {
+  const auto& names = CategoryNames();
+  if (category < 0 || static_cast<size_t>(category) >= names.size()) {
     return "category " + std::to_string(category);
   }
-  return SnakeCase(enumerants[category].getProto().getName().cStr());
+  return names[category];
 }
 
 std::optional<int> CategoryFromName(const std::string& name) {
@@ -317,6 +368,10 @@ struct Params {
   Money equipment_threshold;
   std::set<int> misfiling_categories;
   std::vector<std::string> equipment_keywords;  // ASCII letters lowercased; empty: any item
+  // PU-1's and BR-4's keyword search over descriptions, built from the lists above by
+  // State::AddPolicy (not by every ParseParams, which also only validates documents). Shared by
+  // copies: it is immutable.
+  std::shared_ptr<const DescriptionMatcher> descriptions;
   // Windows in days.
   int32_t liquidation_days = 0;
   int32_t spike_days = 0;
@@ -1024,33 +1079,69 @@ struct OutcomeFact {
   std::map<std::string, uint32_t> owners;  // org -> basis points
 };
 
+// A text an expenditure fact shares with others: ids, names and codes repeat from event to event
+// (a grant's id on each of its expenditures), so each distinct text is kept once, in the table of
+// the Expenditures that holds the fact (below), and facts point at it. Within one table, equal
+// texts are the same pointer. Reads as a const std::string&.
+const std::string kEmptyText;
+
+class Symbol {
+ public:
+  Symbol() : text_(&kEmptyText) {}
+  explicit Symbol(const std::string* text) : text_(text) {}
+
+  const std::string& str() const { return *text_; }
+  operator const std::string&() const { return *text_; }
+  bool empty() const { return text_->empty(); }
+
+  friend bool operator==(const Symbol& a, const Symbol& b) {
+    return a.text_ == b.text_ || *a.text_ == *b.text_;
+  }
+  friend bool operator==(const Symbol& a, const std::string& b) { return *a.text_ == b; }
+  friend std::string operator+(const std::string& a, const Symbol& b) { return a + *b.text_; }
+  friend std::string operator+(const char* a, const Symbol& b) { return a + *b.text_; }
+  friend std::string operator+(const Symbol& a, const char* b) { return *a.text_ + b; }
+  friend std::string operator+(const Symbol& a, const std::string& b) { return *a.text_ + b; }
+  template <typename Json>
+  friend void to_json(Json& out, const Symbol& symbol) {
+    out = *symbol.text_;
+  }
+
+ private:
+  const std::string* text_;
+};
+
+// The fold keeps one per live expenditure: 288 bytes and, for an invoice number longer than 15
+// bytes, one heap block (with std::string members throughout it was about 500 bytes and three).
+// Ids that repeat from event to event are Symbols; short, varied texts stay inline.
 struct ExpenditureFact {
   Evidence event;
   int64_t appended_at_micros = 0;
-  std::string grant_id;
-  std::string org_id;
+  Symbol grant_id;
+  Symbol org_id;
   int category = 0;
-  std::string vendor_id;
-  std::string invoice_number;
+  std::string vendor_id;       // short: kept inline (SSO) costs less than a look-up
+  std::string invoice_number;  // nearly unique, so not shared
   int32_t invoice_days = 0;
   int32_t payment_days = 0;
   int32_t voucher_days = kNoDate;
   int64_t amount = 0;
-  std::string currency;
-  std::string requester;
+  Symbol currency;
+  std::string requester;  // see vendor_id
   std::string approver;
-  std::string payee;
-  std::string expert_name;
+  Symbol payee;
+  Symbol expert_name;
   uint32_t expert_days = 0;
   bool academician = false;
   // PU-1, matched under the policy in force when the event was appended (descriptions are not
   // kept otherwise).
-  std::string prohibited_purpose;
-  std::string prohibited_keyword;
-  std::string prohibited_text;
+  Symbol prohibited_purpose;
+  Symbol prohibited_keyword;
+  Symbol prohibited_text;
   // BR-4: the equipment keyword the description matched under the policy of its append.
-  std::string equipment_keyword;
+  Symbol equipment_keyword;
 };
+static_assert(sizeof(ExpenditureFact) <= 288, "the fold keeps one per live expenditure");
 
 struct AdjustmentFact {
   Evidence event;
@@ -1133,11 +1224,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AgreementFact, registered, title, days, reven
                                    signatures)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BodyFact, registered, kind, full_time_staff)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutcomeFact, registered, title, grant_id, days, owners)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpenditureFact, event, appended_at_micros, grant_id, org_id,
-                                   category, vendor_id, invoice_number, invoice_days, payment_days,
-                                   voucher_days, amount, currency, requester, approver, payee,
-                                   expert_name, expert_days, academician, prohibited_purpose,
-                                   prohibited_keyword, prohibited_text, equipment_keyword)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AdjustmentFact, event, grant_id, lines, approved_by,
                                    approval_reference, author_org_id, days)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ReceiptFact, event, grant_id, amount, days)
@@ -1150,45 +1236,304 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SharingFact, event, outcome_id, recipient, re
                                    days)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DispositionFact, event, flag_id, disposition, note)
 
-// True if `word` (lowercased) occurs in lowercased `text`; an ASCII keyword must stand as a word.
-bool ContainsKeyword(const std::string& text, const std::string& word) {
-  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-    bool starts_word = !IsAsciiAlphanumeric(word.front()) || at == 0 || !IsAsciiAlphanumeric(text[at - 1]);
-    size_t after = at + word.size();
-    bool ends_word = !IsAsciiAlphanumeric(word.back()) || after == text.size() || !IsAsciiAlphanumeric(text[after]);
-    if (starts_word && ends_word) return true;
-  }
-  return false;
-}
+// The live events of one kind, by sequence number, in sequence order. The fold adds events in
+// increasing sequence order and a reversal erases one, so an array with tombstones serves: adding
+// is O(1), erasing O(log n), iteration skips the dead, and the dead are compacted away once they
+// are half the slots. The array is kept in chunks of fixed capacity, so that adding never moves
+// the facts already there (a std::map node per expenditure, and then one growing vector, each
+// cost more than all the rules' other work in the fold). Iteration yields (sequence, fact) pairs
+// like a map's, and the JSON form is a map's too: [[sequence, fact], ...].
+template <typename Fact>
+class LiveEvents {
+  struct Slot {
+    uint64_t sequence = 0;
+    bool live = true;
+    Fact fact;
+  };
+  static constexpr size_t kChunkSlots = 1024;
 
-// PU-1: the first prohibited purpose whose keyword occurs in `text`. ASCII letters compare
-// case-insensitively and an ASCII keyword must stand as a word ("fine" does not match "refined");
-// Chinese keywords match anywhere. Exclusions are blanked out first.
-bool MatchProhibited(const Params& params, const std::string& original, std::string* purpose,
-                     std::string* keyword) {
-  std::string text = LowerAscii(original);
-  for (const auto& exclusion : params.exclusions) {
-    for (size_t at = text.find(exclusion); at != std::string::npos; at = text.find(exclusion, at)) {
-      std::fill(text.begin() + at, text.begin() + at + exclusion.size(), ' ');
+ public:
+  // REQUIRES: `sequence` is above every sequence added before.
+  Fact& Add(uint64_t sequence) {
+    FT_ASSERT(slot_count_ == 0 || At(slot_count_ - 1).sequence < sequence, "events out of order");
+    if (slot_count_ % kChunkSlots == 0) {
+      chunks_.emplace_back();
+      chunks_.back().reserve(kChunkSlots);
+    }
+    chunks_.back().emplace_back();
+    chunks_.back().back().sequence = sequence;
+    ++slot_count_;
+    return chunks_.back().back().fact;
+  }
+  void Add(uint64_t sequence, Fact fact) { Add(sequence) = std::move(fact); }
+
+  // Erases the live event `sequence`, if there is one.
+  void Erase(uint64_t sequence) {
+    size_t low = 0, high = slot_count_;  // the first slot at or after `sequence`, by bisection
+    while (low < high) {
+      size_t middle = low + (high - low) / 2;
+      if (At(middle).sequence < sequence) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    if (low == slot_count_ || At(low).sequence != sequence || !At(low).live) return;
+    At(low).live = false;
+    At(low).fact = Fact{};
+    ++dead_count_;
+    if (dead_count_ * 2 > slot_count_) {
+      LiveEvents compacted;
+      for (auto& chunk : chunks_) {
+        for (auto& slot : chunk) {
+          if (slot.live) compacted.Add(slot.sequence) = std::move(slot.fact);
+        }
+      }
+      *this = std::move(compacted);  // facts moved, so Symbols still point at the same texts
     }
   }
-  for (const auto& use : params.purposes) {
-    for (const auto& word : use.keywords) {
-      for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-        bool starts_word =
-            !IsAsciiAlphanumeric(word.front()) || at == 0 || !IsAsciiAlphanumeric(text[at - 1]);
-        size_t after = at + word.size();
-        bool ends_word = !IsAsciiAlphanumeric(word.back()) || after == text.size() ||
-                         !IsAsciiAlphanumeric(text[after]);
-        if (starts_word && ends_word) {
-          *purpose = use.name;
-          *keyword = word;
-          return true;
-        }
+
+  size_t size() const { return slot_count_ - dead_count_; }
+
+  class Iterator {
+   public:
+    Iterator(const LiveEvents* events, size_t index) : events_(events), index_(index) {
+      SkipDead();
+    }
+    std::pair<uint64_t, const Fact&> operator*() const {
+      const Slot& slot = events_->At(index_);
+      return {slot.sequence, slot.fact};
+    }
+    Iterator& operator++() {
+      ++index_;
+      SkipDead();
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return index_ != other.index_; }
+
+   private:
+    void SkipDead() {
+      while (index_ < events_->slot_count_ && !events_->At(index_).live) ++index_;
+    }
+    const LiveEvents* events_;
+    size_t index_;
+  };
+  Iterator begin() const { return {this, 0}; }
+  Iterator end() const { return {this, slot_count_}; }
+
+  friend void to_json(json& out, const LiveEvents& events) {
+    out = json::array();
+    for (const auto& [sequence, fact] : events) out.push_back(json::array({sequence, fact}));
+  }
+  friend void from_json(const json& in, LiveEvents& events) {
+    events.ReadJson(in, [](const json& item, Fact* fact) { item.get_to(*fact); });
+  }
+  // Replaces the events by those of `in`, each fact read by read(item, &fact).
+  template <typename Read>
+  void ReadJson(const json& in, Read read) {
+    *this = LiveEvents();
+    for (const json& item : in) {
+      if (!item.is_array() || item.size() != 2)
+        throw std::invalid_argument("malformed event record");
+      uint64_t sequence = item.at(0).get<uint64_t>();
+      if (slot_count_ > 0 && At(slot_count_ - 1).sequence >= sequence)
+        throw std::invalid_argument("event records out of sequence order at " + item.at(0).dump());
+      read(item.at(1), &Add(sequence));
+    }
+  }
+
+  // Calls visit(fact) for every live fact, which it may change.
+  template <typename Visit>
+  void ForEach(Visit visit) {
+    for (auto& chunk : chunks_) {
+      for (auto& slot : chunk) {
+        if (slot.live) visit(slot.fact);
       }
     }
   }
-  return false;
+
+ private:
+  Slot& At(size_t index) { return chunks_[index / kChunkSlots][index % kChunkSlots]; }
+  const Slot& At(size_t index) const { return chunks_[index / kChunkSlots][index % kChunkSlots]; }
+
+  std::vector<std::vector<Slot>> chunks_;  // every chunk but the last holds kChunkSlots slots
+  size_t slot_count_ = 0;
+  size_t dead_count_ = 0;
+};
+
+// Each distinct text once, at an address that never changes: an open-addressing hash table
+// (linear probing, at most half full) over a deque of the texts. (std::unordered_set cost a third
+// of the fold's rules work on the benchmark: a node per text, a modulo and a chain per look-up.)
+// Not copyable: a copy's texts would be at other addresses. Moving keeps every address.
+class TextTable {
+ public:
+  TextTable() = default;
+  TextTable(const TextTable&) = delete;
+  TextTable& operator=(const TextTable&) = delete;
+  TextTable(TextTable&&) noexcept = default;
+  TextTable& operator=(TextTable&&) noexcept = default;
+
+  const std::string* Intern(std::string_view text) {
+    if (2 * (texts_.size() + 1) > slots_.size()) Grow();
+    const uint64_t hash = Hash(text);
+    const size_t mask = slots_.size() - 1;
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      Slot& slot = slots_[at];
+      if (slot.text == nullptr) {
+        slot = {hash, &texts_.emplace_back(text)};
+        return slot.text;
+      }
+      if (slot.hash == hash && *slot.text == text) return slot.text;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    const std::string* text = nullptr;
+  };
+
+  // Eight bytes at a time, multiply and fold: enough for ids and names.
+  static uint64_t Hash(std::string_view text) {
+    constexpr uint64_t kMultiplier = 0x9e3779b97f4a7c15;
+    uint64_t hash = text.size() * kMultiplier;
+    for (size_t at = 0; at < text.size(); at += 8) {
+      uint64_t word = 0;
+      std::memcpy(&word, text.data() + at, std::min<size_t>(8, text.size() - at));
+      hash = (hash ^ word) * kMultiplier;
+      hash ^= hash >> 32;
+    }
+    return hash;
+  }
+
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : 2 * old.size(), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.text == nullptr) continue;
+      size_t at = slot.hash & mask;
+      while (slots_[at].text != nullptr) at = (at + 1) & mask;
+      slots_[at] = slot;
+    }
+  }
+
+  std::deque<std::string> texts_;
+  std::vector<Slot> slots_;  // a power of two in size
+};
+
+// The live expenditures and the table of the texts their Symbols point at. A copy gets its own
+// table and its facts are rebound to it, so copies share nothing; a move keeps every address.
+class Expenditures {
+ public:
+  Expenditures() = default;
+  Expenditures(const Expenditures& other) : facts_(other.facts_) { Rebind(); }
+  Expenditures& operator=(const Expenditures& other) {
+    if (this != &other) {
+      facts_ = other.facts_;
+      texts_ = TextTable();
+      recent_ = {};
+      Rebind();
+    }
+    return *this;
+  }
+  Expenditures(Expenditures&&) noexcept = default;
+  Expenditures& operator=(Expenditures&&) noexcept = default;
+
+  // The shared copy of `text`. The empty text is never stored: Symbol() stands for it.
+  Symbol Intern(std::string_view text) {
+    if (text.empty()) return Symbol();
+    return Symbol(texts_.Intern(text));
+  }
+
+  // Intern(text) for one of the fields below, remembering its last text: an export lists many
+  // expenditures of one grant, member and currency in a row, and a comparison costs less than a
+  // look-up.
+  enum Field { kGrant, kOrg, kCurrency, kFieldCount };
+  Symbol Intern(Field field, std::string_view text) {
+    Symbol& recent = recent_[field];
+    if (recent.str() != text) recent = Intern(text);
+    return recent;
+  }
+
+  ExpenditureFact& Add(uint64_t sequence) { return facts_.Add(sequence); }
+  void Erase(uint64_t sequence) { facts_.Erase(sequence); }
+  size_t size() const { return facts_.size(); }
+  auto begin() const { return facts_.begin(); }
+  auto end() const { return facts_.end(); }
+
+  // The JSON form is that of LiveEvents<ExpenditureFact> with every field named.
+  friend void to_json(json& out, const Expenditures& expenditures) { out = expenditures.facts_; }
+  friend void from_json(const json& in, Expenditures& expenditures) {
+    expenditures = Expenditures();
+    expenditures.facts_.ReadJson(in, [&](const json& item, ExpenditureFact* fact) {
+      auto text = [&](const char* key) {
+        return expenditures.Intern(item.at(key).get_ref<const std::string&>());
+      };
+      item.at("event").get_to(fact->event);
+      item.at("appended_at_micros").get_to(fact->appended_at_micros);
+      fact->grant_id = text("grant_id");
+      fact->org_id = text("org_id");
+      item.at("category").get_to(fact->category);
+      item.at("vendor_id").get_to(fact->vendor_id);
+      item.at("invoice_number").get_to(fact->invoice_number);
+      item.at("invoice_days").get_to(fact->invoice_days);
+      item.at("payment_days").get_to(fact->payment_days);
+      item.at("voucher_days").get_to(fact->voucher_days);
+      item.at("amount").get_to(fact->amount);
+      fact->currency = text("currency");
+      item.at("requester").get_to(fact->requester);
+      item.at("approver").get_to(fact->approver);
+      fact->payee = text("payee");
+      fact->expert_name = text("expert_name");
+      item.at("expert_days").get_to(fact->expert_days);
+      item.at("academician").get_to(fact->academician);
+      fact->prohibited_purpose = text("prohibited_purpose");
+      fact->prohibited_keyword = text("prohibited_keyword");
+      fact->prohibited_text = text("prohibited_text");
+      fact->equipment_keyword = text("equipment_keyword");
+    });
+  }
+
+ private:
+  void Rebind() {
+    facts_.ForEach([&](ExpenditureFact& fact) {
+      for (Symbol* symbol : {&fact.grant_id, &fact.org_id, &fact.currency, &fact.payee,
+                             &fact.expert_name, &fact.prohibited_purpose, &fact.prohibited_keyword,
+                             &fact.prohibited_text, &fact.equipment_keyword}) {
+        *symbol = Intern(symbol->str());
+      }
+    });
+  }
+
+  TextTable texts_;
+  LiveEvents<ExpenditureFact> facts_;
+  std::array<Symbol, kFieldCount> recent_;  // in texts_; a copy starts without
+};
+
+void to_json(json& out, const ExpenditureFact& fact) {
+  out = {{"event", fact.event},
+         {"appended_at_micros", fact.appended_at_micros},
+         {"grant_id", fact.grant_id},
+         {"org_id", fact.org_id},
+         {"category", fact.category},
+         {"vendor_id", fact.vendor_id},
+         {"invoice_number", fact.invoice_number},
+         {"invoice_days", fact.invoice_days},
+         {"payment_days", fact.payment_days},
+         {"voucher_days", fact.voucher_days},
+         {"amount", fact.amount},
+         {"currency", fact.currency},
+         {"requester", fact.requester},
+         {"approver", fact.approver},
+         {"payee", fact.payee},
+         {"expert_name", fact.expert_name},
+         {"expert_days", fact.expert_days},
+         {"academician", fact.academician},
+         {"prohibited_purpose", fact.prohibited_purpose},
+         {"prohibited_keyword", fact.prohibited_keyword},
+         {"prohibited_text", fact.prohibited_text},
+         {"equipment_keyword", fact.equipment_keyword}};
 }
 
 }  // namespace
@@ -1212,18 +1557,20 @@ struct RulesEngine::State {
   std::map<std::string, OutcomeFact> outcomes;
 
   // Live events by sequence number: O(events), see the top of this file.
-  std::map<uint64_t, ExpenditureFact> expenditures;
-  std::map<uint64_t, AdjustmentFact> adjustments;
-  std::map<uint64_t, ReceiptFact> receipts;
-  std::map<uint64_t, DisbursementFact> disbursements;
-  std::map<uint64_t, RefundFact> refunds;
-  std::map<uint64_t, RevenueFact> revenues;
-  std::map<uint64_t, LicenceFact> licences;
-  std::map<uint64_t, SharingFact> sharings;
-  std::map<uint64_t, DispositionFact> dispositions;
+  Expenditures expenditures;
+  LiveEvents<AdjustmentFact> adjustments;
+  LiveEvents<ReceiptFact> receipts;
+  LiveEvents<DisbursementFact> disbursements;
+  LiveEvents<RefundFact> refunds;
+  LiveEvents<RevenueFact> revenues;
+  LiveEvents<LicenceFact> licences;
+  LiveEvents<SharingFact> sharings;
+  LiveEvents<DispositionFact> dispositions;
 
   // Derived from `policies`, never serialised.
   std::map<uint32_t, Params> params;
+  // Dates already parsed; never serialised.
+  DateCache dates;
 
   uint32_t VersionAt(uint64_t sequence) const {
     // A policy_set at sequence p governs the events after p.
@@ -1242,6 +1589,10 @@ struct RulesEngine::State {
   Status AddPolicy(const Policy& policy) {
     auto parsed = ParseParams(policy.version, policy.document);
     if (!parsed) return parsed.error();
+    std::vector<std::vector<std::string>> prohibited;
+    for (const auto& use : parsed->purposes) prohibited.push_back(use.keywords);
+    parsed->descriptions = std::make_shared<const DescriptionMatcher>(
+        std::move(prohibited), parsed->exclusions, parsed->equipment_keywords, CategoryNames());
     policies[policy.version] = policy;
     params[policy.version] = std::move(*parsed);
     return Status::Ok();
@@ -1297,9 +1648,9 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       fact.name = Str(org.getName());
       fact.name_en = Str(org.getNameEn());
       fact.kind = static_cast<int>(org.getKind());
-      fact.legal_representative = Trim(Str(org.getLegalRepresentative()));
-      fact.tax_id = Trim(Str(org.getTaxId()));
-      fact.bank_account = NormaliseAccount(Str(org.getBankAccount()));
+      fact.legal_representative = Trim(View(org.getLegalRepresentative()));
+      fact.tax_id = Trim(View(org.getTaxId()));
+      fact.bank_account = NormaliseAccount(View(org.getBankAccount()));
       break;
     }
     case Which::MEMBER_ADMITTED: {
@@ -1353,9 +1704,9 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       auto vendor = event.getVendorRegistered();
       state.vendors[Str(vendor.getVendorId())] = {self,
                                                   Str(vendor.getName()),
-                                                  Trim(Str(vendor.getTaxId())),
-                                                  Trim(Str(vendor.getLegalRepresentative())),
-                                                  NormaliseAccount(Str(vendor.getBankAccount())),
+                                                  Trim(View(vendor.getTaxId())),
+                                                  Trim(View(vendor.getLegalRepresentative())),
+                                                  NormaliseAccount(View(vendor.getBankAccount())),
                                                   OptionalDays(vendor.getRegisteredDate())};
       break;
     }
@@ -1381,96 +1732,100 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       AdjustmentFact fact{self,
                           Str(adjusted.getGrantId()),
                           {},
-                          Trim(Str(adjusted.getApprovedBy())),
+                          Trim(View(adjusted.getApprovedBy())),
                           Str(adjusted.getApprovalReference()),
                           author_org_id,
                           Days(adjusted.getDate())};
       for (auto line : adjusted.getLines())
         fact.lines[static_cast<int>(line.getCategory())] = line.getAmount().getMinorUnits();
-      state.adjustments[sequence] = std::move(fact);
+      state.adjustments.Add(sequence, std::move(fact));
       break;
     }
     case Which::FUNDS_RECEIVED: {
       auto received = event.getFundsReceived();
-      state.receipts[sequence] = {self, Str(received.getGrantId()),
-                                  received.getAmount().getMinorUnits(), Days(received.getDate())};
+      state.receipts.Add(
+          sequence, ReceiptFact{self, Str(received.getGrantId()),
+                                received.getAmount().getMinorUnits(), Days(received.getDate())});
       break;
     }
     case Which::FUNDS_DISBURSED: {
       auto disbursed = event.getFundsDisbursed();
-      state.disbursements[sequence] = {
-          self, Str(disbursed.getGrantId()), Str(disbursed.getMemberOrgId()),
-          disbursed.getAmount().getMinorUnits(), Days(disbursed.getDate())};
+      state.disbursements.Add(
+          sequence,
+          DisbursementFact{self, Str(disbursed.getGrantId()), Str(disbursed.getMemberOrgId()),
+                           disbursed.getAmount().getMinorUnits(), Days(disbursed.getDate())});
       break;
     }
     case Which::EXPENDITURE_RECORDED: {
       auto spent = event.getExpenditureRecorded();
-      ExpenditureFact fact;
+      Expenditures& texts = state.expenditures;
+      ExpenditureFact& fact = state.expenditures.Add(sequence);
       fact.event = self;
       fact.appended_at_micros = appended_at_micros;
-      fact.grant_id = Str(spent.getGrantId());
-      fact.org_id = Str(spent.getOrgId());
+      fact.grant_id = texts.Intern(Expenditures::kGrant, View(spent.getGrantId()));
+      fact.org_id = texts.Intern(Expenditures::kOrg, View(spent.getOrgId()));
       fact.category = static_cast<int>(spent.getCategory());
-      fact.vendor_id = Str(spent.getVendorId());
-      fact.invoice_number = Trim(Str(spent.getInvoiceNumber()));
-      fact.invoice_days = Days(spent.getInvoiceDate());
-      fact.payment_days = Days(spent.getPaymentDate());
-      fact.voucher_days = OptionalDays(spent.getVoucherDate());
-      fact.amount = spent.getAmount().getMinorUnits();
-      fact.currency = Str(spent.getAmount().getCurrency());
-      fact.requester = Trim(Str(spent.getRequester()));
-      fact.approver = Trim(Str(spent.getApprover()));
-      fact.payee = Trim(Str(spent.getPayee()));
-      fact.expert_name = Trim(Str(spent.getExpertName()));
+      fact.vendor_id = View(spent.getVendorId());
+      fact.invoice_number = TrimView(View(spent.getInvoiceNumber()));
+      fact.invoice_days = state.dates.Days(spent.getInvoiceDate());
+      fact.payment_days = state.dates.Days(spent.getPaymentDate());
+      fact.voucher_days = state.dates.OptionalDays(spent.getVoucherDate());
+      auto amount = spent.getAmount();
+      fact.amount = amount.getMinorUnits();
+      fact.currency = texts.Intern(Expenditures::kCurrency, View(amount.getCurrency()));
+      fact.requester = TrimView(View(spent.getRequester()));
+      fact.approver = TrimView(View(spent.getApprover()));
+      fact.payee = texts.Intern(TrimView(View(spent.getPayee())));
+      fact.expert_name = texts.Intern(TrimView(View(spent.getExpertName())));
       fact.expert_days = spent.getExpertDays();
       fact.academician = spent.getExpertIsAcademician();
-      std::string description = Str(spent.getDescription());
-      {
-        std::string lowered = LowerAscii(description);
-        for (const auto& word : state.ParamsAt(sequence).equipment_keywords) {
-          if (ContainsKeyword(lowered, word)) {
-            fact.equipment_keyword = word;
-            break;
-          }
-        }
-      }
-      if (MatchProhibited(state.ParamsAt(sequence), description + " " + CategoryName(fact.category),
-                          &fact.prohibited_purpose, &fact.prohibited_keyword)) {
+      // PU-1 and BR-4 read the description here, under the policy in force at this event; only
+      // what they found is kept.
+      const Params& params = state.ParamsAt(sequence);
+      std::string_view description = View(spent.getDescription());
+      const bool known =
+          fact.category >= 0 && static_cast<size_t>(fact.category) < CategoryNames().size();
+      auto match = known
+                       ? params.descriptions->Find(description, static_cast<size_t>(fact.category))
+                       : params.descriptions->Find(description, CategoryName(fact.category));
+      if (match.equipment_index >= 0)
+        fact.equipment_keyword = texts.Intern(params.equipment_keywords[match.equipment_index]);
+      if (match.purpose_index >= 0) {
+        const Purpose& use = params.purposes[match.purpose_index];
+        fact.prohibited_purpose = texts.Intern(use.name);
+        fact.prohibited_keyword = texts.Intern(use.keywords[match.keyword_index]);
         // Keep a bounded excerpt for the explanation, cut at a UTF-8 character boundary.
         constexpr size_t kExcerptSizeBytesMax = 120;
         size_t size = std::min(description.size(), kExcerptSizeBytesMax);
         while (size < description.size() && size > 0 &&
                (static_cast<unsigned char>(description[size]) & 0xc0) == 0x80)
           --size;
-        fact.prohibited_text =
-            description.substr(0, size) + (size < description.size() ? "..." : "");
+        fact.prohibited_text = texts.Intern(std::string(description.substr(0, size)) +
+                                            (size < description.size() ? "..." : ""));
       }
-      state.expenditures[sequence] = std::move(fact);
       break;
     }
     case Which::REFUND_RECORDED: {
       auto refund = event.getRefundRecorded();
-      state.refunds[sequence] = {self,
-                                 Str(refund.getGrantId()),
-                                 Str(refund.getOrgId()),
-                                 refund.getKind() == schema::RefundKind::VENDOR_REFUND,
-                                 refund.getAmount().getMinorUnits(),
-                                 Days(refund.getDate())};
+      state.refunds.Add(sequence,
+                        RefundFact{self, Str(refund.getGrantId()), Str(refund.getOrgId()),
+                                   refund.getKind() == schema::RefundKind::VENDOR_REFUND,
+                                   refund.getAmount().getMinorUnits(), Days(refund.getDate())});
       break;
     }
     case Which::REVERSAL: {
       // Every reversible event the rules use is kept by its sequence number; erasing the record
       // is the whole undo, so the lookup is not needed. (Registrations cannot be reversed.)
       uint64_t target = event.getReversal().getTargetSequence();
-      state.expenditures.erase(target);
-      state.adjustments.erase(target);
-      state.receipts.erase(target);
-      state.disbursements.erase(target);
-      state.refunds.erase(target);
-      state.revenues.erase(target);
-      state.licences.erase(target);
-      state.sharings.erase(target);
-      state.dispositions.erase(target);
+      state.expenditures.Erase(target);
+      state.adjustments.Erase(target);
+      state.receipts.Erase(target);
+      state.disbursements.Erase(target);
+      state.refunds.Erase(target);
+      state.revenues.Erase(target);
+      state.licences.Erase(target);
+      state.sharings.Erase(target);
+      state.dispositions.Erase(target);
       break;
     }
     case Which::OUTCOME_REGISTERED: {
@@ -1484,18 +1839,17 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
     }
     case Which::LICENCE_GRANTED: {
       auto licence = event.getLicenceGranted();
-      state.licences[sequence] = {self,
-                                  Str(licence.getOutcomeId()),
-                                  Str(licence.getLicenseeName()),
-                                  Str(licence.getLicenseeOrgId()),
-                                  licence.getExclusive(),
-                                  Days(licence.getDate())};
+      state.licences.Add(
+          sequence, LicenceFact{self, Str(licence.getOutcomeId()), Str(licence.getLicenseeName()),
+                                Str(licence.getLicenseeOrgId()), licence.getExclusive(),
+                                Days(licence.getDate())});
       break;
     }
     case Which::OUTCOME_SHARED: {
       auto shared = event.getOutcomeShared();
-      state.sharings[sequence] = {self, Str(shared.getOutcomeId()), Str(shared.getRecipient()),
-                                  Str(shared.getRecipientOrgId()), Days(shared.getDate())};
+      state.sharings.Add(sequence,
+                         SharingFact{self, Str(shared.getOutcomeId()), Str(shared.getRecipient()),
+                                     Str(shared.getRecipientOrgId()), Days(shared.getDate())});
       break;
     }
     case Which::REVENUE_DISTRIBUTED: {
@@ -1508,7 +1862,7 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
                        Days(revenue.getDate())};
       for (auto payment : revenue.getPayments())
         fact.payments[Str(payment.getOrgId())] += payment.getAmount().getMinorUnits();
-      state.revenues[sequence] = std::move(fact);
+      state.revenues.Add(sequence, std::move(fact));
       break;
     }
     case Which::POLICY_SET: {
@@ -1537,9 +1891,10 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
     }
     case Which::FLAG_DISPOSITION: {
       auto disposition = event.getFlagDisposition();
-      state.dispositions[sequence] = {self, Str(disposition.getFlagId()),
-                                      DispositionName(disposition.getDisposition()),
-                                      Str(disposition.getNote())};
+      state.dispositions.Add(sequence,
+                             DispositionFact{self, Str(disposition.getFlagId()),
+                                             DispositionName(disposition.getDisposition()),
+                                             Str(disposition.getNote())});
       break;
     }
     case Which::KEY_REGISTERED:
@@ -1574,6 +1929,49 @@ struct Draft {
 ordered_json EvidenceJson(const Evidence& evidence) {
   return {{"sequence", evidence.sequence}, {"chain_hash", HexEncode(evidence.chain_hash)}};
 }
+
+// Among payments added so far (by their index in `items`), the smallest index paid within a
+// range of days: a segment tree of minimum indices over the distinct payment days of `items`.
+// Add and Earliest are O(log n).
+class EarliestByDay {
+ public:
+  static constexpr size_t kNone = SIZE_MAX;
+
+  explicit EarliestByDay(const std::vector<const ExpenditureFact*>& items) : items_(items) {
+    for (const auto* item : items) days_.push_back(item->payment_days);
+    std::sort(days_.begin(), days_.end());
+    days_.erase(std::unique(days_.begin(), days_.end()), days_.end());
+    tree_.assign(2 * days_.size(), kNone);
+  }
+
+  // REQUIRES: indices are added in increasing order.
+  void Add(size_t index) {
+    size_t at = Leaf(items_[index]->payment_days);
+    if (tree_[at] != kNone) return;  // an earlier payment that day
+    for (tree_[at] = index; at > 1; at /= 2) tree_[at / 2] = std::min(tree_[at / 2], index);
+  }
+
+  // The smallest index added with a payment day in [first_day, last_day], or kNone.
+  size_t Earliest(int64_t first_day, int64_t last_day) const {
+    size_t low = std::lower_bound(days_.begin(), days_.end(), first_day) - days_.begin();
+    size_t high = std::upper_bound(days_.begin(), days_.end(), last_day) - days_.begin();
+    size_t earliest = kNone;
+    for (low += days_.size(), high += days_.size(); low < high; low /= 2, high /= 2) {
+      if (low & 1) earliest = std::min(earliest, tree_[low++]);
+      if (high & 1) earliest = std::min(earliest, tree_[--high]);
+    }
+    return earliest;
+  }
+
+ private:
+  size_t Leaf(int32_t day) const {
+    return days_.size() + (std::lower_bound(days_.begin(), days_.end(), day) - days_.begin());
+  }
+
+  const std::vector<const ExpenditureFact*>& items_;
+  std::vector<int32_t> days_;  // distinct, ascending
+  std::vector<size_t> tree_;   // node i covers its children 2i and 2i + 1; leaves from days_.size()
+};
 
 class Evaluator {
  public:
@@ -1801,9 +2199,10 @@ class Evaluator {
     for (const auto& [sequence, spent] : state_.expenditures) {
       const Params& params = state_.ParamsAt(sequence);
       const GrantFact* grant = Grant(spent.grant_id);
-      const std::string label = ExpenditureLabel(spent);
-      const std::string grant_subject = "grant:" + spent.grant_id;
-      const std::string org_subject = "org:" + spent.org_id;
+      // Texts of a flag, built only when one is raised: most expenditures raise none.
+      auto label = [&] { return ExpenditureLabel(spent); };
+      auto grant_subject = [&] { return "grant:" + spent.grant_id; };
+      auto org_subject = [&] { return "org:" + spent.org_id; };
 
       // PU-1 prohibited use.
       if (!spent.prohibited_purpose.empty() && Covers(params, "PU-1", spent.grant_id)) {
@@ -1818,7 +2217,7 @@ class Evaluator {
         bool government = grant != nullptr && GovernmentFunded(grant->source_kind);
         Emit({"PU-1",
               "critical",
-              grant_subject,
+              grant_subject(),
               params.version,
               {{"purpose", spent.prohibited_purpose},
                {"keywords", keywords},
@@ -1827,7 +2226,7 @@ class Evaluator {
               figures,
               {spent.event},
               "",
-              label + " to vendor " + spent.vendor_id + " on " +
+              label() + " to vendor " + spent.vendor_id + " on " +
                   (government ? "government-funded " : "") + "grant " + spent.grant_id +
                   " matches the prohibited purpose \"" + spent.prohibited_purpose +
                   "\" (keyword \"" + spent.prohibited_keyword + "\" in \"" + spent.prohibited_text +
@@ -1845,14 +2244,15 @@ class Evaluator {
               PlainAmount(line == budget.lines.end() ? 0 : line->second, grant->currency);
           Emit({"PU-2",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 {{"rule", "category must have a budget line"}},
                 figures,
                 {spent.event},
                 "category",
-                label + " by " + spent.org_id + " is booked under " + CategoryName(spent.category) +
-                    ", a category grant " + spent.grant_id + " has no budget for"});
+                label() + " by " + spent.org_id + " is booked under " +
+                    CategoryName(spent.category) + ", a category grant " + spent.grant_id +
+                    " has no budget for"});
         }
         // PU-2: spent by a member with no task on the grant's project.
         auto tasks = state_.tasks.find(grant->project_id);
@@ -1862,13 +2262,13 @@ class Evaluator {
           figures["project"] = grant->project_id;
           Emit({"PU-2",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 {{"rule", "spender must have a task on the project"}},
                 figures,
                 {spent.event},
                 "task",
-                label + " on grant " + spent.grant_id + " was made by " + spent.org_id +
+                label() + " on grant " + spent.grant_id + " was made by " + spent.org_id +
                     ", which has no task on project " + grant->project_id});
         }
       }
@@ -1888,14 +2288,14 @@ class Evaluator {
           figures["academician"] = spent.academician;
           Emit({"PU-4",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 Section(params, "PU-4"),
                 figures,
                 {spent.event},
                 "cap",
-                "expert fee " + label + " to " +
-                    (spent.expert_name.empty() ? "an unnamed expert" : spent.expert_name) +
+                "expert fee " + label() + " to " +
+                    (spent.expert_name.empty() ? "an unnamed expert" : spent.expert_name.str()) +
                     " for " + std::to_string(days) + " person-day" + (days == 1 ? "" : "s") +
                     (spent.expert_days == 0 ? " (none recorded, taken as 1)" : "") + " is " +
                     Amount(spent.amount / days, spent.currency) + " per day, above the cap of " +
@@ -1913,13 +2313,13 @@ class Evaluator {
           figures["team_evidence"] = EvidenceJson(seen);
           Emit({"PU-4",
                 "high",
-                grant_subject,
+                grant_subject(),
                 params.version,
                 {{"rule", "expert fees may not be paid to the project team"}},
                 figures,
                 {spent.event},
                 "team",
-                "expert fee " + label + " was paid to " + expert +
+                "expert fee " + label() + " was paid to " + expert +
                     ", who is on the project team of " + grant->project_id + " (see expenditure #" +
                     std::to_string(seen.sequence) + ")"});
         }
@@ -1933,24 +2333,25 @@ class Evaluator {
           Covers(params, "BR-4", spent.grant_id)) {
         Emit({"BR-4",
               "medium",
-              grant_subject,
+              grant_subject(),
               params.version,
               Section(params, "BR-4"),
               ExpenditureFigures(spent),
               {spent.event},
               "",
-              label + " on grant " + spent.grant_id +
+              label() + " on grant " + spent.grant_id +
                   " is at or above the equipment threshold of " +
                   Amount(params.equipment_threshold.minor_units,
                          params.equipment_threshold.currency) +
                   " but is booked under " + CategoryName(spent.category) +
-                  (spent.equipment_keyword.empty() ? std::string()
-                                                   : ", though its description names \"" + spent.equipment_keyword + "\"")});
+                  (spent.equipment_keyword.empty()
+                       ? std::string()
+                       : ", though its description names \"" + spent.equipment_keyword + "\"")});
       }
 
       // TP-1 out of period.
       if (grant != nullptr && Covers(params, "TP-1", spent.grant_id)) {
-        ordered_json parameters = Section(params, "TP-1");
+        auto parameters = [&] { return Section(params, "TP-1"); };
         int32_t earliest = std::min(spent.invoice_days, spent.payment_days);
         if (earliest < grant->start_days) {
           ordered_json figures = ExpenditureFigures(spent);
@@ -1958,13 +2359,13 @@ class Evaluator {
           figures["days_before_start"] = grant->start_days - earliest;
           Emit({"TP-1",
                 "critical",
-                grant_subject,
+                grant_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "before",
-                label + " to vendor " + spent.vendor_id + " was dated " + Date(earliest) + ", " +
+                label() + " to vendor " + spent.vendor_id + " was dated " + Date(earliest) + ", " +
                     DaysText(grant->start_days - earliest) + " before grant " + spent.grant_id +
                     " started on " + Date(grant->start_days)});
         }
@@ -1974,14 +2375,15 @@ class Evaluator {
           figures["days_after_end"] = spent.invoice_days - grant->end_days;
           Emit({"TP-1",
                 "critical",
-                grant_subject,
+                grant_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "after",
-                label + " to vendor " + spent.vendor_id + " was dated " + Date(spent.invoice_days) +
-                    ", " + DaysText(spent.invoice_days - grant->end_days) + " after grant " +
+                label() + " to vendor " + spent.vendor_id + " was dated " +
+                    Date(spent.invoice_days) + ", " +
+                    DaysText(spent.invoice_days - grant->end_days) + " after grant " +
                     spent.grant_id + " ended on " + Date(grant->end_days)});
         }
         if (spent.payment_days > grant->end_days + params.liquidation_days) {
@@ -1990,13 +2392,13 @@ class Evaluator {
           figures["days_after_end"] = spent.payment_days - grant->end_days;
           Emit({"TP-1",
                 "critical",
-                grant_subject,
+                grant_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "liquidation",
-                label + " to vendor " + spent.vendor_id + " was paid on " +
+                label() + " to vendor " + spent.vendor_id + " was paid on " +
                     Date(spent.payment_days) + ", " +
                     DaysText(spent.payment_days - grant->end_days) + " after grant " +
                     spent.grant_id + " ended on " + Date(grant->end_days) + ", beyond the " +
@@ -2009,13 +2411,13 @@ class Evaluator {
           Covers(params, "FL-1", spent.grant_id)) {
         Emit({"FL-1",
               "critical",
-              org_subject,
+              org_subject(),
               params.version,
               {{"rule", "spender must be an active member"}},
               ExpenditureFigures(spent),
               {spent.event},
               "spender",
-              label + " on grant " + spent.grant_id + " dated " + Date(spent.invoice_days) +
+              label() + " on grant " + spent.grant_id + " dated " + Date(spent.invoice_days) +
                   " was made by " + spent.org_id +
                   ", which was not an active member of the alliance on that date"});
       }
@@ -2032,7 +2434,7 @@ class Evaluator {
           figures["public_holiday"] = holiday;
           Emit({"AN-6",
                 "low",
-                org_subject,
+                org_subject(),
                 params.version,
                 {{"calendar", "AN-6 of policy version " + std::to_string(params.version)},
                  {"holidays_listed", params.holidays.size()},
@@ -2040,7 +2442,7 @@ class Evaluator {
                 figures,
                 {spent.event},
                 "",
-                label + " to vendor " + spent.vendor_id + " was paid on " +
+                label() + " to vendor " + spent.vendor_id + " was paid on " +
                     Date(spent.payment_days) + ", " +
                     (holiday ? std::string("a public holiday")
                              : std::string("a ") + (weekday == 0 ? "Sunday" : "Saturday"))});
@@ -2049,44 +2451,44 @@ class Evaluator {
 
       // AN-7 backdated: booked long after payment, or paid before the invoice.
       if (Covers(params, "AN-7", spent.grant_id)) {
-        ordered_json parameters = Section(params, "AN-7");
-        std::string appended = FormatTimestamp(spent.appended_at_micros);
+        auto parameters = [&] { return Section(params, "AN-7"); };
+        auto appended = [&] { return FormatTimestamp(spent.appended_at_micros); };
         if (spent.voucher_days != kNoDate &&
             spent.voucher_days - spent.payment_days > params.voucher_days) {
           ordered_json figures = ExpenditureFigures(spent);
           figures["voucher_date"] = Date(spent.voucher_days);
           figures["days_after_payment"] = spent.voucher_days - spent.payment_days;
-          figures["appended_at"] = appended;
+          figures["appended_at"] = appended();
           Emit({"AN-7",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "voucher",
-                label + " was booked on " + Date(spent.voucher_days) + ", " +
+                label() + " was booked on " + Date(spent.voucher_days) + ", " +
                     DaysText(spent.voucher_days - spent.payment_days) + " after its payment on " +
                     Date(spent.payment_days) + " (limit " + DaysText(params.voucher_days) +
-                    "; appended to the ledger at " + appended + ")"});
+                    "; appended to the ledger at " + appended() + ")"});
         }
         if (spent.payment_days < spent.invoice_days) {
           ordered_json figures = ExpenditureFigures(spent);
           figures["days_before_invoice"] = spent.invoice_days - spent.payment_days;
-          figures["appended_at"] = appended;
+          figures["appended_at"] = appended();
           Emit({"AN-7",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
-                parameters,
+                parameters(),
                 figures,
                 {spent.event},
                 "prepaid",
-                label + " to vendor " + spent.vendor_id + " was paid on " +
+                label() + " to vendor " + spent.vendor_id + " was paid on " +
                     Date(spent.payment_days) + ", " +
                     DaysText(spent.invoice_days - spent.payment_days) +
                     " before its invoice date " + Date(spent.invoice_days) +
-                    " (appended to the ledger at " + appended + ")"});
+                    " (appended to the ledger at " + appended() + ")"});
         }
       }
 
@@ -2097,13 +2499,13 @@ class Evaluator {
           figures["person"] = spent.requester;
           Emit({"AN-9",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
                 {{"rule", "requester and approver must differ"}},
                 figures,
                 {spent.event},
                 "requester",
-                label + " to vendor " + spent.vendor_id +
+                label() + " to vendor " + spent.vendor_id +
                     " was requested and approved by the same person, " + spent.requester});
         }
         if (!spent.payee.empty() && spent.payee == spent.approver) {
@@ -2111,13 +2513,13 @@ class Evaluator {
           figures["person"] = spent.payee;
           Emit({"AN-9",
                 "high",
-                org_subject,
+                org_subject(),
                 params.version,
                 {{"rule", "approver and payee must differ"}},
                 figures,
                 {spent.event},
                 "payee",
-                label + " was approved by " + spent.approver + ", who is also its payee"});
+                label() + " was approved by " + spent.approver + ", who is also its payee"});
         }
       }
     }
@@ -2750,45 +3152,64 @@ class Evaluator {
       std::map<std::pair<std::string, int64_t>, Expenditures> by_amount;
       for (const auto* item : items) by_amount[{item->currency, item->amount}].push_back(item);
       for (const auto& [amount, bucket] : by_amount) {
-        for (size_t later = 1; later < bucket.size(); ++later) {
+        if (bucket.size() < 2) continue;
+        // The earliest match of each repeat, in O(log n) rather than by a scan of every earlier
+        // payment of the amount (quadratic for a vendor paid one fixed fee thousands of times):
+        // the earliest payment with the same invoice number, and the earliest paid within the
+        // window, whichever comes first.
+        std::unordered_map<std::string_view, size_t> first_with_invoice;
+        EarliestByDay first_on_day(bucket);
+        for (size_t later = 0; later < bucket.size(); ++later) {
           const ExpenditureFact& repeat = *bucket[later];
-          const Params& params = state_.ParamsAt(repeat.event.sequence);
-          if (!Covers(params, "AN-1", repeat.grant_id)) continue;
-          for (size_t earlier = 0; earlier < later; ++earlier) {
-            const ExpenditureFact& first = *bucket[earlier];
-            bool same_invoice = first.invoice_number == repeat.invoice_number;
-            int32_t apart = std::abs(repeat.payment_days - first.payment_days);
-            if (!same_invoice && apart > params.duplicate_days) continue;
-            ordered_json figures = ExpenditureFigures(repeat);
-            figures["earlier_expenditure"] = first.event.sequence;
-            figures["earlier_invoice_number"] = first.invoice_number;
-            figures["earlier_payment_date"] = Date(first.payment_days);
-            figures["days_apart"] = apart;
-            std::string explanation =
-                same_invoice
-                    ? ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id +
-                          " repeats invoice " + repeat.invoice_number +
-                          " and the amount of expenditure #" + std::to_string(first.event.sequence)
-                    : ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id + " paid on " +
-                          Date(repeat.payment_days) + " has the amount of expenditure #" +
-                          std::to_string(first.event.sequence) + " paid on " +
-                          Date(first.payment_days) + ", " + DaysText(apart) +
-                          " apart, under another invoice number (" + repeat.invoice_number +
-                          " after " + first.invoice_number + ")";
-            Emit({"AN-1",
-                  "high",
-                  "vendor:" + repeat.vendor_id,
-                  params.version,
-                  Section(params, "AN-1"),
-                  figures,
-                  {first.event, repeat.event},
-                  std::to_string(repeat.event.sequence),
-                  explanation});
-            break;  // one flag per repeat, against the earliest live match
-          }
+          if (later > 0) DuplicateOf(bucket, later, first_with_invoice, first_on_day);
+          first_with_invoice.try_emplace(repeat.invoice_number, later);
+          first_on_day.Add(later);
         }
       }
     }
+  }
+
+  // AN-1 for bucket[later] against the payments before it, indexed in `first_with_invoice` and
+  // `first_on_day`.
+  void DuplicateOf(const Expenditures& bucket, size_t later,
+                   const std::unordered_map<std::string_view, size_t>& first_with_invoice,
+                   const EarliestByDay& first_on_day) {
+    const ExpenditureFact& repeat = *bucket[later];
+    const Params& params = state_.ParamsAt(repeat.event.sequence);
+    if (!Covers(params, "AN-1", repeat.grant_id)) return;
+    size_t earliest = first_on_day.Earliest(repeat.payment_days - params.duplicate_days,
+                                            repeat.payment_days + params.duplicate_days);
+    auto same = first_with_invoice.find(repeat.invoice_number);
+    if (same != first_with_invoice.end()) earliest = std::min(earliest, same->second);
+    if (earliest == EarliestByDay::kNone) return;
+    // One flag per repeat, against the earliest live match.
+    const ExpenditureFact& first = *bucket[earliest];
+    bool same_invoice = first.invoice_number == repeat.invoice_number;
+    int32_t apart = std::abs(repeat.payment_days - first.payment_days);
+    ordered_json figures = ExpenditureFigures(repeat);
+    figures["earlier_expenditure"] = first.event.sequence;
+    figures["earlier_invoice_number"] = first.invoice_number;
+    figures["earlier_payment_date"] = Date(first.payment_days);
+    figures["days_apart"] = apart;
+    std::string explanation =
+        same_invoice
+            ? ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id + " repeats invoice " +
+                  repeat.invoice_number + " and the amount of expenditure #" +
+                  std::to_string(first.event.sequence)
+            : ExpenditureLabel(repeat) + " to vendor " + repeat.vendor_id + " paid on " +
+                  Date(repeat.payment_days) + " has the amount of expenditure #" +
+                  std::to_string(first.event.sequence) + " paid on " + Date(first.payment_days) +
+                  ", " + DaysText(apart) + " apart, under another invoice number (" +
+                  repeat.invoice_number + " after " + first.invoice_number + ")";
+    Emit({"AN-1",
+          "high",
+          "vendor:" + repeat.vendor_id,
+          params.version,
+          Section(params, "AN-1"),
+          figures,
+          {first.event, repeat.event},
+          std::to_string(repeat.event.sequence),
+          explanation});
   }
 
   // AN-2: payments below the approval threshold that together reach it within the window, to
@@ -2803,12 +3224,28 @@ class Evaluator {
     for (const auto& [key, items] : requesters) SplitWithin(items, "requester");
   }
 
+  // The definition: for each payment in date order (`last`) that is below the threshold, the
+  // group is every payment not yet in a group, below the threshold, dated within the window
+  // ending on its date and not after it in that order; a group of two or more reaching the
+  // threshold is flagged. Evaluated as a sliding window: O(n) for a run of payments under one
+  // policy version, rebuilt by the definition's scan when the version changes.
   void SplitWithin(Expenditures items, const char* kind) {
     std::stable_sort(items.begin(), items.end(),
                      [](const ExpenditureFact* a, const ExpenditureFact* b) {
                        return a->payment_days < b->payment_days;
                      });
     std::vector<bool> used(items.size(), false);
+    // The group as of `scanned_to`, for policy `window_version`, in date order.
+    std::deque<size_t> window;
+    int128 window_total = 0, window_magnitude = 0;
+    const Params* window_params = nullptr;
+    size_t scanned_to = 0;
+    auto push = [&](size_t index) {
+      window.push_back(index);
+      window_total += items[index]->amount;
+      window_magnitude +=
+          items[index]->amount < 0 ? -int128{items[index]->amount} : int128{items[index]->amount};
+    };
     for (size_t last = 0; last < items.size(); ++last) {
       const Params& params = state_.ParamsAt(items[last]->event.sequence);
       const Money& threshold = params.approval_threshold;
@@ -2817,19 +3254,46 @@ class Evaluator {
                Covers(params, "AN-2", item->grant_id);
       };
       if (!below(items[last])) continue;
-      Expenditures group;
+      const int32_t window_start = items[last]->payment_days - (params.split_days - 1);
+      if (window_params != &params) {
+        window.clear();
+        window_total = window_magnitude = 0;
+        size_t first = last + 1;
+        while (first > 0 && items[first - 1]->payment_days >= window_start) --first;
+        for (size_t i = first; i <= last; ++i) {
+          if (!used[i] && below(items[i])) push(i);
+        }
+        window_params = &params;
+      } else {
+        for (size_t i = scanned_to + 1; i <= last; ++i) {
+          if (!used[i] && below(items[i])) push(i);
+        }
+        while (!window.empty() && items[window.front()]->payment_days < window_start) {
+          const int64_t amount = items[window.front()]->amount;
+          window_total -= amount;
+          window_magnitude -= amount < 0 ? -int128{amount} : int128{amount};
+          window.pop_front();
+        }
+      }
+      scanned_to = last;
+      if (window.size() < 2) continue;
+      // The definition sums newest first with AddMoney, which saturates; the exact sum is the
+      // same unless the magnitudes could reach the int64 bound.
       int64_t total = 0;
-      for (size_t i = last + 1; i-- > 0;) {
-        if (items[i]->payment_days < items[last]->payment_days - (params.split_days - 1)) break;
-        if (used[i] || !below(items[i])) continue;
-        group.push_back(items[i]);
-        total = AddMoney(total, items[i]->amount);
+      if (window_magnitude < static_cast<int128>(INT64_MAX)) {
+        total = static_cast<int64_t>(window_total);
+      } else {
+        for (auto index = window.rbegin(); index != window.rend(); ++index)
+          total = AddMoney(total, items[*index]->amount);
       }
-      if (group.size() < 2 || total < threshold.minor_units) continue;
-      for (size_t i = 0; i <= last; ++i) {
-        if (std::find(group.begin(), group.end(), items[i]) != group.end()) used[i] = true;
+      if (total < threshold.minor_units) continue;
+      Expenditures group;
+      for (size_t index : window) {
+        used[index] = true;
+        group.push_back(items[index]);
       }
-      std::reverse(group.begin(), group.end());  // date order
+      window.clear();
+      window_total = window_magnitude = 0;
       const ExpenditureFact& any = *group.front();
       bool by_vendor = std::string(kind) == "vendor";
       ordered_json parameters = Section(params, "AN-2");
@@ -3258,6 +3722,15 @@ class Evaluator {
                 " exclusively to member " + licence.licensee_org_id});
     }
     const Params& params = state_.Latest();
+    // Each outcome's licences and sharings, in sequence order (one pass, not one per outcome).
+    std::map<std::string, std::vector<const LicenceFact*>> licences_of;
+    std::map<std::string, std::vector<const SharingFact*>> sharings_of;
+    for (const auto& [sequence, licence] : state_.licences)
+      licences_of[licence.outcome_id].push_back(&licence);
+    for (const auto& [sequence, sharing] : state_.sharings)
+      sharings_of[sharing.outcome_id].push_back(&sharing);
+    static const std::vector<const LicenceFact*> kNoLicences;
+    static const std::vector<const SharingFact*> kNoSharings;
     for (const auto& [outcome_id, outcome] : state_.outcomes) {
       if (!Covers(params, "AL-2", outcome.grant_id)) continue;
       int32_t deadline = outcome.days + params.share_days;
@@ -3267,17 +3740,20 @@ class Evaluator {
       auto outside = [&](const std::string& org_id, int32_t day) {
         return org_id.empty() || !ActiveMember(org_id, day);
       };
-      for (const auto& [sequence, licence] : state_.licences) {
-        if (licence.outcome_id != outcome_id || !outside(licence.licensee_org_id, licence.days))
-          continue;
-        if (licence.days <= deadline)
+      auto licences = licences_of.find(outcome_id);
+      for (const LicenceFact* licence :
+           licences == licences_of.end() ? kNoLicences : licences->second) {
+        if (!outside(licence->licensee_org_id, licence->days)) continue;
+        if (licence->days <= deadline)
           shared = true;
-        else if (late == kNoDate || licence.days < late)
-          late = licence.days;
+        else if (late == kNoDate || licence->days < late)
+          late = licence->days;
       }
-      for (const auto& [sequence, sharing] : state_.sharings) {
-        if (sharing.outcome_id != outcome_id || !outside(sharing.recipient_org_id, sharing.days))
-          continue;
+      auto sharings = sharings_of.find(outcome_id);
+      for (const SharingFact* sharing_fact :
+           sharings == sharings_of.end() ? kNoSharings : sharings->second) {
+        const SharingFact& sharing = *sharing_fact;
+        if (!outside(sharing.recipient_org_id, sharing.days)) continue;
         if (sharing.days <= deadline)
           shared = true;
         else if (late == kNoDate || sharing.days < late)

@@ -49,13 +49,16 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -67,9 +70,9 @@
 #include "ledger/export.h"
 #include "ledger/log_format.h"
 #include "ledger/store.h"
+#include "ledger/submission.h"
 #include "projections/projection_store.h"
 #include "projections/views.h"
-#include "ledger/submission.h"
 
 namespace fundtrail {
 namespace {
@@ -162,12 +165,27 @@ std::string Fixed(double value, int decimals) {
 std::string Percent(double ratio) { return Fixed(ratio * 100.0, 1) + "%"; }
 
 // ---------------------------------------------------------------------------------------------
-// Realistic content: one alliance, its members, a grant and many expenditures.
+// Content: one alliance, its members, a grant and many expenditures, in one of two workloads.
+//
+// realistic   (the default) a university finance office's expenditures as the rules expect to see
+//             them: the spender has a task on the project and was disbursed the money, payments
+//             fall on working days, amounts spread over orders of magnitude (log-normal, median
+//             1,000 CNY, so first digits follow Benford's law), 1,000 vendors, 2,000 requesters,
+//             100 approvers who never approve their own requests; and planted misuse on about
+//             0.5% of the events (weekend and holiday payments, self-approval, paying an invoice
+//             twice, a banquet). Figure 5's flags are then a few per thousand events.
+// flag-heavy  the stream of the first measurements, kept to show that the rules stay usable when
+//             flags fire on most events: no task and no disbursement (every expenditure raises
+//             PU-2, BR-3 collects them all), payments on any day (28% weekends and holidays),
+//             uniform amounts, 64 vendors, and 8 people who request and approve (1 in 8 approves
+//             their own request), so that AN-2 finds split purchases everywhere.
+
+enum class Workload { kRealistic, kFlagHeavy };
 
 constexpr char kGrantId[] = "G-2024YFB2500300";
 constexpr char kProjectId[] = "P-2024-SSB-07";
-constexpr size_t kVendorCount = 64;
 constexpr char kGenesisDate[] = "2024-01-15";
+constexpr int64_t kGrantAmountFen = 1'000'000'000'000'00;  // 10 billion CNY
 
 // A GB 32100-2015 unified social credit code: 17 characters and a check character computed
 // with weights 3^i mod 31 over the code alphabet (which leaves out I, O, S, V and Z).
@@ -194,8 +212,10 @@ struct Alliance {
   std::string university_id = CreditCode("12100000400000624");
   std::string enterprise_id = CreditCode("91320500MA1N2KQ7L");
   std::string funder_id = CreditCode("11100000000013127");
+  Workload workload = Workload::kRealistic;
   std::vector<std::string> vendor_ids;
-  SignedSubmission genesis, setup_admin, setup_funder;
+  // Appended in this order by CreateLedger; `setup_disbursement` only in the realistic workload.
+  SignedSubmission genesis, setup_admin, setup_funder, setup_disbursement;
 };
 
 std::string Hex(std::string_view raw) { return HexEncode(AsBytes(raw)); }
@@ -209,20 +229,22 @@ std::string MoneyText(int64_t fen) {
          " CNY";
 }
 
-Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
+Alliance MakeAlliance(Workload workload, std::mt19937_64& random, Clock* clock) {
   Alliance alliance;
+  alliance.workload = workload;
+  const bool realistic = workload == Workload::kRealistic;
   alliance.ledger_id.assign(kLedgerIdSizeBytes, '\0');
   alliance.operator_key = Check(PrivateKey::Generate(), "key generation");
   alliance.admin_key = Check(PrivateKey::Generate(), "key generation");
   alliance.finance_key = Check(PrivateKey::Generate(), "key generation");
   alliance.funder_key = Check(PrivateKey::Generate(), "key generation");
   for (auto& byte : alliance.ledger_id) byte = static_cast<char>(random());
-  auto key_event = [](const PrivateKey& key, const std::string& org, const char* role,
+  auto key_event = [](const PrivateKey& key, const std::string& org, std::vector<std::string> roles,
                       const char* label) {
     return EncodeOrFail({{"type", "key_registered"},
                          {"public_key", Hex(key.public_key().raw())},
                          {"org_id", org},
-                         {"roles", {role}},
+                         {"roles", roles},
                          {"label", label}});
   };
   std::vector<std::string> genesis = {
@@ -254,10 +276,11 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
       EncodeOrFail({{"type", "member_admitted"},
                     {"org_id", alliance.enterprise_id},
                     {"date", kGenesisDate}}),
-      key_event(alliance.admin_key, alliance.enterprise_id, "admin", "secretariat"),
-      key_event(alliance.finance_key, alliance.university_id, "member_finance",
+      key_event(alliance.admin_key, alliance.enterprise_id, {"admin", "fund_manager"},
+                "secretariat"),
+      key_event(alliance.finance_key, alliance.university_id, {"member_finance"},
                 "university finance office"),
-      key_event(alliance.funder_key, alliance.funder_id, "funder", "programme office"),
+      key_event(alliance.funder_key, alliance.funder_id, {"funder"}, "programme office"),
   };
   alliance.genesis = SignSubmission(alliance.operator_key, alliance.ledger_id, "genesis",
                                     clock->NowMicros(), std::move(genesis));
@@ -265,7 +288,8 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
   std::vector<std::string> admin = {EncodeOrFail({{"type", "project_registered"},
                                                   {"project_id", kProjectId},
                                                   {"name", "高安全固态锂电池关键材料与工艺"}})};
-  for (size_t i = 0; i < kVendorCount; ++i) {
+  const size_t vendor_count = realistic ? 1000 : 64;
+  for (size_t i = 0; i < vendor_count; ++i) {
     char id[16];
     std::snprintf(id, sizeof id, "V-%04zu", i + 1);
     char first17[18];
@@ -276,6 +300,19 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
                       {"vendor_id", id},
                       {"name", "苏州新材料供应商" + std::to_string(i + 1) + "号有限公司"},
                       {"tax_id", CreditCode(first17)}}));
+  }
+  if (realistic) {
+    // Both members work on the project (PU-2, FL-2 ask for a task).
+    admin.push_back(EncodeOrFail({{"type", "task_assigned"},
+                                  {"task_id", "T-UNIV"},
+                                  {"project_id", kProjectId},
+                                  {"org_id", alliance.university_id},
+                                  {"description", "固态电解质材料与电芯测试"}}));
+    admin.push_back(EncodeOrFail({{"type", "task_assigned"},
+                                  {"task_id", "T-ENT"},
+                                  {"project_id", kProjectId},
+                                  {"org_id", alliance.enterprise_id},
+                                  {"description", "中试线工艺验证"}}));
   }
   alliance.setup_admin = SignSubmission(alliance.admin_key, alliance.ledger_id, "setup-admin",
                                         clock->NowMicros(), std::move(admin));
@@ -300,46 +337,159 @@ Alliance MakeAlliance(std::mt19937_64& random, Clock* clock) {
                                                    {"title", "固态锂电池关键技术研究"},
                                                    {"funder_org_id", alliance.funder_id},
                                                    {"source_kind", "central_government"},
-                                                   {"amount", MoneyText(1'000'000'000'000'00)},
+                                                   {"amount", MoneyText(kGrantAmountFen)},
                                                    {"period_start", "2024-01-01"},
                                                    {"period_end", "2028-12-31"},
                                                    {"budget", budget},
                                                    {"project_id", kProjectId},
                                                    {"date", "2023-12-20"}})};
+  if (realistic) {
+    // The funder pays the award in; the secretariat passes it on to the university, which then
+    // never spends more than it received (BR-3).
+    funder.push_back(EncodeOrFail({{"type", "funds_received"},
+                                   {"grant_id", kGrantId},
+                                   {"amount", MoneyText(kGrantAmountFen)},
+                                   {"date", "2024-01-10"}}));
+    alliance.setup_disbursement = SignSubmission(
+        alliance.admin_key, alliance.ledger_id, "setup-disbursement", clock->NowMicros(),
+        {EncodeOrFail({{"type", "funds_disbursed"},
+                       {"grant_id", kGrantId},
+                       {"member_org_id", alliance.university_id},
+                       {"amount", MoneyText(kGrantAmountFen)},
+                       {"date", "2024-01-20"}})});
+  }
   alliance.setup_funder = SignSubmission(alliance.funder_key, alliance.ledger_id, "setup-funder",
                                          clock->NowMicros(), std::move(funder));
   return alliance;
 }
 
-// One expenditure as a finance office records it: varied invoice numbers, amounts and dates.
-nlohmann::json ExpenditureJson(const Alliance& alliance, std::mt19937_64& random) {
-  static const char* kCategories[] = {"materials",  "materials",      "materials",
-                                      "testing",    "testing",        "equipment",
-                                      "fuel_power", "publication_ip", "other_direct"};
-  static const char* kNames[] = {"李明", "张华", "王芳", "刘洋", "陈静", "杨帆", "赵磊", "黄丽"};
-  static const char* kWhat[] = {"正极材料样品", "电解质粉体", "电芯测试服务", "手套箱耗材",
-                                "隔膜样品",     "XRD检测",    "专利申请费",   "实验用电"};
-  static const int32_t kStartDays = *ParseDate("2024-02-01");
-  int32_t invoice_days = kStartDays + static_cast<int32_t>(random() % 1400);
-  int32_t payment_days = invoice_days + static_cast<int32_t>(random() % 30);
-  char invoice[24];
-  std::snprintf(invoice, sizeof invoice, "2432%016" PRIu64,
-                static_cast<uint64_t>(random() % 10'000'000'000'000'000ULL));
-  int64_t fen = 2000 + static_cast<int64_t>(random() % 4'800'000);
-  return {{"type", "expenditure_recorded"},
-          {"grant_id", kGrantId},
-          {"org_id", alliance.university_id},
-          {"category", kCategories[random() % std::size(kCategories)]},
-          {"vendor_id", alliance.vendor_ids[random() % alliance.vendor_ids.size()]},
-          {"invoice_number", invoice},
-          {"invoice_date", FormatDate(invoice_days)},
-          {"payment_date", FormatDate(payment_days)},
-          {"amount", MoneyText(fen)},
-          {"requester", kNames[random() % std::size(kNames)]},
-          {"approver", kNames[random() % std::size(kNames)]},
-          {"description", std::string(kWhat[random() % std::size(kWhat)]) + " 第" +
-                              std::to_string(1 + random() % 40) + "批"}};
-}
+// One expenditure after another, as a finance office records them (see Workload above).
+class ExpenditureGenerator {
+ public:
+  explicit ExpenditureGenerator(const Alliance& alliance) : alliance_(alliance) {
+    nlohmann::json calendar = projections::DefaultPolicyDocument()["AN-6"];
+    for (const auto& day : calendar["holidays"])
+      holidays_.insert(*ParseDate(day.get<std::string>()));
+    for (const auto& day : calendar["working_weekends"])
+      working_weekends_.insert(*ParseDate(day.get<std::string>()));
+    static const char* kSurnames[] = {"李", "王", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴",
+                                      "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗",
+                                      "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧",
+                                      "程", "曹", "袁", "邓", "许", "傅", "沈", "曾", "彭", "吕",
+                                      "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛", "叶", "阎"};
+    static const char* kGivenNames[] = {
+        "明",   "华",   "芳",   "洋",   "静",   "帆",   "磊",   "丽",   "强",   "敏",
+        "军",   "杰",   "娟",   "涛",   "超",   "霞",   "平",   "刚",   "桂英", "建华",
+        "晓东", "海燕", "志强", "秀兰", "子涵", "雨桐", "浩然", "欣怡", "宇航", "思远",
+        "佳琪", "俊杰", "梓萱", "一鸣", "嘉怡", "博文", "诗涵", "天宇", "雅婷", "泽宇"};
+    for (const char* surname : kSurnames) {
+      for (const char* given : kGivenNames) requesters_.push_back(std::string(surname) + given);
+      approvers_.push_back(std::string(surname) + "教授");
+      approvers_.push_back(std::string(surname) + "主任");
+    }
+  }
+
+  nlohmann::json Next(std::mt19937_64& random) {
+    return alliance_.workload == Workload::kRealistic ? Realistic(random) : FlagHeavy(random);
+  }
+
+ private:
+  static constexpr int32_t kSpanDays = 1400;
+  static int32_t StartDays() {
+    static const int32_t start = *ParseDate("2024-02-01");
+    return start;
+  }
+
+  bool WorkingDay(int32_t days) const {
+    unsigned weekday = static_cast<unsigned>((days % 7 + 11) % 7);  // 1970-01-01 was a Thursday
+    bool weekend = weekday == 0 || weekday == 6;
+    return !holidays_.contains(days) && (!weekend || working_weekends_.contains(days));
+  }
+
+  std::string InvoiceNumber(std::mt19937_64& random) const {
+    char invoice[24];
+    std::snprintf(invoice, sizeof invoice, "2432%016" PRIu64,
+                  static_cast<uint64_t>(random() % 10'000'000'000'000'000ULL));
+    return invoice;
+  }
+
+  static constexpr const char* kCategories[] = {
+      "materials", "materials",  "materials",      "testing",     "testing",
+      "equipment", "fuel_power", "publication_ip", "other_direct"};
+
+  // Probabilities of the planted misuse, per event, in millionths.
+  static constexpr uint64_t kWeekendPpm = 3000, kSelfApprovalPpm = 1000, kRepeatPpm = 500,
+                            kBanquetPpm = 200;
+
+  nlohmann::json Realistic(std::mt19937_64& random) {
+    if (!previous_.is_null() && random() % 1'000'000 < kRepeatPpm) {
+      return previous_;  // the same invoice paid twice (AN-1)
+    }
+    static const char* kWhat[] = {
+        "正极材料样品", "电解质粉体",  "电芯测试服务", "手套箱耗材",      "隔膜样品",   "XRD检测",
+        "专利申请费",   "实验用电",    "锂箔",         "导电剂",          "扣式电池壳", "SEM测试",
+        "氩气",         "粘结剂 PVDF", "论文版面费",   "电化学工作站维修"};
+    int32_t invoice_days = StartDays() + static_cast<int32_t>(random() % kSpanDays);
+    int32_t payment_days = invoice_days + static_cast<int32_t>(random() % 30);
+    if (random() % 1'000'000 < kWeekendPpm) {
+      while (WorkingDay(payment_days)) ++payment_days;  // AN-6
+    } else {
+      while (!WorkingDay(payment_days)) ++payment_days;
+    }
+    int64_t fen = 0;
+    while (fen < 2000 || fen >= 4'802'000) fen = static_cast<int64_t>(amount_fen_(random));
+    const std::string& requester = requesters_[random() % requesters_.size()];
+    bool self_approved = random() % 1'000'000 < kSelfApprovalPpm;  // AN-9
+    bool banquet = random() % 1'000'000 < kBanquetPpm;             // PU-1
+    previous_ = {
+        {"type", "expenditure_recorded"},
+        {"grant_id", kGrantId},
+        {"org_id", alliance_.university_id},
+        {"category", banquet ? "other_direct" : kCategories[random() % std::size(kCategories)]},
+        {"vendor_id", alliance_.vendor_ids[random() % alliance_.vendor_ids.size()]},
+        {"invoice_number", InvoiceNumber(random)},
+        {"invoice_date", FormatDate(invoice_days)},
+        {"payment_date", FormatDate(payment_days)},
+        {"amount", MoneyText(fen)},
+        {"requester", requester},
+        {"approver", self_approved ? requester : approvers_[random() % approvers_.size()]},
+        {"description", banquet ? std::string("课题组年终宴请")
+                                : std::string(kWhat[random() % std::size(kWhat)]) + " 第" +
+                                      std::to_string(1 + random() % 40) + "批"}};
+    return previous_;
+  }
+
+  nlohmann::json FlagHeavy(std::mt19937_64& random) const {
+    static const char* kNames[] = {"李明", "张华", "王芳", "刘洋", "陈静", "杨帆", "赵磊", "黄丽"};
+    static const char* kWhat[] = {"正极材料样品", "电解质粉体", "电芯测试服务", "手套箱耗材",
+                                  "隔膜样品",     "XRD检测",    "专利申请费",   "实验用电"};
+    int32_t invoice_days = StartDays() + static_cast<int32_t>(random() % kSpanDays);
+    int32_t payment_days = invoice_days + static_cast<int32_t>(random() % 30);
+    std::string invoice = InvoiceNumber(random);
+    int64_t fen = 2000 + static_cast<int64_t>(random() % 4'800'000);
+    return {{"type", "expenditure_recorded"},
+            {"grant_id", kGrantId},
+            {"org_id", alliance_.university_id},
+            {"category", kCategories[random() % std::size(kCategories)]},
+            {"vendor_id", alliance_.vendor_ids[random() % alliance_.vendor_ids.size()]},
+            {"invoice_number", invoice},
+            {"invoice_date", FormatDate(invoice_days)},
+            {"payment_date", FormatDate(payment_days)},
+            {"amount", MoneyText(fen)},
+            {"requester", kNames[random() % std::size(kNames)]},
+            {"approver", kNames[random() % std::size(kNames)]},
+            {"description", std::string(kWhat[random() % std::size(kWhat)]) + " 第" +
+                                std::to_string(1 + random() % 40) + "批"}};
+  }
+
+  const Alliance& alliance_;
+  std::set<int32_t> holidays_;
+  std::set<int32_t> working_weekends_;
+  std::vector<std::string> requesters_;  // 2,000
+  std::vector<std::string> approvers_;   // 100, none of them a requester
+  std::lognormal_distribution<double> amount_fen_{std::log(100000.0), 1.3};
+  nlohmann::json previous_;
+};
 
 struct ClientWork {
   std::vector<SignedSubmission> submissions;
@@ -350,8 +500,9 @@ struct ClientWork {
 };
 
 // Builds `count` expenditures in signed submissions of `batch` events, as a client does.
-ClientWork BuildSubmissions(const Alliance& alliance, std::mt19937_64& random, uint64_t count,
-                            uint64_t batch, const std::string& id_prefix, Clock* clock) {
+ClientWork BuildSubmissions(const Alliance& alliance, ExpenditureGenerator& generator,
+                            std::mt19937_64& random, uint64_t count, uint64_t batch,
+                            const std::string& id_prefix, Clock* clock) {
   ClientWork work;
   work.submissions.reserve((count + batch - 1) / batch);
   for (uint64_t done = 0; done < count;) {
@@ -360,7 +511,7 @@ ClientWork BuildSubmissions(const Alliance& alliance, std::mt19937_64& random, u
     events.reserve(size);
     auto encode_start = SteadyClock::now();
     for (uint64_t i = 0; i < size; ++i) {
-      events.push_back(EncodeOrFail(ExpenditureJson(alliance, random)));
+      events.push_back(EncodeOrFail(generator.Next(random)));
       work.canonical_bytes += events.back().size();
     }
     work.encode_seconds += SecondsSince(encode_start);
@@ -392,6 +543,7 @@ std::unique_ptr<Ledger> CreateLedger(const std::string& directory, const Allianc
   auto ledger = Check(Ledger::Create(directory, alliance.genesis, clock), "creating " + directory);
   AppendOrFail(*ledger, alliance.setup_admin);
   AppendOrFail(*ledger, alliance.setup_funder);
+  if (alliance.workload == Workload::kRealistic) AppendOrFail(*ledger, alliance.setup_disbursement);
   return ledger;
 }
 
@@ -828,6 +980,7 @@ struct Options {
   uint64_t history_events = 1'000'000;  // figure 6's ledger
   bool history_only = false;
   std::string history_ledger;           // figure 6's ledger, kept; reused when it exists
+  Workload workload = Workload::kRealistic;
 };
 
 std::string LoadAverage() {
@@ -864,6 +1017,7 @@ void BuildHistoryLedger(const std::string& path, const Alliance& alliance, std::
   grant["project_id"] = kProjectId;
   AppendOrFail(*ledger, SignSubmission(alliance.funder_key, alliance.ledger_id, "history-grant",
                                        clock->NowMicros(), {EncodeOrFail(grant)}));
+  ExpenditureGenerator generator(alliance);
   const uint64_t spacing = event_count / kHistoryEventCount;
   constexpr uint64_t kProgressEvents = 1'000'000;
   uint64_t on_history = 0;
@@ -874,7 +1028,7 @@ void BuildHistoryLedger(const std::string& path, const Alliance& alliance, std::
     std::vector<std::string> events;
     events.reserve(size);
     for (uint64_t i = done; i < done + size; ++i) {
-      nlohmann::json event = ExpenditureJson(alliance, random);
+      nlohmann::json event = generator.Next(random);
       if (i % spacing == spacing / 2 && on_history < kHistoryEventCount) {
         event["grant_id"] = kHistoryGrantId;
         event["category"] = "materials";  // the grant's one budget line
@@ -1116,6 +1270,89 @@ void RunHistoryFigure(const Options& options, const std::string& root, const All
   }
 }
 
+// Figure 5: the ledger in `directory` folded from zero by the views alone (the "rules off"
+// baseline) and by views and every misuse rule (projections::Rebuild), alternately, three times
+// each; each figure is the fastest of its three, so that a burst of other work on a shared
+// machine, which only ever slows a pass down, is not taken for the cost of the rules. Then every
+// rule is evaluated once at today's date.
+struct RebuildFigures {
+  static constexpr int kRounds = 3;
+  uint64_t event_count = 0;
+  Timing views;  // the fastest pass of each, wall and CPU apart
+  Timing rules;
+  double flags_seconds = 0;
+  size_t flag_count = 0;
+};
+
+RebuildFigures MeasureRebuild(const std::string& directory, Clock* clock) {
+  RebuildFigures figures;
+  auto ledger =
+      Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+  figures.event_count = ledger->head().sequence;
+  auto fastest = [](Timing* best, const Timing& pass, int round) {
+    if (round == 0 || pass.seconds < best->seconds) best->seconds = pass.seconds;
+    if (round == 0 || pass.cpu_seconds < best->cpu_seconds) best->cpu_seconds = pass.cpu_seconds;
+  };
+  // Every pass's result is kept to the end, so that each pass allocates fresh memory, as a rebuild
+  // in a new process does, rather than reusing what the previous one freed.
+  std::vector<projections::Projections> rebuilt;
+  for (int round = 0; round < RebuildFigures::kRounds; ++round) {
+    {
+      projections::Projection views;
+      auto lookup = ledger->NewLookup();
+      Stopwatch stopwatch;
+      Check(ledger->ScanEntries(
+                1, figures.event_count,
+                [&](const StoredEntry& entry) {
+                  auto view = Check(DecodeEntry(entry.record), "decoding an entry");
+                  auto event =
+                      Check(DecodedEvent::Open(view.canonical_event, "event"), "decoding an event");
+                  Check(views.Apply(entry.sequence, view.chain_hash, event.root(), lookup.get()),
+                        "folding");
+                  return true;
+                }),
+            "scanning");
+      fastest(&figures.views, stopwatch.Elapsed(), round);
+    }
+    Stopwatch stopwatch;
+    rebuilt.push_back(Check(projections::Rebuild(*ledger, figures.event_count), "rebuilding"));
+    fastest(&figures.rules, stopwatch.Elapsed(), round);
+  }
+  Stopwatch flags_watch;
+  figures.flag_count =
+      rebuilt.back().rules.Flags(static_cast<int32_t>(clock->NowMicros() / 86400000000LL)).size();
+  figures.flags_seconds = flags_watch.Elapsed().seconds;
+  return figures;
+}
+
+void ReportRebuild(const RebuildFigures& figures, Report* report) {
+  const uint64_t n = figures.event_count;
+  report->Row({"5. projection rebuild from zero, views + all rules", Rate(n, figures.rules.seconds),
+               Rate(n, figures.views.seconds) + " views only",
+               Percent(figures.views.seconds / figures.rules.seconds),
+               ">= 500,000 ev/s; rules >= 70% of off"});
+  report->Row({"   CPU per event (fastest of " + std::to_string(RebuildFigures::kRounds) + " each)",
+               Fixed(figures.rules.cpu_seconds / n * 1e6, 2) + " us",
+               Fixed(figures.views.cpu_seconds / n * 1e6, 2) + " us views only",
+               Percent(figures.views.cpu_seconds / figures.rules.cpu_seconds), ""});
+  report->Row({"   evaluating every rule after it (" + Grouped(figures.flag_count) + " flags)",
+               Fixed(figures.flags_seconds, 2) + " s", "", "", ""});
+}
+
+// --rebuild DIR: figure 5 alone, on a ledger kept by an earlier run (--dir), for profiling and for
+// repeating the figure without building the workload again.
+int RunRebuildOnly(const std::string& directory) {
+  SystemClock clock;
+  Report report;
+  std::string load_before = LoadAverage();
+  RebuildFigures figures = MeasureRebuild(directory, &clock);
+  std::printf("%s: %s events; load average before %s, after %s\n\n", directory.c_str(),
+              Grouped(figures.event_count).c_str(), load_before.c_str(), LoadAverage().c_str());
+  ReportRebuild(figures, &report);
+  report.Print();
+  return 0;
+}
+
 void RunFigures(const Options& options, const std::string& root);
 
 // ---------------------------------------------------------------------------------------------
@@ -1132,7 +1369,8 @@ struct TreeCostFigures {
 TreeCostFigures MeasureTreeCost(const Alliance& alliance, std::mt19937_64& random, uint64_t events, uint64_t batch,
                                 const std::string& root, Clock* clock) {
   TreeCostFigures figures;
-  ClientWork work = BuildSubmissions(alliance, random, events, batch, "tree", clock);
+  ExpenditureGenerator generator(alliance);
+  ClientWork work = BuildSubmissions(alliance, generator, random, events, batch, "tree", clock);
   auto with_tree = CreateLedger(root + "/tree-on", alliance, clock);
   auto without_tree = CreateLedger(root + "/tree-off", alliance, clock);
   without_tree->DisableMerkleTreeForBenchmark();
@@ -1304,15 +1542,17 @@ void ReportProofFigures(Report& report, const TreeCostFigures& tree, const Proof
 void RunProofFigures(const Options& options, const std::string& root) {
   SystemClock clock;
   std::mt19937_64 random(options.seed);
-  Alliance alliance = MakeAlliance(random, &clock);
+  Alliance alliance = MakeAlliance(options.workload, random, &clock);
   const std::string ledger_path = root + "/ledger-n";
   {
     auto ledger = CreateLedger(ledger_path, alliance, &clock);
+    ExpenditureGenerator generator(alliance);
     constexpr uint64_t kChunk = 1'000'000;
     for (uint64_t done = 0; done < options.events; done += kChunk) {
       uint64_t count = std::min(kChunk, options.events - done);
       Progress("building the ledger: events " + Grouped(done + 1) + ".." + Grouped(done + count));
-      ClientWork work = BuildSubmissions(alliance, random, count, options.batch, "chunk-" + std::to_string(done), &clock);
+      ClientWork work =
+          BuildSubmissions(alliance, generator, random, count, options.batch, "chunk-" + std::to_string(done), &clock);
       for (const auto& submission : work.submissions) AppendOrFail(*ledger, submission);
     }
   }
@@ -1379,7 +1619,8 @@ void RunFigures(const Options& options, const std::string& root) {
   }
   SystemClock clock;
   std::mt19937_64 random(options.seed);
-  Alliance alliance = MakeAlliance(random, &clock);
+  Alliance alliance = MakeAlliance(options.workload, random, &clock);
+  ExpenditureGenerator generator(alliance);
   Report report;
   if (options.history_only) {
     RunHistoryFigure(options, root, alliance, random, &clock, report);
@@ -1395,7 +1636,7 @@ void RunFigures(const Options& options, const std::string& root) {
   Progress("client: encoding and signing " + Grouped(options.events) +
            " events in submissions of " + Grouped(options.batch));
   ClientWork work =
-      BuildSubmissions(alliance, random, options.events, options.batch, "batch", &clock);
+      BuildSubmissions(alliance, generator, random, options.events, options.batch, "batch", &clock);
   const double event_size_bytes = static_cast<double>(work.canonical_bytes) / work.event_count;
   uint64_t first_bench_sequence = 0;
   Timing append;
@@ -1486,7 +1727,8 @@ void RunFigures(const Options& options, const std::string& root) {
 
   // 2. Single-event submissions, appended to the N-event ledger.
   Progress("2. client: encoding and signing " + Grouped(options.single) + " one-event submissions");
-  ClientWork singles = BuildSubmissions(alliance, random, options.single, 1, "single", &clock);
+  ClientWork singles =
+      BuildSubmissions(alliance, generator, random, options.single, 1, "single", &clock);
   Timing single;
   double settle_seconds = 0;
   uint64_t single_first_sequence = 0;
@@ -1526,37 +1768,7 @@ void RunFigures(const Options& options, const std::string& root) {
 
   // 5. Projection rebuild from zero: the views' fold alone, then views and every misuse rule.
   Progress("5. rebuilding the projections from zero, views only, then views + rules");
-  double views_seconds = 0, rules_seconds = 0, flags_seconds = 0;
-  uint64_t rebuilt_events = 0;
-  size_t flag_count = 0;
-  {
-    auto ledger = Check(Ledger::Open(ledger_path, Ledger::Access::kReadOnly, &clock), "opening " + ledger_path);
-    rebuilt_events = ledger->head().sequence;
-    {
-      projections::Projection views;
-      auto lookup = ledger->NewLookup();
-      Stopwatch stopwatch;
-      Check(ledger->ScanEntries(1, rebuilt_events, [&](const StoredEntry& entry) {
-              auto view = Check(DecodeEntry(entry.record), "decoding an entry");
-              auto event = Check(DecodedEvent::Open(view.canonical_event, "event"), "decoding an event");
-              Check(views.Apply(entry.sequence, view.chain_hash, event.root(), lookup.get()), "folding");
-              return true;
-            }),
-            "scanning");
-      views_seconds = stopwatch.Elapsed().seconds;
-    }
-    Stopwatch stopwatch;
-    auto rebuilt = Check(projections::Rebuild(*ledger, rebuilt_events), "rebuilding");
-    rules_seconds = stopwatch.Elapsed().seconds;
-    Stopwatch flags_watch;
-    flag_count = rebuilt.rules.Flags(static_cast<int32_t>(clock.NowMicros() / 86400000000LL)).size();
-    flags_seconds = flags_watch.Elapsed().seconds;
-  }
-  report.Row({"5. projection rebuild from zero, views + all rules", Rate(rebuilt_events, rules_seconds),
-              Rate(rebuilt_events, views_seconds) + " views only", Percent(views_seconds / rules_seconds),
-              ">= 500,000 ev/s; rules >= 70% of off"});
-  report.Row({"   evaluating every rule after it (" + Grouped(flag_count) + " flags)", Fixed(flags_seconds, 2) + " s",
-              "", "", ""});
+  ReportRebuild(MeasureRebuild(ledger_path, &clock), &report);
 
   // 6. One grant's history, in a ledger of its own.
   RunHistoryFigure(options, root, alliance, random, &clock, report);
@@ -1596,6 +1808,7 @@ void RunFigures(const Options& options, const std::string& root) {
 int main(int argc, char** argv) {
   fundtrail::Options options;
   std::string verify_child;
+  std::string rebuild_only;
   CLI::App app{
       "fundtrail-bench: performance figures, each beside a baseline measured in the same run"};
   app.add_option("--events", options.events, "events appended in batches and verified (N)")
@@ -1615,12 +1828,24 @@ int main(int argc, char** argv) {
   app.add_flag("--history-only", options.history_only, "measure figure 6 alone");
   app.add_option("--history-ledger", options.history_ledger,
                  "figure 6's ledger: built there when missing, reused when present; kept");
+  app.add_option("--workload", options.workload,
+                 "realistic (default): planted misuse on about 0.5% of the events; flag-heavy: "
+                 "flags on most events (docs/BENCHMARKS.md)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, fundtrail::Workload>{
+              {"realistic", fundtrail::Workload::kRealistic},
+              {"flag-heavy", fundtrail::Workload::kFlagHeavy}},
+          CLI::ignore_case));
   app.add_option("--verify-child", verify_child,
                  "internal: verify DIR and print figures (figure 4)")
       ->group("");
+  app.add_option(
+      "--rebuild", rebuild_only,
+      "figure 5 alone, on the ledger DIR kept by an earlier run (--dir; e.g. DIR/ledger-n)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (!verify_child.empty()) return fundtrail::RunVerifyChild(verify_child);
+    if (!rebuild_only.empty()) return fundtrail::RunRebuildOnly(rebuild_only);
     return fundtrail::RunBenchmarks(options);
   } catch (const fundtrail::BenchmarkError& error) {
     std::fprintf(stderr, "fundtrail-bench: %s\n", error.what());
