@@ -1755,7 +1755,7 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
   EXPECT_EQ(copy->sequence(), s_.size());
 
   json damaged = state;
-  damaged["expenditures"][0][1]["event"][1] = "zz";
+  damaged["expenditures"][0][1] = "zz";  // the chain hash
   EXPECT_FALSE(RulesEngine::FromJson(damaged).has_value());
   damaged = state;
   damaged.erase("grants");
@@ -1777,7 +1777,7 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
     EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()),
                     reinterpret_cast<const unsigned char*>(canonical.data()),
                     static_cast<int>(canonical.size()));
-    damaged["expenditures"][0][1]["canonical"] = base64;
+    damaged["expenditures"][0][3] = base64;
     return RulesEngine::FromJson(damaged);
   };
   EXPECT_TRUE(expenditure(test::MustEncode(Spend())).has_value());
@@ -1787,7 +1787,7 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
   bad_date.replace(bad_date.find("2024-04-13"), 10, "2024-02-30");
   EXPECT_FALSE(expenditure(bad_date).has_value());
   damaged = state;
-  damaged["expenditures"][0][1]["canonical"] = "not base64!";
+  damaged["expenditures"][0][3] = "not base64!";
   EXPECT_FALSE(RulesEngine::FromJson(damaged).has_value());
   // Events must keep coming in order.
   std::string reversal = test::MustEncode(Reverse(1));
