@@ -3,6 +3,8 @@
 // figures, never a timed test. docs/BENCHMARKS.md says how to run it and what it measured.
 //
 //   fundtrail-bench [--events N] [--batch B] [--single M] [--dir DIR] [--seed S]
+//                   [--workload realistic|flag-heavy]
+//   fundtrail-bench --rebuild DIR     figure 5 alone, on a ledger kept by --dir
 //
 //   1. batched durable append   Ledger::Append of N expenditure events in signed submissions of B
 //                               events, one synced write each. Baselines: raw RocksDB writing the
@@ -21,6 +23,9 @@
 //                               a ledger of N/10 and one of N events, with the RSS right after
 //                               Ledger::Open, so that verify's own memory shows apart from
 //                               RocksDB's.
+//   5. projection rebuild       the views' fold alone and views + every misuse rule, alternately,
+//                               the fastest of three passes each; then the flags at today's date.
+//   6. one grant's history      10,000 events of a second grant, read through the subject index.
 //
 // Client-side work (JSON -> canonical events, digests, Ed25519 signatures) is done before the
 // append is timed, and its throughput printed on its own line: it is the client's cost.
