@@ -78,7 +78,7 @@ Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
       return false;
     }
     failure = projections->rules.Apply(entry.sequence, view->chain_hash, appended_at, author_org_id,
-                                       event->root(), lookup.get());
+                                       event->root(), view->canonical_event, lookup.get());
     if (failure.ok()) failure = projections->views.Apply(entry.sequence, view->chain_hash, event->root(), lookup.get());
     return failure.ok();
   });

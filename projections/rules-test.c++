@@ -11,6 +11,7 @@
 #include "projections/rules.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -74,7 +75,7 @@ class Stream {
     if (!decoded) return decoded.error();
     return engine->Apply(sequence, FakeChainHash(sequence),
                          kAppendedAtBaseMicros + static_cast<int64_t>(sequence) * 1000000, author,
-                         decoded->root(), &lookup_);
+                         decoded->root(), canonical, &lookup_);
   }
 
   std::vector<Flag> Flags(const std::string& as_of) const { return engine_.Flags(Day(as_of)); }
@@ -1754,7 +1755,7 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
   EXPECT_EQ(copy->sequence(), s_.size());
 
   json damaged = state;
-  damaged["expenditures"][0][1]["event"][1] = "zz";
+  damaged["expenditures"][0][1] = "zz";  // the chain hash
   EXPECT_FALSE(RulesEngine::FromJson(damaged).has_value());
   damaged = state;
   damaged.erase("grants");
@@ -1768,10 +1769,32 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
   ASSERT_FALSE(rejected.has_value());
   EXPECT_NE(rejected.error().message().find("AN-7.voucher_days"), std::string::npos)
       << rejected.error().message();
+  // An expenditure is kept as its canonical bytes: bytes that are not base64, do not decode, are
+  // another event or hold a date that does not parse are rejected when read, not when evaluated.
+  auto expenditure = [&](const std::string& canonical) {
+    json damaged = state;
+    std::string base64(4 * ((canonical.size() + 2) / 3), '\0');
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()),
+                    reinterpret_cast<const unsigned char*>(canonical.data()),
+                    static_cast<int>(canonical.size()));
+    damaged["expenditures"][0][3] = base64;
+    return RulesEngine::FromJson(damaged);
+  };
+  EXPECT_TRUE(expenditure(test::MustEncode(Spend())).has_value());
+  EXPECT_FALSE(expenditure(test::MustEncode(Reverse(1))).has_value());
+  EXPECT_FALSE(expenditure(std::string(24, '\x01')).has_value());
+  std::string bad_date = test::MustEncode(Spend({{"payment_date", "2024-04-13"}}));
+  bad_date.replace(bad_date.find("2024-04-13"), 10, "2024-02-30");
+  EXPECT_FALSE(expenditure(bad_date).has_value());
+  damaged = state;
+  damaged["expenditures"][0][3] = "not base64!";
+  EXPECT_FALSE(RulesEngine::FromJson(damaged).has_value());
   // Events must keep coming in order.
-  auto decoded = DecodedEvent::Open(test::MustEncode(Reverse(1)), "event");
+  std::string reversal = test::MustEncode(Reverse(1));
+  auto decoded = DecodedEvent::Open(reversal, "event");
   ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
-  EXPECT_FALSE(s_.engine().Apply(3, FakeChainHash(3), 0, "", decoded->root(), nullptr).ok());
+  EXPECT_FALSE(
+      s_.engine().Apply(3, FakeChainHash(3), 0, "", decoded->root(), reversal, nullptr).ok());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,14 +6,16 @@
 // are O(events) and are what the rules inherently need: duplicate and double-charging detection
 // need every invoice, the windows of AN-2/AN-3 every payment date, TP-3's first-in-first-out
 // ageing every disbursement, and every flag names its evidence by sequence number and chain hash.
-// An expenditure record is 288 bytes and its invoice number: the ids that repeat (grant, member,
-// currency) are kept once and shared (Symbol), and descriptions are not kept (only what PU-1 and
-// BR-4 found in them, for their explanations).
+// An expenditure, by far the most frequent event, is kept as its canonical bytes (about 300 in
+// the benchmark) and an 80-byte record (StoredExpenditure); the snapshot holds the same, the
+// bytes in base64 (about 500 bytes of JSON an expenditure). Flags() reads them into
+// ExpenditureFacts (288 bytes each, repeated ids shared) for as long as it runs.
 //
 // Speed: the fold runs for every event of a rebuild, beside the views' fold, and is held to 70% of
-// the views' speed (docs/BENCHMARKS.md, figure 5). Apply therefore only copies facts, into chunked
-// arrays (LiveEvents) without a heap block per event, and reads each description in one pass
-// (DescriptionMatcher); the rules themselves run in Flags().
+// the views' speed (docs/BENCHMARKS.md, figure 5). Apply therefore records facts only, into
+// chunked arrays (LiveEvents) without a heap block per event, and copies an expenditure's bytes
+// rather than reading its fields; Flags() reads them (each description in one pass, with
+// DescriptionMatcher) and evaluates the rules.
 //
 // Exact arithmetic: money is int64 minor units; sums saturate instead of overflowing (AddMoney;
 // an int64 holds about 9.2e16 CNY in fen, so only a hostile log gets there). Products of money and
@@ -22,6 +24,7 @@
 #include "projections/rules.h"
 
 #include <capnp/schema.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -1111,9 +1114,10 @@ class Symbol {
   const std::string* text_;
 };
 
-// The fold keeps one per live expenditure: 288 bytes and, for an invoice number longer than 15
-// bytes, one heap block (with std::string members throughout it was about 500 bytes and three).
-// Ids that repeat from event to event are Symbols; short, varied texts stay inline.
+// What the rules read of an expenditure; Flags() reads one per live expenditure from its stored
+// bytes (ExpenditureReader), so it is kept small: 288 bytes and, for an invoice number longer
+// than 15 bytes, one heap block. Ids that repeat from event to event are Symbols; short, varied
+// texts stay inline.
 struct ExpenditureFact {
   Evidence event;
   int64_t appended_at_micros = 0;
@@ -1141,7 +1145,7 @@ struct ExpenditureFact {
   // BR-4: the equipment keyword the description matched under the policy of its append.
   Symbol equipment_keyword;
 };
-static_assert(sizeof(ExpenditureFact) <= 288, "the fold keeps one per live expenditure");
+static_assert(sizeof(ExpenditureFact) <= 288, "Flags() holds one per live expenditure");
 
 struct AdjustmentFact {
   Evidence event;
@@ -1326,29 +1330,20 @@ class LiveEvents {
     for (const auto& [sequence, fact] : events) out.push_back(json::array({sequence, fact}));
   }
   friend void from_json(const json& in, LiveEvents& events) {
-    events.ReadJson(in, [](const json& item, Fact* fact) { item.get_to(*fact); });
+    events.ReadJson(in, 2, [](const json& item, Fact* fact) { item.at(1).get_to(*fact); });
   }
-  // Replaces the events by those of `in`, each fact read by read(item, &fact).
+  // Replaces the events by those of `in`: arrays of `size` items, the sequence number first, each
+  // fact read by read(array, &fact).
   template <typename Read>
-  void ReadJson(const json& in, Read read) {
+  void ReadJson(const json& in, size_t size, Read read) {
     *this = LiveEvents();
     for (const json& item : in) {
-      if (!item.is_array() || item.size() != 2)
-        throw std::invalid_argument("malformed event record");
+      if (!item.is_array() || item.size() != size)
+        throw std::invalid_argument("malformed event record " + item.dump().substr(0, 80));
       uint64_t sequence = item.at(0).get<uint64_t>();
       if (slot_count_ > 0 && At(slot_count_ - 1).sequence >= sequence)
         throw std::invalid_argument("event records out of sequence order at " + item.at(0).dump());
-      read(item.at(1), &Add(sequence));
-    }
-  }
-
-  // Calls visit(fact) for every live fact, which it may change.
-  template <typename Visit>
-  void ForEach(Visit visit) {
-    for (auto& chunk : chunks_) {
-      for (auto& slot : chunk) {
-        if (slot.live) visit(slot.fact);
-      }
+      read(item, &Add(sequence));
     }
   }
 
@@ -1422,24 +1417,104 @@ class TextTable {
   std::vector<Slot> slots_;  // a power of two in size
 };
 
-// The live expenditures and the table of the texts their Symbols point at. A copy gets its own
-// table and its facts are rebound to it, so copies share nothing; a move keeps every address.
-class Expenditures {
+// The canonical bytes of events, appended to blocks of 1 MiB and named by (block, offset, size),
+// so that a copy of the arena (its blocks copied) serves the same names. Bytes are never removed:
+// a reversed expenditure's stay until the state is next read from a snapshot, which keeps only the
+// live ones (reversals are rare).
+class EventArena {
  public:
-  Expenditures() = default;
-  Expenditures(const Expenditures& other) : facts_(other.facts_) { Rebind(); }
-  Expenditures& operator=(const Expenditures& other) {
-    if (this != &other) {
-      facts_ = other.facts_;
-      texts_ = TextTable();
-      recent_ = {};
-      Rebind();
-    }
-    return *this;
-  }
-  Expenditures(Expenditures&&) noexcept = default;
-  Expenditures& operator=(Expenditures&&) noexcept = default;
+  struct Span {
+    uint32_t block = 0;
+    uint32_t offset = 0;
+    uint32_t size = 0;
+  };
 
+  Span Append(std::string_view bytes) {
+    FT_ASSERT(bytes.size() <= UINT32_MAX);
+    if (blocks_.empty() || blocks_.back().size() + bytes.size() > kBlockSizeBytes) {
+      FT_ASSERT(blocks_.size() < UINT32_MAX);
+      blocks_.emplace_back();
+      blocks_.back().reserve(std::max(kBlockSizeBytes, bytes.size()));
+    }
+    std::vector<char>& block = blocks_.back();
+    Span span{static_cast<uint32_t>(blocks_.size() - 1), static_cast<uint32_t>(block.size()),
+              static_cast<uint32_t>(bytes.size())};
+    block.insert(block.end(), bytes.begin(), bytes.end());
+    return span;
+  }
+
+  std::string_view Bytes(const Span& span) const {
+    return {blocks_[span.block].data() + span.offset, span.size};
+  }
+
+ private:
+  static constexpr size_t kBlockSizeBytes = size_t{1} << 20;
+  std::vector<std::vector<char>> blocks_;
+};
+
+// A live expenditure as the fold keeps it: the event's canonical bytes (in the state's arena),
+// read into an ExpenditureFact only when the rules are evaluated. Reading the fact in the fold
+// cost about as much as the views' whole fold of the same event (17 fields, three dates, the
+// description search); copying the bytes costs a tenth of that, for the same memory.
+struct StoredExpenditure {
+  Evidence event;
+  int64_t appended_at_micros = 0;
+  EventArena::Span canonical;
+};
+
+// Reads expenditure events into ExpenditureFacts, sharing their repeated texts in its table (the
+// facts point into it, so it outlives them). Not copyable, through its table.
+class ExpenditureReader {
+ public:
+  // The fact of `spent`, folded at `stored`; PU-1 and BR-4 read the description under `params`,
+  // the policy in force when the event was appended.
+  void Read(const StoredExpenditure& stored, schema::ExpenditureRecorded::Reader spent,
+            const Params& params, ExpenditureFact* fact) {
+    fact->event = stored.event;
+    fact->appended_at_micros = stored.appended_at_micros;
+    fact->grant_id = Intern(kGrant, View(spent.getGrantId()));
+    fact->org_id = Intern(kOrg, View(spent.getOrgId()));
+    fact->category = static_cast<int>(spent.getCategory());
+    fact->vendor_id = View(spent.getVendorId());
+    fact->invoice_number = TrimView(View(spent.getInvoiceNumber()));
+    fact->invoice_days = dates_.Days(spent.getInvoiceDate());
+    fact->payment_days = dates_.Days(spent.getPaymentDate());
+    fact->voucher_days = dates_.OptionalDays(spent.getVoucherDate());
+    auto amount = spent.getAmount();
+    fact->amount = amount.getMinorUnits();
+    fact->currency = Intern(kCurrency, View(amount.getCurrency()));
+    fact->requester = TrimView(View(spent.getRequester()));
+    fact->approver = TrimView(View(spent.getApprover()));
+    fact->payee = Intern(TrimView(View(spent.getPayee())));
+    // The expert fields serve PU-4 only, which reads them for expert consultation only.
+    if (fact->category == static_cast<int>(schema::BudgetCategory::EXPERT_CONSULTATION)) {
+      fact->expert_name = Intern(TrimView(View(spent.getExpertName())));
+      fact->expert_days = spent.getExpertDays();
+      fact->academician = spent.getExpertIsAcademician();
+    }
+    std::string_view description = View(spent.getDescription());
+    const bool known =
+        fact->category >= 0 && static_cast<size_t>(fact->category) < CategoryNames().size();
+    auto match = known ? params.descriptions->Find(description, static_cast<size_t>(fact->category))
+                       : params.descriptions->Find(description, CategoryName(fact->category));
+    if (match.equipment_index >= 0)
+      fact->equipment_keyword = Intern(params.equipment_keywords[match.equipment_index]);
+    if (match.purpose_index >= 0) {
+      const Purpose& use = params.purposes[match.purpose_index];
+      fact->prohibited_purpose = Intern(use.name);
+      fact->prohibited_keyword = Intern(use.keywords[match.keyword_index]);
+      // A bounded excerpt for the explanation, cut at a UTF-8 character boundary.
+      constexpr size_t kExcerptSizeBytesMax = 120;
+      size_t size = std::min(description.size(), kExcerptSizeBytesMax);
+      while (size < description.size() && size > 0 &&
+             (static_cast<unsigned char>(description[size]) & 0xc0) == 0x80)
+        --size;
+      fact->prohibited_text = Intern(std::string(description.substr(0, size)) +
+                                     (size < description.size() ? "..." : ""));
+    }
+  }
+
+ private:
   // The shared copy of `text`. The empty text is never stored: Symbol() stands for it.
   Symbol Intern(std::string_view text) {
     if (text.empty()) return Symbol();
@@ -1456,85 +1531,10 @@ class Expenditures {
     return recent;
   }
 
-  ExpenditureFact& Add(uint64_t sequence) { return facts_.Add(sequence); }
-  void Erase(uint64_t sequence) { facts_.Erase(sequence); }
-  size_t size() const { return facts_.size(); }
-  auto begin() const { return facts_.begin(); }
-  auto end() const { return facts_.end(); }
-
-  // The JSON form is that of LiveEvents<ExpenditureFact> with every field named.
-  friend void to_json(json& out, const Expenditures& expenditures) { out = expenditures.facts_; }
-  friend void from_json(const json& in, Expenditures& expenditures) {
-    expenditures = Expenditures();
-    expenditures.facts_.ReadJson(in, [&](const json& item, ExpenditureFact* fact) {
-      auto text = [&](const char* key) {
-        return expenditures.Intern(item.at(key).get_ref<const std::string&>());
-      };
-      item.at("event").get_to(fact->event);
-      item.at("appended_at_micros").get_to(fact->appended_at_micros);
-      fact->grant_id = text("grant_id");
-      fact->org_id = text("org_id");
-      item.at("category").get_to(fact->category);
-      item.at("vendor_id").get_to(fact->vendor_id);
-      item.at("invoice_number").get_to(fact->invoice_number);
-      item.at("invoice_days").get_to(fact->invoice_days);
-      item.at("payment_days").get_to(fact->payment_days);
-      item.at("voucher_days").get_to(fact->voucher_days);
-      item.at("amount").get_to(fact->amount);
-      fact->currency = text("currency");
-      item.at("requester").get_to(fact->requester);
-      item.at("approver").get_to(fact->approver);
-      fact->payee = text("payee");
-      fact->expert_name = text("expert_name");
-      item.at("expert_days").get_to(fact->expert_days);
-      item.at("academician").get_to(fact->academician);
-      fact->prohibited_purpose = text("prohibited_purpose");
-      fact->prohibited_keyword = text("prohibited_keyword");
-      fact->prohibited_text = text("prohibited_text");
-      fact->equipment_keyword = text("equipment_keyword");
-    });
-  }
-
- private:
-  void Rebind() {
-    facts_.ForEach([&](ExpenditureFact& fact) {
-      for (Symbol* symbol : {&fact.grant_id, &fact.org_id, &fact.currency, &fact.payee,
-                             &fact.expert_name, &fact.prohibited_purpose, &fact.prohibited_keyword,
-                             &fact.prohibited_text, &fact.equipment_keyword}) {
-        *symbol = Intern(symbol->str());
-      }
-    });
-  }
-
   TextTable texts_;
-  LiveEvents<ExpenditureFact> facts_;
-  std::array<Symbol, kFieldCount> recent_;  // in texts_; a copy starts without
+  std::array<Symbol, kFieldCount> recent_;  // in texts_
+  DateCache dates_;
 };
-
-void to_json(json& out, const ExpenditureFact& fact) {
-  out = {{"event", fact.event},
-         {"appended_at_micros", fact.appended_at_micros},
-         {"grant_id", fact.grant_id},
-         {"org_id", fact.org_id},
-         {"category", fact.category},
-         {"vendor_id", fact.vendor_id},
-         {"invoice_number", fact.invoice_number},
-         {"invoice_days", fact.invoice_days},
-         {"payment_days", fact.payment_days},
-         {"voucher_days", fact.voucher_days},
-         {"amount", fact.amount},
-         {"currency", fact.currency},
-         {"requester", fact.requester},
-         {"approver", fact.approver},
-         {"payee", fact.payee},
-         {"expert_name", fact.expert_name},
-         {"expert_days", fact.expert_days},
-         {"academician", fact.academician},
-         {"prohibited_purpose", fact.prohibited_purpose},
-         {"prohibited_keyword", fact.prohibited_keyword},
-         {"prohibited_text", fact.prohibited_text},
-         {"equipment_keyword", fact.equipment_keyword}};
-}
 
 }  // namespace
 
@@ -1557,7 +1557,8 @@ struct RulesEngine::State {
   std::map<std::string, OutcomeFact> outcomes;
 
   // Live events by sequence number: O(events), see the top of this file.
-  Expenditures expenditures;
+  LiveEvents<StoredExpenditure> expenditures;
+  EventArena expenditure_bytes;  // the canonical bytes of `expenditures`
   LiveEvents<AdjustmentFact> adjustments;
   LiveEvents<ReceiptFact> receipts;
   LiveEvents<DisbursementFact> disbursements;
@@ -1569,8 +1570,6 @@ struct RulesEngine::State {
 
   // Derived from `policies`, never serialised.
   std::map<uint32_t, Params> params;
-  // Dates already parsed; never serialised.
-  DateCache dates;
 
   uint32_t VersionAt(uint64_t sequence) const {
     // A policy_set at sequence p governs the events after p.
@@ -1627,7 +1626,7 @@ uint64_t RulesEngine::sequence() const { return state_->last_sequence; }
 
 Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t appended_at_micros,
                           const std::string& author_org_id, schema::Event::Reader event,
-                          EventLookup* lookup) {
+                          std::string_view canonical_event, EventLookup* lookup) {
   FT_ASSERT(state_ != nullptr, "use of a moved-from RulesEngine");
   if (sequence <= state_->last_sequence) {
     return Status::InvalidArgument("rules: event " + std::to_string(sequence) +
@@ -1757,52 +1756,11 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       break;
     }
     case Which::EXPENDITURE_RECORDED: {
-      auto spent = event.getExpenditureRecorded();
-      Expenditures& texts = state.expenditures;
-      ExpenditureFact& fact = state.expenditures.Add(sequence);
-      fact.event = self;
-      fact.appended_at_micros = appended_at_micros;
-      fact.grant_id = texts.Intern(Expenditures::kGrant, View(spent.getGrantId()));
-      fact.org_id = texts.Intern(Expenditures::kOrg, View(spent.getOrgId()));
-      fact.category = static_cast<int>(spent.getCategory());
-      fact.vendor_id = View(spent.getVendorId());
-      fact.invoice_number = TrimView(View(spent.getInvoiceNumber()));
-      fact.invoice_days = state.dates.Days(spent.getInvoiceDate());
-      fact.payment_days = state.dates.Days(spent.getPaymentDate());
-      fact.voucher_days = state.dates.OptionalDays(spent.getVoucherDate());
-      auto amount = spent.getAmount();
-      fact.amount = amount.getMinorUnits();
-      fact.currency = texts.Intern(Expenditures::kCurrency, View(amount.getCurrency()));
-      fact.requester = TrimView(View(spent.getRequester()));
-      fact.approver = TrimView(View(spent.getApprover()));
-      fact.payee = texts.Intern(TrimView(View(spent.getPayee())));
-      fact.expert_name = texts.Intern(TrimView(View(spent.getExpertName())));
-      fact.expert_days = spent.getExpertDays();
-      fact.academician = spent.getExpertIsAcademician();
-      // PU-1 and BR-4 read the description here, under the policy in force at this event; only
-      // what they found is kept.
-      const Params& params = state.ParamsAt(sequence);
-      std::string_view description = View(spent.getDescription());
-      const bool known =
-          fact.category >= 0 && static_cast<size_t>(fact.category) < CategoryNames().size();
-      auto match = known
-                       ? params.descriptions->Find(description, static_cast<size_t>(fact.category))
-                       : params.descriptions->Find(description, CategoryName(fact.category));
-      if (match.equipment_index >= 0)
-        fact.equipment_keyword = texts.Intern(params.equipment_keywords[match.equipment_index]);
-      if (match.purpose_index >= 0) {
-        const Purpose& use = params.purposes[match.purpose_index];
-        fact.prohibited_purpose = texts.Intern(use.name);
-        fact.prohibited_keyword = texts.Intern(use.keywords[match.keyword_index]);
-        // Keep a bounded excerpt for the explanation, cut at a UTF-8 character boundary.
-        constexpr size_t kExcerptSizeBytesMax = 120;
-        size_t size = std::min(description.size(), kExcerptSizeBytesMax);
-        while (size < description.size() && size > 0 &&
-               (static_cast<unsigned char>(description[size]) & 0xc0) == 0x80)
-          --size;
-        fact.prohibited_text = texts.Intern(std::string(description.substr(0, size)) +
-                                            (size < description.size() ? "..." : ""));
-      }
+      // Kept whole; the rules read it when they are evaluated (see StoredExpenditure).
+      StoredExpenditure& stored = state.expenditures.Add(sequence);
+      stored.event = self;
+      stored.appended_at_micros = appended_at_micros;
+      stored.canonical = state.expenditure_bytes.Append(canonical_event);
       break;
     }
     case Which::REFUND_RECORDED: {
@@ -1975,7 +1933,10 @@ class EarliestByDay {
 
 class Evaluator {
  public:
-  Evaluator(const State& state, int32_t as_of) : state_(state), as_of_(as_of) { Index(); }
+  Evaluator(const State& state, int32_t as_of) : state_(state), as_of_(as_of) {
+    ReadExpenditures();
+    Index();
+  }
 
   std::vector<Flag> Run() {
     ExpenditureRules();
@@ -1998,17 +1959,63 @@ class Evaluator {
  private:
   using Expenditures = std::vector<const ExpenditureFact*>;
 
+  // Expenditures by (organisation, person), the texts in the facts.
+  struct PairHash {
+    size_t operator()(const std::pair<std::string_view, std::string_view>& key) const {
+      std::hash<std::string_view> hash;
+      return hash(key.first) * 31 + hash(key.second);
+    }
+  };
+  using PeopleLists =
+      std::unordered_map<std::pair<std::string_view, std::string_view>, Expenditures, PairHash>;
+
+  // The facts of the live expenditures, in sequence order. The bytes were decoded when they were
+  // folded or read from a snapshot, so decoding them again cannot fail.
+  void ReadExpenditures() {
+    expenditures_.reserve(state_.expenditures.size());
+    for (const auto& [sequence, stored] : state_.expenditures) {
+      auto decoded =
+          DecodedEvent::Open(state_.expenditure_bytes.Bytes(stored.canonical), "expenditure");
+      FT_ASSERT(decoded.has_value(), "stored expenditure bytes do not decode");
+      FT_ASSERT(decoded->root().which() == Which::EXPENDITURE_RECORDED);
+      reader_.Read(stored, decoded->root().getExpenditureRecorded(), state_.ParamsAt(sequence),
+                   &expenditures_.emplace_back());
+    }
+  }
+
   void Index() {
-    for (const auto& [sequence, spent] : state_.expenditures) {
-      by_grant_[spent.grant_id].push_back(&spent);
-      by_member_grant_[{spent.org_id, spent.grant_id}].push_back(&spent);
-      by_vendor_key_[VendorKey(spent.vendor_id)].push_back(&spent);
-      by_org_[spent.org_id].push_back(&spent);
-      const GrantFact* grant = Grant(spent.grant_id);
-      if (grant != nullptr) {
+    // Each expenditure joins four lists; the lists of a grant, a member and a vendor are looked up
+    // once per distinct text (the grant's and member's texts are shared, so their addresses name
+    // them), not once per expenditure.
+    struct Lists {
+      Expenditures* grant = nullptr;
+      Expenditures* org = nullptr;
+      Expenditures* member_grant = nullptr;
+      const GrantFact* grant_fact = nullptr;
+      std::unordered_map<std::string, Evidence>* team = nullptr;
+    };
+    std::map<std::pair<const std::string*, const std::string*>, Lists> lists_of;
+    std::unordered_map<std::string_view, Expenditures*> vendor_lists;
+    for (const ExpenditureFact& spent : expenditures_) {
+      auto [found, added] = lists_of.try_emplace({&spent.grant_id.str(), &spent.org_id.str()});
+      Lists& lists = found->second;
+      if (added) {
+        lists.grant = &by_grant_[spent.grant_id];
+        lists.org = &by_org_[spent.org_id];
+        lists.member_grant = &by_member_grant_[{spent.org_id, spent.grant_id}];
+        lists.grant_fact = Grant(spent.grant_id);
+        if (lists.grant_fact != nullptr) lists.team = &team_[lists.grant_fact->project_id];
+      }
+      lists.grant->push_back(&spent);
+      lists.member_grant->push_back(&spent);
+      lists.org->push_back(&spent);
+      Expenditures*& vendor = vendor_lists[spent.vendor_id];
+      if (vendor == nullptr) vendor = &by_vendor_key_[VendorKey(spent.vendor_id)];
+      vendor->push_back(&spent);
+      if (lists.team != nullptr) {
         // The project team (PU-4): whoever requests or approves spending on the project's grants,
         // and the payees of its labour costs. First appearance kept as evidence.
-        auto& team = team_[grant->project_id];
+        auto& team = *lists.team;
         team.try_emplace(spent.requester, spent.event);
         team.try_emplace(spent.approver, spent.event);
         if (spent.category == static_cast<int>(schema::BudgetCategory::LABOUR) &&
@@ -2196,8 +2203,8 @@ class Evaluator {
 
   void ExpenditureRules() {
     constexpr int kExpert = static_cast<int>(schema::BudgetCategory::EXPERT_CONSULTATION);
-    for (const auto& [sequence, spent] : state_.expenditures) {
-      const Params& params = state_.ParamsAt(sequence);
+    for (const ExpenditureFact& spent : expenditures_) {
+      const Params& params = state_.ParamsAt(spent.event.sequence);
       const GrantFact* grant = Grant(spent.grant_id);
       // Texts of a flag, built only when one is raised: most expenditures raise none.
       auto label = [&] { return ExpenditureLabel(spent); };
@@ -3090,69 +3097,92 @@ class Evaluator {
   // largest single charge stands for it: a documented split of one invoice across grants is
   // raised too and is for the auditor to dispose of.
   void DoubleCharging() {
-    std::map<std::pair<std::string, std::string>, Expenditures> invoices;
     for (const auto& [key, items] : by_vendor_key_) {
-      for (const auto* item : items) invoices[{key, item->invoice_number}].push_back(item);
+      // The vendor's payments of each invoice number, in sequence order: runs of a stable sort.
+      ForEachRun(
+          items,
+          [](const ExpenditureFact* a, const ExpenditureFact* b) {
+            return a->invoice_number < b->invoice_number;
+          },
+          [&](const Expenditures& charges) { ChargedTwice(charges); });
     }
-    for (const auto& [invoice, all_items] : invoices) {
-      if (all_items.size() < 2) continue;
-      const Params& params = state_.ParamsAt(MaxSequence(all_items));
-      Expenditures items;
-      for (const auto* item : all_items) {
-        if (item->currency == all_items.front()->currency && Covers(params, "PU-3", item->grant_id))
-          items.push_back(item);
-      }
-      std::set<std::pair<std::string, std::string>> charged_to;
-      int64_t total = 0, largest = 0;
-      for (const auto* item : items) {
-        charged_to.insert({item->grant_id, item->org_id});
-        total = AddMoney(total, item->amount);
-        largest = std::max(largest, item->amount);
-      }
-      if (charged_to.size() < 2) continue;
-      if (static_cast<int128>(total) * kBasisPoints <=
-          static_cast<int128>(largest) * params.charged_percent_max_bp)
-        continue;
-      const std::string& currency = items.front()->currency;
-      ordered_json charges = ordered_json::array();
-      std::string grants;
-      std::set<std::string> grant_ids;
-      for (const auto* item : items) {
-        charges.push_back({{"expenditure", item->event.sequence},
-                           {"grant", item->grant_id},
-                           {"org", item->org_id},
-                           {"amount", PlainAmount(item->amount, currency)}});
-        if (grant_ids.insert(item->grant_id).second)
-          grants += (grants.empty() ? "" : ", ") + item->grant_id;
-      }
-      const std::string& vendor_id = items.front()->vendor_id;
-      Emit({"PU-3",
-            "critical",
-            "vendor:" + vendor_id,
-            params.version,
-            Section(params, "PU-3"),
-            {{"invoice_number", invoice.second},
-             {"vendor", vendor_id},
-             {"charges", charges},
-             {"total", PlainAmount(total, currency)},
-             {"largest_charge", PlainAmount(largest, currency)}},
-            EvidenceOf(items),
-            "",
-            "invoice " + invoice.second + " of vendor " + vendor_id + " was charged " +
-                std::to_string(items.size()) + " times, to grant" +
-                (grant_ids.size() == 1 ? " " : "s ") + grants + ", for " + Amount(total, currency) +
-                " in total, more than its largest single charge of " + Amount(largest, currency)});
+  }
+
+  // Calls visit(run) for each run of two or more `items` that `less` finds equal, each run in
+  // the order of `items`. Flags are sorted by id at the end, so the order of the runs is free.
+  template <typename Less, typename Visit>
+  static void ForEachRun(const Expenditures& items, Less less, Visit visit) {
+    Expenditures sorted = items;
+    std::stable_sort(sorted.begin(), sorted.end(), less);
+    Expenditures run;
+    for (size_t begin = 0, end = 0; begin < sorted.size(); begin = end) {
+      for (end = begin + 1; end < sorted.size() && !less(sorted[begin], sorted[end]);) ++end;
+      if (end - begin < 2) continue;
+      run.assign(sorted.begin() + begin, sorted.begin() + end);
+      visit(run);
     }
+  }
+
+  // PU-3 for the payments of one invoice (of one issuer), two or more.
+  void ChargedTwice(const Expenditures& all_items) {
+    const std::string& invoice_number = all_items.front()->invoice_number;
+    const Params& params = state_.ParamsAt(MaxSequence(all_items));
+    Expenditures items;
+    for (const auto* item : all_items) {
+      if (item->currency == all_items.front()->currency && Covers(params, "PU-3", item->grant_id))
+        items.push_back(item);
+    }
+    std::set<std::pair<std::string, std::string>> charged_to;
+    int64_t total = 0, largest = 0;
+    for (const auto* item : items) {
+      charged_to.insert({item->grant_id, item->org_id});
+      total = AddMoney(total, item->amount);
+      largest = std::max(largest, item->amount);
+    }
+    if (charged_to.size() < 2) return;
+    if (static_cast<int128>(total) * kBasisPoints <=
+        static_cast<int128>(largest) * params.charged_percent_max_bp)
+      return;
+    const std::string& currency = items.front()->currency;
+    ordered_json charges = ordered_json::array();
+    std::string grants;
+    std::set<std::string> grant_ids;
+    for (const auto* item : items) {
+      charges.push_back({{"expenditure", item->event.sequence},
+                         {"grant", item->grant_id},
+                         {"org", item->org_id},
+                         {"amount", PlainAmount(item->amount, currency)}});
+      if (grant_ids.insert(item->grant_id).second)
+        grants += (grants.empty() ? "" : ", ") + item->grant_id;
+    }
+    const std::string& vendor_id = items.front()->vendor_id;
+    Emit({"PU-3",
+          "critical",
+          "vendor:" + vendor_id,
+          params.version,
+          Section(params, "PU-3"),
+          {{"invoice_number", invoice_number},
+           {"vendor", vendor_id},
+           {"charges", charges},
+           {"total", PlainAmount(total, currency)},
+           {"largest_charge", PlainAmount(largest, currency)}},
+          EvidenceOf(items),
+          "",
+          "invoice " + invoice_number + " of vendor " + vendor_id + " was charged " +
+              std::to_string(items.size()) + " times, to grant" +
+              (grant_ids.size() == 1 ? " " : "s ") + grants + ", for " + Amount(total, currency) +
+              " in total, more than its largest single charge of " + Amount(largest, currency)});
   }
 
   // AN-1: a repeat of an earlier expenditure to the same vendor: same invoice number and amount,
   // or the same amount under another invoice number paid within the window.
   void Duplicates() {
     for (const auto& [key, items] : by_vendor_key_) {
-      std::map<std::pair<std::string, int64_t>, Expenditures> by_amount;
-      for (const auto* item : items) by_amount[{item->currency, item->amount}].push_back(item);
-      for (const auto& [amount, bucket] : by_amount) {
-        if (bucket.size() < 2) continue;
+      // The vendor's payments of each amount, in sequence order.
+      auto less = [](const ExpenditureFact* a, const ExpenditureFact* b) {
+        return std::tie(a->currency.str(), a->amount) < std::tie(b->currency.str(), b->amount);
+      };
+      ForEachRun(items, less, [&](const Expenditures& bucket) {
         // The earliest match of each repeat, in O(log n) rather than by a scan of every earlier
         // payment of the amount (quadratic for a vendor paid one fixed fee thousands of times):
         // the earliest payment with the same invoice number, and the earliest paid within the
@@ -3165,7 +3195,7 @@ class Evaluator {
           first_with_invoice.try_emplace(repeat.invoice_number, later);
           first_on_day.Add(later);
         }
-      }
+      });
     }
   }
 
@@ -3216,9 +3246,10 @@ class Evaluator {
   // one vendor or by one requester. Payments are taken in date order; a group that reaches the
   // threshold is flagged and its payments are not reused, so groups do not overlap.
   void SplitPurchases() {
-    std::map<std::pair<std::string, std::string>, Expenditures> requesters;  // (org, person)
-    for (const auto& [sequence, spent] : state_.expenditures) {
-      if (!spent.requester.empty()) requesters[{spent.org_id, spent.requester}].push_back(&spent);
+    PeopleLists requesters;  // (org, person); groups are independent, so their order is free
+    for (const ExpenditureFact& spent : expenditures_) {
+      if (!spent.requester.empty())
+        requesters[{spent.org_id.str(), spent.requester}].push_back(&spent);
     }
     for (const auto& [key, items] : by_vendor_key_) SplitWithin(items, "vendor");
     for (const auto& [key, items] : requesters) SplitWithin(items, "requester");
@@ -3323,9 +3354,10 @@ class Evaluator {
   // AN-3: amounts just below the approval threshold, repeated by one vendor or one approver
   // within a calendar quarter (by payment date).
   void NearThreshold() {
-    std::map<std::pair<std::string, std::string>, Expenditures> approvers;  // (org, person)
-    for (const auto& [sequence, spent] : state_.expenditures) {
-      if (!spent.approver.empty()) approvers[{spent.org_id, spent.approver}].push_back(&spent);
+    PeopleLists approvers;  // (org, person); groups are independent, so their order is free
+    for (const ExpenditureFact& spent : expenditures_) {
+      if (!spent.approver.empty())
+        approvers[{spent.org_id.str(), spent.approver}].push_back(&spent);
     }
     for (const auto& [key, items] : by_vendor_key_) NearWithin(items, "vendor");
     for (const auto& [key, items] : approvers) NearWithin(items, "approver");
@@ -3493,10 +3525,11 @@ class Evaluator {
   // AN-8: vendors sharing an identity with a member or with the approver of their payments, and
   // vendors registered shortly before their first payment. Only vendors that were paid.
   void RelatedParties() {
-    std::map<std::string, Expenditures> by_vendor;
-    for (const auto& [sequence, spent] : state_.expenditures)
-      by_vendor[spent.vendor_id].push_back(&spent);
-    for (const auto& [vendor_id, all_payments] : by_vendor) {
+    // Vendors are independent, so their order is free.
+    std::unordered_map<std::string_view, Expenditures> by_vendor;
+    for (const ExpenditureFact& spent : expenditures_) by_vendor[spent.vendor_id].push_back(&spent);
+    for (const auto& [vendor_text, all_payments] : by_vendor) {
+      const std::string& vendor_id = all_payments.front()->vendor_id;
       auto vendor_found = state_.vendors.find(vendor_id);
       if (vendor_found == state_.vendors.end()) continue;
       const VendorFact& vendor = vendor_found->second;
@@ -3854,6 +3887,9 @@ class Evaluator {
   const int32_t as_of_;
   std::vector<Flag> flags_;
 
+  ExpenditureReader reader_;                   // holds the texts the facts point at
+  std::vector<ExpenditureFact> expenditures_;  // the live ones, in sequence order
+
   std::map<std::string, Expenditures> by_grant_;
   std::map<std::pair<std::string, std::string>, Expenditures> by_member_grant_;  // (org, grant)
   std::map<std::string, Expenditures> by_vendor_key_;
@@ -3867,7 +3903,8 @@ class Evaluator {
       refunds_by_member_grant_;
   std::map<std::string, std::vector<const AdjustmentFact*>> adjustments_by_grant_;
   std::map<std::string, Budget> budgets_;
-  std::map<std::string, std::map<std::string, Evidence>> team_;  // project -> person -> first seen
+  // project -> person -> first seen
+  std::map<std::string, std::unordered_map<std::string, Evidence>> team_;
 };
 
 }  // namespace
@@ -3919,12 +3956,82 @@ ordered_json FlagToJson(const Flag& flag) {
 // ---------------------------------------------------------------------------------------------
 // Serialisation.
 
+namespace {
+
+// Version 2 keeps each live expenditure as its canonical bytes (StoredExpenditure); version 1
+// kept the fields. A snapshot of another version is not read (projection_store rebuilds).
+constexpr char kStateFormat[] = "fundtrail-rules-2";
+
+// Canonical event bytes in the snapshot are base64 (RFC 4648): a third shorter than hex.
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                             reinterpret_cast<const unsigned char*>(bytes.data()),
+                             static_cast<int>(bytes.size()));
+  FT_ASSERT(size == static_cast<int>(out.size()));
+  return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0 || text.size() > INT32_MAX) return std::nullopt;
+  std::string out(3 * (text.size() / 4), '\0');
+  int size = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                             reinterpret_cast<const unsigned char*>(text.data()),
+                             static_cast<int>(text.size()));
+  if (size < 0) return std::nullopt;
+  // EVP_DecodeBlock keeps the zero bytes the padding stands for.
+  size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
+  if (static_cast<size_t>(size) < padding) return std::nullopt;
+  out.resize(static_cast<size_t>(size) - padding);
+  return out;
+}
+
+// [[sequence, "chain hash (hex)", appended_at_micros, "canonical bytes (base64)"], ...]: an
+// expenditure is about 500 bytes of JSON (the benchmark's are 302 bytes in canonical form).
+json ExpendituresJson(const RulesEngine::State& state) {
+  json out = json::array();
+  for (const auto& [sequence, stored] : state.expenditures) {
+    out.push_back(
+        json::array({sequence, HexEncode(stored.event.chain_hash), stored.appended_at_micros,
+                     Base64Encode(state.expenditure_bytes.Bytes(stored.canonical))}));
+  }
+  return out;
+}
+
+// Reads what ExpendituresJson wrote, checking every event as far as evaluating the rules will
+// rely on it (it decodes, is an expenditure, and its dates parse), so that a damaged snapshot
+// is an error here rather than an assertion in Flags().
+void ReadExpenditures(const json& in, RulesEngine::State* state) {
+  state->expenditure_bytes = EventArena();
+  state->expenditures.ReadJson(in, 4, [&](const json& item, StoredExpenditure* stored) {
+    json evidence = json::array({item.at(0), item.at(1)});
+    evidence.get_to(stored->event);
+    item.at(2).get_to(stored->appended_at_micros);
+    std::string where = "expenditure " + std::to_string(stored->event.sequence);
+    auto bytes = Base64Decode(item.at(3).get_ref<const std::string&>());
+    if (!bytes) throw std::invalid_argument(where + ": the canonical bytes are not base64");
+    auto decoded = DecodedEvent::Open(*bytes, where);
+    if (!decoded) throw std::invalid_argument(decoded.error().message());
+    if (decoded->root().which() != Which::EXPENDITURE_RECORDED)
+      throw std::invalid_argument(where + " is not an expenditure_recorded event");
+    auto spent = decoded->root().getExpenditureRecorded();
+    auto parses = [](capnp::Text::Reader date) { return ParseDate(View(date)).has_value(); };
+    if (!parses(spent.getInvoiceDate()) || !parses(spent.getPaymentDate()) ||
+        (spent.getVoucherDate().size() > 0 && !parses(spent.getVoucherDate()))) {
+      throw std::invalid_argument(where + ": a date does not parse");
+    }
+    stored->canonical = state->expenditure_bytes.Append(*bytes);
+  });
+}
+
+}  // namespace
+
 json RulesEngine::ToJson() const {
   const State& state = *state_;
   json policies = json::array();
   for (const auto& [version, policy] : state.policies)
     policies.push_back({{"version", version}, {"document", policy.document}});
-  return {{"format", "fundtrail-rules-1"},
+  return {{"format", kStateFormat},
           {"last_sequence", state.last_sequence},
           {"genesis", state.genesis},
           {"alliance_id", state.alliance_id},
@@ -3940,7 +4047,7 @@ json RulesEngine::ToJson() const {
           {"agreements", state.agreements},
           {"bodies", state.bodies},
           {"outcomes", state.outcomes},
-          {"expenditures", state.expenditures},
+          {"expenditures", ExpendituresJson(state)},
           {"adjustments", state.adjustments},
           {"receipts", state.receipts},
           {"disbursements", state.disbursements},
@@ -3955,9 +4062,9 @@ Result<RulesEngine> RulesEngine::FromJson(const json& in) {
   RulesEngine engine;
   State& state = *engine.state_;
   try {
-    if (in.at("format").get<std::string>() != "fundtrail-rules-1") {
+    if (in.at("format").get<std::string>() != kStateFormat) {
       return Error(Status::Corruption("rules state has format " + in.at("format").dump() +
-                                      ", expected \"fundtrail-rules-1\""));
+                                      ", expected \"" + kStateFormat + "\""));
     }
     in.at("last_sequence").get_to(state.last_sequence);
     in.at("genesis").get_to(state.genesis);
@@ -3994,7 +4101,7 @@ Result<RulesEngine> RulesEngine::FromJson(const json& in) {
     in.at("agreements").get_to(state.agreements);
     in.at("bodies").get_to(state.bodies);
     in.at("outcomes").get_to(state.outcomes);
-    in.at("expenditures").get_to(state.expenditures);
+    ReadExpenditures(in.at("expenditures"), &state);
     in.at("adjustments").get_to(state.adjustments);
     in.at("receipts").get_to(state.receipts);
     in.at("disbursements").get_to(state.disbursements);

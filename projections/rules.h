@@ -6,9 +6,10 @@
 // evaluated at a date: Flags(as_of_days). The same log and the same date give the same flags.
 //
 // How it works: Apply() only records facts (entities, and the live money, outcome and review
-// events keyed by sequence number); a reversal erases its target's record. Flags() evaluates
-// every rule over those facts, so a reversed event can neither raise a flag nor serve as
-// evidence, and a reversal that changes a total (a disbursement undone) is seen by every rule.
+// events keyed by sequence number; an expenditure, by far the most frequent event, is kept as its
+// canonical bytes and read when the rules run); a reversal erases its target's record. Flags()
+// evaluates every rule over those facts, so a reversed event can neither raise a flag nor serve
+// as evidence, and a reversal that changes a total (a disbursement undone) is seen by every rule.
 //
 // Policy: each flag is evaluated under the policy in force when its latest evidence event was
 // appended (policy changes are prospective, so a confirmed flag keeps its meaning), except the
@@ -100,13 +101,16 @@ class RulesEngine {
 
   // Folds event `sequence` in. `appended_at_micros` is the ledger's append time (shown beside
   // AN-7 but not used by it); `author_org_id` is the signing key's organisation ("" for the
-  // operator). `lookup` reads earlier events (reversals); it may be null: every record the
-  // rules use is kept by sequence number, so a reversal erases its target directly.
+  // operator). `canonical_event` is the event's canonical encoding, which is kept for the
+  // expenditures (their fields are read when Flags() runs, not here). `lookup` reads earlier
+  // events (reversals); it may be null: every record the rules use is kept by sequence number,
+  // so a reversal erases its target directly.
   // Never fails on a log the validator accepted. A policy_set document that MakePolicy rejects
   // leaves the previous policy in force and is reported by policy_problems().
-  // REQUIRES: sequences increase from call to call.
+  // REQUIRES: sequences increase from call to call; `event` is the root of `canonical_event`.
   Status Apply(uint64_t sequence, const Digest& chain_hash, int64_t appended_at_micros,
-               const std::string& author_org_id, schema::Event::Reader event, EventLookup* lookup);
+               const std::string& author_org_id, schema::Event::Reader event,
+               std::string_view canonical_event, EventLookup* lookup);
 
   // Every flag as of the end of day `as_of_days` (days since 1970-01-01), sorted by id.
   std::vector<Flag> Flags(int32_t as_of_days) const;

@@ -4,6 +4,8 @@
 //
 //   fundtrail-bench [--events N] [--batch B] [--single M] [--dir DIR] [--seed S]
 //                   [--history-events L] [--history-only] [--history-ledger DIR]
+//                   [--workload realistic|flag-heavy]
+//   fundtrail-bench --rebuild DIR     figure 5 alone, on a ledger kept by --dir
 //
 //   1. batched durable append   Ledger::Append of N expenditure events in signed submissions of B
 //                               events, one synced write each. Baselines: raw RocksDB writing the
@@ -22,8 +24,8 @@
 //                               a ledger of N/10 and one of N events, with the RSS right after
 //                               Ledger::Open, so that verify's own memory shows apart from
 //                               RocksDB's.
-//   5. projection rebuild       the views' fold from zero over the N-event ledger, then views and
-//                               every misuse rule. The views-only fold is the rules' baseline.
+//   5. projection rebuild       the views' fold alone and views + every misuse rule, alternately,
+//                               the fastest of three passes each; then the flags at today's date.
 //   6. one grant's history      a ledger of L events (streamed: built, signed and appended one
 //                               submission at a time) with 10,000 expenditures of one grant spread
 //                               across it; GrantHistory timed in fresh read-only opens (cold),
