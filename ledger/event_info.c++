@@ -1,5 +1,7 @@
 #include "ledger/event_info.h"
 
+#include <algorithm>
+
 namespace fundtrail {
 
 namespace {
@@ -102,6 +104,18 @@ std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::strin
       break;
     default:
       break;
+  }
+  return subjects;
+}
+
+std::vector<Subject> IndexedSubjects(schema::Event::Reader event, const std::string& author_org_id,
+                                     const schema::Event::Reader* reversed, const LedgerState& state) {
+  std::vector<Subject> subjects = EventSubjects(event, author_org_id, state);
+  if (reversed != nullptr) {
+    // A reversal touches whatever its target touched, so histories show it.
+    for (auto& subject : EventSubjects(*reversed, std::string(), state)) {
+      if (std::find(subjects.begin(), subjects.end(), subject) == subjects.end()) subjects.push_back(std::move(subject));
+    }
   }
   return subjects;
 }

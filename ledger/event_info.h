@@ -33,6 +33,11 @@ std::string SubjectKindName(SubjectKind kind);
 // `state` is the validation state as of just before the event (for the grant's project).
 std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::string& author_org_id,
                                    const LedgerState& state);
+// The subjects the ledger indexes `event` under (the subject index, and the history store of
+// projections/history_store.h): EventSubjects of the event with its author's organisation and,
+// for a reversal, those of the event it reverses (`reversed`, null otherwise) without author.
+std::vector<Subject> IndexedSubjects(schema::Event::Reader event, const std::string& author_org_id,
+                                     const schema::Event::Reader* reversed, const LedgerState& state);
 
 struct EventSummary {
   std::string subject;          // "grant:G-1", the event's main subject

@@ -22,9 +22,9 @@ namespace {
 
 const std::vector<std::string> kColumnFamilies = {rocksdb::kDefaultColumnFamilyName, "log", "submissions",
                                                   "submission_ids", "subjects", "state", "projections",
-                                                  "merkle"};
+                                                  "merkle", "history"};
 constexpr size_t kDefault = 0, kLog = 1, kSubmissions = 2, kSubmissionIds = 3, kSubjects = 4, kState = 5,
-                 kDerived = 6, kMerkle = 7;
+                 kDerived = 6, kMerkle = 7, kHistory = 8;
 constexpr char kHeadKey[] = "head";
 constexpr uint64_t kProgressIntervalEvents = 1 << 18;
 
@@ -46,14 +46,6 @@ std::string EncodeHead(const Head& head) {
   std::memcpy(bytes + 8, head.chain_hash.data(), 32);
   PutBigEndian64(head.submission_count, bytes + 40);
   return value;
-}
-
-std::string SubjectKey(const Subject& subject, uint64_t sequence) {
-  std::string key(1, static_cast<char>(subject.kind));
-  key += subject.id;
-  key += '\0';
-  key += SequenceKey(sequence);
-  return key;
 }
 
 rocksdb::Slice AsSlice(const std::string& s) { return rocksdb::Slice(s.data(), s.size()); }
@@ -83,6 +75,14 @@ class FilesLock {
 };
 
 }  // namespace
+
+std::string SubjectKey(const Subject& subject, uint64_t sequence) {
+  std::string key(1, static_cast<char>(subject.kind));
+  key += subject.id;
+  key += '\0';
+  key += SequenceKey(sequence);
+  return key;
+}
 
 std::string ResolveLedgerDirectory(const std::string& flag_value) {
   if (!flag_value.empty()) return flag_value;
@@ -167,7 +167,9 @@ Ledger::~Ledger() {
   }
   if (files) (void)database_->EnableFileDeletions(/*force=*/true);
   merkle_nodes_.reset();
-  for (auto* handle : handles_) database_->DestroyColumnFamilyHandle(handle);
+  for (auto* handle : handles_) {
+    if (handle != nullptr) database_->DestroyColumnFamilyHandle(handle);
+  }
   database_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
@@ -221,7 +223,8 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
   }
   rocksdb::Options options;
   options.create_if_missing = create;
-  options.create_missing_column_families = create;
+  // A writer adds the column families a newer version brought (`history`) to an older ledger.
+  options.create_missing_column_families = access == Access::kReadWrite;
   options.error_if_exists = create;
   options.keep_log_file_num = 4;
   options.max_manifest_file_size = 64 << 20;
@@ -253,9 +256,20 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
     // every table file open (max_open_files -1), so later deletions cannot touch it.
     options.max_open_files = -1;
     FilesLock files(directory, /*exclusive=*/false);
-    status = rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_,
-                                          &database);
-    if (status.ok()) ledger->database_.reset(database);
+    // A ledger no writer has opened since `history` was added lacks it: opened without, it
+    // serves histories from the log (HasHistory() is false).
+    std::vector<std::string> existing;
+    status = rocksdb::DB::ListColumnFamilies(options, database_path, &existing);
+    const bool has_history =
+        status.ok() && std::find(existing.begin(), existing.end(), kColumnFamilies[kHistory]) != existing.end();
+    if (status.ok() && !has_history) descriptors.pop_back();
+    if (status.ok()) {
+      status = rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_, &database);
+    }
+    if (status.ok()) {
+      ledger->database_.reset(database);
+      if (!has_history) ledger->handles_.push_back(nullptr);
+    }
   }
   if (!status.ok()) return Error(FromRocks(status, "opening ledger " + directory));
   ledger->handle_names_ = kColumnFamilies;
@@ -521,18 +535,15 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   for (size_t i = 0; i < count; ++i) {
     auto event = events[i].root();
     const KeyRecord* key = state_.keys.Find(key_id_hex);
-    subjects[i] = EventSubjects(event, key ? key->org_id : std::string(), state_);
+    std::optional<EarlierEvent> target;
     if (event.isReversal()) {
-      // A reversal touches whatever its target touched, so histories show it.
-      auto target = lookup_events.Find(event.getReversal().getTargetSequence());
-      if (target) {
-        for (auto& subject : EventSubjects(target->event.root(), std::string(), state_)) {
-          if (std::find(subjects[i].begin(), subjects[i].end(), subject) == subjects[i].end()) {
-            subjects[i].push_back(std::move(subject));
-          }
-        }
-      }
+      // A missing target is the validator's to report, below.
+      auto found = lookup_events.Find(event.getReversal().getTargetSequence());
+      if (found) target = std::move(*found);
     }
+    schema::Event::Reader target_event;
+    if (target) target_event = target->event.root();
+    subjects[i] = IndexedSubjects(event, key ? key->org_id : std::string(), target ? &target_event : nullptr, state_);
     Status applied = checked.Apply(first + i, key_id_hex, genesis, event);
     if (!applied.ok()) {
       state_.Rollback();
@@ -670,6 +681,45 @@ Status Ledger::PutDerived(const std::string& key, const std::string& value) {
   FT_ASSERT(access_ == Access::kReadWrite, "PutDerived on a read-only ledger");
   // Derived data can be recomputed from the log, so no sync: a crash only means catching up.
   return FromRocks(database_->Put(rocksdb::WriteOptions(), handles_[kDerived], key, value), "writing " + key);
+}
+
+bool Ledger::HasHistory() const { return handles_[kHistory] != nullptr; }
+
+Result<std::optional<std::string>> Ledger::GetHistory(std::string_view key) const {
+  FT_ASSERT(HasHistory());
+  std::string value;
+  rocksdb::Status status =
+      database_->Get(rocksdb::ReadOptions(), handles_[kHistory], rocksdb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  FT_RETURN_IF_ERROR(FromRocks(status, "reading the history store"));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Ledger::ScanHistory(std::string_view begin, std::string_view end,
+                           const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  FT_ASSERT(HasHistory());
+  rocksdb::Slice upper_bound(end.data(), end.size());
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_bound;
+  // Histories are read once: their blocks would only push the log's out of the block cache.
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> iterator(database_->NewIterator(options, handles_[kHistory]));
+  for (iterator->Seek(rocksdb::Slice(begin.data(), begin.size())); iterator->Valid(); iterator->Next()) {
+    rocksdb::Slice key = iterator->key(), value = iterator->value();
+    if (!visit(std::string_view(key.data(), key.size()), std::string_view(value.data(), value.size()))) break;
+  }
+  return FromRocks(iterator->status(), "scanning the history store");
+}
+
+Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts, bool clear) {
+  FT_ASSERT(access_ == Access::kReadWrite, "WriteHistory on a read-only ledger");
+  rocksdb::WriteBatch batch;
+  // Every key of the store sorts below 0xff.
+  if (clear) FT_ASSERT(batch.DeleteRange(handles_[kHistory], rocksdb::Slice(""), rocksdb::Slice("\xff")).ok());
+  for (const auto& [key, value] : puts) FT_ASSERT(batch.Put(handles_[kHistory], key, value).ok());
+  // Derived data, so no sync (as PutDerived): a crash loses a suffix of whole batches, which the
+  // next catch-up writes again.
+  return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch), "writing the history store");
 }
 
 Status Ledger::VerifyMerkleNodes() const {

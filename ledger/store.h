@@ -10,6 +10,7 @@
 //   projections     key -> projection snapshot (derived; see projections/)
 //   merkle          level byte || be64 index -> 32-byte hash of a perfect subtree of the log's
 //                   RFC 9162 Merkle tree (ledger/merkle.h); leaves are LogLeafHash(h_n)
+//   history         the history store (derived; see projections/history_store.h)
 //
 // Everything one submission changes is written in one RocksDB WriteBatch with a synced WAL, so a
 // crash leaves either the whole submission or none of it, and a receipt is returned only after
@@ -123,6 +124,19 @@ class Ledger {
   Result<std::optional<std::string>> GetDerived(const std::string& key) const;
   Status PutDerived(const std::string& key, const std::string& value);
 
+  // The history store (derived; projections/history_store.h) in the `history` column family.
+  // A ledger last written by a version without it, opened read-only, lacks the family (a writer
+  // adds it when it opens): HasHistory() is false, and the others must not be called.
+  bool HasHistory() const;
+  Result<std::optional<std::string>> GetHistory(std::string_view key) const;
+  // Calls `visit(key, value)` for each key in [begin, end), in order, until it returns false.
+  // key and value point into RocksDB's memory, valid only during the call.
+  Status ScanHistory(std::string_view begin, std::string_view end,
+                     const std::function<bool(std::string_view, std::string_view)>& visit) const;
+  // Writes `puts` in one atomic batch, after deleting every key of the store if `clear`.
+  // REQUIRES: a writer.
+  Status WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts, bool clear);
+
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
   // `progress` is called now and then with (events done, events in total).
   // With `checkpoint`, also records the Merkle root and chain hash the replay computed when
@@ -167,6 +181,10 @@ class Ledger {
   std::unique_ptr<MerkleNodes> merkle_nodes_;
   bool merkle_tree_ = true;
 };
+
+// The subject index's key of `subject`'s event `sequence`: kind byte || id || 0x00 ||
+// be64 sequence. Keys of one subject sort by sequence number.
+std::string SubjectKey(const Subject& subject, uint64_t sequence);
 
 // The directory a command works on: --ledger, else $FUNDTRAIL_LEDGER, else "./ledger".
 std::string ResolveLedgerDirectory(const std::string& flag_value);

@@ -104,6 +104,69 @@ void ApplyGrantChange(const GrantChange& change, int sign, GrantFigures& grant) 
   grant.refunded += sign * change.refunded;
 }
 
+std::optional<MemberGrantChange> MemberGrantChangeOf(schema::Event::Reader event) {
+  MemberGrantChange change;
+  switch (event.which()) {
+    case Which::FUNDS_DISBURSED: {
+      auto disbursed = event.getFundsDisbursed();
+      change.org_id = View(disbursed.getMemberOrgId());
+      change.grant_id = View(disbursed.getGrantId());
+      change.kind = MemberGrantChange::Kind::kDisbursed;
+      change.amount = disbursed.getAmount().getMinorUnits();
+      return change;
+    }
+    case Which::EXPENDITURE_RECORDED: {
+      auto spent = event.getExpenditureRecorded();
+      change.org_id = View(spent.getOrgId());
+      change.grant_id = View(spent.getGrantId());
+      change.kind = MemberGrantChange::Kind::kSpent;
+      change.amount = spent.getAmount().getMinorUnits();
+      change.category = static_cast<int>(spent.getCategory());
+      return change;
+    }
+    case Which::REFUND_RECORDED: {
+      auto refund = event.getRefundRecorded();
+      change.org_id = View(refund.getOrgId());
+      change.grant_id = View(refund.getGrantId());
+      change.kind = refund.getKind() == schema::RefundKind::VENDOR_REFUND ? MemberGrantChange::Kind::kVendorRefund
+                                                                          : MemberGrantChange::Kind::kFunderRefund;
+      change.amount = refund.getAmount().getMinorUnits();
+      return change;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+bool ApplyMemberGrantChange(const MemberGrantChange& change, int sign, MemberGrantMap& figures) {
+  FT_ASSERT(sign == 1 || sign == -1);
+  const int64_t amount = sign * change.amount;
+  std::pair<std::string, std::string> key(change.org_id, change.grant_id);
+  switch (change.kind) {
+    case MemberGrantChange::Kind::kDisbursed:
+      figures[key].received += amount;
+      return true;
+    case MemberGrantChange::Kind::kSpent: {
+      MemberGrantFigures& member = figures[key];
+      member.spent += amount;
+      member.spent_by_category[change.category] += amount;
+      return true;
+    }
+    case MemberGrantChange::Kind::kVendorRefund:
+    case MemberGrantChange::Kind::kFunderRefund: {
+      auto member = figures.find(key);
+      if (member == figures.end() || member->second.received == 0) return false;
+      if (change.kind == MemberGrantChange::Kind::kVendorRefund) {
+        member->second.spent -= amount;
+      } else {
+        member->second.refunded += amount;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 void Projection::Post(const std::string& debit, const std::string& credit, int64_t amount,
                       const std::string& currency) {
   // Both sides move by the same amount, so every currency's balances keep summing to zero.
@@ -132,6 +195,11 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
   if (std::optional<GrantChange> change = GrantChangeOf(event)) {
     grant = &Grant(std::string(change->grant_id), std::string(change->currency));
     ApplyGrantChange(*change, sign, *grant);
+  }
+  // The members' figures (MemberGrantChangeOf, shared with histories).
+  bool member_changed = false;
+  if (std::optional<MemberGrantChange> change = MemberGrantChangeOf(event)) {
+    member_changed = ApplyMemberGrantChange(*change, sign, member_grants_);
   }
   switch (event.which()) {
     case Which::GRANT_AWARDED: {
@@ -174,9 +242,8 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       auto disbursed = event.getFundsDisbursed();
       std::string id = Str(disbursed.getGrantId());
       std::string org = Str(disbursed.getMemberOrgId());
-      int64_t amount = sign * disbursed.getAmount().getMinorUnits();
-      member_grants_[{org, id}].received += amount;
-      Post(MemberAccount(id, org), Pool(id), amount, Str(disbursed.getAmount().getCurrency()));
+      Post(MemberAccount(id, org), Pool(id), sign * disbursed.getAmount().getMinorUnits(),
+           Str(disbursed.getAmount().getCurrency()));
       break;
     }
     case Which::EXPENDITURE_RECORDED: {
@@ -187,9 +254,6 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       int64_t amount = sign * spent.getAmount().getMinorUnits();
       FT_ASSERT(grant != nullptr);
       grant->spent_by_category[category] += amount;
-      MemberGrantFigures& member = member_grants_[{org, id}];
-      member.spent += amount;
-      member.spent_by_category[category] += amount;
       Post(Expense(id, org, category), MemberAccount(id, org), amount, Str(spent.getAmount().getCurrency()));
       break;
     }
@@ -199,15 +263,13 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       std::string org = Str(refund.getOrgId());
       std::string currency = Str(refund.getAmount().getCurrency());
       int64_t amount = sign * refund.getAmount().getMinorUnits();
-      auto member = member_grants_.find({org, id});
       // Money comes back from the member's account when the member received funds of this
-      // grant; otherwise (the fund manager returning pool money) from the alliance pool.
-      bool from_member = member != member_grants_.end() && member->second.received != 0;
+      // grant (ApplyMemberGrantChange, above, said so); otherwise (the fund manager returning
+      // pool money) from the alliance pool.
+      bool from_member = member_changed;
       if (refund.getKind() == schema::RefundKind::VENDOR_REFUND) {
-        if (from_member) member->second.spent -= amount;
         Post(from_member ? MemberAccount(id, org) : Pool(id), VendorRefunds(id, org), amount, currency);
       } else {
-        if (from_member) member->second.refunded += amount;
         Post(Refunded(id), from_member ? MemberAccount(id, org) : Pool(id), amount, currency);
       }
       break;

@@ -72,6 +72,25 @@ struct MemberGrantFigures {
   int64_t unspent() const { return received - spent - refunded; }
 };
 
+// What one event does to a member's figures on a grant, shared by Projection::Apply and a
+// member's history (views.h) as GrantChange is. The views point into the event.
+struct MemberGrantChange {
+  enum class Kind : uint8_t { kDisbursed = 1, kSpent = 2, kVendorRefund = 3, kFunderRefund = 4 };
+  std::string_view org_id;
+  std::string_view grant_id;
+  Kind kind = Kind::kDisbursed;
+  int64_t amount = 0;           // minor units
+  int category = 0;             // schema::BudgetCategory, for kSpent
+};
+// The change `event` makes to a member's figures; nullopt when it makes none.
+std::optional<MemberGrantChange> MemberGrantChangeOf(schema::Event::Reader event);
+// Adds `sign` (+1, or -1 to undo a reversed event) times `change` to the figures of
+// (change.org_id, change.grant_id) in `figures`. A disbursement or an expenditure creates the
+// figures; a refund counts against the member only when it received money of the grant (else it
+// is the fund manager returning pool money, which is no member's). Returns whether it did.
+using MemberGrantMap = std::map<std::pair<std::string, std::string>, MemberGrantFigures>;
+bool ApplyMemberGrantChange(const MemberGrantChange& change, int sign, MemberGrantMap& figures);
+
 struct OrganisationInfo {
   std::string name;
   std::string name_en;

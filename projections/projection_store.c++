@@ -4,6 +4,7 @@
 
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
+#include "projections/history_store.h"
 
 namespace fundtrail::projections {
 
@@ -137,13 +138,15 @@ Result<Projections> Load(const Ledger& ledger, uint64_t to) {
 Status CatchUp(Ledger& ledger) {
   auto projection = Load(ledger, ledger.head().sequence);
   if (!projection) return projection.error();
-  return ledger.PutDerived(kSnapshotKey, projection->ToJson().dump());
+  FT_RETURN_IF_ERROR(ledger.PutDerived(kSnapshotKey, projection->ToJson().dump()));
+  return CatchUpHistory(ledger);
 }
 
 Result<Projections> RebuildAndStore(Ledger& ledger) {
   auto projection = Rebuild(ledger, ledger.head().sequence);
   if (!projection) return projection;
   FT_RETURN_IF_ERROR(ledger.PutDerived(kSnapshotKey, projection->ToJson().dump()));
+  FT_RETURN_IF_ERROR(RebuildHistory(ledger));
   return projection;
 }
 

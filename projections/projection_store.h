@@ -38,11 +38,12 @@ Result<Projections> Rebuild(const Ledger& ledger, uint64_t to);
 // matches the log, caught up in memory; otherwise a rebuild.
 Result<Projections> Load(const Ledger& ledger, uint64_t to);
 
-// Writer side: catches the persisted snapshot up with the head and stores it.
+// Writer side: catches the persisted snapshot and the history store (history_store.h) up with
+// the head and stores them.
 // REQUIRES: `ledger` is open for writing.
 Status CatchUp(Ledger& ledger);
 
-// Writer side: rebuilds from zero and stores the result.
+// Writer side: rebuilds the snapshot and the history store from zero and stores them.
 Result<Projections> RebuildAndStore(Ledger& ledger);
 
 // The sequence number the ledger had at the end of `date` (YYYY-MM-DD, UTC), by append time.

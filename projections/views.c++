@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <optional>
 #include <span>
-#include <thread>
 
 #include "ledger/dates.h"
 #include "ledger/json_codec.h"
 #include "ledger/money.h"
+#include "projections/history_store.h"
 
 namespace fundtrail::projections {
 
@@ -323,111 +323,44 @@ ViewData OutcomesView(const Projection& projection) {
 
 namespace {
 
-// The sequence numbers of the events touching `subject` up to `to`, from the subject index.
-Result<std::vector<uint64_t>> SubjectSequences(const Ledger& ledger, const Subject& subject, uint64_t to) {
-  std::vector<uint64_t> sequences;
-  FT_RETURN_IF_ERROR(ledger.ScanSubject(subject, 1, to, [&](uint64_t sequence) {
-    sequences.push_back(sequence);
-    return true;
-  }));
-  return sequences;
-}
-
-using EventVisitor = std::function<Status(uint64_t sequence, const Digest& chain_hash, schema::Event::Reader event)>;
-
-// Reads and decodes the events at `sequences` (increasing), in order, and calls `visit` with
-// each; stops at the first failure.
-Status VisitEvents(const Ledger& ledger, std::span<const uint64_t> sequences, const EventVisitor& visit) {
-  Status failure;
-  FT_RETURN_IF_ERROR(ledger.ReadEntries(sequences, [&](uint64_t sequence, std::string_view record) {
-    auto entry = DecodeEntry(record);
-    if (!entry) {
-      failure = entry.error();
-      return false;
-    }
-    auto event = DecodedEvent::Open(entry->canonical_event, "sequence " + std::to_string(sequence));
-    if (!event) {
-      failure = event.error();
-      return false;
-    }
-    failure = visit(sequence, entry->chain_hash, event->root());
-    return failure.ok();
-  }));
-  return failure;
-}
-
-// The event a reversal at `sequence` reverses, read through `lookup`; nullopt for any other
-// event.
-Result<std::optional<EarlierEvent>> ReversedEvent(uint64_t sequence, schema::Event::Reader event,
-                                                  EventLookup* lookup) {
-  if (!event.isReversal()) return std::optional<EarlierEvent>();
-  auto target = lookup->Find(event.getReversal().getTargetSequence());
-  if (!target) return Error(target.error().WithPrefix("reversal at sequence " + std::to_string(sequence)));
-  return std::optional<EarlierEvent>(std::move(*target));
-}
-
-// What a history row shows of an event: its summary; for a reversal, with the reversed event
-// (`reversed`) named and its amount negated.
-EventSummary RowSummary(schema::Event::Reader event, const std::optional<EarlierEvent>& reversed) {
-  EventSummary summary = SummariseEvent(event);
-  if (reversed) {
-    EventSummary target = SummariseEvent(reversed->event.root());
-    summary.subject += " (" + target.subject + ")";
-    if (target.amount) {
-      summary.amount = target.amount;
-      summary.amount->minor_units = -summary.amount->minor_units;
-    }
-  }
-  return summary;
-}
-
 std::string Grouped(const std::optional<Money>& amount) { return amount ? FormatMoneyGrouped(*amount) : ""; }
 std::string Plain(const std::optional<Money>& amount) { return amount ? FormatMoneyPlain(*amount) : ""; }
 // A table shows the first 8 bytes of a chain hash; CSV and JSON all 32.
 std::string ShortHash(const Digest& hash) { return HexEncode(ByteSpan(hash.data(), 8)); }
 
-// A long history is shared between threads: contiguous parts of at least
-// kHistoryEventsPerPartMin events, one per core, kHistoryPartsMax at the most. Reading an event
-// (a block read and its decompression) and decoding it are independent of the other events, and
-// so is formatting its row once the running balances are known; only the balances are a
-// sequential fold, and a cheap one.
-constexpr size_t kHistoryEventsPerPartMin = 1000;
-constexpr size_t kHistoryPartsMax = 4;
-
-size_t HistoryPartCount(size_t event_count) {
-  const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
-  return std::clamp<size_t>(event_count / kHistoryEventsPerPartMin, 1, std::min(cores, kHistoryPartsMax));
+// The JSON of each event of `records`, read from the log in parts (HistoryForm::kJson only: the
+// history store keeps what the rows show, not the events).
+Result<std::vector<nlohmann::ordered_json>> EventsJson(const Ledger& ledger, const std::vector<HistoryRecord>& records) {
+  std::vector<uint64_t> sequences;
+  sequences.reserve(records.size());
+  for (const auto& record : records) sequences.push_back(record.sequence);
+  std::vector<nlohmann::ordered_json> events(records.size());
+  FT_RETURN_IF_ERROR(ForEachPart(records.size(), HistoryPartCount(records.size()), [&](size_t begin, size_t end) {
+    size_t index = begin;
+    Status failure;
+    FT_RETURN_IF_ERROR(ledger.ReadEntries(std::span<const uint64_t>(sequences).subspan(begin, end - begin),
+                                          [&](uint64_t sequence, std::string_view bytes) {
+      auto entry = DecodeEntry(bytes);
+      if (!entry) {
+        failure = entry.error().WithPrefix("sequence " + std::to_string(sequence));
+        return false;
+      }
+      auto event = DecodedEvent::Open(entry->canonical_event, "sequence " + std::to_string(sequence));
+      if (!event) {
+        failure = event.error();
+        return false;
+      }
+      events[index++] = EncodeEventJson(event->root());
+      return true;
+    }));
+    return failure;
+  }));
+  return events;
 }
 
-// Runs `work(begin, end)` on `part_count` contiguous parts of [0, count), each part on a thread of
-// its own but the first, which the calling thread runs. Returns the first failure, in part order.
-Status ForEachPart(size_t count, size_t part_count, const std::function<Status(size_t, size_t)>& work) {
-  FT_ASSERT(part_count >= 1);
-  FT_ASSERT(part_count <= kHistoryPartsMax);
-  auto begin = [&](size_t part) { return count * part / part_count; };
-  std::vector<Status> results(part_count);
-  std::vector<std::thread> threads;
-  for (size_t part = 1; part < part_count; ++part) {
-    threads.emplace_back([&, part] { results[part] = work(begin(part), begin(part + 1)); });
-  }
-  results[0] = work(0, begin(1));
-  for (auto& thread : threads) thread.join();
-  for (const auto& result : results) FT_RETURN_IF_ERROR(result);
-  return Status::Ok();
-}
-
-// One event of a grant's history, read and decoded: what its row shows besides the running
-// balances, what it changes of them, and the balances after it (filled in by the fold).
-struct GrantHistoryEvent {
-  uint64_t sequence = 0;
-  Digest hash{};
-  std::string type;
-  EventSummary summary;
-  int sign = 0;                       // 0: no change to this grant; -1: a reversal undoes `change`
-  GrantChange change;                 // its views cleared: they pointed into the event
-  std::string change_currency;
-  nlohmann::ordered_json event_json;  // HistoryForm::kJson only
-  std::string currency;               // of the balances
+// A grant's running balances after one event of its history.
+struct GrantBalances {
+  std::string currency;
   int64_t received = 0;
   int64_t disbursed = 0;
   int64_t spent = 0;
@@ -435,20 +368,20 @@ struct GrantHistoryEvent {
 };
 
 // The cells of a table row (grouped amounts, a short hash) or a CSV row (plain, the whole hash).
-std::vector<std::string> GrantHistoryCells(const GrantHistoryEvent& event, HistoryForm form) {
+std::vector<std::string> GrantHistoryCells(const HistoryRecord& record, const GrantBalances& balances, HistoryForm form) {
   FT_ASSERT(form != HistoryForm::kJson);
   const bool table = form == HistoryForm::kTable;
-  const std::string& c = event.currency;
+  const std::string& c = balances.currency;
   auto amount = [&](int64_t minor_units) { return table ? Grouped(minor_units, c) : Plain(minor_units, c); };
-  return {std::to_string(event.sequence),
-          event.type,
-          event.summary.subject,
-          table ? Grouped(event.summary.amount) : Plain(event.summary.amount),
-          amount(event.received),
-          amount(event.disbursed),
-          amount(event.spent),
-          amount(event.available),
-          table ? ShortHash(event.hash) : HexEncode(event.hash)};
+  return {std::to_string(record.sequence),
+          record.type,
+          record.subject,
+          table ? Grouped(record.amount) : Plain(record.amount),
+          amount(balances.received),
+          amount(balances.disbursed),
+          amount(balances.spent),
+          amount(balances.available),
+          table ? ShortHash(record.hash) : HexEncode(record.hash)};
 }
 
 }  // namespace
@@ -461,78 +394,47 @@ Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id,
   view.title = "History of grant " + grant_id;
   view.headers = {"seq", "type", "subject", "amount", "received", "disbursed", "spent", "available", "hash"};
   view.right_aligned = {true, false, false, true, true, true, true, true, false};
-  auto sequences = SubjectSequences(ledger, Subject{SubjectKind::kGrant, grant_id}, to);
-  if (!sequences) return Error(sequences.error());
-  const size_t count = sequences->size();
-  const size_t part_count = HistoryPartCount(count);
-  std::vector<GrantHistoryEvent> events(count);
-
-  // Read and decode the events, in parts at once: what each shows and changes.
-  FT_RETURN_IF_ERROR(ForEachPart(count, part_count, [&](size_t begin, size_t end) {
-    auto lookup = ledger.NewLookup();  // one per thread
-    size_t index = begin;
-    return VisitEvents(ledger, std::span<const uint64_t>(*sequences).subspan(begin, end - begin),
-                       [&](uint64_t sequence, const Digest& hash, schema::Event::Reader event) -> Status {
-      FT_ASSERT(index < end);
-      GrantHistoryEvent& row = events[index++];
-      auto reversed = ReversedEvent(sequence, event, lookup.get());
-      if (!reversed) return reversed.error();
-      row.sequence = sequence;
-      row.hash = hash;
-      row.type = EventTypeName(event);
-      row.summary = RowSummary(event, *reversed);
-      std::optional<GrantChange> change = GrantChangeOf(*reversed ? (*reversed)->event.root() : event);
-      if (change && change->grant_id == grant_id) {
-        row.sign = *reversed ? -1 : 1;
-        row.change_currency = change->currency;
-        row.change = *change;
-        row.change.grant_id = row.change.currency = std::string_view();
-      }
-      if (form == HistoryForm::kJson) row.event_json = EncodeEventJson(event);
-      return Status::Ok();
-    });
-  }));
+  auto records = ReadHistory(ledger, Subject{SubjectKind::kGrant, grant_id}, to);
+  if (!records) return Error(records.error());
+  const size_t count = records->size();
 
   // The running balances fold only this grant's changes (GrantChangeOf): what the projection's
   // fold of the same events holds for the grant, without the accounts and members it also
   // keeps. A grant takes the currency of the first change seen, as Projection does.
+  std::vector<GrantBalances> balances(count);
   GrantFigures grant;
   bool seen = false;
-  for (GrantHistoryEvent& row : events) {
-    if (row.sign != 0) {
-      if (!seen) grant.currency = row.change_currency;
+  for (size_t i = 0; i < count; ++i) {
+    const HistoryRecord& record = (*records)[i];
+    if (record.grant_sign != 0 && record.grant_id == grant_id) {
+      if (!seen) grant.currency = record.grant_currency;
       seen = true;
-      ApplyGrantChange(row.change, row.sign, grant);
+      ApplyGrantChange(record.grant_change(), record.grant_sign, grant);
     }
-    row.currency = grant.currency.empty() ? "CNY" : grant.currency;
-    row.received = grant.received;
-    row.disbursed = grant.disbursed;
-    row.spent = grant.spent;
-    row.available = grant.available();
+    balances[i] = {grant.currency.empty() ? "CNY" : grant.currency, grant.received, grant.disbursed, grant.spent,
+                   grant.available()};
   }
 
-  // The rows of the one form asked for, in parts at once.
   if (form == HistoryForm::kJson) {
-    std::vector<nlohmann::ordered_json> objects(count);
-    FT_RETURN_IF_ERROR(ForEachPart(count, part_count, [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) {
-        GrantHistoryEvent& row = events[i];
-        const std::string& c = row.currency;
-        objects[i] = {{"sequence", row.sequence}, {"type", row.type}, {"subject", row.summary.subject},
-                      {"amount", Plain(row.summary.amount)}, {"received", Plain(row.received, c)},
-                      {"disbursed", Plain(row.disbursed, c)}, {"spent", Plain(row.spent, c)},
-                      {"available", Plain(row.available, c)}, {"hash", HexEncode(row.hash)},
-                      {"event", std::move(row.event_json)}};
-      }
-      return Status::Ok();
-    }));
-    for (auto& object : objects) view.json.push_back(std::move(object));
+    auto events = EventsJson(ledger, *records);
+    if (!events) return Error(events.error());
+    for (size_t i = 0; i < count; ++i) {
+      const HistoryRecord& record = (*records)[i];
+      const GrantBalances& row = balances[i];
+      const std::string& c = row.currency;
+      view.json.push_back({{"sequence", record.sequence}, {"type", record.type}, {"subject", record.subject},
+                           {"amount", Plain(record.amount)}, {"received", Plain(row.received, c)},
+                           {"disbursed", Plain(row.disbursed, c)}, {"spent", Plain(row.spent, c)},
+                           {"available", Plain(row.available, c)}, {"hash", HexEncode(record.hash)},
+                           {"event", std::move((*events)[i])}});
+    }
     return view;
   }
+  // The rows of the one form asked for, in parts at once.
   auto& rows = form == HistoryForm::kTable ? view.rows : view.csv_rows;
   rows.resize(count);
-  FT_RETURN_IF_ERROR(ForEachPart(count, part_count, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) rows[i] = GrantHistoryCells(events[i], form);
+  FT_RETURN_IF_ERROR(ForEachPart(count, HistoryPartCount(count), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) rows[i] = GrantHistoryCells((*records)[i], balances[i], form);
     return Status::Ok();
   }));
   return view;
@@ -546,60 +448,59 @@ Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, 
   view.title = "History of member " + org_id;
   view.headers = {"seq", "type", "subject", "amount", "grant", "received", "spent", "unspent", "hash"};
   view.right_aligned = {true, false, false, true, false, true, true, true, false};
-  auto sequences = SubjectSequences(ledger, Subject{SubjectKind::kOrganisation, org_id}, to);
-  if (!sequences) return Error(sequences.error());
-  auto lookup = ledger.NewLookup();
-  // A member's running figures are per grant and need the members' accounts: the projection's
-  // fold of the member's events.
-  Projection projection;
-  FT_RETURN_IF_ERROR(VisitEvents(ledger, *sequences, [&](uint64_t sequence, const Digest& hash,
-                                                         schema::Event::Reader event) -> Status {
-    FT_RETURN_IF_ERROR(projection.Apply(sequence, hash, event, lookup.get()));
-    auto reversed = ReversedEvent(sequence, event, lookup.get());
-    if (!reversed) return reversed.error();
-    // The running balances of the member on the grant this event concerns, if any.
-    std::string grant_id;
-    for (const auto& subject : EventSubjects(*reversed ? (*reversed)->event.root() : event, "", ledger.state())) {
-      if (subject.kind == SubjectKind::kGrant) grant_id = subject.id;
+  auto records = ReadHistory(ledger, Subject{SubjectKind::kOrganisation, org_id}, to);
+  if (!records) return Error(records.error());
+  std::vector<nlohmann::ordered_json> events;
+  if (form == HistoryForm::kJson) {
+    auto read = EventsJson(ledger, *records);
+    if (!read) return Error(read.error());
+    events = std::move(*read);
+  }
+  // The member's figures per grant fold its changes (MemberGrantChangeOf), as the projection's.
+  MemberGrantMap figures_by_grant;
+  for (size_t i = 0; i < records->size(); ++i) {
+    const HistoryRecord& record = (*records)[i];
+    if (record.member_sign != 0 && record.member_org_id == org_id) {
+      ApplyMemberGrantChange(record.member_change(), record.member_sign, figures_by_grant);
     }
+    // The running figures of the member on the grant this event concerns, if any.
+    const std::string& grant_id = record.concerns_grant_id;
+    const bool money = !grant_id.empty();
     MemberGrantFigures figures;
     std::string c = "CNY";
-    if (!grant_id.empty()) {
-      auto found = projection.member_grants().find({org_id, grant_id});
-      if (found != projection.member_grants().end()) figures = found->second;
-      auto grant = projection.grants().find(grant_id);
-      if (grant != projection.grants().end() && !grant->second.currency.empty()) c = grant->second.currency;
+    if (money) {
+      auto found = figures_by_grant.find({org_id, grant_id});
+      if (found != figures_by_grant.end()) figures = found->second;
+      const GrantRecord* grant = ledger.state().grants.Find(grant_id);
+      if (grant != nullptr && !grant->currency.empty()) c = grant->currency;
     }
-    EventSummary summary = RowSummary(event, *reversed);
-    const bool money = !grant_id.empty();
     switch (form) {
       case HistoryForm::kTable:
-        view.rows.push_back({std::to_string(sequence), EventTypeName(event), summary.subject, Grouped(summary.amount),
+        view.rows.push_back({std::to_string(record.sequence), record.type, record.subject, Grouped(record.amount),
                              grant_id, money ? Grouped(figures.received, c) : "", money ? Grouped(figures.spent, c) : "",
-                             money ? Grouped(figures.unspent(), c) : "", ShortHash(hash)});
+                             money ? Grouped(figures.unspent(), c) : "", ShortHash(record.hash)});
         break;
       case HistoryForm::kCsv:
-        view.csv_rows.push_back({std::to_string(sequence), EventTypeName(event), summary.subject, Plain(summary.amount),
+        view.csv_rows.push_back({std::to_string(record.sequence), record.type, record.subject, Plain(record.amount),
                                  grant_id, money ? Plain(figures.received, c) : "", money ? Plain(figures.spent, c) : "",
-                                 money ? Plain(figures.unspent(), c) : "", HexEncode(hash)});
+                                 money ? Plain(figures.unspent(), c) : "", HexEncode(record.hash)});
         break;
       case HistoryForm::kJson: {
-        nlohmann::ordered_json row = {{"sequence", sequence}, {"type", EventTypeName(event)},
-                                      {"subject", summary.subject}, {"amount", Plain(summary.amount)},
+        nlohmann::ordered_json row = {{"sequence", record.sequence}, {"type", record.type},
+                                      {"subject", record.subject}, {"amount", Plain(record.amount)},
                                       {"grant_id", grant_id}};
         if (money) {
           row["received"] = Plain(figures.received, c);
           row["spent"] = Plain(figures.spent, c);
           row["unspent"] = Plain(figures.unspent(), c);
         }
-        row["hash"] = HexEncode(hash);
-        row["event"] = EncodeEventJson(event);
+        row["hash"] = HexEncode(record.hash);
+        row["event"] = std::move(events[i]);
         view.json.push_back(std::move(row));
         break;
       }
     }
-    return Status::Ok();
-  }));
+  }
   return view;
 }
 

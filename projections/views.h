@@ -34,7 +34,8 @@ enum class HistoryForm { kTable, kCsv, kJson };
 
 // Every event touching the grant (or member organisation), in order, up to sequence `to`, with
 // running balances, each event's sequence number and chain hash, as rows of `form` (the others
-// stay empty). Served from the subject index; the entries are read in batches, in order.
+// stay empty). Served from the history store (projections/history_store.h): one range scan;
+// the JSON form also reads each event from the log.
 Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id, uint64_t to,
                               HistoryForm form);
 Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, uint64_t to,

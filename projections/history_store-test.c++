@@ -1,0 +1,320 @@
+// The history store: kept incrementally (with simulated crashes), rebuilt, behind the log, of
+// another history, damaged or missing, it serves exactly the records the log gives, and a
+// member's running figures fold as the projection's.
+// The seed is printed on failure; FUNDTRAIL_TEST_SEED replays one.
+#include "projections/history_store.h"
+
+#include <gtest/gtest.h>
+
+#include <rocksdb/db.h>
+
+#include "ledger/json_codec.h"
+#include "ledger/money.h"
+#include "projections/projection_store.h"
+#include "projections/random_ledger.h"
+#include "projections/views.h"
+
+namespace fundtrail::projections {
+namespace {
+
+// Every subject a history exists for: both grants and every registered organisation.
+std::vector<Subject> HistorySubjects(const Ledger& ledger) {
+  std::vector<Subject> subjects = {{SubjectKind::kGrant, "G-1"}, {SubjectKind::kGrant, "G-2"}};
+  for (const auto& [id, org] : ledger.state().organisations.rows()) subjects.push_back({SubjectKind::kOrganisation, id});
+  return subjects;
+}
+
+std::string Describe(const HistoryRecord& record) { return std::to_string(record.sequence) + " " + record.type; }
+
+// ReadHistory (store and log) equals ReadHistoryFromLog (log alone) for `subject` as of `to`,
+// and the store served up to `expect_stored_to`.
+void ExpectStoreAsTheLog(const Ledger& ledger, const Subject& subject, uint64_t to, uint64_t expect_stored_to) {
+  SCOPED_TRACE(SubjectKindName(subject.kind) + ":" + subject.id + " as of " + std::to_string(to));
+  HistorySources sources;
+  auto stored = ReadHistory(ledger, subject, to, &sources);
+  ASSERT_TRUE(stored.has_value()) << stored.error().message();
+  auto logged = ReadHistoryFromLog(ledger, subject, 1, to);
+  ASSERT_TRUE(logged.has_value()) << logged.error().message();
+  EXPECT_EQ(sources.stored_to, std::min(expect_stored_to, to));
+  ASSERT_EQ(stored->size(), logged->size());
+  for (size_t i = 0; i < stored->size(); ++i) {
+    ASSERT_EQ((*stored)[i], (*logged)[i]) << Describe((*stored)[i]) << " against " << Describe((*logged)[i]);
+  }
+}
+
+Digest StoreDigest(const Ledger& ledger) {
+  auto digest = DigestHistoryStore(ledger);
+  EXPECT_TRUE(digest.has_value());
+  return digest ? digest->digest : Digest{};
+}
+
+class HistoryStoreProperties : public ::testing::TestWithParam<uint64_t> {};
+
+TEST_P(HistoryStoreProperties, IncrementalWithCrashesEqualsRebuiltAndTheLog) {
+  const uint64_t seed = SeedFromEnvironment(GetParam());
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with FUNDTRAIL_TEST_SEED=" + std::to_string(seed) + ")");
+  test::TempDir temp;
+  auto made = RandomLedger::Make(seed, temp);
+  ASSERT_TRUE(made.has_value()) << made.error().message();
+  RandomLedger& random = **made;
+  std::mt19937_64 crash(seed ^ 0x415);
+  for (int batch = 0; batch < 60; ++batch) {
+    Status appended = random.AppendRandomBatch();
+    ASSERT_TRUE(appended.ok()) << appended.message();
+    // Sometimes "crash" between the append and the store's update: it then lags, and reads take
+    // the rest from the log.
+    if (crash() % 3 != 0) ASSERT_TRUE(CatchUpHistory(random.ledger()).ok());
+    if (crash() % 17 == 0) {
+      random.Close();
+      ASSERT_TRUE(random.Reopen().ok());
+    }
+    if (batch % 10 == 9) {
+      auto checkpoint = ReadHistoryCheckpoint(random.ledger());
+      ASSERT_TRUE(checkpoint.has_value());
+      const uint64_t stored_to = checkpoint->has_value() ? (*checkpoint)->sequence : 0;
+      for (const Subject& subject : HistorySubjects(random.ledger())) {
+        ExpectStoreAsTheLog(random.ledger(), subject, random.ledger().head().sequence, stored_to);
+      }
+    }
+  }
+  Ledger& ledger = random.ledger();
+  const uint64_t head = ledger.head().sequence;
+  ASSERT_TRUE(CatchUpHistory(ledger).ok());
+  const Digest incremental = StoreDigest(ledger);
+  std::mt19937_64 pick(seed);
+  for (const Subject& subject : HistorySubjects(ledger)) {
+    ExpectStoreAsTheLog(ledger, subject, head, head);
+    ExpectStoreAsTheLog(ledger, subject, 1 + pick() % head, head);
+  }
+  ASSERT_TRUE(RebuildHistory(ledger).ok());
+  EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(incremental)) << "rebuilt differs from incremental";
+  auto digest = DigestHistoryStore(ledger);
+  EXPECT_GT(digest->records, head) << "a money event is kept under its grant and its member";
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, HistoryStoreProperties, ::testing::Values(11, 12, 13, 14));
+
+// The slow reference of a member's history, the way it was computed before the store: the
+// member's events (from the subject index) folded through a whole projection. Per event:
+// sequence, grant, then received, spent and unspent (plain), empty when it concerns no grant.
+std::vector<std::vector<std::string>> ReferenceMemberHistory(const Ledger& ledger, const std::string& org_id,
+                                                             uint64_t to) {
+  Projection projection;
+  auto lookup = ledger.NewLookup();
+  std::vector<std::vector<std::string>> rows;
+  EXPECT_TRUE(ledger.ScanSubject(Subject{SubjectKind::kOrganisation, org_id}, 1, to, [&](uint64_t sequence) {
+    auto entry = ledger.ReadEntry(sequence);
+    auto view = DecodeEntry(entry->record);
+    auto event = DecodedEvent::Open(view->canonical_event, "event");
+    EXPECT_TRUE(projection.Apply(sequence, view->chain_hash, event->root(), lookup.get()).ok());
+    schema::Event::Reader concerned = event->root();
+    std::optional<EarlierEvent> target;
+    if (concerned.isReversal()) {
+      target = std::move(*lookup->Find(concerned.getReversal().getTargetSequence()));
+      concerned = target->event.root();
+    }
+    std::string grant_id;
+    for (const auto& subject : EventSubjects(concerned, "", ledger.state())) {
+      if (subject.kind == SubjectKind::kGrant) grant_id = subject.id;
+    }
+    if (grant_id.empty()) {
+      rows.push_back({std::to_string(sequence), "", "", "", ""});
+      return true;
+    }
+    auto found = projection.member_grants().find({org_id, grant_id});
+    MemberGrantFigures figures = found == projection.member_grants().end() ? MemberGrantFigures{} : found->second;
+    rows.push_back({std::to_string(sequence), grant_id, FormatMoneyPlain({figures.received, "CNY"}),
+                    FormatMoneyPlain({figures.spent, "CNY"}), FormatMoneyPlain({figures.unspent(), "CNY"})});
+    return true;
+  }).ok());
+  return rows;
+}
+
+TEST_P(HistoryStoreProperties, MemberHistoryFoldsAsTheProjection) {
+  const uint64_t seed = SeedFromEnvironment(GetParam());
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with FUNDTRAIL_TEST_SEED=" + std::to_string(seed) + ")");
+  test::TempDir temp;
+  auto made = RandomLedger::Make(seed, temp);
+  ASSERT_TRUE(made.has_value()) << made.error().message();
+  RandomLedger& random = **made;
+  for (int batch = 0; batch < 50; ++batch) ASSERT_TRUE(random.AppendRandomBatch().ok());
+  ASSERT_TRUE(CatchUp(random.ledger()).ok());
+  Ledger& ledger = random.ledger();
+  const uint64_t head = ledger.head().sequence;
+  std::mt19937_64 pick(seed);
+  for (const std::string org : {test::kUniversity, test::kEnterprise, test::kFundManager, test::kFunder}) {
+    for (uint64_t to : {head, 1 + pick() % head}) {
+      SCOPED_TRACE(org + " as of " + std::to_string(to));
+      auto reference = ReferenceMemberHistory(ledger, org, to);
+      auto csv = MemberHistory(ledger, org, to, HistoryForm::kCsv);
+      ASSERT_TRUE(csv.has_value()) << csv.error().message();
+      ASSERT_EQ(csv->csv_rows.size(), reference.size());
+      for (size_t i = 0; i < reference.size(); ++i) {
+        const auto& row = csv->csv_rows[i];
+        EXPECT_EQ((std::vector<std::string>{row[0], row[4], row[5], row[6], row[7]}), reference[i]);
+      }
+    }
+  }
+  // And the fold at the head equals the projection's figures for the members.
+  auto projection = Load(ledger, head);
+  ASSERT_TRUE(projection.has_value());
+  for (const std::string org : {test::kUniversity, test::kEnterprise}) {
+    auto csv = MemberHistory(ledger, org, head, HistoryForm::kCsv);
+    ASSERT_TRUE(csv.has_value());
+    std::map<std::string, std::string> last_unspent;
+    for (const auto& row : csv->csv_rows) {
+      if (!row[4].empty()) last_unspent[row[4]] = row[7];
+    }
+    for (const auto& [grant, unspent] : last_unspent) {
+      const MemberGrantFigures& figures = projection->views.member_grants().at({org, grant});
+      EXPECT_EQ(unspent, FormatMoneyPlain({figures.unspent(), "CNY"})) << org << " on " << grant;
+    }
+  }
+}
+
+// A store built from the small random ledger of `seed`, caught up.
+struct Fixture {
+  test::TempDir temp;
+  std::unique_ptr<RandomLedger> random;
+  void Make(uint64_t seed, int batches) {
+    auto made = RandomLedger::Make(seed, temp);
+    ASSERT_TRUE(made.has_value()) << made.error().message();
+    random = std::move(*made);
+    for (int batch = 0; batch < batches; ++batch) ASSERT_TRUE(random->AppendRandomBatch().ok());
+    ASSERT_TRUE(CatchUp(random->ledger()).ok());
+  }
+  Ledger& ledger() { return random->ledger(); }
+};
+
+TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(21, 20));
+  Ledger& ledger = fixture.ledger();
+  const uint64_t head = ledger.head().sequence;
+  const Digest good = StoreDigest(ledger);
+  // The store claims to reflect the log up to the head, but of another chain.
+  std::string checkpoint(40, '\0');
+  PutBigEndian64(head, reinterpret_cast<uint8_t*>(checkpoint.data()));
+  checkpoint[20] = 0x5a;
+  ASSERT_TRUE(ledger.WriteHistory({{"c", checkpoint}}, false).ok());
+  for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
+  ASSERT_TRUE(CatchUpHistory(ledger).ok());
+  EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
+  // A checkpoint beyond the log (the log was replaced by a shorter one) is of another history too.
+  PutBigEndian64(head + 5, reinterpret_cast<uint8_t*>(checkpoint.data()));
+  ASSERT_TRUE(ledger.WriteHistory({{"c", checkpoint}}, false).ok());
+  for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
+  ASSERT_TRUE(CatchUpHistory(ledger).ok());
+  EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
+}
+
+TEST(HistoryStore, ADamagedRecordIsReportedAndRebuildMendsIt) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(22, 10));
+  Ledger& ledger = fixture.ledger();
+  const uint64_t head = ledger.head().sequence;
+  auto records = ReadHistory(ledger, Subject{SubjectKind::kGrant, "G-1"}, head);
+  ASSERT_TRUE(records.has_value() && records->size() > 2);
+  const uint64_t victim = (*records)[1].sequence;
+  std::string bytes = EncodeHistoryRecord((*records)[1]);
+  bytes.pop_back();
+  ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey({SubjectKind::kGrant, "G-1"}, victim), bytes}}, false).ok());
+  auto history = GrantHistory(ledger, "G-1", head, HistoryForm::kTable);
+  ASSERT_FALSE(history.has_value());
+  EXPECT_EQ(history.error().code(), StatusCode::kCorruption);
+  EXPECT_NE(history.error().message().find("sequence " + std::to_string(victim)), std::string::npos)
+      << history.error().message();
+  EXPECT_NE(history.error().message().find("fundtrail rebuild"), std::string::npos) << history.error().message();
+  ASSERT_TRUE(RebuildAndStore(ledger).has_value());
+  ExpectStoreAsTheLog(ledger, Subject{SubjectKind::kGrant, "G-1"}, head, head);
+}
+
+TEST(HistoryStore, RecordsRoundTripAndEveryTruncationIsRejected) {
+  HistoryRecord record;
+  record.sequence = 77;
+  record.hash.fill(0xab);
+  record.type = "reversal";
+  record.subject = "reversal (expenditure:INV-9)";
+  record.amount = Money{-1234567, "CNY"};
+  record.grant_sign = -1;
+  record.grant_id = "G-1";
+  record.grant_currency = "CNY";
+  record.spent = 1234567;
+  record.member_sign = -1;
+  record.member_org_id = "中国科学院-1";
+  record.member_grant_id = "G-1";
+  record.member_kind = MemberGrantChange::Kind::kSpent;
+  record.member_amount = 1234567;
+  record.member_category = 3;
+  record.concerns_grant_id = "G-1";
+  record.subject += std::string(200, 'x');  // a length of two varint bytes
+  const std::string bytes = EncodeHistoryRecord(record);
+  auto decoded = DecodeHistoryRecord(77, bytes);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  EXPECT_EQ(*decoded, record);
+  HistoryRecord plain;
+  plain.sequence = 5;
+  plain.type = "member_admitted";
+  plain.subject = "org:X";
+  auto decoded_plain = DecodeHistoryRecord(5, EncodeHistoryRecord(plain));
+  ASSERT_TRUE(decoded_plain.has_value());
+  EXPECT_EQ(*decoded_plain, plain);
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_FALSE(DecodeHistoryRecord(77, bytes.substr(0, size)).has_value()) << "truncated to " << size;
+  }
+  EXPECT_FALSE(DecodeHistoryRecord(77, bytes + "x").has_value()) << "trailing byte";
+  std::string other_version = bytes;
+  other_version[0] = 2;
+  EXPECT_FALSE(DecodeHistoryRecord(77, other_version).has_value());
+}
+
+TEST(HistoryStore, ALedgerWithoutTheStoreIsServedFromTheLogUntilAWriterAddsIt) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(23, 15));
+  const uint64_t head = fixture.ledger().head().sequence;
+  auto expected = GrantHistory(fixture.ledger(), "G-2", head, HistoryForm::kCsv);
+  ASSERT_TRUE(expected.has_value());
+  const std::string directory = fixture.random->directory();
+  fixture.random->Close();
+  {
+    // As a ledger written before the store existed: without the `history` column family.
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, directory + "/db", &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, directory + "/db", descriptors, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> database(raw);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "history") ASSERT_TRUE(database->DropColumnFamily(handles[i]).ok());
+    }
+    for (auto* handle : handles) ASSERT_TRUE(database->DestroyColumnFamilyHandle(handle).ok());
+  }
+  test::FixedClock clock;
+  {
+    auto reader = Ledger::Open(directory, Ledger::Access::kReadOnly, &clock);
+    ASSERT_TRUE(reader.has_value()) << reader.error().message();
+    EXPECT_FALSE((*reader)->HasHistory());
+    HistorySources sources;
+    ASSERT_TRUE(ReadHistory(**reader, Subject{SubjectKind::kGrant, "G-2"}, head, &sources).has_value());
+    EXPECT_EQ(sources.stored_to, 0u);
+    auto served = GrantHistory(**reader, "G-2", head, HistoryForm::kCsv);
+    ASSERT_TRUE(served.has_value()) << served.error().message();
+    EXPECT_EQ(served->csv_rows, expected->csv_rows);
+  }
+  {
+    auto writer = Ledger::Open(directory, Ledger::Access::kReadWrite, &clock);
+    ASSERT_TRUE(writer.has_value()) << writer.error().message();
+    EXPECT_TRUE((*writer)->HasHistory());
+    ASSERT_TRUE(CatchUp(**writer).ok());
+    ExpectStoreAsTheLog(**writer, Subject{SubjectKind::kGrant, "G-2"}, head, head);
+    auto served = GrantHistory(**writer, "G-2", head, HistoryForm::kCsv);
+    ASSERT_TRUE(served.has_value());
+    EXPECT_EQ(served->csv_rows, expected->csv_rows);
+  }
+}
+
+}  // namespace
+}  // namespace fundtrail::projections

@@ -1,0 +1,495 @@
+#include "projections/history_store.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "ledger/crypto.h"
+#include "ledger/json_codec.h"
+
+namespace fundtrail::projections {
+
+namespace {
+
+constexpr char kCheckpointKey[] = "c";
+constexpr char kRecordPrefix = 'r';
+constexpr uint8_t kRecordVersion = 1;
+// Events indexed per atomic batch when catching up: bounds the batch's memory (a few hundred
+// bytes per record and subject) while keeping the writes large.
+constexpr uint64_t kEventsPerBatch = 1 << 16;
+
+constexpr size_t kHistoryEventsPerPartMin = 1000;
+constexpr size_t kHistoryPartsMax = 4;
+
+std::string RecordKey(const Subject& subject, uint64_t sequence) {
+  return kRecordPrefix + SubjectKey(subject, sequence);
+}
+
+// The histories that exist: of grants and of members (organisations).
+bool HasHistory(SubjectKind kind) { return kind == SubjectKind::kGrant || kind == SubjectKind::kOrganisation; }
+
+// --- the record's bytes: fixed-width integers big-endian, strings as a varint length and bytes.
+
+void PutU8(std::string& out, uint8_t value) { out.push_back(static_cast<char>(value)); }
+void PutI64(std::string& out, int64_t value) {
+  uint8_t bytes[8];
+  PutBigEndian64(static_cast<uint64_t>(value), bytes);
+  out.append(reinterpret_cast<const char*>(bytes), 8);
+}
+void PutString(std::string& out, std::string_view value) {
+  uint64_t length = value.size();
+  do {
+    uint8_t byte = length & 0x7f;
+    length >>= 7;
+    PutU8(out, static_cast<uint8_t>(byte | (length != 0 ? 0x80 : 0)));
+  } while (length != 0);
+  out.append(value);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  bool U8(uint8_t* value) {
+    if (bytes_.empty()) return false;
+    *value = static_cast<uint8_t>(bytes_[0]);
+    bytes_.remove_prefix(1);
+    return true;
+  }
+  bool I64(int64_t* value) {
+    if (bytes_.size() < 8) return false;
+    *value = static_cast<int64_t>(GetBigEndian64(reinterpret_cast<const uint8_t*>(bytes_.data())));
+    bytes_.remove_prefix(8);
+    return true;
+  }
+  bool Bytes(void* out, size_t size) {
+    if (bytes_.size() < size) return false;
+    std::memcpy(out, bytes_.data(), size);
+    bytes_.remove_prefix(size);
+    return true;
+  }
+  bool String(std::string* value) {
+    uint64_t length = 0;
+    for (int shift = 0;; shift += 7) {
+      uint8_t byte = 0;
+      if (shift > 56 || !U8(&byte)) return false;
+      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    if (bytes_.size() < length) return false;
+    value->assign(bytes_.data(), length);
+    bytes_.remove_prefix(length);
+    return true;
+  }
+  bool Sign(int* value) {
+    uint8_t byte = 0;
+    if (!U8(&byte)) return false;
+    *value = byte == 0 ? 0 : byte == 1 ? 1 : byte == 0xff ? -1 : 2;
+    return *value != 2;
+  }
+  bool done() const { return bytes_.empty(); }
+
+ private:
+  std::string_view bytes_;
+};
+
+void PutSign(std::string& out, int sign) { PutU8(out, sign == 0 ? 0 : sign > 0 ? 1 : 0xff); }
+
+std::string EncodeCheckpoint(uint64_t sequence, const Digest& chain_hash) {
+  std::string value(40, '\0');
+  PutBigEndian64(sequence, reinterpret_cast<uint8_t*>(value.data()));
+  std::memcpy(value.data() + 8, chain_hash.data(), 32);
+  return value;
+}
+
+// The chain hash of event `sequence`, from the log.
+Result<Digest> ChainHashAt(const Ledger& ledger, uint64_t sequence) {
+  auto entry = ledger.ReadEntry(sequence);
+  if (!entry) return Error(entry.error());
+  auto view = DecodeEntry(entry->record);
+  if (!view) return Error(view.error().WithPrefix("sequence " + std::to_string(sequence)));
+  return view->chain_hash;
+}
+
+// The store's checkpoint if it exists and lies on the log (its event has its chain hash).
+Result<std::optional<HistoryCheckpoint>> UsableCheckpoint(const Ledger& ledger) {
+  auto checkpoint = ReadHistoryCheckpoint(ledger);
+  if (!checkpoint || !checkpoint->has_value()) return checkpoint;
+  const HistoryCheckpoint& stored = **checkpoint;
+  if (stored.sequence > ledger.head().sequence) return std::optional<HistoryCheckpoint>();
+  if (stored.sequence == 0) return checkpoint;
+  auto hash = ChainHashAt(ledger, stored.sequence);
+  if (!hash) return Error(hash.error());
+  if (*hash != stored.chain_hash) return std::optional<HistoryCheckpoint>();  // another history
+  return checkpoint;
+}
+
+// Indexes events [from, to] of the log, in batches that each carry the checkpoint they reach;
+// the first deletes the whole store first when `clear`.
+Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
+  auto lookup = ledger.NewLookup();
+  std::vector<std::pair<std::string, std::string>> puts;
+  Status failure;
+  uint64_t submission_sequence = 0;
+  const KeyRecord* author_key = nullptr;
+  uint64_t batch_events = 0;
+  uint64_t indexed_to = from - 1;
+  auto flush = [&](uint64_t sequence, const Digest& chain_hash) {
+    puts.emplace_back(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
+    Status written = ledger.WriteHistory(puts, clear);
+    clear = false;
+    puts.clear();
+    batch_events = 0;
+    indexed_to = sequence;
+    return written;
+  };
+  if (clear && from > to) return ledger.WriteHistory({}, true);
+  FT_RETURN_IF_ERROR(ledger.ScanEntries(from, to, [&](const StoredEntry& entry) {
+    auto view = DecodeEntry(entry.record);
+    if (!view) {
+      failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
+      return false;
+    }
+    if (view->submission_sequence != submission_sequence) {
+      auto bytes = ledger.ReadSubmission(view->submission_sequence);
+      if (!bytes) {
+        failure = bytes.error();
+        return false;
+      }
+      auto submission = DecodedSubmission::Open(*bytes, "submission at sequence " +
+                                                           std::to_string(view->submission_sequence));
+      if (!submission) {
+        failure = submission.error();
+        return false;
+      }
+      submission_sequence = view->submission_sequence;
+      auto key_id = submission->root().getBody().getKeyId();
+      author_key = ledger.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
+    }
+    auto event = DecodedEvent::Open(view->canonical_event, "sequence " + std::to_string(entry.sequence));
+    if (!event) {
+      failure = event.error();
+      return false;
+    }
+    std::optional<EarlierEvent> target;
+    if (event->root().isReversal()) {
+      auto found = lookup->Find(event->root().getReversal().getTargetSequence());
+      if (!found) {
+        failure = found.error().WithPrefix("reversal at sequence " + std::to_string(entry.sequence));
+        return false;
+      }
+      target = std::move(*found);
+    }
+    schema::Event::Reader reversed;
+    if (target) reversed = target->event.root();
+    // As the ledger indexed it: the author's organisation once its key was registered (the
+    // genesis submission is signed by a key it registers itself).
+    std::string author_org_id =
+        author_key != nullptr && author_key->registered_sequence < entry.sequence ? author_key->org_id : std::string();
+    std::string value;
+    for (const Subject& subject : IndexedSubjects(event->root(), author_org_id, target ? &reversed : nullptr,
+                                                  ledger.state())) {
+      if (!HasHistory(subject.kind)) continue;
+      if (value.empty()) {
+        value = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event->root(),
+                                                      target ? &reversed : nullptr, ledger.state()));
+      }
+      puts.emplace_back(RecordKey(subject, entry.sequence), value);
+    }
+    if (++batch_events == kEventsPerBatch || entry.sequence == to) {
+      failure = flush(entry.sequence, view->chain_hash);
+      if (!failure.ok()) return false;
+    }
+    return true;
+  }));
+  FT_RETURN_IF_ERROR(failure);
+  if (indexed_to != to) return Status::Corruption("the log ends before sequence " + std::to_string(to));
+  return Status::Ok();
+}
+
+}  // namespace
+
+GrantChange HistoryRecord::grant_change() const {
+  GrantChange change;
+  change.grant_id = grant_id;
+  change.currency = grant_currency;
+  change.awarded = awarded;
+  change.received = received;
+  change.disbursed = disbursed;
+  change.spent = spent;
+  change.refunded = refunded;
+  return change;
+}
+
+MemberGrantChange HistoryRecord::member_change() const {
+  MemberGrantChange change;
+  change.org_id = member_org_id;
+  change.grant_id = member_grant_id;
+  change.kind = member_kind;
+  change.amount = member_amount;
+  change.category = member_category;
+  return change;
+}
+
+HistoryRecord MakeHistoryRecord(uint64_t sequence, const Digest& hash, schema::Event::Reader event,
+                                const schema::Event::Reader* reversed, const LedgerState& state) {
+  HistoryRecord record;
+  record.sequence = sequence;
+  record.hash = hash;
+  record.type = EventTypeName(event);
+  EventSummary summary = SummariseEvent(event);
+  if (reversed != nullptr) {
+    EventSummary target = SummariseEvent(*reversed);
+    summary.subject += " (" + target.subject + ")";
+    if (target.amount) {
+      summary.amount = target.amount;
+      summary.amount->minor_units = -summary.amount->minor_units;
+    }
+  }
+  record.subject = std::move(summary.subject);
+  record.amount = std::move(summary.amount);
+  // A reversal undoes what the reversed event changed.
+  schema::Event::Reader changing = reversed != nullptr ? *reversed : event;
+  const int sign = reversed != nullptr ? -1 : 1;
+  if (std::optional<GrantChange> change = GrantChangeOf(changing)) {
+    record.grant_sign = sign;
+    record.grant_id = change->grant_id;
+    record.grant_currency = change->currency;
+    record.awarded = change->awarded;
+    record.received = change->received;
+    record.disbursed = change->disbursed;
+    record.spent = change->spent;
+    record.refunded = change->refunded;
+  }
+  if (std::optional<MemberGrantChange> change = MemberGrantChangeOf(changing)) {
+    record.member_sign = sign;
+    record.member_org_id = change->org_id;
+    record.member_grant_id = change->grant_id;
+    record.member_kind = change->kind;
+    record.member_amount = change->amount;
+    record.member_category = change->category;
+  }
+  for (const Subject& subject : EventSubjects(changing, std::string(), state)) {
+    if (subject.kind == SubjectKind::kGrant) record.concerns_grant_id = subject.id;
+  }
+  return record;
+}
+
+std::string EncodeHistoryRecord(const HistoryRecord& record) {
+  std::string out;
+  out.reserve(128);
+  PutU8(out, kRecordVersion);
+  out.append(reinterpret_cast<const char*>(record.hash.data()), record.hash.size());
+  PutString(out, record.type);
+  PutString(out, record.subject);
+  PutU8(out, record.amount ? 1 : 0);
+  if (record.amount) {
+    PutI64(out, record.amount->minor_units);
+    PutString(out, record.amount->currency);
+  }
+  PutSign(out, record.grant_sign);
+  if (record.grant_sign != 0) {
+    PutString(out, record.grant_id);
+    PutString(out, record.grant_currency);
+    for (int64_t value : {record.awarded, record.received, record.disbursed, record.spent, record.refunded}) {
+      PutI64(out, value);
+    }
+  }
+  PutSign(out, record.member_sign);
+  if (record.member_sign != 0) {
+    PutString(out, record.member_org_id);
+    PutString(out, record.member_grant_id);
+    PutU8(out, static_cast<uint8_t>(record.member_kind));
+    PutI64(out, record.member_amount);
+    PutI64(out, record.member_category);
+  }
+  PutString(out, record.concerns_grant_id);
+  return out;
+}
+
+Result<HistoryRecord> DecodeHistoryRecord(uint64_t sequence, std::string_view bytes) {
+  auto damaged = [&] {
+    return Error(Status::Corruption("the history store's record of sequence " + std::to_string(sequence) +
+                                    " is damaged; run `fundtrail rebuild` to recompute the store from the log"));
+  };
+  HistoryRecord record;
+  record.sequence = sequence;
+  Reader in(bytes);
+  uint8_t version = 0, has_amount = 0;
+  if (!in.U8(&version) || version != kRecordVersion || !in.Bytes(record.hash.data(), record.hash.size()) ||
+      !in.String(&record.type) || !in.String(&record.subject) || !in.U8(&has_amount) || has_amount > 1) {
+    return damaged();
+  }
+  if (has_amount) {
+    Money amount;
+    if (!in.I64(&amount.minor_units) || !in.String(&amount.currency)) return damaged();
+    record.amount = std::move(amount);
+  }
+  if (!in.Sign(&record.grant_sign)) return damaged();
+  if (record.grant_sign != 0 &&
+      (!in.String(&record.grant_id) || !in.String(&record.grant_currency) || !in.I64(&record.awarded) ||
+       !in.I64(&record.received) || !in.I64(&record.disbursed) || !in.I64(&record.spent) ||
+       !in.I64(&record.refunded))) {
+    return damaged();
+  }
+  if (!in.Sign(&record.member_sign)) return damaged();
+  if (record.member_sign != 0) {
+    uint8_t kind = 0;
+    int64_t category = 0;
+    if (!in.String(&record.member_org_id) || !in.String(&record.member_grant_id) || !in.U8(&kind) ||
+        kind < static_cast<uint8_t>(MemberGrantChange::Kind::kDisbursed) ||
+        kind > static_cast<uint8_t>(MemberGrantChange::Kind::kFunderRefund) || !in.I64(&record.member_amount) ||
+        !in.I64(&category) || category < 0 || category > 0xffff) {
+      return damaged();
+    }
+    record.member_kind = static_cast<MemberGrantChange::Kind>(kind);
+    record.member_category = static_cast<int>(category);
+  }
+  if (!in.String(&record.concerns_grant_id) || !in.done()) return damaged();
+  return record;
+}
+
+Result<std::optional<HistoryCheckpoint>> ReadHistoryCheckpoint(const Ledger& ledger) {
+  if (!ledger.HasHistory()) return std::optional<HistoryCheckpoint>();
+  auto stored = ledger.GetHistory(kCheckpointKey);
+  if (!stored) return Error(stored.error());
+  if (!stored->has_value()) return std::optional<HistoryCheckpoint>();
+  if ((*stored)->size() != 40) {
+    return Error(Status::Corruption("the history store's checkpoint is damaged; run `fundtrail rebuild`"));
+  }
+  HistoryCheckpoint checkpoint;
+  checkpoint.sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>((*stored)->data()));
+  std::memcpy(checkpoint.chain_hash.data(), (*stored)->data() + 8, 32);
+  return std::optional<HistoryCheckpoint>(checkpoint);
+}
+
+size_t HistoryPartCount(size_t count) {
+  const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
+  return std::clamp<size_t>(count / kHistoryEventsPerPartMin, 1, std::min(cores, kHistoryPartsMax));
+}
+
+Status ForEachPart(size_t count, size_t part_count, const std::function<Status(size_t, size_t)>& work) {
+  FT_ASSERT(part_count >= 1);
+  FT_ASSERT(part_count <= kHistoryPartsMax);
+  auto begin = [&](size_t part) { return count * part / part_count; };
+  std::vector<Status> results(part_count);
+  std::vector<std::thread> threads;
+  for (size_t part = 1; part < part_count; ++part) {
+    threads.emplace_back([&, part] { results[part] = work(begin(part), begin(part + 1)); });
+  }
+  results[0] = work(0, begin(1));
+  for (auto& thread : threads) thread.join();
+  for (const auto& result : results) FT_RETURN_IF_ERROR(result);
+  return Status::Ok();
+}
+
+Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, const Subject& subject, uint64_t from,
+                                                      uint64_t to) {
+  std::vector<uint64_t> sequences;
+  FT_RETURN_IF_ERROR(ledger.ScanSubject(subject, from, to, [&](uint64_t sequence) {
+    sequences.push_back(sequence);
+    return true;
+  }));
+  std::vector<HistoryRecord> records(sequences.size());
+  // Reading an event (a block read and its decompression) and decoding it do not depend on the
+  // other events: in parts, on several threads.
+  FT_RETURN_IF_ERROR(ForEachPart(sequences.size(), HistoryPartCount(sequences.size()), [&](size_t begin, size_t end) {
+    auto lookup = ledger.NewLookup();  // one per thread
+    size_t index = begin;
+    Status failure;
+    FT_RETURN_IF_ERROR(ledger.ReadEntries(
+        std::span<const uint64_t>(sequences).subspan(begin, end - begin), [&](uint64_t sequence, std::string_view bytes) {
+          auto entry = DecodeEntry(bytes);
+          if (!entry) {
+            failure = entry.error().WithPrefix("sequence " + std::to_string(sequence));
+            return false;
+          }
+          auto event = DecodedEvent::Open(entry->canonical_event, "sequence " + std::to_string(sequence));
+          if (!event) {
+            failure = event.error();
+            return false;
+          }
+          std::optional<EarlierEvent> target;
+          if (event->root().isReversal()) {
+            auto found = lookup->Find(event->root().getReversal().getTargetSequence());
+            if (!found) {
+              failure = found.error().WithPrefix("reversal at sequence " + std::to_string(sequence));
+              return false;
+            }
+            target = std::move(*found);
+          }
+          schema::Event::Reader reversed;
+          if (target) reversed = target->event.root();
+          FT_ASSERT(index < end);
+          records[index++] = MakeHistoryRecord(sequence, entry->chain_hash, event->root(),
+                                               target ? &reversed : nullptr, ledger.state());
+          return true;
+        }));
+    return failure;
+  }));
+  return records;
+}
+
+Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subject& subject, uint64_t to,
+                                               HistorySources* sources) {
+  FT_ASSERT(HasHistory(subject.kind));
+  auto checkpoint = UsableCheckpoint(ledger);
+  if (!checkpoint) return Error(checkpoint.error());
+  const uint64_t stored_to = checkpoint->has_value() ? std::min((*checkpoint)->sequence, to) : 0;
+  if (sources != nullptr) sources->stored_to = stored_to;
+  std::vector<HistoryRecord> records;
+  if (stored_to > 0) {
+    // One range scan over the subject's records.
+    const std::string begin = RecordKey(subject, 1), end = RecordKey(subject, stored_to + 1);
+    const size_t sequence_at = begin.size() - 8;
+    Status failure;
+    FT_RETURN_IF_ERROR(ledger.ScanHistory(begin, end, [&](std::string_view key, std::string_view value) {
+      uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()) + sequence_at);
+      auto record = DecodeHistoryRecord(sequence, value);
+      if (!record) {
+        failure = record.error();
+        return false;
+      }
+      records.push_back(std::move(*record));
+      return true;
+    }));
+    FT_RETURN_IF_ERROR(failure);
+  }
+  if (stored_to < to) {
+    auto rest = ReadHistoryFromLog(ledger, subject, stored_to + 1, to);
+    if (!rest) return Error(rest.error());
+    records.insert(records.end(), std::make_move_iterator(rest->begin()), std::make_move_iterator(rest->end()));
+  }
+  return records;
+}
+
+Status CatchUpHistory(Ledger& ledger) {
+  const uint64_t head = ledger.head().sequence;
+  auto checkpoint = UsableCheckpoint(ledger);
+  if (!checkpoint) return checkpoint.error();
+  if (!checkpoint->has_value()) return IndexEvents(ledger, 1, head, /*clear=*/true);
+  return IndexEvents(ledger, (*checkpoint)->sequence + 1, head, /*clear=*/false);
+}
+
+Status RebuildHistory(Ledger& ledger) { return IndexEvents(ledger, 1, ledger.head().sequence, /*clear=*/true); }
+
+Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger) {
+  HistoryStoreDigest result;
+  Sha256 hash;
+  hash.Update(std::string_view("FTHIST01"));
+  if (ledger.HasHistory()) {
+    FT_RETURN_IF_ERROR(ledger.ScanHistory("", "\xff", [&](std::string_view key, std::string_view value) {
+      uint8_t lengths[16];
+      PutBigEndian64(key.size(), lengths);
+      PutBigEndian64(value.size(), lengths + 8);
+      hash.Update(ByteSpan(lengths, 16));
+      hash.Update(key);
+      hash.Update(value);
+      if (!key.empty() && key[0] == kRecordPrefix) ++result.records;
+      return true;
+    }));
+  }
+  result.digest = hash.Finish();
+  return result;
+}
+
+}  // namespace fundtrail::projections

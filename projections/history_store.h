@@ -1,0 +1,120 @@
+// The history store: fund histories served by one range scan.
+//
+// A grant's or a member's history shows every event touching it. Read from the log, that is one
+// point read per event, each in a block of its own (the subject's events are spread over the
+// whole log): 10,000 events of a 10M-event ledger cost 10,000 block reads. The history store
+// keeps, for every event, the little a history row needs (a HistoryRecord: hash, type, summary,
+// what the event changes of its grant's and its member's figures) under each grant and
+// organisation it touches, so that one subject's records lie side by side, in sequence order.
+// The running balances are folded when the history is read, with the same functions the
+// projection folds (GrantChange, MemberGrantChange), so they cannot disagree.
+//
+// Derived data, in the ledger's `history` column family (Ledger::*History):
+//   "c"                        -> be64 sequence || 32-byte chain hash: the last event indexed
+//   "r" || SubjectKey(s, n)    -> the HistoryRecord of event n, for subject s (grant or org)
+// Each batch of records is written atomically with the checkpoint that covers it, so the store
+// is exactly-once across crashes; the writer catches it up after each append (CatchUpHistory,
+// called by projections::CatchUp), and `fundtrail rebuild` recomputes it from zero. A reader
+// takes what the store holds up to its checkpoint and reads any later events from the log, so
+// a store that is behind (or missing, or of another history) only costs time, never changes a
+// row: ReadHistoryFromLog computes the same records from the log alone, and the tests hold the
+// two equal.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/event_info.h"
+#include "ledger/money.h"
+#include "ledger/store.h"
+#include "projections/projection.h"
+
+namespace fundtrail::projections {
+
+// One event as a history row shows it.
+struct HistoryRecord {
+  uint64_t sequence = 0;
+  Digest hash{};                 // the event's chain hash h_n
+  std::string type;              // "funds_disbursed"
+  // The event's summary; for a reversal, naming the reversed event, with its amount negated.
+  std::string subject;
+  std::optional<Money> amount;
+  // What the event changes of a grant's figures (GrantChangeOf; of the reversed event for a
+  // reversal): grant_sign 0 for no change, +1, or -1 for a reversal, which undoes it.
+  int grant_sign = 0;
+  std::string grant_id;
+  std::string grant_currency;
+  int64_t awarded = 0, received = 0, disbursed = 0, spent = 0, refunded = 0;
+  // What it changes of a member's figures (MemberGrantChangeOf), signed the same way.
+  int member_sign = 0;
+  std::string member_org_id;
+  std::string member_grant_id;
+  MemberGrantChange::Kind member_kind = MemberGrantChange::Kind::kDisbursed;
+  int64_t member_amount = 0;
+  int member_category = 0;
+  // The grant the event (or the reversed event) concerns, "" if none: a member history's
+  // "grant" column.
+  std::string concerns_grant_id;
+
+  GrantChange grant_change() const;           // views into this record
+  MemberGrantChange member_change() const;    // views into this record
+  bool operator==(const HistoryRecord&) const = default;
+};
+
+// The record of event `sequence`; `reversed` is the event it reverses, for a reversal.
+HistoryRecord MakeHistoryRecord(uint64_t sequence, const Digest& hash, schema::Event::Reader event,
+                                const schema::Event::Reader* reversed, const LedgerState& state);
+
+// The stored form (docs/ARCHITECTURE.md, "The history store") and back.
+std::string EncodeHistoryRecord(const HistoryRecord& record);
+Result<HistoryRecord> DecodeHistoryRecord(uint64_t sequence, std::string_view bytes);
+
+// Where the store's records come from for a read up to `to`: the store holds `subject`'s
+// records of events 1..stored_to; the log serves the rest.
+struct HistorySources {
+  uint64_t stored_to = 0;
+};
+
+// The records of the events touching `subject` (a grant or an organisation) up to sequence
+// `to`, in order: from the store as far as its checkpoint reaches, the rest from the log.
+// With `sources`, says how far the store served.
+Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subject& subject, uint64_t to,
+                                               HistorySources* sources = nullptr);
+// The same records from the log alone: the subject index, then each entry (and the event a
+// reversal reverses), read in parts on several threads.
+Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, const Subject& subject,
+                                                      uint64_t from, uint64_t to);
+
+// Writer side: indexes the events after the store's checkpoint (all of them when the store is
+// missing, or was built from another history than the log's). REQUIRES: a writer.
+Status CatchUpHistory(Ledger& ledger);
+// Writer side: deletes the store and indexes the whole log again. REQUIRES: a writer.
+Status RebuildHistory(Ledger& ledger);
+
+// The last event the store indexed (0 for none) and whether its chain hash matches the log.
+struct HistoryCheckpoint {
+  uint64_t sequence = 0;
+  Digest chain_hash{};
+};
+Result<std::optional<HistoryCheckpoint>> ReadHistoryCheckpoint(const Ledger& ledger);
+
+// SHA-256 over every key and value of the store, in order, and the number of records: equal
+// for equal stores (tests compare an incrementally kept store with a rebuilt one).
+struct HistoryStoreDigest {
+  Digest digest{};
+  uint64_t records = 0;
+};
+Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger);
+
+// Runs `work(begin, end)` on `part_count` contiguous parts of [0, count), each part on a thread
+// of its own but the first, which the calling thread runs; returns the first failure, in part
+// order. HistoryPartCount says how many parts a history of `count` events is worth: one per
+// core, each of at least 1,000 events, 4 at the most.
+size_t HistoryPartCount(size_t count);
+Status ForEachPart(size_t count, size_t part_count, const std::function<Status(size_t, size_t)>& work);
+
+}  // namespace fundtrail::projections
