@@ -249,6 +249,9 @@ TEST_F(Views, RebuildGivesTheIncrementalDigest) {
   };
   EXPECT_FALSE(digest(incremental.out).empty());
   EXPECT_EQ(digest(incremental.out), digest(rebuilt.out));
+  // The history store the appends kept is the one recomputed from zero.
+  EXPECT_NE(rebuilt.out.find("history store: "), std::string::npos) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("the stored one was the same"), std::string::npos) << rebuilt.Describe();
 }
 
 TEST_F(Views, ErrorsNameWhatIsWrong) {

@@ -501,5 +501,38 @@ TEST_F(TamperTest, ChangedMerkleLeafAndInnerNode) {
   ExpectVerifies();
 }
 
+// The history store is derived data: `verify` covers the log, not it. A changed record changes
+// what `history` shows; `fundtrail rebuild` says that the store differed from the log and mends
+// it. A record that does not decode is reported with its sequence number and the remedy.
+TEST_F(TamperTest, ChangedHistoryRecordIsReportedAndMendedByRebuild) {
+  const std::string grant = SampleAlliance::kGrantBattery;
+  auto history = [&] { return Fundtrail({"history", "grant", grant, "--csv", "--ledger", alliance_.ledger()}); };
+  CommandResult before = history();
+  ASSERT_EQ(before.exit_code, 0) << before.Describe();
+  // The first event of the grant's history (the CSV's second line starts with its sequence number).
+  const size_t line = before.out.find('\n') + 1;
+  const uint64_t sequence = std::stoull(before.out.substr(line, before.out.find(',', line) - line));
+  const std::string key = std::string("r") + 'g' + grant + '\0' + SequenceKey(sequence);
+  const std::string record = RawStore(alliance_.ledger()).Get("history", key);
+
+  RawStore(alliance_.ledger()).Put("history", key, FlipByte(record, 1));  // a byte of the chain hash
+  CommandResult changed = history();
+  ASSERT_EQ(changed.exit_code, 0) << changed.Describe();
+  EXPECT_NE(changed.out, before.out);
+  ExpectVerifies();  // the log is untouched
+  CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("the stored one DIFFERED from the log"), std::string::npos) << rebuilt.Describe();
+  EXPECT_EQ(history().out, before.out);
+
+  RawStore(alliance_.ledger()).Put("history", key, record.substr(0, 10));
+  CommandResult damaged = history();
+  EXPECT_NE(damaged.exit_code, 0) << damaged.Describe();
+  EXPECT_NE(damaged.err.find("sequence " + std::to_string(sequence)), std::string::npos) << damaged.Describe();
+  EXPECT_NE(damaged.err.find("fundtrail rebuild"), std::string::npos) << damaged.Describe();
+  ASSERT_EQ(Fundtrail({"rebuild", "--ledger", alliance_.ledger()}).exit_code, 0);
+  EXPECT_EQ(history().out, before.out);
+}
+
 }  // namespace
 }  // namespace fundtrail::testing
