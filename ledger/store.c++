@@ -716,7 +716,13 @@ Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string
   rocksdb::WriteBatch batch;
   // Every key of the store sorts below 0xff.
   if (clear) FT_ASSERT(batch.DeleteRange(handles_[kHistory], rocksdb::Slice(""), rocksdb::Slice("\xff")).ok());
-  for (const auto& [key, value] : puts) FT_ASSERT(batch.Put(handles_[kHistory], key, value).ok());
+  // In key order: each insert into the memtable's skip list then starts from where the last one
+  // ended instead of from the top (the store's keys arrive ordered by sequence, not by key).
+  std::vector<const std::pair<std::string, std::string>*> ordered;
+  ordered.reserve(puts.size());
+  for (const auto& put : puts) ordered.push_back(&put);
+  std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* put : ordered) FT_ASSERT(batch.Put(handles_[kHistory], put->first, put->second).ok());
   // Derived data, so no sync (as PutDerived): a crash loses a suffix of whole batches, which the
   // next catch-up writes again.
   return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch), "writing the history store");

@@ -90,6 +90,13 @@ TEST_P(HistoryStoreProperties, IncrementalWithCrashesEqualsRebuiltAndTheLog) {
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(incremental)) << "rebuilt differs from incremental";
   auto digest = DigestHistoryStore(ledger);
   EXPECT_GT(digest->records, head) << "a money event is kept under its grant and its member";
+  uint64_t counted = 0;
+  for (const Subject& subject : HistorySubjects(ledger)) {
+    auto records = ReadHistory(ledger, subject, head);
+    ASSERT_TRUE(records.has_value());
+    counted += records->size();
+  }
+  EXPECT_EQ(digest->records, counted) << "every record is some grant's or organisation's";
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, HistoryStoreProperties, ::testing::Values(11, 12, 13, 14));
@@ -193,9 +200,10 @@ TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
   const uint64_t head = ledger.head().sequence;
   const Digest good = StoreDigest(ledger);
   // The store claims to reflect the log up to the head, but of another chain.
-  std::string checkpoint(40, '\0');
-  PutBigEndian64(head, reinterpret_cast<uint8_t*>(checkpoint.data()));
-  checkpoint[20] = 0x5a;
+  const std::string good_checkpoint = **ledger.GetHistory("c");
+  ASSERT_EQ(good_checkpoint.size(), 41u);
+  std::string checkpoint = good_checkpoint;
+  checkpoint[20] = static_cast<char>(checkpoint[20] ^ 0x5a);
   ASSERT_TRUE(ledger.WriteHistory({{"c", checkpoint}}, false).ok());
   for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
   ASSERT_TRUE(CatchUpHistory(ledger).ok());
@@ -206,6 +214,15 @@ TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
   for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
   ASSERT_TRUE(CatchUpHistory(ledger).ok());
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
+  // A store of another layout (an earlier version's checkpoint, without the layout byte, or a
+  // later one) is not read but rebuilt.
+  for (std::string other : {good_checkpoint.substr(0, 40), good_checkpoint.substr(0, 40) + '\x03'}) {
+    ASSERT_TRUE(ledger.WriteHistory({{"c", other}}, false).ok());
+    for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
+    ASSERT_TRUE(CatchUpHistory(ledger).ok());
+    EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
+    for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, head);
+  }
 }
 
 TEST(HistoryStore, ADamagedRecordIsReportedAndRebuildMendsIt) {
@@ -215,10 +232,12 @@ TEST(HistoryStore, ADamagedRecordIsReportedAndRebuildMendsIt) {
   const uint64_t head = ledger.head().sequence;
   auto records = ReadHistory(ledger, Subject{SubjectKind::kGrant, "G-1"}, head);
   ASSERT_TRUE(records.has_value() && records->size() > 2);
-  const uint64_t victim = (*records)[1].sequence;
-  std::string bytes = EncodeHistoryRecord((*records)[1]);
-  bytes.pop_back();
-  ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey({SubjectKind::kGrant, "G-1"}, victim), bytes}}, false).ok());
+  // The group of records that begins with the grant's first event, one byte short.
+  const uint64_t victim = (*records)[0].sequence;
+  const std::string key = "r" + SubjectKey({SubjectKind::kGrant, "G-1"}, victim);
+  auto group = ledger.GetHistory(key);
+  ASSERT_TRUE(group.has_value() && group->has_value());
+  ASSERT_TRUE(ledger.WriteHistory({{key, (*group)->substr(0, (*group)->size() - 1)}}, false).ok());
   auto history = GrantHistory(ledger, "G-1", head, HistoryForm::kTable);
   ASSERT_FALSE(history.has_value());
   EXPECT_EQ(history.error().code(), StatusCode::kCorruption);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <thread>
+#include <unordered_map>
 
 #include "ledger/crypto.h"
 #include "ledger/json_codec.h"
@@ -12,11 +13,17 @@ namespace fundtrail::projections {
 namespace {
 
 constexpr char kCheckpointKey[] = "c";
+// The store's layout, in its checkpoint: a store of another layout is rebuilt, not read.
+constexpr uint8_t kStoreLayout = 2;
 constexpr char kRecordPrefix = 'r';
 constexpr uint8_t kRecordVersion = 1;
 // Events indexed per atomic batch when catching up: bounds the batch's memory (a few hundred
 // bytes per record and subject) while keeping the writes large.
 constexpr uint64_t kEventsPerBatch = 1 << 16;
+// A subject's records of one batch are stored together, up to this many per value: one key per
+// group instead of one per record (RocksDB's cost is mostly per key: a skip-list insert, a
+// comparison at every level, an index entry), small enough to be read and decoded whole.
+constexpr size_t kRecordsPerGroupMax = 64;
 
 constexpr size_t kHistoryEventsPerPartMin = 1000;
 constexpr size_t kHistoryPartsMax = 4;
@@ -95,9 +102,10 @@ class Reader {
 void PutSign(std::string& out, int sign) { PutU8(out, sign == 0 ? 0 : sign > 0 ? 1 : 0xff); }
 
 std::string EncodeCheckpoint(uint64_t sequence, const Digest& chain_hash) {
-  std::string value(40, '\0');
+  std::string value(41, '\0');
   PutBigEndian64(sequence, reinterpret_cast<uint8_t*>(value.data()));
   std::memcpy(value.data() + 8, chain_hash.data(), 32);
+  value[40] = static_cast<char>(kStoreLayout);
   return value;
 }
 
@@ -125,15 +133,45 @@ Result<std::optional<HistoryCheckpoint>> UsableCheckpoint(const Ledger& ledger) 
 
 // Indexes events [from, to] of the log, in batches that each carry the checkpoint they reach;
 // the first deletes the whole store first when `clear`.
+// A subject's records waiting to be written as one group.
+struct PendingGroup {
+  uint64_t first_sequence = 0;
+  size_t count = 0;
+  std::string bytes;
+};
+
+// Appends one group entry: be64(sequence) || LEB128 length || record.
+void AppendGroupEntry(std::string& group, uint64_t sequence, std::string_view record) {
+  uint8_t key[8];
+  PutBigEndian64(sequence, key);
+  group.append(reinterpret_cast<const char*>(key), 8);
+  PutString(group, record);
+}
+
 Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
   auto lookup = ledger.NewLookup();
   std::vector<std::pair<std::string, std::string>> puts;
+  // By subject key prefix (kind || id || 0x00).
+  std::unordered_map<std::string, PendingGroup> groups;
   Status failure;
   uint64_t submission_sequence = 0;
   const KeyRecord* author_key = nullptr;
   uint64_t batch_events = 0;
   uint64_t indexed_to = from - 1;
+  auto emit = [&](const std::string& prefix, PendingGroup& group) {
+    std::string key;
+    key.reserve(1 + prefix.size() + 8);
+    key += kRecordPrefix;
+    key += prefix;
+    key += SequenceKey(group.first_sequence);
+    puts.emplace_back(std::move(key), std::move(group.bytes));
+    group = PendingGroup();
+  };
   auto flush = [&](uint64_t sequence, const Digest& chain_hash) {
+    for (auto& [prefix, group] : groups) {
+      if (group.count > 0) emit(prefix, group);
+    }
+    groups.clear();
     puts.emplace_back(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
     Status written = ledger.WriteHistory(puts, clear);
     clear = false;
@@ -143,6 +181,7 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
     return written;
   };
   if (clear && from > to) return ledger.WriteHistory({}, true);
+  std::string record;
   FT_RETURN_IF_ERROR(ledger.ScanEntries(from, to, [&](const StoredEntry& entry) {
     auto view = DecodeEntry(entry.record);
     if (!view) {
@@ -185,15 +224,20 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
     // genesis submission is signed by a key it registers itself).
     std::string author_org_id =
         author_key != nullptr && author_key->registered_sequence < entry.sequence ? author_key->org_id : std::string();
-    std::string value;
+    record.clear();
     for (const Subject& subject : IndexedSubjects(event->root(), author_org_id, target ? &reversed : nullptr,
                                                   ledger.state())) {
       if (!HasHistory(subject.kind)) continue;
-      if (value.empty()) {
-        value = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event->root(),
-                                                      target ? &reversed : nullptr, ledger.state()));
+      if (record.empty()) {
+        record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event->root(),
+                                                       target ? &reversed : nullptr, ledger.state()));
       }
-      puts.emplace_back(RecordKey(subject, entry.sequence), value);
+      std::string prefix = SubjectKey(subject, 0);
+      prefix.resize(prefix.size() - 8);
+      PendingGroup& group = groups[prefix];
+      if (group.count == 0) group.first_sequence = entry.sequence;
+      AppendGroupEntry(group.bytes, entry.sequence, record);
+      if (++group.count == kRecordsPerGroupMax) emit(prefix, group);
     }
     if (++batch_events == kEventsPerBatch || entry.sequence == to) {
       failure = flush(entry.sequence, view->chain_hash);
@@ -204,6 +248,36 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
   FT_RETURN_IF_ERROR(failure);
   if (indexed_to != to) return Status::Corruption("the log ends before sequence " + std::to_string(to));
   return Status::Ok();
+}
+
+// Calls `visit(sequence, record bytes)` for each entry of a stored group (its key's first
+// sequence is `first`), in order, until it returns false. A group that does not parse is damaged.
+Status ForEachGroupEntry(uint64_t first, std::string_view group,
+                         const std::function<bool(uint64_t, std::string_view)>& visit) {
+  auto damaged = [&] {
+    return Status::Corruption("the history store's records from sequence " + std::to_string(first) +
+                              " are damaged; run `fundtrail rebuild` to recompute the store from the log");
+  };
+  uint64_t previous = 0;
+  while (!group.empty()) {
+    if (group.size() < 8) return damaged();
+    uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(group.data()));
+    group.remove_prefix(8);
+    if (sequence <= previous || (previous == 0 && sequence != first)) return damaged();
+    previous = sequence;
+    uint64_t length = 0;
+    for (int shift = 0;; shift += 7) {
+      if (shift > 56 || group.empty()) return damaged();
+      uint8_t byte = static_cast<uint8_t>(group[0]);
+      group.remove_prefix(1);
+      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    if (group.size() < length) return damaged();
+    if (!visit(sequence, group.substr(0, length))) return Status::Ok();
+    group.remove_prefix(length);
+  }
+  return previous == 0 ? damaged() : Status::Ok();
 }
 
 }  // namespace
@@ -353,8 +427,10 @@ Result<std::optional<HistoryCheckpoint>> ReadHistoryCheckpoint(const Ledger& led
   auto stored = ledger.GetHistory(kCheckpointKey);
   if (!stored) return Error(stored.error());
   if (!stored->has_value()) return std::optional<HistoryCheckpoint>();
-  if ((*stored)->size() != 40) {
-    return Error(Status::Corruption("the history store's checkpoint is damaged; run `fundtrail rebuild`"));
+  // A store written in another layout (an earlier version's) is as good as none: the writer
+  // rebuilds it, readers read the log meanwhile.
+  if ((*stored)->size() != 41 || static_cast<uint8_t>((**stored)[40]) != kStoreLayout) {
+    return std::optional<HistoryCheckpoint>();
   }
   HistoryCheckpoint checkpoint;
   checkpoint.sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>((*stored)->data()));
@@ -438,19 +514,32 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
   if (sources != nullptr) sources->stored_to = stored_to;
   std::vector<HistoryRecord> records;
   if (stored_to > 0) {
-    // One range scan over the subject's records.
-    const std::string begin = RecordKey(subject, 1), end = RecordKey(subject, stored_to + 1);
+    // One range scan over the subject's groups of records that begin by stored_to.
+    const std::string begin = RecordKey(subject, 0), end = RecordKey(subject, stored_to + 1);
     const size_t sequence_at = begin.size() - 8;
     Status failure;
     FT_RETURN_IF_ERROR(ledger.ScanHistory(begin, end, [&](std::string_view key, std::string_view value) {
-      uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()) + sequence_at);
-      auto record = DecodeHistoryRecord(sequence, value);
-      if (!record) {
-        failure = record.error();
-        return false;
-      }
-      records.push_back(std::move(*record));
-      return true;
+      const uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()) + sequence_at);
+      bool more = true;
+      Status entry_failure;
+      Status parsed = ForEachGroupEntry(first, value, [&](uint64_t sequence, std::string_view bytes) {
+        if (sequence > stored_to) return more = false;
+        if (!records.empty() && sequence <= records.back().sequence) {
+          entry_failure = Status::Corruption("the history store holds sequence " + std::to_string(sequence) +
+                                             " twice; run `fundtrail rebuild` to recompute it from the log");
+          return more = false;
+        }
+        auto record = DecodeHistoryRecord(sequence, bytes);
+        if (!record) {
+          entry_failure = record.error();
+          return more = false;
+        }
+        records.push_back(std::move(*record));
+        return true;
+      });
+      failure = !parsed.ok() ? parsed : entry_failure;
+      if (!failure.ok()) failure = failure.WithPrefix(SubjectKindName(subject.kind) + " " + subject.id);
+      return failure.ok() && more;
     }));
     FT_RETURN_IF_ERROR(failure);
   }
@@ -477,14 +566,34 @@ Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger) {
   Sha256 hash;
   hash.Update(std::string_view("FTHIST01"));
   if (ledger.HasHistory()) {
-    FT_RETURN_IF_ERROR(ledger.ScanHistory("", "\xff", [&](std::string_view key, std::string_view value) {
+    auto update = [&](std::string_view a, std::string_view b) {
       uint8_t lengths[16];
-      PutBigEndian64(key.size(), lengths);
-      PutBigEndian64(value.size(), lengths + 8);
+      PutBigEndian64(a.size(), lengths);
+      PutBigEndian64(b.size(), lengths + 8);
       hash.Update(ByteSpan(lengths, 16));
-      hash.Update(key);
-      hash.Update(value);
-      if (!key.empty() && key[0] == kRecordPrefix) ++result.records;
+      hash.Update(a);
+      hash.Update(b);
+    };
+    FT_RETURN_IF_ERROR(ledger.ScanHistory("", "\xff", [&](std::string_view key, std::string_view value) {
+      if (key.size() < 9 || key[0] != kRecordPrefix) {
+        update(key, value);
+        return true;
+      }
+      // Record by record, each under its subject and sequence number: how the records were
+      // grouped (by the batches that wrote them) does not count. A damaged group counts as its
+      // bytes.
+      const std::string_view subject = key.substr(1, key.size() - 9);
+      const uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
+      uint64_t count = 0;
+      Status parsed = ForEachGroupEntry(first, value, [&](uint64_t sequence, std::string_view record) {
+        std::string name(subject);
+        name += SequenceKey(sequence);
+        update(name, record);
+        ++count;
+        return true;
+      });
+      if (!parsed.ok()) update(key, value);
+      result.records += count;
       return true;
     }));
   }

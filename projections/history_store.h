@@ -10,8 +10,11 @@
 // projection folds (GrantChange, MemberGrantChange), so they cannot disagree.
 //
 // Derived data, in the ledger's `history` column family (Ledger::*History):
-//   "c"                        -> be64 sequence || 32-byte chain hash: the last event indexed
-//   "r" || SubjectKey(s, n)    -> the HistoryRecord of event n, for subject s (grant or org)
+//   "c"                        -> be64 sequence || 32-byte chain hash of the last event indexed
+//                                 || layout byte (2); another layout is rebuilt, not read
+//   "r" || SubjectKey(s, n)    -> a group: the encoded HistoryRecords of subject s (a grant or
+//                                 an organisation) from event n on, each as be64 sequence ||
+//                                 LEB128 length || record; up to 64 of one batch per group
 // Each batch of records is written atomically with the checkpoint that covers it, so the store
 // is exactly-once across crashes; the writer catches it up after each append (CatchUpHistory,
 // called by projections::CatchUp), and `fundtrail rebuild` recomputes it from zero. A reader
@@ -102,8 +105,9 @@ struct HistoryCheckpoint {
 };
 Result<std::optional<HistoryCheckpoint>> ReadHistoryCheckpoint(const Ledger& ledger);
 
-// SHA-256 over every key and value of the store, in order, and the number of records: equal
-// for equal stores (tests compare an incrementally kept store with a rebuilt one).
+// SHA-256 over the store's content, record by record under its subject and sequence number
+// (however the records are grouped), and the checkpoint; and the number of records. Equal for
+// stores that serve the same histories: an incrementally kept store and a rebuilt one.
 struct HistoryStoreDigest {
   Digest digest{};
   uint64_t records = 0;

@@ -1,6 +1,7 @@
 #include "projections/projection_store.h"
 
 #include <charconv>
+#include <thread>
 
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
@@ -143,10 +144,15 @@ Status CatchUp(Ledger& ledger) {
 }
 
 Result<Projections> RebuildAndStore(Ledger& ledger) {
+  // The history store is indexed on a second thread meanwhile: both passes only read the log,
+  // and the store's writes go to a column family of its own (RocksDB is thread-safe).
+  Status history;
+  std::thread indexer([&] { history = RebuildHistory(ledger); });
   auto projection = Rebuild(ledger, ledger.head().sequence);
+  indexer.join();
   if (!projection) return projection;
+  FT_RETURN_IF_ERROR(history);
   FT_RETURN_IF_ERROR(ledger.PutDerived(kSnapshotKey, projection->ToJson().dump()));
-  FT_RETURN_IF_ERROR(RebuildHistory(ledger));
   return projection;
 }
 

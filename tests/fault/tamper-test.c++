@@ -509,13 +509,17 @@ TEST_F(TamperTest, ChangedHistoryRecordIsReportedAndMendedByRebuild) {
   auto history = [&] { return Fundtrail({"history", "grant", grant, "--csv", "--ledger", alliance_.ledger()}); };
   CommandResult before = history();
   ASSERT_EQ(before.exit_code, 0) << before.Describe();
-  // The first event of the grant's history (the CSV's second line starts with its sequence number).
+  // The group of records that begins with the first event of the grant's history (the CSV's
+  // second line starts with its sequence number).
   const size_t line = before.out.find('\n') + 1;
   const uint64_t sequence = std::stoull(before.out.substr(line, before.out.find(',', line) - line));
   const std::string key = std::string("r") + 'g' + grant + '\0' + SequenceKey(sequence);
   const std::string record = RawStore(alliance_.ledger()).Get("history", key);
 
-  RawStore(alliance_.ledger()).Put("history", key, FlipByte(record, 1));  // a byte of the chain hash
+  // A byte of the first record's chain hash: after the group entry's be64 sequence number, the
+  // record's length (one or two LEB128 bytes) and its version byte.
+  const size_t hash_at = 8 + ((static_cast<uint8_t>(record.at(8)) & 0x80) != 0 ? 2 : 1) + 1;
+  RawStore(alliance_.ledger()).Put("history", key, FlipByte(record, hash_at));
   CommandResult changed = history();
   ASSERT_EQ(changed.exit_code, 0) << changed.Describe();
   EXPECT_NE(changed.out, before.out);
