@@ -728,6 +728,11 @@ Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string
   return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch), "writing the history store");
 }
 
+Status Ledger::DeleteDerived(const std::string& key) {
+  FT_ASSERT(access_ == Access::kReadWrite, "DeleteDerived on a read-only ledger");
+  return FromRocks(database_->Delete(rocksdb::WriteOptions(), handles_[kDerived], key), "deleting " + key);
+}
+
 Status Ledger::VerifyMerkleNodes() const {
   // Level by level, each stored node must be the node hash of the two stored nodes below it.
   // Level 0 was checked against the log during the replay, so by induction every stored node

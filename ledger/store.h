@@ -124,6 +124,7 @@ class Ledger {
   // Derived data kept beside the log (projection snapshots). Put requires a writer.
   Result<std::optional<std::string>> GetDerived(const std::string& key) const;
   Status PutDerived(const std::string& key, const std::string& value);
+  Status DeleteDerived(const std::string& key);
 
   // The history store (derived; projections/history_store.h) in the `history` column family.
   // A ledger last written by a version without it, opened read-only, lacks the family (a writer

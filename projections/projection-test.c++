@@ -264,21 +264,94 @@ TEST(ProjectionStore, ASnapshotOfAnotherHistoryIsRebuiltNotTrusted) {
   ASSERT_TRUE(made.has_value());
   Ledger& ledger = (*made)->ledger();
   for (int batch = 0; batch < 10; ++batch) ASSERT_TRUE((*made)->AppendRandomBatch().ok());
-  auto truth = Rebuild(ledger, ledger.head().sequence);
+  const uint64_t head = ledger.head().sequence;
+  auto truth = Rebuild(ledger, head);
   ASSERT_TRUE(truth.has_value());
-  // A snapshot whose checkpoint hash disagrees with the log (written by a buggy or hostile tool).
-  nlohmann::json forged = truth->ToJson();
-  forged["views"]["grants"]["G-1"]["spent"] = 1;
-  forged["views"]["checkpoint"]["chain_hash"] = std::string(64, '0');
-  ASSERT_TRUE(ledger.PutDerived("snapshot", forged.dump()).ok());
-  auto loaded = Load(ledger, ledger.head().sequence);
-  ASSERT_TRUE(loaded.has_value());
-  EXPECT_EQ(HexEncode(loaded->StateDigest()), HexEncode(truth->StateDigest()));
+  ASSERT_TRUE(CatchUp(ledger).ok());
+  auto expect_truth = [&] {
+    auto loaded = Load(ledger, head);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    EXPECT_EQ(HexEncode(loaded->StateDigest()), HexEncode(truth->StateDigest()));
+    auto views = LoadViews(ledger, head);
+    ASSERT_TRUE(views.has_value()) << views.error().message();
+    EXPECT_EQ(HexEncode(views->StateDigest()), HexEncode(truth->views.StateDigest()));
+  };
+  expect_truth();
+  // Snapshots whose checkpoint hash disagrees with the log (written by a buggy or hostile tool).
+  nlohmann::json views = truth->views.ToJson();
+  views["grants"]["G-1"]["spent"] = 1;
+  views["checkpoint"]["chain_hash"] = std::string(64, '0');
+  ASSERT_TRUE(ledger.PutDerived("views", views.dump()).ok());
+  expect_truth();
+  auto stored_rules = ledger.GetDerived("rules");
+  ASSERT_TRUE(stored_rules.has_value() && stored_rules->has_value());
+  nlohmann::json rules = nlohmann::json::parse(**stored_rules);
+  EXPECT_EQ(rules["sequence"].get<uint64_t>(), head);
+  rules["chain_hash"] = std::string(64, '0');
+  ASSERT_TRUE(ledger.PutDerived("rules", rules.dump()).ok());
+  expect_truth();
   // Garbage is rebuilt too.
-  ASSERT_TRUE(ledger.PutDerived("snapshot", "not json").ok());
-  loaded = Load(ledger, ledger.head().sequence);
-  ASSERT_TRUE(loaded.has_value());
-  EXPECT_EQ(HexEncode(loaded->StateDigest()), HexEncode(truth->StateDigest()));
+  ASSERT_TRUE(ledger.PutDerived("views", "not json").ok());
+  ASSERT_TRUE(ledger.PutDerived("rules", "not json").ok());
+  expect_truth();
+  // The single snapshot of earlier versions is not read, and a writer removes it.
+  ASSERT_TRUE(ledger.PutDerived("snapshot", truth->ToJson().dump()).ok());
+  ASSERT_TRUE(CatchUp(ledger).ok());
+  EXPECT_FALSE(ledger.GetDerived("snapshot")->has_value());
+  expect_truth();
+}
+
+// The CLI lets the rules' snapshot lag (an append then costs its events, not a rewrite of the
+// rules' state); readers fold the lag, and the writer rewrites the snapshot once the lag reaches
+// 10,000 events.
+TEST(ProjectionStore, TheRulesSnapshotMayLagAndReadersFoldTheLag) {
+  test::TempDir temp;
+  auto made = RandomLedger::Make(8, temp);
+  ASSERT_TRUE(made.has_value());
+  RandomLedger& random = **made;
+  Ledger& ledger = random.ledger();
+  auto rules_at = [&]() -> uint64_t {
+    auto stored = ledger.GetDerived("rules");
+    if (!stored.has_value() || !stored->has_value()) return 0;
+    return nlohmann::json::parse(**stored)["sequence"].get<uint64_t>();
+  };
+  auto expect_as_rebuilt = [&] {
+    const uint64_t head = ledger.head().sequence;
+    auto loaded = Load(ledger, head);
+    auto rebuilt = Rebuild(ledger, head);
+    ASSERT_TRUE(loaded.has_value() && rebuilt.has_value());
+    EXPECT_EQ(HexEncode(loaded->StateDigest()), HexEncode(rebuilt->StateDigest()));
+  };
+  for (int batch = 0; batch < 20; ++batch) {
+    ASSERT_TRUE(random.AppendRandomBatch().ok());
+    ASSERT_TRUE(CatchUp(ledger, RulesSnapshot::kWhenLagging).ok());
+  }
+  EXPECT_EQ(rules_at(), 0u) << "a short lag leaves the rules' snapshot alone";
+  auto views = LoadViews(ledger, ledger.head().sequence);
+  ASSERT_TRUE(views.has_value());
+  EXPECT_EQ(nlohmann::json::parse(**ledger.GetDerived("views"))["checkpoint"]["sequence"].get<uint64_t>(),
+            ledger.head().sequence)
+      << "the views' snapshot is kept at the head";
+  expect_as_rebuilt();
+  int invoice = 0;
+  while (ledger.head().sequence < 10'500) {
+    std::vector<json> expenditures;
+    for (int i = 0; i < 1000; ++i) {
+      json event = test::ExpenditureJson("G-1", test::kUniversity, "V-1", test::Cny(1000 + i));
+      event["invoice_number"] = "LAG-" + std::to_string(invoice++);
+      expenditures.push_back(event);
+    }
+    ASSERT_TRUE(random.Append(random.alliance().finance_uni, expenditures).ok());
+    ASSERT_TRUE(CatchUp(ledger, RulesSnapshot::kWhenLagging).ok());
+  }
+  EXPECT_GE(rules_at(), 10'000u) << "the writer rewrote the rules' snapshot once the lag reached 10,000";
+  ASSERT_TRUE(random.AppendRandomBatch().ok());
+  ASSERT_TRUE(CatchUp(ledger, RulesSnapshot::kWhenLagging).ok());
+  EXPECT_LT(rules_at(), ledger.head().sequence);
+  expect_as_rebuilt();
+  ASSERT_TRUE(CatchUp(ledger).ok());
+  EXPECT_EQ(rules_at(), ledger.head().sequence);
+  expect_as_rebuilt();
 }
 
 TEST(Article8, ChecklistFollowsTheAlliance) {

@@ -1,6 +1,7 @@
 #include "projections/projection_store.h"
 
 #include <charconv>
+#include <cstring>
 #include <thread>
 
 #include "ledger/crypto.h"
@@ -10,26 +11,20 @@
 namespace fundtrail::projections {
 
 namespace {
-constexpr char kSnapshotKey[] = "snapshot";
+
+// Keys in the ledger's `projections` column family.
+constexpr char kViewsKey[] = "views";     // Projection::ToJson(), its checkpoint inside
+constexpr char kRulesKey[] = "rules";     // {"sequence", "chain_hash", "state": RulesEngine::ToJson()}
+constexpr char kOldSnapshotKey[] = "snapshot";  // both in one, before they were apart: not read
+
+// Past this lag behind the log, the writer rewrites the rules snapshot (RulesSnapshot::kWhenLagging).
+constexpr uint64_t kRulesSnapshotLagMin = 10'000;
+constexpr uint64_t kRulesSnapshotLagFraction = 8;
+
 }  // namespace
 
 nlohmann::json Projections::ToJson() const {
   return {{"views", views.ToJson()}, {"rules", rules.ToJson()}};
-}
-
-Result<Projections> Projections::FromJson(const nlohmann::json& json) {
-  if (!json.is_object() || !json.contains("views") || !json.contains("rules")) {
-    return Error(Status::Corruption("projection snapshot lacks views or rules"));
-  }
-  auto views = Projection::FromJson(json["views"]);
-  if (!views) return Error(views.error());
-  auto rules = RulesEngine::FromJson(json["rules"]);
-  if (!rules) return Error(rules.error());
-  if (rules->sequence() != views->checkpoint().sequence) {
-    return Error(Status::Corruption("projection snapshot: views at " + std::to_string(views->checkpoint().sequence) +
-                                    ", rules at " + std::to_string(rules->sequence())));
-  }
-  return Projections{std::move(*views), std::move(*rules)};
 }
 
 Digest Projections::StateDigest() const {
@@ -39,12 +34,16 @@ Digest Projections::StateDigest() const {
   return hash.Finish();
 }
 
-Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
+Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* rules) {
+  const uint64_t views_from = views != nullptr ? views->checkpoint().sequence + 1 : UINT64_MAX;
+  const uint64_t rules_from = rules != nullptr ? rules->sequence() + 1 : UINT64_MAX;
+  const uint64_t from = std::min(views_from, rules_from);
+  if (from > to) return Status::Ok();
   auto lookup = ledger.NewLookup();
   Status failure;
-  uint64_t from = projections->checkpoint().sequence + 1;
-  if (from > to) return Status::Ok();
-  // The append time and author of the submission being folded, read once per submission.
+  // The append time and author of the submission being folded, read once per submission. The
+  // author is the signing key's organisation if the key was registered before the submission
+  // (the genesis submission's key is the operator's, registered by no event before it).
   uint64_t submission_sequence = 0;
   int64_t appended_at = 0;
   std::string author_org_id;
@@ -68,8 +67,8 @@ Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
       submission_sequence = view->submission_sequence;
       appended_at = submission->root().getAppendedAt();
       auto key_id = submission->root().getBody().getKeyId();
-      auto key = projections->views.keys().find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
-      author_org_id = key == projections->views.keys().end() ? std::string() : key->second.org_id;
+      const KeyRecord* key = ledger.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
+      author_org_id = key != nullptr && key->registered_sequence < submission_sequence ? key->org_id : std::string();
     }
     // The name for error messages, formatted without allocating: this runs for every event.
     char what[32] = "sequence ";
@@ -79,18 +78,28 @@ Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
       failure = event.error();
       return false;
     }
-    failure = projections->rules.Apply(entry.sequence, view->chain_hash, appended_at, author_org_id,
-                                       event->root(), view->canonical_event, lookup.get());
-    if (failure.ok()) failure = projections->views.Apply(entry.sequence, view->chain_hash, event->root(), lookup.get());
+    if (entry.sequence >= rules_from) {
+      failure = rules->Apply(entry.sequence, view->chain_hash, appended_at, author_org_id, event->root(),
+                             view->canonical_event, lookup.get());
+    }
+    if (failure.ok() && entry.sequence >= views_from) {
+      failure = views->Apply(entry.sequence, view->chain_hash, event->root(), lookup.get());
+    }
     return failure.ok();
   });
   FT_RETURN_IF_ERROR(scanned);
   FT_RETURN_IF_ERROR(failure);
-  if (projections->checkpoint().sequence != to) {
-    return Status::Corruption("the log ends at sequence " + std::to_string(projections->checkpoint().sequence) +
-                              ", expected " + std::to_string(to));
+  for (uint64_t reached : {views != nullptr ? views->checkpoint().sequence : to, rules != nullptr ? rules->sequence() : to}) {
+    if (reached != to) {
+      return Status::Corruption("the log ends at sequence " + std::to_string(reached) + ", expected " +
+                                std::to_string(to));
+    }
   }
   return Status::Ok();
+}
+
+Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
+  return Fold(ledger, to, &projections->views, &projections->rules);
 }
 
 Result<Projections> Rebuild(const Ledger& ledger, uint64_t to) {
@@ -101,45 +110,133 @@ Result<Projections> Rebuild(const Ledger& ledger, uint64_t to) {
 
 namespace {
 
-// The stored snapshot, if present and consistent with the log.
-Result<std::optional<Projections>> ReadSnapshot(const Ledger& ledger) {
-  auto stored = ledger.GetDerived(kSnapshotKey);
-  if (!stored) return Error(stored.error());
-  if (!stored->has_value()) return std::optional<Projections>();
-  auto json = nlohmann::json::parse(**stored, nullptr, false);
-  if (json.is_discarded()) return std::optional<Projections>();
-  auto projection = Projections::FromJson(json);
-  if (!projection) return std::optional<Projections>();
-  const Checkpoint& checkpoint = projection->checkpoint();
-  if (checkpoint.sequence > ledger.head().sequence) return std::optional<Projections>();
-  if (checkpoint.sequence > 0) {
-    auto entry = ledger.ReadEntry(checkpoint.sequence);
-    if (!entry) return std::optional<Projections>();
-    auto view = DecodeEntry(entry->record);
-    // A snapshot of another history (the log was replaced) is not caught up but rebuilt.
-    if (!view || view->chain_hash != checkpoint.chain_hash) return std::optional<Projections>();
+// Whether a snapshot at `sequence` with `chain_hash` lies on the log: not beyond its head, and
+// event `sequence` has that chain hash. A snapshot of another history is not caught up but
+// rebuilt.
+bool OnTheLog(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash) {
+  if (sequence > ledger.head().sequence) return false;
+  if (sequence == 0) return true;
+  auto entry = ledger.ReadEntry(sequence);
+  if (!entry) return false;
+  auto view = DecodeEntry(entry->record);
+  return view && view->chain_hash == chain_hash;
+}
+
+std::optional<nlohmann::json> ReadJson(const Ledger& ledger, const char* key, Status* failure) {
+  auto stored = ledger.GetDerived(key);
+  if (!stored) {
+    *failure = stored.error();
+    return std::nullopt;
   }
-  return std::optional<Projections>(std::move(*projection));
+  if (!stored->has_value()) return std::nullopt;
+  auto json = nlohmann::json::parse(**stored, nullptr, false);
+  if (json.is_discarded()) return std::nullopt;
+  return json;
+}
+
+// The stored views, if present, consistent with the log and not beyond `to`; else empty views.
+Result<Projection> StoredViews(const Ledger& ledger, uint64_t to) {
+  Status failure;
+  auto json = ReadJson(ledger, kViewsKey, &failure);
+  FT_RETURN_IF_ERROR(failure);
+  if (!json) return Projection();
+  auto views = Projection::FromJson(*json);
+  if (!views || views->checkpoint().sequence > to ||
+      !OnTheLog(ledger, views->checkpoint().sequence, views->checkpoint().chain_hash)) {
+    return Projection();
+  }
+  return std::move(*views);
+}
+
+// The same for the rules.
+Result<RulesEngine> StoredRules(const Ledger& ledger, uint64_t to) {
+  Status failure;
+  auto json = ReadJson(ledger, kRulesKey, &failure);
+  FT_RETURN_IF_ERROR(failure);
+  if (!json || !json->is_object() || !json->contains("state") || !(*json)["chain_hash"].is_string()) {
+    return RulesEngine();
+  }
+  auto hash = HexDecode((*json)["chain_hash"].get<std::string>());
+  auto rules = RulesEngine::FromJson((*json)["state"]);
+  if (!hash || hash->size() != 32 || !rules || rules->sequence() > to) return RulesEngine();
+  Digest chain_hash;
+  std::memcpy(chain_hash.data(), hash->data(), 32);
+  if (!OnTheLog(ledger, rules->sequence(), chain_hash)) return RulesEngine();
+  return std::move(*rules);
+}
+
+Result<std::string> EncodeRulesSnapshot(const Ledger& ledger, const RulesEngine& rules) {
+  Digest chain_hash{};
+  if (rules.sequence() > 0) {
+    auto entry = ledger.ReadEntry(rules.sequence());
+    if (!entry) return Error(entry.error());
+    auto view = DecodeEntry(entry->record);
+    if (!view) return Error(view.error());
+    chain_hash = view->chain_hash;
+  }
+  return nlohmann::json{{"sequence", rules.sequence()}, {"chain_hash", HexEncode(chain_hash)}, {"state", rules.ToJson()}}
+      .dump();
+}
+
+Status Store(Ledger& ledger, const Projection* views, const RulesEngine* rules) {
+  if (views != nullptr) FT_RETURN_IF_ERROR(ledger.PutDerived(kViewsKey, views->ToJson().dump()));
+  if (rules != nullptr) {
+    auto snapshot = EncodeRulesSnapshot(ledger, *rules);
+    if (!snapshot) return snapshot.error();
+    FT_RETURN_IF_ERROR(ledger.PutDerived(kRulesKey, *snapshot));
+  }
+  auto old = ledger.GetDerived(kOldSnapshotKey);
+  if (!old) return old.error();
+  if (old->has_value()) FT_RETURN_IF_ERROR(ledger.DeleteDerived(kOldSnapshotKey));
+  return Status::Ok();
 }
 
 }  // namespace
 
-Result<Projections> Load(const Ledger& ledger, uint64_t to) {
+Result<Projection> LoadViews(const Ledger& ledger, uint64_t to) {
   FT_ASSERT(to <= ledger.head().sequence);
-  auto snapshot = ReadSnapshot(ledger);
-  if (!snapshot) return Error(snapshot.error());
-  if (snapshot->has_value() && (*snapshot)->checkpoint().sequence <= to) {
-    Projections projection = std::move(**snapshot);
-    FT_RETURN_IF_ERROR(Fold(ledger, to, &projection));
-    return projection;
-  }
-  return Rebuild(ledger, to);
+  auto views = StoredViews(ledger, to);
+  if (!views) return views;
+  FT_RETURN_IF_ERROR(Fold(ledger, to, &*views, nullptr));
+  return views;
 }
 
-Status CatchUp(Ledger& ledger) {
-  auto projection = Load(ledger, ledger.head().sequence);
-  if (!projection) return projection.error();
-  FT_RETURN_IF_ERROR(ledger.PutDerived(kSnapshotKey, projection->ToJson().dump()));
+Result<Projections> Load(const Ledger& ledger, uint64_t to) {
+  FT_ASSERT(to <= ledger.head().sequence);
+  auto views = StoredViews(ledger, to);
+  if (!views) return Error(views.error());
+  auto rules = StoredRules(ledger, to);
+  if (!rules) return Error(rules.error());
+  Projections projections{std::move(*views), std::move(*rules)};
+  FT_RETURN_IF_ERROR(Fold(ledger, to, &projections));
+  return projections;
+}
+
+Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
+  const uint64_t head = ledger.head().sequence;
+  auto views = StoredViews(ledger, head);
+  if (!views) return views.error();
+  // The rules' checkpoint is read without the (large) state when it may stay as it is.
+  std::optional<RulesEngine> rules;
+  if (rules_snapshot == RulesSnapshot::kAlways) {
+    auto stored = StoredRules(ledger, head);
+    if (!stored) return stored.error();
+    rules = std::move(*stored);
+  } else {
+    Status failure;
+    uint64_t rules_at = 0;
+    auto json = ReadJson(ledger, kRulesKey, &failure);
+    FT_RETURN_IF_ERROR(failure);
+    if (json && json->is_object() && (*json)["sequence"].is_number_unsigned()) rules_at = (*json)["sequence"].get<uint64_t>();
+    const uint64_t lag = head >= rules_at ? head - rules_at : head;
+    if (lag >= std::max(kRulesSnapshotLagMin, rules_at / kRulesSnapshotLagFraction) || rules_at > head) {
+      auto stored = StoredRules(ledger, head);
+      if (!stored) return stored.error();
+      rules = std::move(*stored);
+    }
+  }
+  FT_RETURN_IF_ERROR(Fold(ledger, head, &*views, rules ? &*rules : nullptr));
+  FT_RETURN_IF_ERROR(Store(ledger, &*views, rules ? &*rules : nullptr));
   return CatchUpHistory(ledger);
 }
 
@@ -152,7 +249,7 @@ Result<Projections> RebuildAndStore(Ledger& ledger) {
   indexer.join();
   if (!projection) return projection;
   FT_RETURN_IF_ERROR(history);
-  FT_RETURN_IF_ERROR(ledger.PutDerived(kSnapshotKey, projection->ToJson().dump()));
+  FT_RETURN_IF_ERROR(Store(ledger, &projection->views, &projection->rules));
   return projection;
 }
 

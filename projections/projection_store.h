@@ -1,9 +1,12 @@
-// Keeping the projections beside the log: a snapshot (the views' state and the rules engine's
-// state as JSON, with the sequence number and chain hash they reflect, written in one atomic put)
-// in the ledger's `projections` column family. After every append the writer folds the new
-// events in and rewrites the snapshot, so projections are exactly-once across crashes: a
-// snapshot behind the log is caught up on the next open, a snapshot whose chain hash disagrees
-// with the log is rebuilt from zero.
+// Keeping the projections beside the log, in the ledger's `projections` column family: the views'
+// state ("views") and the misuse rules' state ("rules") as JSON snapshots, each with the sequence
+// number and chain hash it reflects in the same atomic put, so that each is exactly-once across
+// crashes. A snapshot behind the log is caught up (in memory by readers, stored by the writer); a
+// snapshot whose chain hash disagrees with the log is not trusted but rebuilt from zero. The
+// views' state grows with the alliance's entities and is rewritten after every append; the rules'
+// state grows with the money events (each live expenditure is kept), so a writer may let it lag
+// (RulesSnapshot::kWhenLagging) and rewrites it only when the lag is worth it. The history store
+// (history_store.h) is caught up and rebuilt with them.
 #pragma once
 
 #include <functional>
@@ -23,25 +26,35 @@ struct Projections {
 
   const Checkpoint& checkpoint() const { return views.checkpoint(); }
   nlohmann::json ToJson() const;
-  static Result<Projections> FromJson(const nlohmann::json& json);
   // SHA-256 over the state of both folds: equal for equal states.
   Digest StateDigest() const;
 };
 
 // Folds events (checkpoint, to] of `ledger` into `projections`, streaming.
 Status Fold(const Ledger& ledger, uint64_t to, Projections* projections);
+// The same for each of `views` and `rules` that is not null, each from its own checkpoint, in
+// one pass over the log.
+Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* rules);
 
 // Recomputes the projections from genesis up to sequence `to`.
 Result<Projections> Rebuild(const Ledger& ledger, uint64_t to);
 
-// The projections as of sequence `to` (<= head): the snapshot if it is at or before `to` and
-// matches the log, caught up in memory; otherwise a rebuild.
+// The projections as of sequence `to` (<= head): each snapshot that is at or before `to` and
+// matches the log, caught up in memory; otherwise folded from zero.
 Result<Projections> Load(const Ledger& ledger, uint64_t to);
+// The views alone, the same way, without reading the rules' state.
+Result<Projection> LoadViews(const Ledger& ledger, uint64_t to);
 
-// Writer side: catches the persisted snapshot and the history store (history_store.h) up with
+// Whether CatchUp rewrites the rules' snapshot every time (tests, tools that want it current) or
+// only once the events since it reach max(10,000, an eighth of the events it covers): the CLI after
+// an append, so that an append costs what its events cost and not a rewrite of the rules' whole
+// state; readers fold the lag in memory.
+enum class RulesSnapshot { kAlways, kWhenLagging };
+
+// Writer side: catches the persisted snapshots and the history store (history_store.h) up with
 // the head and stores them.
 // REQUIRES: `ledger` is open for writing.
-Status CatchUp(Ledger& ledger);
+Status CatchUp(Ledger& ledger, RulesSnapshot rules = RulesSnapshot::kAlways);
 
 // Writer side: rebuilds the snapshot and the history store from zero and stores them.
 Result<Projections> RebuildAndStore(Ledger& ledger);

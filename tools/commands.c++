@@ -123,7 +123,7 @@ int RunAppend(const std::string& ledger_flag, const std::string& key_path, const
   PrintReceipt(*receipt, json);
   // The append is durable already; projections are derived and catch up on the next open if
   // this fails.
-  Status projected = projections::CatchUp(**ledger);
+  Status projected = projections::CatchUp(**ledger, projections::RulesSnapshot::kWhenLagging);
   if (!projected.ok()) std::cerr << "fundtrail: warning: projections not updated: " << projected.message() << std::endl;
   return kExitOk;
 }

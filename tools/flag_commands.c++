@@ -32,7 +32,7 @@ int AppendOne(const std::string& ledger_flag, const std::string& key_path, const
   if (!receipt) return ReportError(receipt.error());
   std::cout << (receipt->already_appended ? "already recorded" : "recorded") << " at sequence "
             << receipt->first_sequence << ", hash " << HexEncode(receipt->head) << std::endl;
-  Status projected = projections::CatchUp(**ledger);
+  Status projected = projections::CatchUp(**ledger, projections::RulesSnapshot::kWhenLagging);
   if (!projected.ok()) std::cerr << "fundtrail: warning: projections not updated: " << projected.message() << std::endl;
   return kExitOk;
 }

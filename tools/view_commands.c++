@@ -61,22 +61,25 @@ int RunView(const ViewOptions& options, Clock* clock) {
   if (!opened) return ReportError(opened.error());
   auto to = AsOfSequence(**opened, options);
   if (!to) return ReportError(to.error());
-  auto projection = projections::Load(**opened, *to);
-  if (!projection) return ReportError(projection.error());
   if (options.digest) {
+    auto projection = projections::Load(**opened, *to);
+    if (!projection) return ReportError(projection.error());
     std::cout << "projection digest " << HexEncode(projection->StateDigest()) << " at sequence "
               << projection->checkpoint().sequence << std::endl;
     return kExitOk;
   }
+  // The views need not the rules' state.
+  auto views = projections::LoadViews(**opened, *to);
+  if (!views) return ReportError(views.error());
   projections::ViewData view;
   if (options.name == "grants") {
-    view = projections::GrantsView(projection->views);
+    view = projections::GrantsView(*views);
   } else if (options.name == "members") {
-    view = projections::MembersView(projection->views);
+    view = projections::MembersView(*views);
   } else if (options.name == "alliance") {
-    view = projections::AllianceView(projection->views);
+    view = projections::AllianceView(*views);
   } else if (options.name == "outcomes") {
-    view = projections::OutcomesView(projection->views);
+    view = projections::OutcomesView(*views);
   } else {
     return ReportError(Status::InvalidArgument("unknown view \"" + options.name +
                                                "\" (views: grants, members, alliance, outcomes; or --digest)"));
