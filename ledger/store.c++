@@ -728,6 +728,13 @@ Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string
   return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch), "writing the history store");
 }
 
+Status Ledger::PutDerived(const std::vector<std::pair<std::string, std::string>>& puts) {
+  FT_ASSERT(access_ == Access::kReadWrite, "PutDerived on a read-only ledger");
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : puts) FT_ASSERT(batch.Put(handles_[kDerived], key, value).ok());
+  return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch), "writing derived data");
+}
+
 Status Ledger::DeleteDerived(const std::string& key) {
   FT_ASSERT(access_ == Access::kReadWrite, "DeleteDerived on a read-only ledger");
   return FromRocks(database_->Delete(rocksdb::WriteOptions(), handles_[kDerived], key), "deleting " + key);

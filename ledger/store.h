@@ -124,6 +124,8 @@ class Ledger {
   // Derived data kept beside the log (projection snapshots). Put requires a writer.
   Result<std::optional<std::string>> GetDerived(const std::string& key) const;
   Status PutDerived(const std::string& key, const std::string& value);
+  // Several keys in one atomic write.
+  Status PutDerived(const std::vector<std::pair<std::string, std::string>>& puts);
   Status DeleteDerived(const std::string& key);
 
   // The history store (derived; projections/history_store.h) in the `history` column family.

@@ -15,6 +15,8 @@ namespace {
 // Keys in the ledger's `projections` column family.
 constexpr char kViewsKey[] = "views";     // Projection::ToJson(), its checkpoint inside
 constexpr char kRulesKey[] = "rules";     // {"sequence", "chain_hash", "state": RulesEngine::ToJson()}
+// be64 of the rules snapshot's sequence, written with it: whether it lags, without parsing it.
+constexpr char kRulesSequenceKey[] = "rules-sequence";
 constexpr char kOldSnapshotKey[] = "snapshot";  // both in one, before they were apart: not read
 
 // Past this lag behind the log, the writer rewrites the rules snapshot (RulesSnapshot::kWhenLagging).
@@ -183,7 +185,7 @@ Status Store(Ledger& ledger, const Projection* views, const RulesEngine* rules) 
   if (rules != nullptr) {
     auto snapshot = EncodeRulesSnapshot(ledger, *rules);
     if (!snapshot) return snapshot.error();
-    FT_RETURN_IF_ERROR(ledger.PutDerived(kRulesKey, *snapshot));
+    FT_RETURN_IF_ERROR(ledger.PutDerived({{kRulesKey, std::move(*snapshot)}, {kRulesSequenceKey, SequenceKey(rules->sequence())}}));
   }
   auto old = ledger.GetDerived(kOldSnapshotKey);
   if (!old) return old.error();
@@ -223,11 +225,12 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
     if (!stored) return stored.error();
     rules = std::move(*stored);
   } else {
-    Status failure;
+    auto stored_at = ledger.GetDerived(kRulesSequenceKey);
+    if (!stored_at) return stored_at.error();
     uint64_t rules_at = 0;
-    auto json = ReadJson(ledger, kRulesKey, &failure);
-    FT_RETURN_IF_ERROR(failure);
-    if (json && json->is_object() && (*json)["sequence"].is_number_unsigned()) rules_at = (*json)["sequence"].get<uint64_t>();
+    if (stored_at->has_value() && (*stored_at)->size() == 8) {
+      rules_at = GetBigEndian64(reinterpret_cast<const uint8_t*>((*stored_at)->data()));
+    }
     const uint64_t lag = head >= rules_at ? head - rules_at : head;
     if (lag >= std::max(kRulesSnapshotLagMin, rules_at / kRulesSnapshotLagFraction) || rules_at > head) {
       auto stored = StoredRules(ledger, head);

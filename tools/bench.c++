@@ -1000,6 +1000,7 @@ constexpr char kHistoryGrantId[] = "G-HISTORY";
 constexpr uint64_t kHistoryEventCount = 10'000;  // the grant's expenditures (PRODUCT.md)
 constexpr size_t kHistoryRuns = 5;               // timed runs of each kind; medians are printed
 constexpr size_t kHistoryDiskRuns = 3;           // runs after dropping the files from the page cache
+constexpr size_t kCliAppendRuns = 5;             // figure 5': one-event CLI appends; the median is printed
 
 // Figure 6's ledger: the alliance's setup, a second grant (G-HISTORY), then `event_count`
 // expenditures in signed submissions of `batch`, each encoded, signed and appended before the
@@ -1826,6 +1827,27 @@ void RunFigures(const Options& options, const std::string& root) {
   // 5. Projection rebuild from zero: the views' fold alone, then views and every misuse rule.
   Progress("5. rebuilding the projections from zero, views only, then views + rules");
   ReportRebuild(MeasureRebuild(ledger_path, &clock), &report);
+
+  // 5'. What a finance department waits for: one expenditure appended by the CLI to the N-event
+  // ledger (process start, open, validation, the synced write, then the projections' and the
+  // history store's catch-up), beside `fundtrail head` (process start, open, a Merkle root).
+  {
+    Progress("5. appending one expenditure at a time with the CLI, " + std::to_string(kCliAppendRuns) + " times");
+    const std::string key_path = root + "/finance.pem";
+    Check(alliance.finance_key.WritePemFiles(key_path), "writing the finance key");
+    std::vector<Sample> appends, heads;
+    for (size_t run = 0; run < kCliAppendRuns; ++run) {
+      const std::string input = root + "/one-expenditure-" + std::to_string(run) + ".jsonl";
+      std::ofstream(input) << generator.Next(random).dump() << "\n";
+      appends.push_back(RunCli(FUNDTRAIL_BINARY, {"append", "--ledger", ledger_path, "--key", key_path, input}));
+      heads.push_back(RunCli(FUNDTRAIL_BINARY, {"head", "--ledger", ledger_path}));
+    }
+    auto ms = [](const std::vector<Sample>& samples) { return Fixed(Median(samples).wall_ms, 1) + " ms"; };
+    auto cpu = [](const std::vector<Sample>& samples) { return Fixed(Median(samples).cpu_ms, 1) + " ms"; };
+    report.Row({"   CLI: fundtrail append of one event, with catch-up", ms(appends), ms(heads) + " fundtrail head", "",
+                ""});
+    report.Row({"   CLI CPU", cpu(appends), cpu(heads) + " fundtrail head", "", ""});
+  }
 
   // 6. One grant's history, in a ledger of its own.
   RunHistoryFigure(options, root, alliance, random, &clock, report);
