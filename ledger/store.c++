@@ -223,8 +223,26 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
   }
   rocksdb::Options options;
   options.create_if_missing = create;
-  // A writer adds the column families a newer version brought (`history`) to an older ledger.
-  options.create_missing_column_families = access == Access::kReadWrite;
+  // Of an existing ledger, only `history` (derived, added after the others) may be missing: a
+  // writer then adds it, a reader opens without it. Any other missing column family is damage,
+  // never silently replaced by an empty one.
+  bool has_history = true;
+  if (!create) {
+    std::vector<std::string> existing;
+    rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(options, database_path, &existing);
+    if (!listed.ok()) return Error(FromRocks(listed, "opening ledger " + directory));
+    for (const auto& name : kColumnFamilies) {
+      if (std::find(existing.begin(), existing.end(), name) != existing.end()) continue;
+      if (name == kColumnFamilies[kHistory]) {
+        has_history = false;
+        continue;
+      }
+      return Error(Status::Corruption("ledger " + directory + " lacks the column family \"" + name +
+                                      "\" (docs/FORMAT.md, section 6): the database is damaged or not a "
+                                      "fundtrail ledger; restore it from a backup"));
+    }
+  }
+  options.create_missing_column_families = create || access == Access::kReadWrite;
   options.error_if_exists = create;
   options.keep_log_file_num = 4;
   options.max_manifest_file_size = 64 << 20;
@@ -258,17 +276,11 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
     FilesLock files(directory, /*exclusive=*/false);
     // A ledger no writer has opened since `history` was added lacks it: opened without, it
     // serves histories from the log (HasHistory() is false).
-    std::vector<std::string> existing;
-    status = rocksdb::DB::ListColumnFamilies(options, database_path, &existing);
-    const bool has_history =
-        status.ok() && std::find(existing.begin(), existing.end(), kColumnFamilies[kHistory]) != existing.end();
-    if (status.ok() && !has_history) descriptors.pop_back();
-    if (status.ok()) {
-      status = rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_, &database);
-    }
+    if (!has_history) descriptors.erase(descriptors.begin() + kHistory);
+    status = rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_, &database);
     if (status.ok()) {
       ledger->database_.reset(database);
-      if (!has_history) ledger->handles_.push_back(nullptr);
+      if (!has_history) ledger->handles_.insert(ledger->handles_.begin() + kHistory, nullptr);
     }
   }
   if (!status.ok()) return Error(FromRocks(status, "opening ledger " + directory));
@@ -329,6 +341,15 @@ Result<StoredEntry> Ledger::ReadEntry(uint64_t sequence) const {
   if (status.IsNotFound()) return Error(Status::NotFound("there is no event " + std::to_string(sequence)));
   FT_RETURN_IF_ERROR(FromRocks(status, "reading event " + std::to_string(sequence)));
   return entry;
+}
+
+Result<Digest> Ledger::ChainHash(uint64_t sequence) const {
+  if (sequence == 0) return Digest{};
+  auto entry = ReadEntry(sequence);
+  if (!entry) return Error(entry.error());
+  auto view = DecodeEntry(entry->record);
+  if (!view) return Error(view.error().WithPrefix("sequence " + std::to_string(sequence)));
+  return view->chain_hash;
 }
 
 Result<std::string> Ledger::ReadSubmission(uint64_t first_sequence) const {

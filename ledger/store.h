@@ -7,7 +7,7 @@
 //   submission_ids  submission id -> be64 first sequence
 //   subjects        kind byte || id || 0x00 || be64 sequence -> "" (the subject index)
 //   state           "table/id" -> validation state row (derived; see ledger/state.h)
-//   projections     key -> projection snapshot (derived; see projections/)
+//   projections     key -> projection snapshots (derived; see projections/projection_store.h)
 //   merkle          level byte || be64 index -> 32-byte hash of a perfect subtree of the log's
 //                   RFC 9162 Merkle tree (ledger/merkle.h); leaves are LogLeafHash(h_n)
 //   history         the history store (derived; see projections/history_store.h)
@@ -86,6 +86,8 @@ class Ledger {
   const LedgerState& state() const { return state_; }
 
   Result<StoredEntry> ReadEntry(uint64_t sequence) const;
+  // h_sequence, from the entry of event `sequence` (an all-zero digest for 0).
+  Result<Digest> ChainHash(uint64_t sequence) const;
   Result<std::string> ReadSubmission(uint64_t first_sequence) const;  // canonical bytes
 
   // Calls `visit` for each stored entry with from <= sequence <= to, in order, streaming.

@@ -317,6 +317,14 @@ Status Validator::CheckPermission(const KeyRecord& key, const std::string& key_i
                 Quote(key.org_id) + ", this event is for " + Quote(acting_for));
 }
 
+Result<std::optional<EarlierEvent>> FindReversed(EventLookup& lookup, uint64_t sequence,
+                                                 schema::Event::Reader event) {
+  if (!event.isReversal()) return std::optional<EarlierEvent>();
+  auto target = lookup.Find(event.getReversal().getTargetSequence());
+  if (!target) return Error(target.error().WithPrefix("reversal at sequence " + std::to_string(sequence)));
+  return std::optional<EarlierEvent>(std::move(*target));
+}
+
 Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool genesis_submission,
                         schema::Event::Reader event) {
   if (genesis_submission) {

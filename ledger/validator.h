@@ -36,6 +36,11 @@ class EventLookup {
   virtual Result<EarlierEvent> Find(uint64_t sequence) = 0;
 };
 
+// The event a reversal at `sequence` reverses, read through `lookup`; nullopt when `event` is no
+// reversal. A missing target is an error naming the reversal.
+Result<std::optional<EarlierEvent>> FindReversed(EventLookup& lookup, uint64_t sequence,
+                                                 schema::Event::Reader event);
+
 class Validator {
  public:
   // REQUIRES: state and lookup outlive the validator.

@@ -42,6 +42,21 @@ void ExpectStoreAsTheLog(const Ledger& ledger, const Subject& subject, uint64_t 
   }
 }
 
+// A stored group of `records` (docs/FORMAT.md, section 6): be64 sequence || LEB128 length || record.
+std::string Group(const std::vector<HistoryRecord>& records) {
+  std::string group;
+  for (const auto& record : records) {
+    std::string bytes = EncodeHistoryRecord(record);
+    group += SequenceKey(record.sequence);
+    for (uint64_t length = bytes.size();; length >>= 7) {
+      group.push_back(static_cast<char>((length & 0x7f) | (length >= 0x80 ? 0x80 : 0)));
+      if (length < 0x80) break;
+    }
+    group += bytes;
+  }
+  return group;
+}
+
 Digest StoreDigest(const Ledger& ledger) {
   auto digest = DigestHistoryStore(ledger);
   EXPECT_TRUE(digest.has_value());
@@ -63,7 +78,10 @@ TEST_P(HistoryStoreProperties, IncrementalWithCrashesEqualsRebuiltAndTheLog) {
     ASSERT_TRUE(appended.ok()) << appended.message();
     // Sometimes "crash" between the append and the store's update: it then lags, and reads take
     // the rest from the log.
-    if (crash() % 3 != 0) ASSERT_TRUE(CatchUpHistory(random.ledger()).ok());
+    // Batches of a few events, so that a catch-up writes several, each with its checkpoint.
+    if (crash() % 3 != 0) {
+      ASSERT_TRUE(CatchUpHistory(random.ledger(), {.events_per_batch = 1 + crash() % 13}).ok());
+    }
     if (crash() % 17 == 0) {
       random.Close();
       ASSERT_TRUE(random.Reopen().ok());
@@ -88,7 +106,10 @@ TEST_P(HistoryStoreProperties, IncrementalWithCrashesEqualsRebuiltAndTheLog) {
   }
   ASSERT_TRUE(RebuildHistory(ledger).ok());
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(incremental)) << "rebuilt differs from incremental";
+  ASSERT_TRUE(RebuildHistory(ledger, {.events_per_batch = 5}).ok());
+  EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(incremental)) << "batches of 5 differ from one batch";
   auto digest = DigestHistoryStore(ledger);
+  ASSERT_TRUE(digest.has_value());
   EXPECT_GT(digest->records, head) << "a money event is kept under its grant and its member";
   uint64_t counted = 0;
   for (const Subject& subject : HistorySubjects(ledger)) {
@@ -248,6 +269,94 @@ TEST(HistoryStore, ADamagedRecordIsReportedAndRebuildMendsIt) {
   ExpectStoreAsTheLog(ledger, Subject{SubjectKind::kGrant, "G-1"}, head, head);
 }
 
+TEST(HistoryStore, AGroupDroppedOrAddedIsCaughtByTheSubjectIndex) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(24, 12));
+  Ledger& ledger = fixture.ledger();
+  const uint64_t head = ledger.head().sequence;
+  const Subject grant{SubjectKind::kGrant, "G-2"};
+  auto records = ReadHistory(ledger, grant, head);
+  ASSERT_TRUE(records.has_value() && records->size() >= 2);
+  const std::string key = "r" + SubjectKey(grant, (*records)[0].sequence);
+  const std::string group = **ledger.GetHistory(key);
+  auto expect_caught = [&](const std::string& what) {
+    auto read = ReadHistory(ledger, grant, head);
+    ASSERT_FALSE(read.has_value()) << what;
+    EXPECT_NE(read.error().message().find("disagree with the subject index"), std::string::npos)
+        << read.error().message();
+    EXPECT_NE(read.error().message().find("fundtrail rebuild"), std::string::npos);
+  };
+  // Only the grant's first record, as if the rest of the group had been dropped.
+  ASSERT_TRUE(ledger.WriteHistory({{key, Group({(*records)[0]})}}, false).ok());
+  expect_caught("a dropped record");
+  // An extra, well-formed record of an event that is not the grant's.
+  HistoryRecord extra = (*records)[0];
+  extra.sequence = 2;
+  ASSERT_TRUE(ledger.WriteHistory({{key, group}, {"r" + SubjectKey(grant, 2), Group({extra})}}, false).ok());
+  expect_caught("an added record");
+  // A key of another length among the grant's.
+  ASSERT_TRUE(RebuildHistory(ledger).ok());
+  ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(grant, 3) + "x", group}}, false).ok());
+  auto read = ReadHistory(ledger, grant, head);
+  ASSERT_FALSE(read.has_value());
+  EXPECT_NE(read.error().message().find("a key of"), std::string::npos) << read.error().message();
+  ASSERT_TRUE(RebuildHistory(ledger).ok());
+  ExpectStoreAsTheLog(ledger, grant, head, head);
+}
+
+TEST(HistoryStore, ForgedFiguresAreReportedNotOverflowed) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(25, 12));
+  Ledger& ledger = fixture.ledger();
+  const uint64_t head = ledger.head().sequence;
+  const Subject grant{SubjectKind::kGrant, "G-1"};
+  auto records = ReadHistory(ledger, grant, head);
+  ASSERT_TRUE(records.has_value() && records->size() >= 2);
+  // One record per group, so that one record can be replaced alone.
+  ASSERT_TRUE(RebuildHistory(ledger, {.events_per_batch = 1}).ok());
+  auto replace = [&](const HistoryRecord& record) {
+    ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(grant, record.sequence), Group({record})}}, false).ok());
+  };
+  // Two receipts of almost 2^63 minor units each: well-formed records, impossible figures.
+  for (size_t i = 0; i < 2; ++i) {
+    HistoryRecord forged = (*records)[i];
+    forged.grant_sign = 1;
+    forged.grant_id = "G-1";
+    forged.grant_currency = "CNY";
+    forged.received = INT64_MAX - 1;
+    replace(forged);
+  }
+  auto history = GrantHistory(ledger, "G-1", head, HistoryForm::kCsv);
+  ASSERT_FALSE(history.has_value());
+  EXPECT_NE(history.error().message().find("would overflow"), std::string::npos) << history.error().message();
+  // The same for a member's figures.
+  ASSERT_TRUE(RebuildHistory(ledger, {.events_per_batch = 1}).ok());
+  const Subject member{SubjectKind::kOrganisation, test::kUniversity};
+  auto member_records = ReadHistory(ledger, member, head);
+  ASSERT_TRUE(member_records.has_value() && member_records->size() >= 2);
+  for (size_t i = 0; i < 2; ++i) {
+    HistoryRecord forged = (*member_records)[i];
+    forged.member_sign = 1;
+    forged.member_org_id = test::kUniversity;
+    forged.member_grant_id = "G-1";
+    forged.member_kind = MemberGrantChange::Kind::kDisbursed;
+    forged.member_amount = INT64_MAX - 1;
+    ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(member, forged.sequence), Group({forged})}}, false).ok());
+  }
+  auto member_history = MemberHistory(ledger, test::kUniversity, head, HistoryForm::kCsv);
+  ASSERT_FALSE(member_history.has_value());
+  EXPECT_NE(member_history.error().message().find("would overflow"), std::string::npos)
+      << member_history.error().message();
+  // The JSON form also reads each event from the log, whose hash must be the record's.
+  ASSERT_TRUE(RebuildHistory(ledger, {.events_per_batch = 1}).ok());
+  HistoryRecord other_hash = (*records)[0];
+  other_hash.hash[0] ^= 1;
+  replace(other_hash);
+  auto json = GrantHistory(ledger, "G-1", head, HistoryForm::kJson);
+  ASSERT_FALSE(json.has_value());
+  EXPECT_NE(json.error().message().find("another hash than the log"), std::string::npos) << json.error().message();
+}
+
 TEST(HistoryStore, RecordsRoundTripAndEveryTruncationIsRejected) {
   HistoryRecord record;
   record.sequence = 77;
@@ -332,6 +441,30 @@ TEST(HistoryStore, ALedgerWithoutTheStoreIsServedFromTheLogUntilAWriterAddsIt) {
     auto served = GrantHistory(**writer, "G-2", head, HistoryForm::kCsv);
     ASSERT_TRUE(served.has_value());
     EXPECT_EQ(served->csv_rows, expected->csv_rows);
+  }
+  {
+    // Any other column family missing is damage: neither a reader nor a writer opens the ledger
+    // (a writer must not replace the subject index by an empty one).
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, directory + "/db", &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, directory + "/db", descriptors, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> database(raw);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "subjects") ASSERT_TRUE(database->DropColumnFamily(handles[i]).ok());
+    }
+    for (auto* handle : handles) ASSERT_TRUE(database->DestroyColumnFamilyHandle(handle).ok());
+  }
+  for (auto access : {Ledger::Access::kReadOnly, Ledger::Access::kReadWrite}) {
+    auto opened = Ledger::Open(directory, access, &clock);
+    ASSERT_FALSE(opened.has_value());
+    EXPECT_EQ(opened.error().code(), StatusCode::kCorruption);
+    EXPECT_NE(opened.error().message().find("lacks the column family \"subjects\""), std::string::npos)
+        << opened.error().message();
   }
 }
 

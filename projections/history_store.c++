@@ -17,9 +17,6 @@ constexpr char kCheckpointKey[] = "c";
 constexpr uint8_t kStoreLayout = 2;
 constexpr char kRecordPrefix = 'r';
 constexpr uint8_t kRecordVersion = 1;
-// Events indexed per atomic batch when catching up: bounds the batch's memory (a few hundred
-// bytes per record and subject) while keeping the writes large.
-constexpr uint64_t kEventsPerBatch = 1 << 16;
 // A subject's records of one batch are stored together, up to this many per value: one key per
 // group instead of one per record (RocksDB's cost is mostly per key: a skip-list insert, a
 // comparison at every level, an index entry), small enough to be read and decoded whole.
@@ -53,6 +50,19 @@ void PutString(std::string& out, std::string_view value) {
   out.append(value);
 }
 
+// Reads a LEB128 length (at most 9 bytes) from the front of `in`.
+bool TakeLength(std::string_view& in, uint64_t* length) {
+  *length = 0;
+  for (int shift = 0; shift <= 56; shift += 7) {
+    if (in.empty()) return false;
+    const uint8_t byte = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    *length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
@@ -76,13 +86,7 @@ class Reader {
   }
   bool String(std::string* value) {
     uint64_t length = 0;
-    for (int shift = 0;; shift += 7) {
-      uint8_t byte = 0;
-      if (shift > 56 || !U8(&byte)) return false;
-      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) break;
-    }
-    if (bytes_.size() < length) return false;
+    if (!TakeLength(bytes_, &length) || bytes_.size() < length) return false;
     value->assign(bytes_.data(), length);
     bytes_.remove_prefix(length);
     return true;
@@ -109,27 +113,21 @@ std::string EncodeCheckpoint(uint64_t sequence, const Digest& chain_hash) {
   return value;
 }
 
-// The chain hash of event `sequence`, from the log.
-Result<Digest> ChainHashAt(const Ledger& ledger, uint64_t sequence) {
-  auto entry = ledger.ReadEntry(sequence);
-  if (!entry) return Error(entry.error());
-  auto view = DecodeEntry(entry->record);
-  if (!view) return Error(view.error().WithPrefix("sequence " + std::to_string(sequence)));
-  return view->chain_hash;
-}
+}  // namespace
 
-// The store's checkpoint if it exists and lies on the log (its event has its chain hash).
-Result<std::optional<HistoryCheckpoint>> UsableCheckpoint(const Ledger& ledger) {
+Result<std::optional<HistoryCheckpoint>> UsableHistoryCheckpoint(const Ledger& ledger) {
   auto checkpoint = ReadHistoryCheckpoint(ledger);
   if (!checkpoint || !checkpoint->has_value()) return checkpoint;
   const HistoryCheckpoint& stored = **checkpoint;
   if (stored.sequence > ledger.head().sequence) return std::optional<HistoryCheckpoint>();
   if (stored.sequence == 0) return checkpoint;
-  auto hash = ChainHashAt(ledger, stored.sequence);
+  auto hash = ledger.ChainHash(stored.sequence);
   if (!hash) return Error(hash.error());
   if (*hash != stored.chain_hash) return std::optional<HistoryCheckpoint>();  // another history
   return checkpoint;
 }
+
+namespace {
 
 // Indexes events [from, to] of the log, in batches that each carry the checkpoint they reach;
 // the first deletes the whole store first when `clear`.
@@ -148,7 +146,8 @@ void AppendGroupEntry(std::string& group, uint64_t sequence, std::string_view re
   PutString(group, record);
 }
 
-Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
+Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch) {
+  FT_ASSERT(events_per_batch > 0);
   auto lookup = ledger.NewLookup();
   std::vector<std::pair<std::string, std::string>> puts;
   // By subject key prefix (kind || id || 0x00).
@@ -182,7 +181,13 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
   };
   if (clear && from > to) return ledger.WriteHistory({}, true);
   std::string record;
+  uint64_t expected = from;
   FT_RETURN_IF_ERROR(ledger.ScanEntries(from, to, [&](const StoredEntry& entry) {
+    if (entry.sequence != expected++) {
+      failure = Status::Corruption("the log has no event " + std::to_string(expected - 1) +
+                                   "; run `fundtrail verify`");
+      return false;
+    }
     auto view = DecodeEntry(entry.record);
     if (!view) {
       failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
@@ -209,28 +214,24 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
       failure = event.error();
       return false;
     }
-    std::optional<EarlierEvent> target;
-    if (event->root().isReversal()) {
-      auto found = lookup->Find(event->root().getReversal().getTargetSequence());
-      if (!found) {
-        failure = found.error().WithPrefix("reversal at sequence " + std::to_string(entry.sequence));
-        return false;
-      }
-      target = std::move(*found);
+    auto target = FindReversed(*lookup, entry.sequence, event->root());
+    if (!target) {
+      failure = target.error();
+      return false;
     }
     schema::Event::Reader reversed;
-    if (target) reversed = target->event.root();
+    if (*target) reversed = (*target)->event.root();
     // As the ledger indexed it: the author's organisation once its key was registered (the
     // genesis submission is signed by a key it registers itself).
     std::string author_org_id =
         author_key != nullptr && author_key->registered_sequence < entry.sequence ? author_key->org_id : std::string();
     record.clear();
-    for (const Subject& subject : IndexedSubjects(event->root(), author_org_id, target ? &reversed : nullptr,
+    for (const Subject& subject : IndexedSubjects(event->root(), author_org_id, *target ? &reversed : nullptr,
                                                   ledger.state())) {
       if (!HasHistory(subject.kind)) continue;
       if (record.empty()) {
         record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event->root(),
-                                                       target ? &reversed : nullptr, ledger.state()));
+                                                       *target ? &reversed : nullptr, ledger.state()));
       }
       std::string prefix = SubjectKey(subject, 0);
       prefix.resize(prefix.size() - 8);
@@ -239,7 +240,7 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear) {
       AppendGroupEntry(group.bytes, entry.sequence, record);
       if (++group.count == kRecordsPerGroupMax) emit(prefix, group);
     }
-    if (++batch_events == kEventsPerBatch || entry.sequence == to) {
+    if (++batch_events == events_per_batch || entry.sequence == to) {
       failure = flush(entry.sequence, view->chain_hash);
       if (!failure.ok()) return false;
     }
@@ -266,14 +267,7 @@ Status ForEachGroupEntry(uint64_t first, std::string_view group,
     if (sequence <= previous || (previous == 0 && sequence != first)) return damaged();
     previous = sequence;
     uint64_t length = 0;
-    for (int shift = 0;; shift += 7) {
-      if (shift > 56 || group.empty()) return damaged();
-      uint8_t byte = static_cast<uint8_t>(group[0]);
-      group.remove_prefix(1);
-      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) break;
-    }
-    if (group.size() < length) return damaged();
+    if (!TakeLength(group, &length) || group.size() < length) return damaged();
     if (!visit(sequence, group.substr(0, length))) return Status::Ok();
     group.remove_prefix(length);
   }
@@ -484,20 +478,16 @@ Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, cons
             failure = event.error();
             return false;
           }
-          std::optional<EarlierEvent> target;
-          if (event->root().isReversal()) {
-            auto found = lookup->Find(event->root().getReversal().getTargetSequence());
-            if (!found) {
-              failure = found.error().WithPrefix("reversal at sequence " + std::to_string(sequence));
-              return false;
-            }
-            target = std::move(*found);
+          auto target = FindReversed(*lookup, sequence, event->root());
+          if (!target) {
+            failure = target.error();
+            return false;
           }
           schema::Event::Reader reversed;
-          if (target) reversed = target->event.root();
+          if (*target) reversed = (*target)->event.root();
           FT_ASSERT(index < end);
           records[index++] = MakeHistoryRecord(sequence, entry->chain_hash, event->root(),
-                                               target ? &reversed : nullptr, ledger.state());
+                                               *target ? &reversed : nullptr, ledger.state());
           return true;
         }));
     return failure;
@@ -508,7 +498,7 @@ Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, cons
 Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subject& subject, uint64_t to,
                                                HistorySources* sources) {
   FT_ASSERT(HasHistory(subject.kind));
-  auto checkpoint = UsableCheckpoint(ledger);
+  auto checkpoint = UsableHistoryCheckpoint(ledger);
   if (!checkpoint) return Error(checkpoint.error());
   const uint64_t stored_to = checkpoint->has_value() ? std::min((*checkpoint)->sequence, to) : 0;
   if (sources != nullptr) sources->stored_to = stored_to;
@@ -519,6 +509,12 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
     const size_t sequence_at = begin.size() - 8;
     Status failure;
     FT_RETURN_IF_ERROR(ledger.ScanHistory(begin, end, [&](std::string_view key, std::string_view value) {
+      if (key.size() != begin.size()) {
+        failure = Status::Corruption("the history store has a key of " + std::to_string(key.size()) +
+                                     " bytes among those of " + SubjectKindName(subject.kind) + " " + subject.id +
+                                     "; run `fundtrail rebuild` to recompute it from the log");
+        return false;
+      }
       const uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()) + sequence_at);
       bool more = true;
       Status entry_failure;
@@ -542,6 +538,26 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
       return failure.ok() && more;
     }));
     FT_RETURN_IF_ERROR(failure);
+    // The store holds exactly the events the subject index (written with the log, in the same
+    // batch as each event) names: a group dropped or added is caught here. Keys only, one range
+    // scan.
+    size_t index = 0;
+    uint64_t differs = 0;
+    FT_RETURN_IF_ERROR(ledger.ScanSubject(subject, 1, stored_to, [&](uint64_t sequence) {
+      if (index >= records.size() || records[index].sequence != sequence) {
+        differs = sequence;
+        return false;
+      }
+      ++index;
+      return true;
+    }));
+    if (differs == 0 && index < records.size()) differs = records[index].sequence;
+    if (differs != 0) {
+      return Error(Status::Corruption("the history store's records of " + SubjectKindName(subject.kind) + " " +
+                                      subject.id + " disagree with the subject index at sequence " +
+                                      std::to_string(differs) +
+                                      "; run `fundtrail rebuild` to recompute the store from the log"));
+    }
   }
   if (stored_to < to) {
     auto rest = ReadHistoryFromLog(ledger, subject, stored_to + 1, to);
@@ -551,17 +567,19 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
   return records;
 }
 
-Status CatchUpHistory(Ledger& ledger) {
+Status CatchUpHistory(Ledger& ledger, const HistoryIndexOptions& options) {
   const uint64_t head = ledger.head().sequence;
-  auto checkpoint = UsableCheckpoint(ledger);
+  auto checkpoint = UsableHistoryCheckpoint(ledger);
   if (!checkpoint) return checkpoint.error();
-  if (!checkpoint->has_value()) return IndexEvents(ledger, 1, head, /*clear=*/true);
-  return IndexEvents(ledger, (*checkpoint)->sequence + 1, head, /*clear=*/false);
+  if (!checkpoint->has_value()) return IndexEvents(ledger, 1, head, /*clear=*/true, options.events_per_batch);
+  return IndexEvents(ledger, (*checkpoint)->sequence + 1, head, /*clear=*/false, options.events_per_batch);
 }
 
-Status RebuildHistory(Ledger& ledger) { return IndexEvents(ledger, 1, ledger.head().sequence, /*clear=*/true); }
+Status RebuildHistory(Ledger& ledger, const HistoryIndexOptions& options) {
+  return IndexEvents(ledger, 1, ledger.head().sequence, /*clear=*/true, options.events_per_batch);
+}
 
-Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger) {
+Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger, std::optional<uint64_t> up_to) {
   HistoryStoreDigest result;
   Sha256 hash;
   hash.Update(std::string_view("FTHIST01"));
@@ -576,7 +594,7 @@ Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger) {
     };
     FT_RETURN_IF_ERROR(ledger.ScanHistory("", "\xff", [&](std::string_view key, std::string_view value) {
       if (key.size() < 9 || key[0] != kRecordPrefix) {
-        update(key, value);
+        if (!up_to) update(key, value);  // the checkpoint
         return true;
       }
       // Record by record, each under its subject and sequence number: how the records were
@@ -584,8 +602,10 @@ Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger) {
       // bytes.
       const std::string_view subject = key.substr(1, key.size() - 9);
       const uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
+      if (up_to && first > *up_to) return true;
       uint64_t count = 0;
       Status parsed = ForEachGroupEntry(first, value, [&](uint64_t sequence, std::string_view record) {
+        if (up_to && sequence > *up_to) return false;
         std::string name(subject);
         name += SequenceKey(sequence);
         update(name, record);

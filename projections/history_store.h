@@ -72,7 +72,7 @@ struct HistoryRecord {
 HistoryRecord MakeHistoryRecord(uint64_t sequence, const Digest& hash, schema::Event::Reader event,
                                 const schema::Event::Reader* reversed, const LedgerState& state);
 
-// The stored form (docs/ARCHITECTURE.md, "The history store") and back.
+// The stored form (docs/FORMAT.md, section 6, the `history` column family) and back.
 std::string EncodeHistoryRecord(const HistoryRecord& record);
 Result<HistoryRecord> DecodeHistoryRecord(uint64_t sequence, std::string_view bytes);
 
@@ -92,27 +92,39 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
 Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, const Subject& subject,
                                                       uint64_t from, uint64_t to);
 
-// Writer side: indexes the events after the store's checkpoint (all of them when the store is
-// missing, or was built from another history than the log's). REQUIRES: a writer.
-Status CatchUpHistory(Ledger& ledger);
-// Writer side: deletes the store and indexes the whole log again. REQUIRES: a writer.
-Status RebuildHistory(Ledger& ledger);
+struct HistoryIndexOptions {
+  // Events indexed per atomic batch (records and the checkpoint they reach): bounds the batch's
+  // memory (a few hundred bytes per event) while keeping the writes large. Tests make it small.
+  uint64_t events_per_batch = 1 << 16;
+};
 
-// The last event the store indexed (0 for none) and whether its chain hash matches the log.
+// Writer side: indexes the events after the store's checkpoint (all of them when the store is
+// missing, of another layout, or was built from another history than the log's).
+// REQUIRES: a writer.
+Status CatchUpHistory(Ledger& ledger, const HistoryIndexOptions& options = {});
+// Writer side: deletes the store and indexes the whole log again. REQUIRES: a writer.
+Status RebuildHistory(Ledger& ledger, const HistoryIndexOptions& options = {});
+
+// The last event the store indexed, as stored (nullopt when there is none, or of another layout).
 struct HistoryCheckpoint {
   uint64_t sequence = 0;
   Digest chain_hash{};
 };
 Result<std::optional<HistoryCheckpoint>> ReadHistoryCheckpoint(const Ledger& ledger);
+// The same, only if it lies on the log: not beyond the head, and event `sequence` has that chain
+// hash. Reads trust the store up to this checkpoint, and catching up continues from it.
+Result<std::optional<HistoryCheckpoint>> UsableHistoryCheckpoint(const Ledger& ledger);
 
 // SHA-256 over the store's content, record by record under its subject and sequence number
 // (however the records are grouped), and the checkpoint; and the number of records. Equal for
-// stores that serve the same histories: an incrementally kept store and a rebuilt one.
+// stores that serve the same histories: an incrementally kept store and a rebuilt one. With
+// `up_to`, only the records of events up to it count, and not the checkpoint: what a store
+// behind the log held is compared with the same part of a rebuilt one.
 struct HistoryStoreDigest {
   Digest digest{};
   uint64_t records = 0;
 };
-Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger);
+Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger, std::optional<uint64_t> up_to = std::nullopt);
 
 // Runs `work(begin, end)` on `part_count` contiguous parts of [0, count), each part on a thread
 // of its own but the first, which the calling thread runs; returns the first failure, in part

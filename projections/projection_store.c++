@@ -15,8 +15,9 @@ namespace {
 // Keys in the ledger's `projections` column family.
 constexpr char kViewsKey[] = "views";     // Projection::ToJson(), its checkpoint inside
 constexpr char kRulesKey[] = "rules";     // {"sequence", "chain_hash", "state": RulesEngine::ToJson()}
-// be64 of the rules snapshot's sequence, written with it: whether it lags, without parsing it.
-constexpr char kRulesSequenceKey[] = "rules-sequence";
+// be64 sequence || chain hash of the rules snapshot, written with it: whether it lags, without
+// parsing it.
+constexpr char kRulesAtKey[] = "rules-at";
 constexpr char kOldSnapshotKey[] = "snapshot";  // both in one, before they were apart: not read
 
 // Past this lag behind the log, the writer rewrites the rules snapshot (RulesSnapshot::kWhenLagging).
@@ -117,11 +118,8 @@ namespace {
 // rebuilt.
 bool OnTheLog(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash) {
   if (sequence > ledger.head().sequence) return false;
-  if (sequence == 0) return true;
-  auto entry = ledger.ReadEntry(sequence);
-  if (!entry) return false;
-  auto view = DecodeEntry(entry->record);
-  return view && view->chain_hash == chain_hash;
+  auto hash = ledger.ChainHash(sequence);
+  return hash && *hash == chain_hash;
 }
 
 std::optional<nlohmann::json> ReadJson(const Ledger& ledger, const char* key, Status* failure) {
@@ -167,17 +165,17 @@ Result<RulesEngine> StoredRules(const Ledger& ledger, uint64_t to) {
   return std::move(*rules);
 }
 
-Result<std::string> EncodeRulesSnapshot(const Ledger& ledger, const RulesEngine& rules) {
-  Digest chain_hash{};
-  if (rules.sequence() > 0) {
-    auto entry = ledger.ReadEntry(rules.sequence());
-    if (!entry) return Error(entry.error());
-    auto view = DecodeEntry(entry->record);
-    if (!view) return Error(view.error());
-    chain_hash = view->chain_hash;
-  }
-  return nlohmann::json{{"sequence", rules.sequence()}, {"chain_hash", HexEncode(chain_hash)}, {"state", rules.ToJson()}}
-      .dump();
+// The rules' snapshot, and the small record of where it is (be64 sequence || chain hash) that
+// lets a writer decide whether to rewrite it without parsing it.
+Result<std::pair<std::string, std::string>> EncodeRulesSnapshot(const Ledger& ledger, const RulesEngine& rules) {
+  auto chain_hash = ledger.ChainHash(rules.sequence());
+  if (!chain_hash) return Error(chain_hash.error());
+  std::string at = SequenceKey(rules.sequence());
+  at.append(reinterpret_cast<const char*>(chain_hash->data()), chain_hash->size());
+  return std::make_pair(
+      nlohmann::json{{"sequence", rules.sequence()}, {"chain_hash", HexEncode(*chain_hash)}, {"state", rules.ToJson()}}
+          .dump(),
+      std::move(at));
 }
 
 Status Store(Ledger& ledger, const Projection* views, const RulesEngine* rules) {
@@ -185,7 +183,7 @@ Status Store(Ledger& ledger, const Projection* views, const RulesEngine* rules) 
   if (rules != nullptr) {
     auto snapshot = EncodeRulesSnapshot(ledger, *rules);
     if (!snapshot) return snapshot.error();
-    FT_RETURN_IF_ERROR(ledger.PutDerived({{kRulesKey, std::move(*snapshot)}, {kRulesSequenceKey, SequenceKey(rules->sequence())}}));
+    FT_RETURN_IF_ERROR(ledger.PutDerived({{kRulesKey, std::move(snapshot->first)}, {kRulesAtKey, std::move(snapshot->second)}}));
   }
   auto old = ledger.GetDerived(kOldSnapshotKey);
   if (!old) return old.error();
@@ -225,14 +223,18 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
     if (!stored) return stored.error();
     rules = std::move(*stored);
   } else {
-    auto stored_at = ledger.GetDerived(kRulesSequenceKey);
+    auto stored_at = ledger.GetDerived(kRulesAtKey);
     if (!stored_at) return stored_at.error();
+    // A record that is missing, malformed or off the log means a snapshot to rewrite now.
+    bool usable = false;
     uint64_t rules_at = 0;
-    if (stored_at->has_value() && (*stored_at)->size() == 8) {
+    if (stored_at->has_value() && (*stored_at)->size() == 40) {
       rules_at = GetBigEndian64(reinterpret_cast<const uint8_t*>((*stored_at)->data()));
+      Digest chain_hash;
+      std::memcpy(chain_hash.data(), (*stored_at)->data() + 8, 32);
+      usable = OnTheLog(ledger, rules_at, chain_hash);
     }
-    const uint64_t lag = head >= rules_at ? head - rules_at : head;
-    if (lag >= std::max(kRulesSnapshotLagMin, rules_at / kRulesSnapshotLagFraction) || rules_at > head) {
+    if (!usable || head - rules_at >= std::max(kRulesSnapshotLagMin, rules_at / kRulesSnapshotLagFraction)) {
       auto stored = StoredRules(ledger, head);
       if (!stored) return stored.error();
       rules = std::move(*stored);
@@ -247,9 +249,12 @@ Result<Projections> RebuildAndStore(Ledger& ledger) {
   // The history store is indexed on a second thread meanwhile: both passes only read the log,
   // and the store's writes go to a column family of its own (RocksDB is thread-safe).
   Status history;
-  std::thread indexer([&] { history = RebuildHistory(ledger); });
-  auto projection = Rebuild(ledger, ledger.head().sequence);
-  indexer.join();
+  std::optional<Result<Projections>> rebuilt;
+  {
+    std::jthread indexer([&] { history = RebuildHistory(ledger); });  // joined at the end of the scope
+    rebuilt.emplace(Rebuild(ledger, ledger.head().sequence));
+  }
+  Result<Projections>& projection = *rebuilt;
   if (!projection) return projection;
   FT_RETURN_IF_ERROR(history);
   FT_RETURN_IF_ERROR(Store(ledger, &projection->views, &projection->rules));

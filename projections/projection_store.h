@@ -46,8 +46,9 @@ Result<Projections> Load(const Ledger& ledger, uint64_t to);
 Result<Projection> LoadViews(const Ledger& ledger, uint64_t to);
 
 // Whether CatchUp rewrites the rules' snapshot every time (tests, tools that want it current) or
-// only once the events since it reach max(10,000, an eighth of the events it covers): the CLI after
-// an append, so that an append costs what its events cost and not a rewrite of the rules' whole
+// only once the events since it reach max(10,000, an eighth of the events it covers), or when
+// there is none (or the record of where it is, "rules-at", is not on the log): the CLI after an
+// append, so that an append costs what its events cost and not a rewrite of the rules' whole
 // state; readers fold the lag in memory.
 enum class RulesSnapshot { kAlways, kWhenLagging };
 

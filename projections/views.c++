@@ -350,12 +350,54 @@ Result<std::vector<nlohmann::ordered_json>> EventsJson(const Ledger& ledger, con
         failure = event.error();
         return false;
       }
+      // The row's hash comes from the history store, the event from the log: they must agree.
+      if (entry->chain_hash != records[index].hash) {
+        failure = Status::Corruption("the history store's record of sequence " + std::to_string(sequence) +
+                                     " has another hash than the log; run `fundtrail rebuild` to recompute it");
+        return false;
+      }
       events[index++] = EncodeEventJson(event->root());
       return true;
     }));
     return failure;
   }));
   return events;
+}
+
+// The history store's records are derived, not validated as the log's events are: figures that
+// would leave int64 can come only from a damaged or forged record, and are reported, not
+// computed (signed overflow).
+bool Fits(__int128 value) { return value >= INT64_MIN && value <= INT64_MAX; }
+
+Status RecordOverflows(const HistoryRecord& record) {
+  return Status::Corruption("the history store's record of sequence " + std::to_string(record.sequence) +
+                            " would overflow the running figures; run `fundtrail rebuild` to recompute the store");
+}
+
+bool GrantChangeFits(const GrantFigures& grant, const GrantChange& change, int sign) {
+  const __int128 received = static_cast<__int128>(grant.received) + static_cast<__int128>(sign) * change.received;
+  const __int128 spent = static_cast<__int128>(grant.spent) + static_cast<__int128>(sign) * change.spent;
+  const __int128 refunded = static_cast<__int128>(grant.refunded) + static_cast<__int128>(sign) * change.refunded;
+  return Fits(static_cast<__int128>(grant.awarded) + static_cast<__int128>(sign) * change.awarded) &&
+         Fits(static_cast<__int128>(grant.disbursed) + static_cast<__int128>(sign) * change.disbursed) &&
+         Fits(received) && Fits(spent) && Fits(refunded) && Fits(received - spent - refunded);
+}
+
+bool MemberChangeFits(const MemberGrantMap& figures, const MemberGrantChange& change, int sign) {
+  auto found = figures.find({std::string(change.org_id), std::string(change.grant_id)});
+  const MemberGrantFigures member = found == figures.end() ? MemberGrantFigures{} : found->second;
+  const __int128 delta = static_cast<__int128>(sign) * change.amount;
+  __int128 received = member.received, spent = member.spent, refunded = member.refunded, category = 0;
+  if (change.kind == MemberGrantChange::Kind::kDisbursed) received += delta;
+  if (change.kind == MemberGrantChange::Kind::kSpent || change.kind == MemberGrantChange::Kind::kVendorRefund) {
+    spent += change.kind == MemberGrantChange::Kind::kSpent ? delta : -delta;
+  }
+  if (change.kind == MemberGrantChange::Kind::kSpent) {
+    auto by_category = member.spent_by_category.find(change.category);
+    category = (by_category == member.spent_by_category.end() ? 0 : by_category->second) + delta;
+  }
+  if (change.kind == MemberGrantChange::Kind::kFunderRefund) refunded += delta;
+  return Fits(received) && Fits(spent) && Fits(refunded) && Fits(category) && Fits(received - spent - refunded);
 }
 
 // A grant's running balances after one event of its history.
@@ -409,6 +451,7 @@ Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id,
     if (record.grant_sign != 0 && record.grant_id == grant_id) {
       if (!seen) grant.currency = record.grant_currency;
       seen = true;
+      if (!GrantChangeFits(grant, record.grant_change(), record.grant_sign)) return Error(RecordOverflows(record));
       ApplyGrantChange(record.grant_change(), record.grant_sign, grant);
     }
     balances[i] = {grant.currency.empty() ? "CNY" : grant.currency, grant.received, grant.disbursed, grant.spent,
@@ -461,6 +504,9 @@ Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, 
   for (size_t i = 0; i < records->size(); ++i) {
     const HistoryRecord& record = (*records)[i];
     if (record.member_sign != 0 && record.member_org_id == org_id) {
+      if (!MemberChangeFits(figures_by_grant, record.member_change(), record.member_sign)) {
+        return Error(RecordOverflows(record));
+      }
       ApplyMemberGrantChange(record.member_change(), record.member_sign, figures_by_grant);
     }
     // The running figures of the member on the grant this event concerns, if any.

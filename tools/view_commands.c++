@@ -113,11 +113,23 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(ledger_flag), Ledger::Access::kReadWrite, clock);
   if (!opened) return ReportError(opened.error());
   Ledger& ledger = **opened;
-  // What the history store held, to say whether recomputing it changed anything.
-  auto stored_checkpoint = projections::ReadHistoryCheckpoint(ledger);
-  if (!stored_checkpoint) return ReportError(stored_checkpoint.error());
-  auto stored = projections::DigestHistoryStore(ledger);
-  if (!stored) return ReportError(stored.error());
+  // What the history store held up to its checkpoint, to say afterwards whether it agreed with
+  // the log. Best effort: a store that cannot be read is what a rebuild mends.
+  std::optional<projections::HistoryCheckpoint> stored_checkpoint;
+  std::optional<Digest> stored_digest;
+  std::string unreadable;
+  auto checkpoint = projections::UsableHistoryCheckpoint(ledger);
+  if (!checkpoint) {
+    unreadable = checkpoint.error().message();
+  } else if (checkpoint->has_value()) {
+    stored_checkpoint = **checkpoint;
+    auto digest = projections::DigestHistoryStore(ledger, stored_checkpoint->sequence);
+    if (digest) {
+      stored_digest = digest->digest;
+    } else {
+      unreadable = digest.error().message();
+    }
+  }
   auto start = std::chrono::steady_clock::now();
   auto projection = projections::RebuildAndStore(ledger);
   if (!projection) return ReportError(projection.error());
@@ -128,16 +140,23 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
             << " events in " << static_cast<int64_t>(seconds * 1000) << " ms\nprojection digest "
             << HexEncode(projection->StateDigest()) << " at sequence " << projection->checkpoint().sequence << "\n";
   std::cout << "history store: " << rebuilt->records << " records, digest " << HexEncode(rebuilt->digest) << "; ";
-  const bool was_current =
-      stored_checkpoint->has_value() && (*stored_checkpoint)->sequence == ledger.head().sequence;
-  if (stored->digest == rebuilt->digest) {
-    std::cout << "the stored one was the same\n";
-  } else if (!was_current) {
-    std::cout << "the stored one was behind the log or missing, and is now complete\n";
+  if (!unreadable.empty()) {
+    std::cout << "the stored one could not be read (" << unreadable << ") and was replaced\n";
+  } else if (!stored_digest) {
+    std::cout << "the stored one was missing, of another layout or of another history, and was replaced\n";
   } else {
-    // Derived data that disagrees with the log it claims to reflect: damaged or tampered with.
-    std::cout << "the stored one DIFFERED from the log (" << stored->records
-              << " records) and was replaced: histories read before showed what the log does not say\n";
+    auto same_part = projections::DigestHistoryStore(ledger, stored_checkpoint->sequence);
+    if (!same_part) return ReportError(same_part.error());
+    if (same_part->digest != *stored_digest) {
+      // Derived data that disagrees with the log it claims to reflect: damaged or tampered with.
+      std::cout << "the stored one DIFFERED from the log up to sequence " << stored_checkpoint->sequence
+                << " and was replaced: histories read before showed what the log does not say\n";
+    } else if (stored_checkpoint->sequence < ledger.head().sequence) {
+      std::cout << "the stored one agreed with the log up to sequence " << stored_checkpoint->sequence
+                << " and is now complete\n";
+    } else {
+      std::cout << "the stored one was the same\n";
+    }
   }
   std::cout.flush();
   return kExitOk;
