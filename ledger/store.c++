@@ -256,6 +256,9 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
   // An option, not a format: each block names its compression, so tables written before (Snappy)
   // stay readable and compactions rewrite them in time.
   descriptors[kLog].options.compression = rocksdb::kLZ4Compression;
+  // The history store's tables too: a history decompresses every block it reads (ledgers whose
+  // store was written before keep Snappy tables until compactions rewrite them).
+  descriptors[kHistory].options.compression = rocksdb::kLZ4Compression;
   rocksdb::DB* database = nullptr;
   rocksdb::Status status;
   if (access == Access::kReadWrite) {

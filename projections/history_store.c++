@@ -413,7 +413,7 @@ Result<HistoryRecord> DecodeHistoryRecord(uint64_t sequence, std::string_view by
     record.member_category = static_cast<int>(category);
   }
   if (!in.String(&record.concerns_grant_id) || !in.done()) return damaged();
-  return record;
+  return Result<HistoryRecord>(std::move(record));
 }
 
 Result<std::optional<HistoryCheckpoint>> ReadHistoryCheckpoint(const Ledger& ledger) {
@@ -507,6 +507,16 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
     // One range scan over the subject's groups of records that begin by stored_to.
     const std::string begin = RecordKey(subject, 0), end = RecordKey(subject, stored_to + 1);
     const size_t sequence_at = begin.size() - 8;
+    // Meanwhile, on a second thread, the sequence numbers the subject index names (keys only, one
+    // range scan): the store must hold exactly those events (below).
+    std::vector<uint64_t> indexed;
+    Status indexed_status;
+    std::jthread index_scan([&] {
+      indexed_status = ledger.ScanSubject(subject, 1, stored_to, [&](uint64_t sequence) {
+        indexed.push_back(sequence);
+        return true;
+      });
+    });
     Status failure;
     FT_RETURN_IF_ERROR(ledger.ScanHistory(begin, end, [&](std::string_view key, std::string_view value) {
       if (key.size() != begin.size()) {
@@ -537,21 +547,16 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
       if (!failure.ok()) failure = failure.WithPrefix(SubjectKindName(subject.kind) + " " + subject.id);
       return failure.ok() && more;
     }));
+    index_scan.join();
     FT_RETURN_IF_ERROR(failure);
+    FT_RETURN_IF_ERROR(indexed_status);
     // The store holds exactly the events the subject index (written with the log, in the same
-    // batch as each event) names: a group dropped or added is caught here. Keys only, one range
-    // scan.
-    size_t index = 0;
+    // batch as each event) names: a group dropped or added is caught here.
     uint64_t differs = 0;
-    FT_RETURN_IF_ERROR(ledger.ScanSubject(subject, 1, stored_to, [&](uint64_t sequence) {
-      if (index >= records.size() || records[index].sequence != sequence) {
-        differs = sequence;
-        return false;
-      }
-      ++index;
-      return true;
-    }));
-    if (differs == 0 && index < records.size()) differs = records[index].sequence;
+    for (size_t i = 0; i < std::max(indexed.size(), records.size()) && differs == 0; ++i) {
+      if (i >= records.size()) differs = indexed[i];
+      else if (i >= indexed.size() || records[i].sequence != indexed[i]) differs = records[i].sequence;
+    }
     if (differs != 0) {
       return Error(Status::Corruption("the history store's records of " + SubjectKindName(subject.kind) + " " +
                                       subject.id + " disagree with the subject index at sequence " +
