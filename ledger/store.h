@@ -19,8 +19,9 @@
 // One writer at a time (an flock on DIR/WRITER.lock); readers open read-only and see the ledger
 // as of the moment they opened it. A Ledger object is not thread-safe, with one exception: the
 // reads ReadEntry, ReadEntries, ScanEntries, ScanSubject, ReadSubmission, the lookups of
-// NewLookup() (one per thread) and the history store's GetHistory, ScanHistory and WriteHistory
-// may run on several threads at once while nothing appends (RocksDB is thread-safe).
+// NewLookup() (one per thread), the derived data's GetDerived, PutDerived and DeleteDerived and
+// the history store's GetHistory, ScanHistory and WriteHistory may run on several threads at once
+// while nothing appends (RocksDB is thread-safe).
 #pragma once
 
 #include <rocksdb/db.h>

@@ -416,7 +416,9 @@ TEST(HistoryStore, ALedgerWithoutTheStoreIsServedFromTheLogUntilAWriterAddsIt) {
     ASSERT_TRUE(rocksdb::DB::Open(options, directory + "/db", descriptors, &handles, &raw).ok());
     std::unique_ptr<rocksdb::DB> database(raw);
     for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == "history") ASSERT_TRUE(database->DropColumnFamily(handles[i]).ok());
+      if (names[i] == "history") {
+        ASSERT_TRUE(database->DropColumnFamily(handles[i]).ok());
+      }
     }
     for (auto* handle : handles) ASSERT_TRUE(database->DestroyColumnFamilyHandle(handle).ok());
   }
@@ -455,7 +457,9 @@ TEST(HistoryStore, ALedgerWithoutTheStoreIsServedFromTheLogUntilAWriterAddsIt) {
     ASSERT_TRUE(rocksdb::DB::Open(options, directory + "/db", descriptors, &handles, &raw).ok());
     std::unique_ptr<rocksdb::DB> database(raw);
     for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == "subjects") ASSERT_TRUE(database->DropColumnFamily(handles[i]).ok());
+      if (names[i] == "subjects") {
+        ASSERT_TRUE(database->DropColumnFamily(handles[i]).ok());
+      }
     }
     for (auto* handle : handles) ASSERT_TRUE(database->DestroyColumnFamilyHandle(handle).ok());
   }

@@ -161,7 +161,9 @@ TEST_P(ProjectionProperties, IncrementalRebuiltAndReferenceAgree) {
     ASSERT_TRUE(appended.ok()) << appended.message();
     // Sometimes "crash" between the append and the projection update: the snapshot then lags
     // and must be caught up later with the same result.
-    if (crash() % 3 != 0) ASSERT_TRUE(CatchUp(random.ledger()).ok());
+    if (crash() % 3 != 0) {
+      ASSERT_TRUE(CatchUp(random.ledger()).ok());
+    }
     if (crash() % 17 == 0) {
       random.Close();
       ASSERT_TRUE(random.Reopen().ok());

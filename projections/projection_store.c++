@@ -248,16 +248,20 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
 Result<Projections> RebuildAndStore(Ledger& ledger) {
   // The history store is indexed on a second thread meanwhile: both passes only read the log,
   // and the store's writes go to a column family of its own (RocksDB is thread-safe).
+  // The snapshots are written as soon as the fold ends, while the indexing (the longer of the
+  // two) goes on.
   Status history;
   std::optional<Result<Projections>> rebuilt;
+  Status stored;
   {
     std::jthread indexer([&] { history = RebuildHistory(ledger); });  // joined at the end of the scope
     rebuilt.emplace(Rebuild(ledger, ledger.head().sequence));
+    if (*rebuilt) stored = Store(ledger, &(*rebuilt)->views, &(*rebuilt)->rules);
   }
   Result<Projections>& projection = *rebuilt;
   if (!projection) return projection;
   FT_RETURN_IF_ERROR(history);
-  FT_RETURN_IF_ERROR(Store(ledger, &projection->views, &projection->rules));
+  FT_RETURN_IF_ERROR(stored);
   return projection;
 }
 
