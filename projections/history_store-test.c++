@@ -357,6 +357,50 @@ TEST(HistoryStore, ForgedFiguresAreReportedNotOverflowed) {
   EXPECT_NE(json.error().message().find("another hash than the log"), std::string::npos) << json.error().message();
 }
 
+// A grant in another currency: its rows, and the member's rows on it, show that currency (the
+// member's rows take it from the grant as the ledger registered it), from the store and from the log.
+TEST(HistoryStore, AGrantInAnotherCurrencyKeepsItInEveryRow) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(26, 4));
+  RandomLedger& random = *fixture.random;
+  json grant = test::GrantJson("G-USD", test::kFunder, "P-1", 0);
+  grant["amount"] = "100000.00 USD";
+  grant["budget"] = json::array({{{"category", "materials"}, {"amount", "100000.00 USD"}}});
+  ASSERT_TRUE(random.Append(random.alliance().funder, {grant}).ok());
+  ASSERT_TRUE(random.Append(random.alliance().funder, {test::FundsReceivedJson("G-USD", "60000.00 USD")}).ok());
+  ASSERT_TRUE(random.Append(random.alliance().fund_manager,
+                            {test::FundsDisbursedJson("G-USD", test::kUniversity, "25000.00 USD")})
+                  .ok());
+  json spent = test::ExpenditureJson("G-USD", test::kUniversity, "V-1", "1234.56 USD");
+  spent["category"] = "materials";
+  spent["invoice_number"] = "USD-1";
+  ASSERT_TRUE(random.Append(random.alliance().finance_uni, {spent}).ok());
+  Ledger& ledger = fixture.ledger();
+  const uint64_t head = ledger.head().sequence;
+  auto check = [&](const char* where) {
+    SCOPED_TRACE(where);
+    auto member = MemberHistory(ledger, test::kUniversity, head, HistoryForm::kCsv);
+    ASSERT_TRUE(member.has_value()) << member.error().message();
+    bool seen = false;
+    for (const auto& row : member->csv_rows) {
+      if (row[4] != "G-USD") continue;
+      seen = true;
+      EXPECT_NE(row[5].find("USD"), std::string::npos) << row[0] << ": " << row[5];
+    }
+    EXPECT_TRUE(seen);
+    const auto& last = member->csv_rows.back();
+    EXPECT_EQ(last[4], "G-USD");
+    EXPECT_EQ(last[7], "23765.44 USD") << "unspent: 25,000.00 received less 1,234.56 spent";
+    auto history = GrantHistory(ledger, "G-USD", head, HistoryForm::kCsv);
+    ASSERT_TRUE(history.has_value());
+    for (const auto& row : history->csv_rows) EXPECT_NE(row[7].find("USD"), std::string::npos) << row[0];
+    EXPECT_EQ(history->csv_rows.back()[7], "58765.44 USD") << "available: 60,000.00 received less 1,234.56";
+  };
+  check("from the log, beyond the store's checkpoint");
+  ASSERT_TRUE(CatchUp(ledger).ok());
+  check("from the store");
+}
+
 TEST(HistoryStore, RecordsRoundTripAndEveryTruncationIsRejected) {
   HistoryRecord record;
   record.sequence = 77;
