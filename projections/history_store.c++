@@ -1,6 +1,7 @@
 #include "projections/history_store.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <thread>
 #include <unordered_map>
@@ -129,8 +130,6 @@ Result<std::optional<HistoryCheckpoint>> UsableHistoryCheckpoint(const Ledger& l
 
 namespace {
 
-// Indexes events [from, to] of the log, in batches that each carry the checkpoint they reach;
-// the first deletes the whole store first when `clear`.
 // A subject's records waiting to be written as one group.
 struct PendingGroup {
   uint64_t first_sequence = 0;
@@ -146,6 +145,8 @@ void AppendGroupEntry(std::string& group, uint64_t sequence, std::string_view re
   PutString(group, record);
 }
 
+// Indexes events [from, to] of the log, in batches that each carry the checkpoint they reach;
+// the first deletes the whole store first when `clear`.
 Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch) {
   FT_ASSERT(events_per_batch > 0);
   auto lookup = ledger.NewLookup();
@@ -209,7 +210,10 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint6
       auto key_id = submission->root().getBody().getKeyId();
       author_key = ledger.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
     }
-    auto event = DecodedEvent::Open(view->canonical_event, "sequence " + std::to_string(entry.sequence));
+    // The name for error messages, formatted without allocating: this runs for every event.
+    char what[32] = "sequence ";
+    char* what_end = std::to_chars(what + 9, what + sizeof what, entry.sequence).ptr;
+    auto event = DecodedEvent::Open(view->canonical_event, std::string_view(what, what_end - what));
     if (!event) {
       failure = event.error();
       return false;
@@ -221,8 +225,9 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint6
     }
     schema::Event::Reader reversed;
     if (*target) reversed = (*target)->event.root();
-    // As the ledger indexed it: the author's organisation once its key was registered (the
-    // genesis submission is signed by a key it registers itself).
+    // As the ledger's subject index has it: the author's organisation counts for the events after
+    // the signing key's registration, which may be an earlier event of the same submission (the
+    // genesis submission, which the operator key signs, may register that key).
     std::string author_org_id =
         author_key != nullptr && author_key->registered_sequence < entry.sequence ? author_key->org_id : std::string();
     record.clear();
