@@ -457,6 +457,33 @@ Status ForEachPart(size_t count, size_t part_count, const std::function<Status(s
   return Status::Ok();
 }
 
+Status ForEachLogEvent(const Ledger& ledger, std::span<const uint64_t> sequences, const LogEventVisitor& visit) {
+  // Reading an event (a block read and its decompression) and decoding it do not depend on the
+  // other events: in parts, on several threads.
+  return ForEachPart(sequences.size(), HistoryPartCount(sequences.size()), [&](size_t begin, size_t end) {
+    auto lookup = ledger.NewLookup();  // one per thread
+    size_t index = begin;
+    Status failure;
+    FT_RETURN_IF_ERROR(ledger.ReadEntries(sequences.subspan(begin, end - begin),
+                                          [&](uint64_t sequence, std::string_view bytes) {
+      auto entry = DecodeEntry(bytes);
+      if (!entry) {
+        failure = entry.error().WithPrefix("sequence " + std::to_string(sequence));
+        return false;
+      }
+      auto event = DecodedEvent::Open(entry->canonical_event, "sequence " + std::to_string(sequence));
+      if (!event) {
+        failure = event.error();
+        return false;
+      }
+      FT_ASSERT(index < end);
+      failure = visit(index++, sequence, entry->chain_hash, event->root(), *lookup);
+      return failure.ok();
+    }));
+    return failure;
+  });
+}
+
 Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, const Subject& subject, uint64_t from,
                                                       uint64_t to) {
   std::vector<uint64_t> sequences;
@@ -465,37 +492,15 @@ Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, cons
     return true;
   }));
   std::vector<HistoryRecord> records(sequences.size());
-  // Reading an event (a block read and its decompression) and decoding it do not depend on the
-  // other events: in parts, on several threads.
-  FT_RETURN_IF_ERROR(ForEachPart(sequences.size(), HistoryPartCount(sequences.size()), [&](size_t begin, size_t end) {
-    auto lookup = ledger.NewLookup();  // one per thread
-    size_t index = begin;
-    Status failure;
-    FT_RETURN_IF_ERROR(ledger.ReadEntries(
-        std::span<const uint64_t>(sequences).subspan(begin, end - begin), [&](uint64_t sequence, std::string_view bytes) {
-          auto entry = DecodeEntry(bytes);
-          if (!entry) {
-            failure = entry.error().WithPrefix("sequence " + std::to_string(sequence));
-            return false;
-          }
-          auto event = DecodedEvent::Open(entry->canonical_event, "sequence " + std::to_string(sequence));
-          if (!event) {
-            failure = event.error();
-            return false;
-          }
-          auto target = FindReversed(*lookup, sequence, event->root());
-          if (!target) {
-            failure = target.error();
-            return false;
-          }
-          schema::Event::Reader reversed;
-          if (*target) reversed = (*target)->event.root();
-          FT_ASSERT(index < end);
-          records[index++] = MakeHistoryRecord(sequence, entry->chain_hash, event->root(),
-                                               *target ? &reversed : nullptr, ledger.state());
-          return true;
-        }));
-    return failure;
+  FT_RETURN_IF_ERROR(ForEachLogEvent(ledger, sequences,
+                                     [&](size_t index, uint64_t sequence, const Digest& chain_hash,
+                                         schema::Event::Reader event, EventLookup& lookup) -> Status {
+    auto target = FindReversed(lookup, sequence, event);
+    if (!target) return target.error();
+    schema::Event::Reader reversed;
+    if (*target) reversed = (*target)->event.root();
+    records[index] = MakeHistoryRecord(sequence, chain_hash, event, *target ? &reversed : nullptr, ledger.state());
+    return Status::Ok();
   }));
   return records;
 }

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,13 @@ struct HistoryIndexOptions {
   // memory (a few hundred bytes per event) while keeping the writes large. Tests make it small.
   uint64_t events_per_batch = 1 << 16;
 };
+
+// Reads and decodes the log's events at `sequences` (increasing) in contiguous parts, one thread
+// each (HistoryPartCount), and calls `visit` for each on its part's thread with its index in
+// `sequences` and that thread's lookup of earlier events; stops at the first failure.
+using LogEventVisitor = std::function<Status(size_t index, uint64_t sequence, const Digest& chain_hash,
+                                             schema::Event::Reader event, EventLookup& lookup)>;
+Status ForEachLogEvent(const Ledger& ledger, std::span<const uint64_t> sequences, const LogEventVisitor& visit);
 
 // Writer side: indexes the events after the store's checkpoint (all of them when the store is
 // missing, of another layout, or was built from another history than the log's).

@@ -335,31 +335,16 @@ Result<std::vector<nlohmann::ordered_json>> EventsJson(const Ledger& ledger, con
   sequences.reserve(records.size());
   for (const auto& record : records) sequences.push_back(record.sequence);
   std::vector<nlohmann::ordered_json> events(records.size());
-  FT_RETURN_IF_ERROR(ForEachPart(records.size(), HistoryPartCount(records.size()), [&](size_t begin, size_t end) {
-    size_t index = begin;
-    Status failure;
-    FT_RETURN_IF_ERROR(ledger.ReadEntries(std::span<const uint64_t>(sequences).subspan(begin, end - begin),
-                                          [&](uint64_t sequence, std::string_view bytes) {
-      auto entry = DecodeEntry(bytes);
-      if (!entry) {
-        failure = entry.error().WithPrefix("sequence " + std::to_string(sequence));
-        return false;
-      }
-      auto event = DecodedEvent::Open(entry->canonical_event, "sequence " + std::to_string(sequence));
-      if (!event) {
-        failure = event.error();
-        return false;
-      }
-      // The row's hash comes from the history store, the event from the log: they must agree.
-      if (entry->chain_hash != records[index].hash) {
-        failure = Status::Corruption("the history store's record of sequence " + std::to_string(sequence) +
-                                     " has another hash than the log; run `fundtrail rebuild` to recompute it");
-        return false;
-      }
-      events[index++] = EncodeEventJson(event->root());
-      return true;
-    }));
-    return failure;
+  FT_RETURN_IF_ERROR(ForEachLogEvent(ledger, sequences,
+                                     [&](size_t index, uint64_t sequence, const Digest& chain_hash,
+                                         schema::Event::Reader event, EventLookup&) -> Status {
+    // The row's hash comes from the history store, the event from the log: they must agree.
+    if (chain_hash != records[index].hash) {
+      return Status::Corruption("the history store's record of sequence " + std::to_string(sequence) +
+                                " has another hash than the log; run `fundtrail rebuild` to recompute it");
+    }
+    events[index] = EncodeEventJson(event);
+    return Status::Ok();
   }));
   return events;
 }
