@@ -32,9 +32,92 @@ nlohmann::json Projections::ToJson() const {
 
 Digest Projections::StateDigest() const {
   Sha256 hash;
-  hash.Update(std::string_view("FTPROJ02"));
+  hash.Update(std::string_view("FTPROJ03"));
   hash.Update(ToJson().dump());
   return hash.Finish();
+}
+
+namespace {
+
+// The append time and author of the submission an event belongs to, read once per submission
+// (events come in sequence order, a submission's together). The author is the signing key's
+// organisation if the key was registered before the submission (the genesis submission's key is
+// the operator's, registered by no event before it).
+class SubmissionReader {
+ public:
+  explicit SubmissionReader(const Ledger& ledger) : ledger_(ledger) {}
+
+  Status Enter(uint64_t submission_sequence) {
+    if (submission_sequence == current_) return Status::Ok();
+    auto bytes = ledger_.ReadSubmission(submission_sequence);
+    if (!bytes) return bytes.error();
+    auto submission = DecodedSubmission::Open(*bytes, "submission");
+    if (!submission) return submission.error();
+    current_ = submission_sequence;
+    appended_at_ = submission->root().getAppendedAt();
+    auto key_id = submission->root().getBody().getKeyId();
+    const KeyRecord* key = ledger_.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
+    author_org_id_ = key != nullptr && key->registered_sequence < submission_sequence ? key->org_id : std::string();
+    return Status::Ok();
+  }
+  int64_t appended_at() const { return appended_at_; }
+  const std::string& author_org_id() const { return author_org_id_; }
+
+ private:
+  const Ledger& ledger_;
+  uint64_t current_ = 0;
+  int64_t appended_at_ = 0;
+  std::string author_org_id_;
+};
+
+// The name of event `sequence` for error messages, formatted without allocating: this runs for
+// every event.
+struct EventName {
+  explicit EventName(uint64_t sequence) { end = std::to_chars(text + 9, text + sizeof text, sequence).ptr; }
+  std::string_view view() const { return {text, static_cast<size_t>(end - text)}; }
+  char text[32] = "sequence ";
+  char* end;
+};
+
+}  // namespace
+
+Status ScanExpenditures(const Ledger& ledger, uint64_t through,
+                        const std::function<Status(const LoggedExpenditure&)>& visit) {
+  SubmissionReader submissions(ledger);
+  Status failure;
+  uint64_t expected = 1;
+  FT_RETURN_IF_ERROR(ledger.ScanEntries(1, through, [&](const StoredEntry& entry) {
+    if (entry.sequence != expected++) {
+      failure = Status::Corruption("the log has no event " + std::to_string(expected - 1) + "; run `fundtrail verify`");
+      return false;
+    }
+    auto view = DecodeEntry(entry.record);
+    if (!view) {
+      failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
+      return false;
+    }
+    EventName name(entry.sequence);
+    auto event = DecodedEvent::Open(view->canonical_event, name.view());
+    if (!event) {
+      failure = event.error();
+      return false;
+    }
+    if (event->root().which() != schema::Event::EXPENDITURE_RECORDED) return true;
+    failure = submissions.Enter(view->submission_sequence);
+    if (failure.ok()) {
+      failure = visit({entry.sequence, view->chain_hash, submissions.appended_at(), view->canonical_event});
+    }
+    return failure.ok();
+  }));
+  FT_RETURN_IF_ERROR(failure);
+  if (expected != through + 1) return Status::Corruption("the log ends before sequence " + std::to_string(through));
+  return Status::Ok();
+}
+
+Status ReadExpenditures(const Ledger& ledger, RulesEngine* rules) {
+  return rules->ReadExpenditures([&](uint64_t through, const std::function<Status(const LoggedExpenditure&)>& visit) {
+    return ScanExpenditures(ledger, through, visit);
+  });
 }
 
 Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* rules) {
@@ -44,46 +127,24 @@ Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* r
   if (from > to) return Status::Ok();
   auto lookup = ledger.NewLookup();
   Status failure;
-  // The append time and author of the submission being folded, read once per submission. The
-  // author is the signing key's organisation if the key was registered before the submission
-  // (the genesis submission's key is the operator's, registered by no event before it).
-  uint64_t submission_sequence = 0;
-  int64_t appended_at = 0;
-  std::string author_org_id;
+  SubmissionReader submissions(ledger);
   Status scanned = ledger.ScanEntries(from, to, [&](const StoredEntry& entry) {
     auto view = DecodeEntry(entry.record);
     if (!view) {
       failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
       return false;
     }
-    if (view->submission_sequence != submission_sequence) {
-      auto bytes = ledger.ReadSubmission(view->submission_sequence);
-      if (!bytes) {
-        failure = bytes.error();
-        return false;
-      }
-      auto submission = DecodedSubmission::Open(*bytes, "submission");
-      if (!submission) {
-        failure = submission.error();
-        return false;
-      }
-      submission_sequence = view->submission_sequence;
-      appended_at = submission->root().getAppendedAt();
-      auto key_id = submission->root().getBody().getKeyId();
-      const KeyRecord* key = ledger.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
-      author_org_id = key != nullptr && key->registered_sequence < submission_sequence ? key->org_id : std::string();
-    }
-    // The name for error messages, formatted without allocating: this runs for every event.
-    char what[32] = "sequence ";
-    char* what_end = std::to_chars(what + 9, what + sizeof what, entry.sequence).ptr;
-    auto event = DecodedEvent::Open(view->canonical_event, std::string_view(what, what_end - what));
+    failure = submissions.Enter(view->submission_sequence);
+    if (!failure.ok()) return false;
+    EventName name(entry.sequence);
+    auto event = DecodedEvent::Open(view->canonical_event, name.view());
     if (!event) {
       failure = event.error();
       return false;
     }
     if (entry.sequence >= rules_from) {
-      failure = rules->Apply(entry.sequence, view->chain_hash, appended_at, author_org_id, event->root(),
-                             view->canonical_event, lookup.get());
+      failure = rules->Apply(entry.sequence, view->chain_hash, submissions.appended_at(), submissions.author_org_id(),
+                             event->root(), view->canonical_event, lookup.get());
     }
     if (failure.ok() && entry.sequence >= views_from) {
       failure = views->Apply(entry.sequence, view->chain_hash, event->root(), lookup.get());
@@ -105,8 +166,9 @@ Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
   return Fold(ledger, to, &projections->views, &projections->rules);
 }
 
-Result<Projections> Rebuild(const Ledger& ledger, uint64_t to) {
+Result<Projections> Rebuild(const Ledger& ledger, uint64_t to, RulesUse use) {
   Projections projection;
+  if (use == RulesUse::kStateOnly) projection.rules = RulesEngine(ExpenditureBytes::kInLog);
   FT_RETURN_IF_ERROR(Fold(ledger, to, &projection));
   return projection;
 }
@@ -148,20 +210,20 @@ Result<Projection> StoredViews(const Ledger& ledger, uint64_t to) {
   return std::move(*views);
 }
 
-// The same for the rules.
-Result<RulesEngine> StoredRules(const Ledger& ledger, uint64_t to) {
+// The same for the rules, keeping the expenditures folded after it as `bytes` says.
+Result<RulesEngine> StoredRules(const Ledger& ledger, uint64_t to, ExpenditureBytes bytes) {
   Status failure;
   auto json = ReadJson(ledger, kRulesKey, &failure);
   FT_RETURN_IF_ERROR(failure);
   if (!json || !json->is_object() || !json->contains("state") || !(*json)["chain_hash"].is_string()) {
-    return RulesEngine();
+    return RulesEngine(bytes);
   }
   auto hash = HexDecode((*json)["chain_hash"].get<std::string>());
-  auto rules = RulesEngine::FromJson((*json)["state"]);
-  if (!hash || hash->size() != 32 || !rules || rules->sequence() > to) return RulesEngine();
+  auto rules = RulesEngine::FromJson((*json)["state"], bytes);
+  if (!hash || hash->size() != 32 || !rules || rules->sequence() > to) return RulesEngine(bytes);
   Digest chain_hash;
   std::memcpy(chain_hash.data(), hash->data(), 32);
-  if (!OnTheLog(ledger, rules->sequence(), chain_hash)) return RulesEngine();
+  if (!OnTheLog(ledger, rules->sequence(), chain_hash)) return RulesEngine(bytes);
   return std::move(*rules);
 }
 
@@ -201,14 +263,16 @@ Result<Projection> LoadViews(const Ledger& ledger, uint64_t to) {
   return views;
 }
 
-Result<Projections> Load(const Ledger& ledger, uint64_t to) {
+Result<Projections> Load(const Ledger& ledger, uint64_t to, RulesUse use) {
   FT_ASSERT(to <= ledger.head().sequence);
   auto views = StoredViews(ledger, to);
   if (!views) return Error(views.error());
-  auto rules = StoredRules(ledger, to);
+  auto rules =
+      StoredRules(ledger, to, use == RulesUse::kFlags ? ExpenditureBytes::kHeld : ExpenditureBytes::kInLog);
   if (!rules) return Error(rules.error());
   Projections projections{std::move(*views), std::move(*rules)};
   FT_RETURN_IF_ERROR(Fold(ledger, to, &projections));
+  if (use == RulesUse::kFlags) FT_RETURN_IF_ERROR(ReadExpenditures(ledger, &projections.rules));
   return projections;
 }
 
@@ -219,7 +283,7 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
   // The rules' checkpoint is read without the (large) state when it may stay as it is.
   std::optional<RulesEngine> rules;
   if (rules_snapshot == RulesSnapshot::kAlways) {
-    auto stored = StoredRules(ledger, head);
+    auto stored = StoredRules(ledger, head, ExpenditureBytes::kInLog);
     if (!stored) return stored.error();
     rules = std::move(*stored);
   } else {
@@ -235,7 +299,7 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
       usable = OnTheLog(ledger, rules_at, chain_hash);
     }
     if (!usable || head - rules_at >= std::max(kRulesSnapshotLagMin, rules_at / kRulesSnapshotLagFraction)) {
-      auto stored = StoredRules(ledger, head);
+      auto stored = StoredRules(ledger, head, ExpenditureBytes::kInLog);
       if (!stored) return stored.error();
       rules = std::move(*stored);
     }
@@ -255,7 +319,7 @@ Result<Projections> RebuildAndStore(Ledger& ledger) {
   Status stored;
   {
     std::jthread indexer([&] { history = RebuildHistory(ledger); });  // joined at the end of the scope
-    rebuilt.emplace(Rebuild(ledger, ledger.head().sequence));
+    rebuilt.emplace(Rebuild(ledger, ledger.head().sequence, RulesUse::kStateOnly));
     if (*rebuilt) stored = Store(ledger, &(*rebuilt)->views, &(*rebuilt)->rules);
   }
   Result<Projections>& projection = *rebuilt;

@@ -36,12 +36,24 @@ Status Fold(const Ledger& ledger, uint64_t to, Projections* projections);
 // one pass over the log.
 Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* rules);
 
+// What a caller does with the rules' fold: evaluate it (RulesEngine::Flags(), for which every live
+// expenditure is read from the log into memory), or only its state (a digest, a snapshot), which
+// leaves the expenditures in the log (rules.h).
+enum class RulesUse { kFlags, kStateOnly };
+
 // Recomputes the projections from genesis up to sequence `to`.
-Result<Projections> Rebuild(const Ledger& ledger, uint64_t to);
+Result<Projections> Rebuild(const Ledger& ledger, uint64_t to, RulesUse use = RulesUse::kFlags);
 
 // The projections as of sequence `to` (<= head): each snapshot that is at or before `to` and
 // matches the log, caught up in memory; otherwise folded from zero.
-Result<Projections> Load(const Ledger& ledger, uint64_t to);
+Result<Projections> Load(const Ledger& ledger, uint64_t to, RulesUse use = RulesUse::kFlags);
+
+// Calls `visit` for each expenditure_recorded event of `ledger` at sequences [1, through], in order
+// (the scan RulesEngine::ReadExpenditures reads with).
+Status ScanExpenditures(const Ledger& ledger, uint64_t through,
+                        const std::function<Status(const LoggedExpenditure&)>& visit);
+// Reads the expenditures `rules` leaves in the log, so that rules->Flags() can run.
+Status ReadExpenditures(const Ledger& ledger, RulesEngine* rules);
 // The views alone, the same way, without reading the rules' state.
 Result<Projection> LoadViews(const Ledger& ledger, uint64_t to);
 

@@ -53,6 +53,8 @@ Digest FakeChainHash(uint64_t sequence) {
   return hash;
 }
 
+std::string FlagsJson(const std::vector<Flag>& flags);
+
 // An event log kept in memory and folded into an engine as the projection does: canonical
 // bytes, decoded, applied in sequence order.
 class Stream {
@@ -69,22 +71,56 @@ class Stream {
   }
 
   // Applies event `sequence` (1-based) of this stream to `engine`.
-  Status Feed(RulesEngine* engine, uint64_t sequence) {
+  Status Feed(RulesEngine* engine, uint64_t sequence) const {
     const auto& [canonical, author] = events_.at(sequence - 1);
     auto decoded = DecodedEvent::Open(canonical, "test event " + std::to_string(sequence));
     if (!decoded) return decoded.error();
-    return engine->Apply(sequence, FakeChainHash(sequence),
-                         kAppendedAtBaseMicros + static_cast<int64_t>(sequence) * 1000000, author,
-                         decoded->root(), canonical, &lookup_);
+    return engine->Apply(sequence, FakeChainHash(sequence), AppendedAt(sequence), author, decoded->root(), canonical,
+                         &lookup_);
+  }
+  static int64_t AppendedAt(uint64_t sequence) {
+    return kAppendedAtBaseMicros + static_cast<int64_t>(sequence) * 1000000;
   }
 
-  std::vector<Flag> Flags(const std::string& as_of) const { return engine_.Flags(Day(as_of)); }
+  // The flags of the engine fed event by event, holding its expenditures. Every call also checks
+  // that an engine fed the same events with its expenditures left in the log (as a rebuild folds
+  // them), then read back, has the same state and raises the same flags.
+  std::vector<Flag> Flags(const std::string& as_of) const {
+    std::vector<Flag> flags = engine_.Flags(Day(as_of));
+    RulesEngine in_log(ExpenditureBytes::kInLog);
+    for (uint64_t sequence = 1; sequence <= events_.size(); ++sequence) {
+      Status fed = Feed(&in_log, sequence);
+      EXPECT_TRUE(fed.ok()) << fed.message();
+    }
+    EXPECT_EQ(in_log.ToJson().dump(), engine_.ToJson().dump());
+    Status read = in_log.ReadExpenditures(Scan());
+    EXPECT_TRUE(read.ok()) << read.message();
+    EXPECT_EQ(FlagsJson(in_log.Flags(Day(as_of))), FlagsJson(flags)) << "expenditures left in the log";
+    return flags;
+  }
   RulesEngine& engine() { return engine_; }
+
+  // This stream as the log an engine reads its expenditures back from (RulesEngine::ReadExpenditures).
+  Status ScanExpenditures(uint64_t through, const std::function<Status(const LoggedExpenditure&)>& visit) const {
+    for (uint64_t sequence = 1; sequence <= through && sequence <= events_.size(); ++sequence) {
+      const std::string& canonical = events_[sequence - 1].first;
+      auto decoded = DecodedEvent::Open(canonical, "test event " + std::to_string(sequence));
+      if (!decoded) return decoded.error();
+      if (decoded->root().which() != schema::Event::EXPENDITURE_RECORDED) continue;
+      FT_RETURN_IF_ERROR(visit({sequence, FakeChainHash(sequence), AppendedAt(sequence), canonical}));
+    }
+    return Status::Ok();
+  }
+  ExpenditureScan Scan() const {
+    return [this](uint64_t through, const std::function<Status(const LoggedExpenditure&)>& visit) {
+      return ScanExpenditures(through, visit);
+    };
+  }
   uint64_t size() const { return events_.size(); }
 
  private:
   std::vector<std::pair<std::string, std::string>> events_;
-  test::MemoryEventLookup lookup_;
+  mutable test::MemoryEventLookup lookup_;
   RulesEngine engine_;
 };
 
@@ -1750,12 +1786,22 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
   auto copy = RulesEngine::FromJson(json::parse(state.dump()));
   ASSERT_TRUE(copy.has_value()) << copy.error().message();
   EXPECT_EQ(copy->ToJson().dump(), state.dump());
+  // The snapshot holds no expenditure: they are read back from the log before the rules run.
+  EXPECT_EQ(state.dump().find("2024-04-13"), std::string::npos) << state.dump();
+  EXPECT_EQ(state.at("expenditure_count"), 2);
+  EXPECT_FALSE(copy->holds_every_expenditure());
+  ASSERT_TRUE(copy->ReadExpenditures(s_.Scan()).ok());
+  EXPECT_TRUE(copy->holds_every_expenditure());
   EXPECT_EQ(FlagsJson(copy->Flags(Day("2024-06-30"))), FlagsJson(s_.Flags("2024-06-30")));
+  EXPECT_EQ(copy->ToJson().dump(), state.dump());
   EXPECT_EQ(copy->policy().version, 1u);
   EXPECT_EQ(copy->sequence(), s_.size());
 
   json damaged = state;
-  damaged["expenditures"][0][1] = "zz";  // the chain hash
+  damaged["expenditure_count"] = "two";
+  EXPECT_FALSE(RulesEngine::FromJson(damaged).has_value());
+  damaged = state;
+  damaged["reversal_targets"] = json::array({s_.size()});  // not an earlier event
   EXPECT_FALSE(RulesEngine::FromJson(damaged).has_value());
   damaged = state;
   damaged.erase("grants");
@@ -1769,26 +1815,52 @@ TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {
   ASSERT_FALSE(rejected.has_value());
   EXPECT_NE(rejected.error().message().find("AN-7.voucher_days"), std::string::npos)
       << rejected.error().message();
-  // An expenditure is kept as its canonical bytes: bytes that are not base64, do not decode, are
-  // another event or hold a date that does not parse are rejected when read, not when evaluated.
-  auto expenditure = [&](const std::string& canonical) {
-    json damaged = state;
-    std::string base64(4 * ((canonical.size() + 2) / 3), '\0');
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()),
-                    reinterpret_cast<const unsigned char*>(canonical.data()),
-                    static_cast<int>(canonical.size()));
-    damaged["expenditures"][0][3] = base64;
-    return RulesEngine::FromJson(damaged);
+  // A log that does not hold what the state says is an error when the expenditures are read
+  // back, not an assertion when the rules are evaluated: as many expenditures as folded, in
+  // order, each decoding as an expenditure with dates that parse. The engine is left as it was.
+  auto read_back = [&](const std::function<Status(uint64_t, const std::function<Status(const LoggedExpenditure&)>&)>& scan) {
+    auto engine = RulesEngine::FromJson(state);
+    EXPECT_TRUE(engine.has_value());
+    Status status = engine->ReadExpenditures(scan);
+    EXPECT_FALSE(engine->holds_every_expenditure() && !status.ok());
+    return status;
   };
-  EXPECT_TRUE(expenditure(test::MustEncode(Spend())).has_value());
-  EXPECT_FALSE(expenditure(test::MustEncode(Reverse(1))).has_value());
-  EXPECT_FALSE(expenditure(std::string(24, '\x01')).has_value());
+  // Each expenditure of the log, its bytes replaced by `canonical` at `at` (0: none replaced).
+  auto log_with = [&](uint64_t at, const std::string& canonical) {
+    return [&, at, canonical](uint64_t through, const std::function<Status(const LoggedExpenditure&)>& visit) {
+      return s_.ScanExpenditures(through, [&](const LoggedExpenditure& logged) {
+        if (logged.sequence != at) return visit(logged);
+        LoggedExpenditure replaced = logged;
+        replaced.canonical_event = canonical;
+        return visit(replaced);
+      });
+    };
+  };
+  uint64_t first_spend = 0;
+  ASSERT_TRUE(s_.ScanExpenditures(s_.size(), [&](const LoggedExpenditure& logged) {
+                  if (first_spend == 0) first_spend = logged.sequence;
+                  return Status::Ok();
+                }).ok());
+  EXPECT_TRUE(read_back(log_with(first_spend, test::MustEncode(Spend()))).ok());
+  EXPECT_EQ(read_back(log_with(first_spend, test::MustEncode(Reverse(1)))).code(), StatusCode::kCorruption);
+  EXPECT_FALSE(read_back(log_with(first_spend, std::string(24, '\x01'))).ok());
   std::string bad_date = test::MustEncode(Spend({{"payment_date", "2024-04-13"}}));
   bad_date.replace(bad_date.find("2024-04-13"), 10, "2024-02-30");
-  EXPECT_FALSE(expenditure(bad_date).has_value());
-  damaged = state;
-  damaged["expenditures"][0][3] = "not base64!";
-  EXPECT_FALSE(RulesEngine::FromJson(damaged).has_value());
+  Status dated = read_back(log_with(first_spend, bad_date));
+  EXPECT_NE(dated.message().find("a date does not parse"), std::string::npos) << dated.message();
+  Status fewer = read_back([&](uint64_t through, const std::function<Status(const LoggedExpenditure&)>& visit) {
+    return s_.ScanExpenditures(through, [&](const LoggedExpenditure& logged) {
+      return logged.sequence == first_spend ? Status::Ok() : visit(logged);
+    });
+  });
+  EXPECT_NE(fewer.message().find("counts 2 expenditures"), std::string::npos) << fewer.message();
+  Status repeated = read_back([&](uint64_t through, const std::function<Status(const LoggedExpenditure&)>& visit) {
+    return s_.ScanExpenditures(through, [&](const LoggedExpenditure& logged) {
+      FT_RETURN_IF_ERROR(visit(logged));
+      return visit(logged);
+    });
+  });
+  EXPECT_EQ(repeated.code(), StatusCode::kCorruption) << repeated.message();
   // Events must keep coming in order.
   std::string reversal = test::MustEncode(Reverse(1));
   auto decoded = DecodedEvent::Open(reversal, "event");
@@ -2362,6 +2434,8 @@ TEST(RuleScenario, FoldingInPiecesWithRoundTripsGivesTheSameFlags) {
     }
   }
   EXPECT_GT(round_trips, 3);
+  EXPECT_EQ(pieces.ToJson().dump(), scenario.stream.engine().ToJson().dump());
+  ASSERT_TRUE(pieces.ReadExpenditures(scenario.stream.Scan()).ok());
   EXPECT_EQ(pieces.ToJson().dump(), scenario.stream.engine().ToJson().dump());
   for (const char* as_of : {"2024-06-30", "2025-03-31", Scenario::kAsOf}) {
     EXPECT_EQ(FlagsJson(pieces.Flags(Day(as_of))), FlagsJson(scenario.stream.Flags(as_of)))

@@ -6,10 +6,11 @@
 // are O(events) and are what the rules inherently need: duplicate and double-charging detection
 // need every invoice, the windows of AN-2/AN-3 every payment date, TP-3's first-in-first-out
 // ageing every disbursement, and every flag names its evidence by sequence number and chain hash.
-// An expenditure, by far the most frequent event, is kept as its canonical bytes (about 300 in
-// the benchmark) and an 80-byte record (StoredExpenditure); the snapshot holds the same, the
-// bytes in base64 (about 500 bytes of JSON an expenditure). Flags() reads them into
-// ExpenditureFacts (288 bytes each, repeated ids shared) for as long as it runs.
+// An expenditure, by far the most frequent event, is read from its canonical bytes (about 300 in
+// the benchmark): a kHeld engine keeps them and an 80-byte record (StoredExpenditure); a kInLog
+// engine (a rebuild, a catch-up) keeps nothing of it but a count, and neither does the snapshot:
+// the log holds the bytes, and ReadExpenditures() reads them back before the rules run. Flags()
+// reads them into ExpenditureFacts (288 bytes each, repeated ids shared) for as long as it runs.
 //
 // Speed: the fold runs for every event of a rebuild, beside the views' fold, and is held to 70% of
 // the views' speed (docs/BENCHMARKS.md, figure 5). Apply therefore records facts only, into
@@ -24,7 +25,6 @@
 #include "projections/rules.h"
 
 #include <capnp/schema.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -1557,8 +1557,16 @@ struct RulesEngine::State {
   std::map<std::string, OutcomeFact> outcomes;
 
   // Live events by sequence number: O(events), see the top of this file.
+  // The expenditures held (kHeld): those after `in_log_through`. The ones up to it are in the log
+  // and not held (after FromJson, or always under kInLog) until ReadExpenditures() reads them.
   LiveEvents<StoredExpenditure> expenditures;
   EventArena expenditure_bytes;  // the canonical bytes of `expenditures`
+  uint64_t in_log_through = 0;
+  uint64_t expenditure_events = 0;         // expenditure_recorded events folded, reversed included
+  uint64_t expenditure_events_in_log = 0;  // of them, those up to `in_log_through`
+  // Every reversal's target (reversals are rare), so that the expenditures read back from the log
+  // skip the reversed ones.
+  std::set<uint64_t> reversal_targets;
   LiveEvents<AdjustmentFact> adjustments;
   LiveEvents<ReceiptFact> receipts;
   LiveEvents<DisbursementFact> disbursements;
@@ -1598,7 +1606,7 @@ struct RulesEngine::State {
   }
 };
 
-RulesEngine::RulesEngine() : state_(std::make_unique<State>()) {
+RulesEngine::RulesEngine(ExpenditureBytes bytes) : bytes_(bytes), state_(std::make_unique<State>()) {
   auto policy = MakePolicy(0, json::object());
   FT_ASSERT(policy.has_value(), "the default policy document does not validate");
   policy_ = *policy;
@@ -1607,9 +1615,10 @@ RulesEngine::RulesEngine() : state_(std::make_unique<State>()) {
 
 RulesEngine::~RulesEngine() = default;
 RulesEngine::RulesEngine(const RulesEngine& other)
-    : policy_(other.policy_), state_(std::make_unique<State>(*other.state_)) {}
+    : bytes_(other.bytes_), policy_(other.policy_), state_(std::make_unique<State>(*other.state_)) {}
 RulesEngine& RulesEngine::operator=(const RulesEngine& other) {
   if (this != &other) {
+    bytes_ = other.bytes_;
     policy_ = other.policy_;
     state_ = std::make_unique<State>(*other.state_);
   }
@@ -1756,6 +1765,11 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       break;
     }
     case Which::EXPENDITURE_RECORDED: {
+      ++state.expenditure_events;
+      if (bytes_ == ExpenditureBytes::kInLog) {
+        ++state.expenditure_events_in_log;  // read back from the log by ReadExpenditures()
+        break;
+      }
       // Kept whole; the rules read it when they are evaluated (see StoredExpenditure).
       StoredExpenditure& stored = state.expenditures.Add(sequence);
       stored.event = self;
@@ -1775,6 +1789,7 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       // Every reversible event the rules use is kept by its sequence number; erasing the record
       // is the whole undo, so the lookup is not needed. (Registrations cannot be reversed.)
       uint64_t target = event.getReversal().getTargetSequence();
+      state.reversal_targets.insert(target);
       state.expenditures.Erase(target);
       state.adjustments.Erase(target);
       state.receipts.Erase(target);
@@ -1861,6 +1876,7 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
       break;
   }
   state.last_sequence = sequence;
+  if (bytes_ == ExpenditureBytes::kInLog) state.in_log_through = sequence;
   return Status::Ok();
 }
 
@@ -3909,7 +3925,63 @@ class Evaluator {
 
 }  // namespace
 
+bool RulesEngine::holds_every_expenditure() const { return state_->expenditure_events_in_log == 0; }
+
+Status RulesEngine::ReadExpenditures(const ExpenditureScan& scan) {
+  State& state = *state_;
+  if (state.expenditure_events_in_log > 0) {
+    // Read into new containers, which replace the old only when the whole log agrees.
+    LiveEvents<StoredExpenditure> read;
+    EventArena bytes;
+    const uint64_t through = state.in_log_through;
+    uint64_t count = 0, previous = 0;
+    FT_RETURN_IF_ERROR(scan(through, [&](const LoggedExpenditure& logged) -> Status {
+      std::string where = "expenditure " + std::to_string(logged.sequence);
+      if (logged.sequence <= previous || logged.sequence > through) {
+        return Status::Corruption(where + " is out of order or after sequence " + std::to_string(through));
+      }
+      previous = logged.sequence;
+      ++count;
+      if (state.reversal_targets.contains(logged.sequence)) return Status::Ok();
+      // Checked as far as evaluating the rules relies on it, so that a log that is not the one
+      // folded is an error here rather than an assertion in Flags().
+      auto decoded = DecodedEvent::Open(logged.canonical_event, where);
+      if (!decoded) return decoded.error();
+      if (decoded->root().which() != Which::EXPENDITURE_RECORDED)
+        return Status::Corruption(where + " is not an expenditure_recorded event");
+      auto spent = decoded->root().getExpenditureRecorded();
+      auto parses = [](capnp::Text::Reader date) { return ParseDate(View(date)).has_value(); };
+      if (!parses(spent.getInvoiceDate()) || !parses(spent.getPaymentDate()) ||
+          (spent.getVoucherDate().size() > 0 && !parses(spent.getVoucherDate()))) {
+        return Status::Corruption(where + ": a date does not parse");
+      }
+      StoredExpenditure& stored = read.Add(logged.sequence);
+      stored.event = {logged.sequence, logged.chain_hash};
+      stored.appended_at_micros = logged.appended_at_micros;
+      stored.canonical = bytes.Append(logged.canonical_event);
+      return Status::Ok();
+    }));
+    if (count != state.expenditure_events_in_log) {
+      return Status::Corruption("the rules' state counts " + std::to_string(state.expenditure_events_in_log) +
+                                " expenditures up to sequence " + std::to_string(through) + ", the log holds " +
+                                std::to_string(count) + "; run `fundtrail rebuild`");
+    }
+    for (const auto& [sequence, held] : state.expenditures) {
+      StoredExpenditure& stored = read.Add(sequence);
+      stored = held;
+      stored.canonical = bytes.Append(state.expenditure_bytes.Bytes(held.canonical));
+    }
+    state.expenditures = std::move(read);
+    state.expenditure_bytes = std::move(bytes);
+  }
+  state.expenditure_events_in_log = 0;
+  state.in_log_through = 0;
+  bytes_ = ExpenditureBytes::kHeld;
+  return Status::Ok();
+}
+
 std::vector<Flag> RulesEngine::Flags(int32_t as_of_days) const {
+  FT_ASSERT(holds_every_expenditure(), "RulesEngine::Flags before ReadExpenditures");
   std::vector<Flag> flags = Evaluator(*state_, as_of_days).Run();
   std::sort(flags.begin(), flags.end(), [](const Flag& a, const Flag& b) { return a.id < b.id; });
   for (size_t i = 1; i < flags.size(); ++i)
@@ -3958,71 +4030,10 @@ ordered_json FlagToJson(const Flag& flag) {
 
 namespace {
 
-// Version 2 keeps each live expenditure as its canonical bytes (StoredExpenditure); version 1
-// kept the fields. A snapshot of another version is not read (projection_store rebuilds).
-constexpr char kStateFormat[] = "fundtrail-rules-2";
-
-// Canonical event bytes in the snapshot are base64 (RFC 4648): a third shorter than hex.
-std::string Base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                             reinterpret_cast<const unsigned char*>(bytes.data()),
-                             static_cast<int>(bytes.size()));
-  FT_ASSERT(size == static_cast<int>(out.size()));
-  return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0 || text.size() > INT32_MAX) return std::nullopt;
-  std::string out(3 * (text.size() / 4), '\0');
-  int size = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                             reinterpret_cast<const unsigned char*>(text.data()),
-                             static_cast<int>(text.size()));
-  if (size < 0) return std::nullopt;
-  // EVP_DecodeBlock keeps the zero bytes the padding stands for.
-  size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
-  if (static_cast<size_t>(size) < padding) return std::nullopt;
-  out.resize(static_cast<size_t>(size) - padding);
-  return out;
-}
-
-// [[sequence, "chain hash (hex)", appended_at_micros, "canonical bytes (base64)"], ...]: an
-// expenditure is about 500 bytes of JSON (the benchmark's are 302 bytes in canonical form).
-json ExpendituresJson(const RulesEngine::State& state) {
-  json out = json::array();
-  for (const auto& [sequence, stored] : state.expenditures) {
-    out.push_back(
-        json::array({sequence, HexEncode(stored.event.chain_hash), stored.appended_at_micros,
-                     Base64Encode(state.expenditure_bytes.Bytes(stored.canonical))}));
-  }
-  return out;
-}
-
-// Reads what ExpendituresJson wrote, checking every event as far as evaluating the rules will
-// rely on it (it decodes, is an expenditure, and its dates parse), so that a damaged snapshot
-// is an error here rather than an assertion in Flags().
-void ReadExpenditures(const json& in, RulesEngine::State* state) {
-  state->expenditure_bytes = EventArena();
-  state->expenditures.ReadJson(in, 4, [&](const json& item, StoredExpenditure* stored) {
-    json evidence = json::array({item.at(0), item.at(1)});
-    evidence.get_to(stored->event);
-    item.at(2).get_to(stored->appended_at_micros);
-    std::string where = "expenditure " + std::to_string(stored->event.sequence);
-    auto bytes = Base64Decode(item.at(3).get_ref<const std::string&>());
-    if (!bytes) throw std::invalid_argument(where + ": the canonical bytes are not base64");
-    auto decoded = DecodedEvent::Open(*bytes, where);
-    if (!decoded) throw std::invalid_argument(decoded.error().message());
-    if (decoded->root().which() != Which::EXPENDITURE_RECORDED)
-      throw std::invalid_argument(where + " is not an expenditure_recorded event");
-    auto spent = decoded->root().getExpenditureRecorded();
-    auto parses = [](capnp::Text::Reader date) { return ParseDate(View(date)).has_value(); };
-    if (!parses(spent.getInvoiceDate()) || !parses(spent.getPaymentDate()) ||
-        (spent.getVoucherDate().size() > 0 && !parses(spent.getVoucherDate()))) {
-      throw std::invalid_argument(where + ": a date does not parse");
-    }
-    stored->canonical = state->expenditure_bytes.Append(*bytes);
-  });
-}
+// Version 3 keeps no expenditure but their count (the log holds them); version 2 kept each
+// live one's canonical bytes, version 1 its fields. A snapshot of another version is not read
+// (projection_store rebuilds).
+constexpr char kStateFormat[] = "fundtrail-rules-3";
 
 }  // namespace
 
@@ -4047,7 +4058,8 @@ json RulesEngine::ToJson() const {
           {"agreements", state.agreements},
           {"bodies", state.bodies},
           {"outcomes", state.outcomes},
-          {"expenditures", ExpendituresJson(state)},
+          {"expenditure_count", state.expenditure_events},
+          {"reversal_targets", state.reversal_targets},
           {"adjustments", state.adjustments},
           {"receipts", state.receipts},
           {"disbursements", state.disbursements},
@@ -4058,8 +4070,8 @@ json RulesEngine::ToJson() const {
           {"dispositions", state.dispositions}};
 }
 
-Result<RulesEngine> RulesEngine::FromJson(const json& in) {
-  RulesEngine engine;
+Result<RulesEngine> RulesEngine::FromJson(const json& in, ExpenditureBytes bytes) {
+  RulesEngine engine(bytes);
   State& state = *engine.state_;
   try {
     if (in.at("format").get<std::string>() != kStateFormat) {
@@ -4101,7 +4113,15 @@ Result<RulesEngine> RulesEngine::FromJson(const json& in) {
     in.at("agreements").get_to(state.agreements);
     in.at("bodies").get_to(state.bodies);
     in.at("outcomes").get_to(state.outcomes);
-    ReadExpenditures(in.at("expenditures"), &state);
+    // Every expenditure folded is in the log, up to the state's last sequence.
+    in.at("expenditure_count").get_to(state.expenditure_events);
+    state.expenditure_events_in_log = state.expenditure_events;
+    state.in_log_through = state.last_sequence;
+    in.at("reversal_targets").get_to(state.reversal_targets);
+    if (!state.reversal_targets.empty() &&
+        (*state.reversal_targets.begin() == 0 || *state.reversal_targets.rbegin() >= state.last_sequence)) {
+      return Error(Status::Corruption("rules state: a reversal target is not an earlier sequence number"));
+    }
     in.at("adjustments").get_to(state.adjustments);
     in.at("receipts").get_to(state.receipts);
     in.at("disbursements").get_to(state.disbursements);

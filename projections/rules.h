@@ -6,10 +6,16 @@
 // evaluated at a date: Flags(as_of_days). The same log and the same date give the same flags.
 //
 // How it works: Apply() only records facts (entities, and the live money, outcome and review
-// events keyed by sequence number; an expenditure, by far the most frequent event, is kept as its
-// canonical bytes and read when the rules run); a reversal erases its target's record. Flags()
-// evaluates every rule over those facts, so a reversed event can neither raise a flag nor serve
-// as evidence, and a reversal that changes a total (a disbursement undone) is seen by every rule.
+// events keyed by sequence number); a reversal erases its target's record. Flags() evaluates every
+// rule over those facts, so a reversed event can neither raise a flag nor serve as evidence, and a
+// reversal that changes a total (a disbursement undone) is seen by every rule.
+//
+// Expenditures, by far the most frequent event, are read when the rules run, from their canonical
+// bytes. The engine either holds those bytes (ExpenditureBytes::kHeld: events fed without a log,
+// and the events folded after a snapshot) or leaves them in the log (kInLog: a rebuild, a
+// catch-up), keeping only how far the log is folded, how many expenditures it holds and which
+// events were reversed. The snapshot (ToJson) never holds them: the log does, under the chain hash
+// the snapshot is checked against. ReadExpenditures() reads them back before Flags() runs.
 //
 // Policy: each flag is evaluated under the policy in force when its latest evidence event was
 // appended (policy changes are prospective, so a confirmed flag keeps its meaning), except the
@@ -22,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -90,9 +97,25 @@ struct Flag {
 // The flag as JSON, fields in declaration order, hashes in hex.
 nlohmann::ordered_json FlagToJson(const Flag& flag);
 
+// An expenditure_recorded event as the log holds it.
+struct LoggedExpenditure {
+  uint64_t sequence = 0;
+  Digest chain_hash{};
+  int64_t appended_at_micros = 0;
+  std::string_view canonical_event;  // valid during the call it is passed to
+};
+
+// Calls `visit` for every expenditure_recorded event of the log at sequences [1, through], in
+// sequence order, reversed ones included, and returns the first error `visit` returns.
+using ExpenditureScan =
+    std::function<Status(uint64_t through, const std::function<Status(const LoggedExpenditure&)>& visit)>;
+
+// Whether an engine keeps the canonical bytes of the expenditures it folds (see the top).
+enum class ExpenditureBytes { kHeld, kInLog };
+
 class RulesEngine {
  public:
-  RulesEngine();
+  explicit RulesEngine(ExpenditureBytes bytes = ExpenditureBytes::kHeld);
   ~RulesEngine();
   RulesEngine(const RulesEngine& other);
   RulesEngine& operator=(const RulesEngine& other);
@@ -101,8 +124,8 @@ class RulesEngine {
 
   // Folds event `sequence` in. `appended_at_micros` is the ledger's append time (shown beside
   // AN-7 but not used by it); `author_org_id` is the signing key's organisation ("" for the
-  // operator). `canonical_event` is the event's canonical encoding, which is kept for the
-  // expenditures (their fields are read when Flags() runs, not here). `lookup` reads earlier
+  // operator). `canonical_event` is the event's canonical encoding, which a kHeld engine keeps
+  // for the expenditures (their fields are read when Flags() runs, not here). `lookup` reads earlier
   // events (reversals); it may be null: every record the rules use is kept by sequence number,
   // so a reversal erases its target directly.
   // Never fails on a log the validator accepted. A policy_set document that MakePolicy rejects
@@ -113,7 +136,16 @@ class RulesEngine {
                std::string_view canonical_event, EventLookup* lookup);
 
   // Every flag as of the end of day `as_of_days` (days since 1970-01-01), sorted by id.
+  // REQUIRES: the engine holds every live expenditure (holds_every_expenditure()).
   std::vector<Flag> Flags(int32_t as_of_days) const;
+
+  // Reads the expenditures left in the log (those up to the last snapshot, or every one under
+  // kInLog) into memory through `scan`, skipping the reversed ones, so that Flags() can run; the
+  // engine holds its expenditures from then on. The log must hold what the state says: as many
+  // expenditures as were folded, each decoding and with dates that parse; else Corruption (the
+  // state is not of this log: rebuild it).
+  Status ReadExpenditures(const ExpenditureScan& scan);
+  bool holds_every_expenditure() const;
 
   // The policy in force at the end of the folded log.
   const Policy& policy() const { return policy_; }
@@ -124,13 +156,19 @@ class RulesEngine {
   // The last sequence folded in (0 before any).
   uint64_t sequence() const;
 
-  // Deterministic serialisation of the whole engine state, for the projection snapshot.
+  // Deterministic serialisation of the engine state, for the projection snapshot: equal for
+  // equal folds, whether the engine holds its expenditures or not. The expenditures themselves
+  // are not in it but in the log (their count and the reversed sequences are).
   nlohmann::json ToJson() const;
-  static Result<RulesEngine> FromJson(const nlohmann::json& json);
+  // An engine in the state `json` describes; its expenditures are in the log until
+  // ReadExpenditures() reads them, and those folded after it are kept as `bytes` says.
+  static Result<RulesEngine> FromJson(const nlohmann::json& json,
+                                      ExpenditureBytes bytes = ExpenditureBytes::kHeld);
 
   struct State;  // defined in rules.c++
 
  private:
+  ExpenditureBytes bytes_;
   Policy policy_;
   std::unique_ptr<State> state_;
 };

@@ -62,7 +62,7 @@ int RunView(const ViewOptions& options, Clock* clock) {
   auto to = AsOfSequence(**opened, options);
   if (!to) return ReportError(to.error());
   if (options.digest) {
-    auto projection = projections::Load(**opened, *to);
+    auto projection = projections::Load(**opened, *to, projections::RulesUse::kStateOnly);
     if (!projection) return ReportError(projection.error());
     std::cout << "projection digest " << HexEncode(projection->StateDigest()) << " at sequence "
               << projection->checkpoint().sequence << std::endl;
