@@ -734,20 +734,43 @@ Status Ledger::ScanHistory(std::string_view begin, std::string_view end,
 }
 
 Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts, bool clear) {
-  FT_ASSERT(access_ == Access::kReadWrite, "WriteHistory on a read-only ledger");
-  rocksdb::WriteBatch batch;
-  // Every key of the store sorts below 0xff.
-  if (clear) FT_ASSERT(batch.DeleteRange(handles_[kHistory], rocksdb::Slice(""), rocksdb::Slice("\xff")).ok());
-  // In key order: each insert into the memtable's skip list then starts from where the last one
-  // ended instead of from the top (the store's keys arrive ordered by sequence, not by key).
+  HistoryBatch batch = NewHistoryBatch();
+  if (clear) batch.ClearStore();
   std::vector<const std::pair<std::string, std::string>*> ordered;
   ordered.reserve(puts.size());
   for (const auto& put : puts) ordered.push_back(&put);
   std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* put : ordered) FT_ASSERT(batch.Put(handles_[kHistory], put->first, put->second).ok());
-  // Derived data, so no sync (as PutDerived): a crash loses a suffix of whole batches, which the
-  // next catch-up writes again.
-  return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch), "writing the history store");
+  for (const auto* put : ordered) batch.Put(put->first, put->second);
+  return WriteHistory(batch, HistoryWrite::kLogged);
+}
+
+void Ledger::HistoryBatch::ClearStore() {
+  // Every key of the store sorts below 0xff.
+  FT_ASSERT(batch_.DeleteRange(family_, rocksdb::Slice(""), rocksdb::Slice("\xff")).ok());
+}
+
+void Ledger::HistoryBatch::Put(std::string_view key, std::string_view value) {
+  FT_ASSERT(batch_.Put(family_, rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())).ok());
+}
+
+Ledger::HistoryBatch Ledger::NewHistoryBatch() {
+  FT_ASSERT(HasHistory());
+  return HistoryBatch(handles_[kHistory]);
+}
+
+Status Ledger::WriteHistory(HistoryBatch& batch, HistoryWrite how) {
+  FT_ASSERT(access_ == Access::kReadWrite, "WriteHistory on a read-only ledger");
+  // Derived data, so no sync (as PutDerived).
+  rocksdb::WriteOptions options;
+  options.disableWAL = how == HistoryWrite::kUnlogged;
+  return FromRocks(database_->Write(options, &batch.batch_), "writing the history store");
+}
+
+Status Ledger::FlushHistory() {
+  FT_ASSERT(access_ == Access::kReadWrite, "FlushHistory on a read-only ledger");
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  return FromRocks(database_->Flush(options, handles_[kHistory]), "flushing the history store");
 }
 
 Status Ledger::PutDerived(const std::vector<std::pair<std::string, std::string>>& puts) {

@@ -143,6 +143,35 @@ class Ledger {
   // Writes `puts` in one atomic batch, after deleting every key of the store if `clear`.
   // REQUIRES: a writer.
   Status WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts, bool clear);
+  // The same, built by the caller: a batch of writes to the history store, applied atomically by
+  // WriteHistory. Reusable: Clear() keeps its buffer for the next batch.
+  class HistoryBatch {
+   public:
+    // Deletes every key of the store (first in the batch, before its puts).
+    void ClearStore();
+    // Puts had best come in key order: each insert into the memtable then starts where the last
+    // one ended.
+    void Put(std::string_view key, std::string_view value);
+    void Clear() { batch_.Clear(); }
+
+   private:
+    friend class Ledger;
+    explicit HistoryBatch(rocksdb::ColumnFamilyHandle* family) : family_(family) {}
+    rocksdb::ColumnFamilyHandle* family_;
+    rocksdb::WriteBatch batch_;
+  };
+  // REQUIRES: HasHistory().
+  HistoryBatch NewHistoryBatch();
+  // How a history batch reaches the disk. kLogged: through RocksDB's write-ahead log, so a crash
+  // loses at most the batches the operating system had not yet written. kUnlogged: without it,
+  // for a store written from zero, a stream of batches that must end with FlushHistory(); a crash
+  // before then loses the batches not yet flushed, a suffix of whole batches (each batch and its
+  // checkpoint are in one memtable, and memtables reach the disk whole and in order), which the
+  // next catch-up writes again. A kLogged batch must not follow kUnlogged ones before the flush.
+  enum class HistoryWrite { kLogged, kUnlogged };
+  Status WriteHistory(HistoryBatch& batch, HistoryWrite how);
+  // Writes the history store's memtables to disk and waits for it.
+  Status FlushHistory();
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
   // `progress` is called now and then with (events done, events in total).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <thread>
 #include <unordered_map>
 
@@ -145,43 +146,57 @@ void AppendGroupEntry(std::string& group, uint64_t sequence, std::string_view re
   PutString(group, record);
 }
 
-// Indexes events [from, to] of the log, in batches that each carry the checkpoint they reach;
-// the first deletes the whole store first when `clear`.
-Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch) {
+// A subject's records of the batch being built: groups already full, and the one filling.
+struct SubjectGroups {
+  std::vector<std::pair<uint64_t, std::string>> full;  // (first sequence, group)
+  PendingGroup pending;
+};
+
+// Indexes events [from, to] of the log, in batches written `how`, each carrying the checkpoint
+// it reaches; the first deletes the whole store first when `clear`.
+Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch,
+                            Ledger::HistoryWrite how) {
   FT_ASSERT(events_per_batch > 0);
   auto lookup = ledger.NewLookup();
-  std::vector<std::pair<std::string, std::string>> puts;
-  // By subject key prefix (kind || id || 0x00).
-  std::unordered_map<std::string, PendingGroup> groups;
+  // By subject key prefix (kind || id || 0x00), in key order, kept from batch to batch (subjects
+  // recur), as is the write batch's buffer.
+  std::map<std::string, SubjectGroups, std::less<>> groups;
+  Ledger::HistoryBatch batch = ledger.NewHistoryBatch();
+  std::string key;
+  auto put = [&](std::string_view prefix, uint64_t first, std::string_view group) {
+    key.assign(1, kRecordPrefix);
+    key += prefix;
+    key += SequenceKey(first);
+    batch.Put(key, group);
+  };
   Status failure;
   uint64_t submission_sequence = 0;
   const KeyRecord* author_key = nullptr;
   uint64_t batch_events = 0;
   uint64_t indexed_to = from - 1;
-  auto emit = [&](const std::string& prefix, PendingGroup& group) {
-    std::string key;
-    key.reserve(1 + prefix.size() + 8);
-    key += kRecordPrefix;
-    key += prefix;
-    key += SequenceKey(group.first_sequence);
-    puts.emplace_back(std::move(key), std::move(group.bytes));
-    group = PendingGroup();
-  };
+  // The batch in key order (the checkpoint's key sorts first): each insert into the memtable's
+  // skip list then starts where the last one ended.
   auto flush = [&](uint64_t sequence, const Digest& chain_hash) {
-    for (auto& [prefix, group] : groups) {
-      if (group.count > 0) emit(prefix, group);
-    }
-    groups.clear();
-    puts.emplace_back(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
-    Status written = ledger.WriteHistory(puts, clear);
+    batch.Clear();
+    if (clear) batch.ClearStore();
     clear = false;
-    puts.clear();
+    batch.Put(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
+    for (auto& [prefix, subject] : groups) {
+      for (const auto& [first, group] : subject.full) put(prefix, first, group);
+      subject.full.clear();
+      if (subject.pending.count > 0) {
+        put(prefix, subject.pending.first_sequence, subject.pending.bytes);
+        subject.pending.count = 0;
+        subject.pending.bytes.clear();
+      }
+    }
+    Status written = ledger.WriteHistory(batch, how);
     batch_events = 0;
     indexed_to = sequence;
     return written;
   };
-  if (clear && from > to) return ledger.WriteHistory({}, true);
   std::string record;
+  std::string prefix;
   uint64_t expected = from;
   FT_RETURN_IF_ERROR(ledger.ScanEntries(from, to, [&](const StoredEntry& entry) {
     if (entry.sequence != expected++) {
@@ -238,12 +253,19 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint6
         record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event->root(),
                                                        *target ? &reversed : nullptr, ledger.state()));
       }
-      std::string prefix = SubjectKey(subject, 0);
-      prefix.resize(prefix.size() - 8);
-      PendingGroup& group = groups[prefix];
+      prefix.assign(1, static_cast<char>(subject.kind));
+      prefix += subject.id;
+      prefix += '\0';
+      auto found = groups.find(prefix);
+      if (found == groups.end()) found = groups.emplace(prefix, SubjectGroups()).first;
+      SubjectGroups& subject_groups = found->second;
+      PendingGroup& group = subject_groups.pending;
       if (group.count == 0) group.first_sequence = entry.sequence;
       AppendGroupEntry(group.bytes, entry.sequence, record);
-      if (++group.count == kRecordsPerGroupMax) emit(prefix, group);
+      if (++group.count == kRecordsPerGroupMax) {
+        subject_groups.full.emplace_back(group.first_sequence, std::move(group.bytes));
+        group = PendingGroup();
+      }
     }
     if (++batch_events == events_per_batch || entry.sequence == to) {
       failure = flush(entry.sequence, view->chain_hash);
@@ -254,6 +276,19 @@ Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint6
   FT_RETURN_IF_ERROR(failure);
   if (indexed_to != to) return Status::Corruption("the log ends before sequence " + std::to_string(to));
   return Status::Ok();
+}
+
+// The same; a store written from zero (`clear`) goes without RocksDB's write-ahead log and is
+// flushed at the end, whatever happened (Ledger::HistoryWrite).
+Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch) {
+  if (clear && from > to) return ledger.WriteHistory({}, true);
+  const Ledger::HistoryWrite how = clear ? Ledger::HistoryWrite::kUnlogged : Ledger::HistoryWrite::kLogged;
+  Status indexed = IndexEventsInBatches(ledger, from, to, clear, events_per_batch, how);
+  if (how == Ledger::HistoryWrite::kUnlogged) {
+    Status flushed = ledger.FlushHistory();
+    if (indexed.ok()) return flushed;
+  }
+  return indexed;
 }
 
 // Calls `visit(sequence, record bytes)` for each entry of a stored group (its key's first
