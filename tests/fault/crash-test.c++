@@ -236,5 +236,77 @@ TEST(CrashTest, KillDuringAppendsLosesNoAcknowledgedSubmission) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+// `fundtrail rebuild` writes the history store from zero without RocksDB's write-ahead log and
+// flushes it at the end (Ledger::HistoryWrite::kUnlogged): a kill at any moment of a rebuild
+// must leave a store that agrees with the log (the old one, or a prefix of the new one with its
+// checkpoint), so that histories read after the kill are those of the log, and the next rebuild
+// never finds a store that DIFFERED.
+TEST(CrashTest, KillDuringRebuildLeavesHistoriesThatAgreeWithTheLog) {
+  const uint64_t seed = TestSeed();
+  SCOPED_TRACE("FUNDTRAIL_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 random(seed);
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+
+  TempDir dir;
+  SampleAlliance alliance(dir.path());
+  alliance.Init();
+  alliance.AppendHistory();
+  // Enough events for a rebuild to take a while (about 24,000).
+  for (int batch = 0; batch < 24; ++batch) {
+    std::vector<json> events;
+    for (int i = 0; i < 1000; ++i) {
+      events.push_back(ExpenditureRecorded(SampleAlliance::kGrantBattery, SampleAlliance::kCatl, "materials", "V-LAB",
+                                           "INV-" + std::to_string(batch) + "-" + std::to_string(i),
+                                           std::to_string(100 + i) + ".00 CNY"));
+    }
+    alliance.Append(alliance.finance_catl, events);
+  }
+  auto histories = [&] {
+    std::string out;
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"history", "grant", SampleAlliance::kGrantBattery, "--json"},
+             {"history", "member", SampleAlliance::kCatl, "--json"},
+             {"history", "grant", SampleAlliance::kGrantRecycling, "--as-of-seq", "20"}}) {
+      std::vector<std::string> full = args;
+      full.insert(full.end(), {"--ledger", alliance.ledger()});
+      CommandResult result = Fundtrail(full);
+      EXPECT_EQ(result.exit_code, 0) << result.Describe();
+      out += result.out;
+    }
+    return out;
+  };
+  const std::string reference = histories();
+  ASSERT_NE(reference.find("\"sequence\""), std::string::npos) << reference.substr(0, 400);
+
+  constexpr int kRebuildRounds = 10;
+  std::uniform_int_distribution<int> delay_milliseconds(20, 700);
+  int kills_during_fundtrail = 0;
+  std::map<std::string, int> found;  // what the rebuild after each kill said of the store
+  for (int round = 0; round < kRebuildRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::string script = "while true; do " + Quote(FundtrailBinary()) + " rebuild --ledger " +
+                               Quote(alliance.ledger()) + " > /dev/null || exit 1; done\n";
+    int delay = delay_milliseconds(random);
+    pid_t group = StartShell(script);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    kills_during_fundtrail += CountFundtrailProcesses(group) > 0 ? 1 : 0;
+    int shell_status = KillGroup(group);
+    EXPECT_FALSE(WIFEXITED(shell_status) && WEXITSTATUS(shell_status) != 0) << "a rebuild failed before the kill";
+    EXPECT_EQ(histories(), reference) << "kill after " << delay << " ms";
+    CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance.ledger()});
+    ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+    EXPECT_EQ(rebuilt.out.find("DIFFERED"), std::string::npos) << rebuilt.out;
+    for (const char* said : {"was the same", "is now complete", "was missing", "could not be read"}) {
+      if (rebuilt.out.find(said) != std::string::npos) ++found[said];
+    }
+  }
+  EXPECT_EQ(histories(), reference);
+  std::cout << kRebuildRounds << " kills of `fundtrail rebuild`, " << kills_during_fundtrail
+            << " while fundtrail ran; the rebuild after each found the store:";
+  for (const auto& [said, count] : found) std::cout << " \"" << said << "\" " << count;
+  std::cout << std::endl;
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 }  // namespace
 }  // namespace fundtrail::testing
