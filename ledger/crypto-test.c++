@@ -39,6 +39,15 @@ TEST(CryptoTest, Sha256KnownVectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST(CryptoTest, Sha256PeekLeavesTheContextAsItIs) {
+  Sha256 hash;
+  hash.Update(std::string_view("a"));
+  EXPECT_EQ(Hex(hash.Peek()), "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
+  hash.Update(std::string_view("bc"));
+  EXPECT_EQ(Hex(hash.Peek()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Hex(hash.Finish()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(CryptoTest, IncrementalSha256MatchesOneShotAndResets) {
   Sha256 hash;
   hash.Update(std::string_view("ab"));

@@ -61,6 +61,12 @@ Digest Sha256::Finish() {
   return digest;
 }
 
+Digest Sha256::Peek() const {
+  Sha256 copy;
+  FT_ASSERT(EVP_MD_CTX_copy_ex(copy.context_, context_) == 1);
+  return copy.Finish();
+}
+
 Digest Sha256::Of(ByteSpan bytes) {
   // One context per thread, reused: EVP_Digest allocates and frees a context on every call, and
   // the Merkle tree hashes two small messages per event (about 5% of verify, docs/BENCHMARKS.md).

@@ -25,6 +25,8 @@ class Sha256 {
   void Update(ByteSpan bytes);
   void Update(std::string_view text) { Update(AsBytes(text)); }
   Digest Finish();  // also resets
+  // The digest of what was hashed so far, leaving the context as it is.
+  Digest Peek() const;
 
   static Digest Of(ByteSpan bytes);
 

@@ -148,14 +148,116 @@ void AppendGroupEntry(std::string& group, uint64_t sequence, std::string_view re
 
 // A subject's records of the batch being built: groups already full, and the one filling.
 struct SubjectGroups {
-  std::vector<std::pair<uint64_t, std::string>> full;  // (first sequence, group)
+  std::vector<PendingGroup> full;
   PendingGroup pending;
+};
+
+// DigestHistoryStore's digests, computed from the groups of each subject as they are read back
+// or as they are written. A subject's entries (be64 sequence || LEB128 length || record) hash as
+// one stream, so how they are grouped does not count:
+//   digest = SHA-256("FTHIST02" || for each subject S (its key prefix kind || id || 0x00), in key
+//              order, with n >= 1 entries: be64(|S|) || S || be64(n) || SHA-256(its entries, in
+//              sequence order)
+//            || for each key k of no subject (the checkpoint): be64(|k|) || k || be64(|v|) || v)
+// The digest of the part up to a sequence number counts only the entries up to it and no key of
+// no subject. A damaged group adds "damaged" || be64(|key|) || key || its bytes to its subject's
+// stream. Memory: one SHA-256 context per subject.
+class HistoryDigester {
+ public:
+  // With `up_to`, also the digest of the part up to it.
+  explicit HistoryDigester(std::optional<uint64_t> up_to) : up_to_(up_to) {}
+
+  // `count` entries of `subject`, the first at sequence `first`: either all up to `up_to` or all
+  // after it.
+  void AddEntries(std::string_view subject, uint64_t first, uint64_t count, std::string_view entries) {
+    Stream& stream = At(subject, first);
+    stream.hash.Update(entries);
+    stream.entries += count;
+    stream.touched = true;
+  }
+  void AddDamaged(std::string_view subject, uint64_t first, std::string_view key, std::string_view group) {
+    Stream& stream = At(subject, first);
+    uint8_t length[8];
+    PutBigEndian64(key.size(), length);
+    stream.hash.Update(std::string_view("damaged"));
+    stream.hash.Update(ByteSpan(length, 8));
+    stream.hash.Update(key);
+    stream.hash.Update(group);
+    stream.touched = true;
+  }
+  void AddOther(std::string_view key, std::string_view value) { others_.emplace_back(key, value); }
+
+  HistoryStoreDigest Whole() const { return Finish(/*part=*/false); }
+  HistoryStoreDigest Part() const { return Finish(/*part=*/true); }
+
+ private:
+  struct Stream {
+    Sha256 hash;
+    uint64_t entries = 0;
+    bool touched = false;
+    // Where the part up to `up_to_` ended, once an entry after it came.
+    bool cut = false;
+    Digest part_hash{};
+    uint64_t part_entries = 0;
+    bool part_touched = false;
+  };
+
+  Stream& At(std::string_view subject, uint64_t first) {
+    auto found = streams_.find(subject);
+    if (found == streams_.end()) found = streams_.try_emplace(std::string(subject)).first;
+    Stream& stream = found->second;
+    if (up_to_ && first > *up_to_ && !stream.cut) {
+      stream.cut = true;
+      stream.part_hash = stream.hash.Peek();
+      stream.part_entries = stream.entries;
+      stream.part_touched = stream.touched;
+    }
+    return stream;
+  }
+
+  HistoryStoreDigest Finish(bool part) const {
+    HistoryStoreDigest result;
+    Sha256 hash;
+    hash.Update(std::string_view("FTHIST02"));
+    auto put_length = [&](uint64_t length) {
+      uint8_t bytes[8];
+      PutBigEndian64(length, bytes);
+      hash.Update(ByteSpan(bytes, 8));
+    };
+    for (const auto& [subject, stream] : streams_) {
+      const bool cut = part && stream.cut;
+      if (!(cut ? stream.part_touched : stream.touched)) continue;
+      const uint64_t entries = cut ? stream.part_entries : stream.entries;
+      const Digest digest = cut ? stream.part_hash : stream.hash.Peek();
+      put_length(subject.size());
+      hash.Update(subject);
+      put_length(entries);
+      hash.Update(ByteSpan(digest.data(), digest.size()));
+      result.records += entries;
+    }
+    if (!part) {
+      for (const auto& [key, value] : others_) {
+        put_length(key.size());
+        hash.Update(key);
+        put_length(value.size());
+        hash.Update(value);
+      }
+    }
+    result.digest = hash.Finish();
+    return result;
+  }
+
+  std::optional<uint64_t> up_to_;
+  std::map<std::string, Stream, std::less<>> streams_;
+  std::vector<std::pair<std::string, std::string>> others_;
 };
 
 // Indexes events [from, to] of the log, in batches written `how`, each carrying the checkpoint
 // it reaches; the first deletes the whole store first when `clear`.
+// With `digester`, also digests what it writes; groups then do not straddle the digester's
+// `up_to` (`digest_up_to`).
 Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch,
-                            Ledger::HistoryWrite how) {
+                            Ledger::HistoryWrite how, HistoryDigester* digester, std::optional<uint64_t> digest_up_to) {
   FT_ASSERT(events_per_batch > 0);
   auto lookup = ledger.NewLookup();
   // By subject key prefix (kind || id || 0x00), in key order, kept from batch to batch (subjects
@@ -163,12 +265,14 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
   std::map<std::string, SubjectGroups, std::less<>> groups;
   Ledger::HistoryBatch batch = ledger.NewHistoryBatch();
   std::string key;
-  auto put = [&](std::string_view prefix, uint64_t first, std::string_view group) {
+  auto put = [&](std::string_view prefix, const PendingGroup& group) {
     key.assign(1, kRecordPrefix);
     key += prefix;
-    key += SequenceKey(first);
-    batch.Put(key, group);
+    key += SequenceKey(group.first_sequence);
+    batch.Put(key, group.bytes);
+    if (digester != nullptr) digester->AddEntries(prefix, group.first_sequence, group.count, group.bytes);
   };
+  std::string checkpoint;
   Status failure;
   uint64_t submission_sequence = 0;
   const KeyRecord* author_key = nullptr;
@@ -180,12 +284,13 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
     batch.Clear();
     if (clear) batch.ClearStore();
     clear = false;
-    batch.Put(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
+    checkpoint = EncodeCheckpoint(sequence, chain_hash);
+    batch.Put(kCheckpointKey, checkpoint);
     for (auto& [prefix, subject] : groups) {
-      for (const auto& [first, group] : subject.full) put(prefix, first, group);
+      for (const PendingGroup& group : subject.full) put(prefix, group);
       subject.full.clear();
       if (subject.pending.count > 0) {
-        put(prefix, subject.pending.first_sequence, subject.pending.bytes);
+        put(prefix, subject.pending);
         subject.pending.count = 0;
         subject.pending.bytes.clear();
       }
@@ -263,8 +368,15 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
       if (group.count == 0) group.first_sequence = entry.sequence;
       AppendGroupEntry(group.bytes, entry.sequence, record);
       if (++group.count == kRecordsPerGroupMax) {
-        subject_groups.full.emplace_back(group.first_sequence, std::move(group.bytes));
+        subject_groups.full.push_back(std::move(group));
         group = PendingGroup();
+      }
+    }
+    if (digester != nullptr && digest_up_to && entry.sequence == *digest_up_to) {
+      for (auto& [prefix, subject] : groups) {
+        if (subject.pending.count == 0) continue;
+        subject.full.push_back(std::move(subject.pending));
+        subject.pending = PendingGroup();
       }
     }
     if (++batch_events == events_per_batch || entry.sequence == to) {
@@ -275,15 +387,17 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
   }));
   FT_RETURN_IF_ERROR(failure);
   if (indexed_to != to) return Status::Corruption("the log ends before sequence " + std::to_string(to));
+  if (digester != nullptr) digester->AddOther(kCheckpointKey, checkpoint);
   return Status::Ok();
 }
 
 // The same; a store written from zero (`clear`) goes without RocksDB's write-ahead log and is
 // flushed at the end, whatever happened (Ledger::HistoryWrite).
-Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch) {
+Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch,
+                   HistoryDigester* digester = nullptr, std::optional<uint64_t> digest_up_to = std::nullopt) {
   if (clear && from > to) return ledger.WriteHistory({}, true);
   const Ledger::HistoryWrite how = clear ? Ledger::HistoryWrite::kUnlogged : Ledger::HistoryWrite::kLogged;
-  Status indexed = IndexEventsInBatches(ledger, from, to, clear, events_per_batch, how);
+  Status indexed = IndexEventsInBatches(ledger, from, to, clear, events_per_batch, how, digester, digest_up_to);
   if (how == Ledger::HistoryWrite::kUnlogged) {
     Status flushed = ledger.FlushHistory();
     if (indexed.ok()) return flushed;
@@ -629,46 +743,49 @@ Status RebuildHistory(Ledger& ledger, const HistoryIndexOptions& options) {
   return IndexEvents(ledger, 1, ledger.head().sequence, /*clear=*/true, options.events_per_batch);
 }
 
+Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::optional<uint64_t> up_to,
+                                                        const HistoryIndexOptions& options) {
+  HistoryDigester digester(up_to);
+  FT_RETURN_IF_ERROR(IndexEvents(ledger, 1, ledger.head().sequence, /*clear=*/true, options.events_per_batch,
+                                 &digester, up_to));
+  RebuiltHistoryDigests digests;
+  digests.whole = digester.Whole();
+  if (up_to) digests.part = digester.Part();
+  return digests;
+}
+
 Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger, std::optional<uint64_t> up_to) {
-  HistoryStoreDigest result;
-  Sha256 hash;
-  hash.Update(std::string_view("FTHIST01"));
+  HistoryDigester digester(up_to);
   if (ledger.HasHistory()) {
-    auto update = [&](std::string_view a, std::string_view b) {
-      uint8_t lengths[16];
-      PutBigEndian64(a.size(), lengths);
-      PutBigEndian64(b.size(), lengths + 8);
-      hash.Update(ByteSpan(lengths, 16));
-      hash.Update(a);
-      hash.Update(b);
-    };
     FT_RETURN_IF_ERROR(ledger.ScanHistory("", "\xff", [&](std::string_view key, std::string_view value) {
       if (key.size() < 9 || key[0] != kRecordPrefix) {
-        if (!up_to) update(key, value);  // the checkpoint
+        digester.AddOther(key, value);  // the checkpoint
         return true;
       }
-      // Record by record, each under its subject and sequence number: how the records were
-      // grouped (by the batches that wrote them) does not count. A damaged group counts as its
-      // bytes.
       const std::string_view subject = key.substr(1, key.size() - 9);
       const uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
-      if (up_to && first > *up_to) return true;
-      uint64_t count = 0;
+      // The group's entries up to `up_to` and those after it, apart.
+      size_t split = 0;
+      uint64_t before = 0, after = 0, first_after = 0;
       Status parsed = ForEachGroupEntry(first, value, [&](uint64_t sequence, std::string_view record) {
-        if (up_to && sequence > *up_to) return false;
-        std::string name(subject);
-        name += SequenceKey(sequence);
-        update(name, record);
-        ++count;
+        if (up_to && sequence > *up_to) {
+          if (after++ == 0) first_after = sequence;
+        } else {
+          ++before;
+          split = static_cast<size_t>(record.data() + record.size() - value.data());
+        }
         return true;
       });
-      if (!parsed.ok()) update(key, value);
-      result.records += count;
+      if (!parsed.ok()) {
+        digester.AddDamaged(subject, first, key, value);
+      } else {
+        if (before > 0) digester.AddEntries(subject, first, before, value.substr(0, split));
+        if (after > 0) digester.AddEntries(subject, first_after, after, value.substr(split));
+      }
       return true;
     }));
   }
-  result.digest = hash.Finish();
-  return result;
+  return up_to ? digester.Part() : digester.Whole();
 }
 
 }  // namespace fundtrail::projections

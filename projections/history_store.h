@@ -127,12 +127,22 @@ Result<std::optional<HistoryCheckpoint>> UsableHistoryCheckpoint(const Ledger& l
 // (however the records are grouped), and the checkpoint; and the number of records. Equal for
 // stores that serve the same histories: an incrementally kept store and a rebuilt one. With
 // `up_to`, only the records of events up to it count, and not the checkpoint: what a store
-// behind the log held is compared with the same part of a rebuilt one.
+// behind the log held is compared with the same part of a rebuilt one. (history_store.c++,
+// HistoryDigester, says exactly what is hashed.)
 struct HistoryStoreDigest {
   Digest digest{};
   uint64_t records = 0;
 };
 Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger, std::optional<uint64_t> up_to = std::nullopt);
+
+// RebuildHistory, which also digests what it writes, as DigestHistoryStore would read it back
+// (without reading it back): the whole store, and the part up to `up_to` when given.
+struct RebuiltHistoryDigests {
+  HistoryStoreDigest whole;
+  std::optional<HistoryStoreDigest> part;
+};
+Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::optional<uint64_t> up_to,
+                                                        const HistoryIndexOptions& options = {});
 
 // Runs `work(begin, end)` on `part_count` contiguous parts of [0, count), each part on a thread
 // of its own but the first, which the calling thread runs; returns the first failure, in part

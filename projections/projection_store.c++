@@ -309,7 +309,7 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
   return CatchUpHistory(ledger);
 }
 
-Result<Projections> RebuildAndStore(Ledger& ledger) {
+Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* digests, std::optional<uint64_t> digest_up_to) {
   // The history store is indexed on a second thread meanwhile: both passes only read the log,
   // and the store's writes go to a column family of its own (RocksDB is thread-safe).
   // The snapshots are written as soon as the fold ends, while the indexing (the longer of the
@@ -318,7 +318,15 @@ Result<Projections> RebuildAndStore(Ledger& ledger) {
   std::optional<Result<Projections>> rebuilt;
   Status stored;
   {
-    std::jthread indexer([&] { history = RebuildHistory(ledger); });  // joined at the end of the scope
+    std::jthread indexer([&] {  // joined at the end of the scope
+      if (digests == nullptr) {
+        history = RebuildHistory(ledger);
+        return;
+      }
+      auto rebuilt = RebuildHistoryWithDigests(ledger, digest_up_to);
+      if (rebuilt) *digests = std::move(*rebuilt);
+      history = rebuilt ? Status::Ok() : rebuilt.error();
+    });
     rebuilt.emplace(Rebuild(ledger, ledger.head().sequence, RulesUse::kStateOnly));
     if (*rebuilt) stored = Store(ledger, &(*rebuilt)->views, &(*rebuilt)->rules);
   }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "ledger/store.h"
+#include "projections/history_store.h"
 #include "projections/projection.h"
 #include "projections/rules.h"
 
@@ -69,8 +70,11 @@ enum class RulesSnapshot { kAlways, kWhenLagging };
 // REQUIRES: `ledger` is open for writing.
 Status CatchUp(Ledger& ledger, RulesSnapshot rules = RulesSnapshot::kAlways);
 
-// Writer side: rebuilds the snapshot and the history store from zero and stores them.
-Result<Projections> RebuildAndStore(Ledger& ledger);
+// Writer side: rebuilds the snapshot and the history store from zero and stores them. With
+// `digests`, also the history store's digests (RebuildHistoryWithDigests), of the whole store and
+// of its part up to `digest_up_to`.
+Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* digests = nullptr,
+                                    std::optional<uint64_t> digest_up_to = std::nullopt);
 
 // The sequence number the ledger had at the end of `date` (YYYY-MM-DD, UTC), by append time.
 Result<uint64_t> SequenceAtEndOfDate(const Ledger& ledger, const std::string& date);
