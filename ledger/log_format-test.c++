@@ -136,6 +136,55 @@ TEST(LogFormatTest, OpenAcceptsCanonicalEvents) {
   EXPECT_EQ(std::string(many[0].root().getReversal().getReason().cStr()), "dup");
 }
 
+// LogEventReader skips Open's checks, but whatever a damaged event makes reading throw comes
+// back as Corruption naming the event, never as an exception or a crash.
+TEST(LogFormatTest, LogEventReaderReadsEventsAndReportsDamage) {
+  LogEventReader reader;
+  uint64_t target = 0;
+  auto read_target = [&](schema::Event::Reader event) {
+    target = event.getReversal().getTargetSequence();
+    (void)event.getReversal().getReason();
+    return Status::Ok();
+  };
+  const std::string canonical = ReversalCanonical();
+  ASSERT_TRUE(reader.Read(canonical, "sequence 3", read_target).ok());
+  EXPECT_EQ(target, 7u);
+  // Unaligned bytes are read as well.
+  std::string shifted = "x" + canonical;
+  ASSERT_TRUE(reader.Read(std::string_view(shifted).substr(1), "sequence 3", read_target).ok());
+  // What `use` returns is returned.
+  Status refused = reader.Read(canonical, "sequence 3", [](schema::Event::Reader) { return Status::NotFound("no"); });
+  EXPECT_EQ(refused.code(), StatusCode::kNotFound);
+  Status odd = reader.Read(canonical.substr(0, 13), "sequence 4", read_target);
+  EXPECT_EQ(odd.code(), StatusCode::kCorruption);
+  EXPECT_NE(odd.message().find("sequence 4 is 13 bytes"), std::string::npos) << odd.message();
+  // Every truncation, and random damage: Corruption or a value, never a throw.
+  for (size_t words = 1; words < canonical.size() / 8; ++words) {
+    Status truncated = reader.Read(canonical.substr(0, words * 8), "sequence 5", read_target);
+    EXPECT_FALSE(truncated.ok()) << words;
+    EXPECT_NE(truncated.message().find("sequence 5"), std::string::npos) << truncated.message();
+  }
+  std::mt19937_64 random(20261128);
+  int reported = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string damaged = canonical;
+    for (int flips = 0; flips < 3; ++flips) damaged[random() % damaged.size()] ^= static_cast<char>(1 + random() % 255);
+    Status status = reader.Read(damaged, "sequence 6", [&](schema::Event::Reader event) {
+      if (event.isReversal()) {
+        (void)event.getReversal().getTargetSequence();
+        (void)std::string(event.getReversal().getReason().cStr());
+      }
+      return Status::Ok();
+    });
+    if (!status.ok()) {
+      ++reported;
+      EXPECT_EQ(status.code(), StatusCode::kCorruption);
+      EXPECT_NE(status.message().find("run `fundtrail verify`"), std::string::npos) << status.message();
+    }
+  }
+  EXPECT_GT(reported, 0);
+}
+
 TEST(LogFormatTest, OpenRejectsBadLengths) {
   std::string canonical = ReversalCanonical();
   ExpectCorrupt("", "is 0 bytes, not a whole number of 8-byte words");

@@ -252,6 +252,16 @@ Result<EntryView> DecodeEntry(std::string_view record) {
   return view;
 }
 
+Status LogEventReader::NotWords(std::string_view bytes, std::string_view what) {
+  return Status::Corruption(std::string(what) + " is " + std::to_string(bytes.size()) +
+                            " bytes, not a whole number of 8-byte words; run `fundtrail verify`");
+}
+
+Status LogEventReader::Unreadable(std::string_view what, const kj::Exception& exception) {
+  return Status::Corruption(std::string(what) + " is not a valid Cap'n Proto message: " +
+                            exception.getDescription().cStr() + "; run `fundtrail verify`");
+}
+
 template <typename Root>
 Result<Decoded<Root>> Decoded<Root>::Open(std::string_view bytes, std::string_view what) {
   if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {

@@ -20,7 +20,9 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/array.h>
+#include <kj/exception.h>
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,9 +77,43 @@ struct EntryView {
 // REQUIRES: `record` outlives the view.
 Result<EntryView> DecodeEntry(std::string_view record);
 
+// Reads the events of the ledger's own log, one after another, for what is derived from them
+// (the projections' fold, the history store): faster than DecodedEvent::Open, which a scan of the
+// log would pay for every event. It skips Open's checks (canonical form, every pointer readable),
+// which the events passed when they were appended and which `fundtrail verify` makes again (the
+// chain hash covers their bytes); a derived computation does not depend on them: a damaged event
+// that is still well formed changes what is derived whether canonical or not. Reading a malformed
+// event (a damaged store) throws inside `use`; Read turns that into Corruption naming `what`,
+// after which whatever `use` was building must be dropped. Reuses its buffer.
+class LogEventReader {
+ public:
+  // Calls `use(event)` (returning Status) on the event whose canonical bytes are `bytes`.
+  template <typename Use>
+  Status Read(std::string_view bytes, std::string_view what, Use&& use) {
+    if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) return NotWords(bytes, what);
+    // Word-aligned, as Cap'n Proto reads it (RocksDB's values need not be).
+    words_.resize(bytes.size() / sizeof(capnp::word));
+    std::memcpy(words_.data(), bytes.data(), bytes.size());
+    Status status;
+    kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+      kj::ArrayPtr<const capnp::word> segment(words_.data(), words_.size());
+      capnp::SegmentArrayMessageReader reader(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(&segment, 1));
+      status = use(reader.getRoot<schema::Event>());
+    });
+    KJ_IF_MAYBE(exception, failure) { return Unreadable(what, *exception); }
+    return status;
+  }
+
+ private:
+  static Status NotWords(std::string_view bytes, std::string_view what);
+  static Status Unreadable(std::string_view what, const kj::Exception& exception);
+  std::vector<capnp::word> words_;
+};
+
 // A read-only Cap'n Proto message over bytes that may come from an untrusted source. Copies the
 // bytes into word-aligned memory. All Cap'n Proto decoding goes through Open(), which turns
-// kj::Exception into a Status; nothing else catches.
+// kj::Exception into a Status (or LogEventReader, for the log's own events); nothing else
+// catches.
 template <typename Root>
 class Decoded {
  public:

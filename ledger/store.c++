@@ -26,6 +26,20 @@ const std::vector<std::string> kColumnFamilies = {rocksdb::kDefaultColumnFamilyN
 constexpr size_t kDefault = 0, kLog = 1, kSubmissions = 2, kSubmissionIds = 3, kSubjects = 4, kState = 5,
                  kDerived = 6, kMerkle = 7, kHistory = 8;
 constexpr char kHeadKey[] = "head";
+
+// The options of column family `index` (RocksDB's defaults otherwise).
+rocksdb::ColumnFamilyOptions ColumnFamilyOptionsOf(size_t index) {
+  rocksdb::ColumnFamilyOptions options;
+  // The log's tables are LZ4-compressed: as small as with Snappy (RocksDB's default: 1,466 MB
+  // against 1,464 MB for 10M entries), and a point read of a grant's history, which
+  // decompresses a whole block for one entry, takes 28% less CPU (docs/BENCHMARKS.md, figure 6).
+  // An option, not a format: each block names its compression, so tables written before (Snappy)
+  // stay readable and compactions rewrite them in time.
+  // The history store's tables too: a history decompresses every block it reads (ledgers whose
+  // store was written before keep Snappy tables until compactions rewrite them).
+  if (index == kLog || index == kHistory) options.compression = rocksdb::kLZ4Compression;
+  return options;
+}
 constexpr uint64_t kProgressIntervalEvents = 1 << 18;
 
 std::string Str(capnp::Data::Reader data) {
@@ -247,18 +261,9 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
   options.keep_log_file_num = 4;
   options.max_manifest_file_size = 64 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& name : kColumnFamilies) {
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  for (size_t index = 0; index < kColumnFamilies.size(); ++index) {
+    descriptors.emplace_back(kColumnFamilies[index], ColumnFamilyOptionsOf(index));
   }
-  // The log's tables are LZ4-compressed: as small as with Snappy (RocksDB's default: 1,466 MB
-  // against 1,464 MB for 10M entries), and a point read of a grant's history, which
-  // decompresses a whole block for one entry, takes 28% less CPU (docs/BENCHMARKS.md, figure 6).
-  // An option, not a format: each block names its compression, so tables written before (Snappy)
-  // stay readable and compactions rewrite them in time.
-  descriptors[kLog].options.compression = rocksdb::kLZ4Compression;
-  // The history store's tables too: a history decompresses every block it reads (ledgers whose
-  // store was written before keep Snappy tables until compactions rewrite them).
-  descriptors[kHistory].options.compression = rocksdb::kLZ4Compression;
   rocksdb::DB* database = nullptr;
   rocksdb::Status status;
   if (access == Access::kReadWrite) {
@@ -706,6 +711,22 @@ Status Ledger::PutDerived(const std::string& key, const std::string& value) {
 }
 
 bool Ledger::HasHistory() const { return handles_[kHistory] != nullptr; }
+
+Status Ledger::RecreateHistory() {
+  FT_ASSERT(access_ == Access::kReadWrite, "RecreateHistory on a read-only ledger");
+  if (handles_[kHistory] != nullptr) {
+    FT_RETURN_IF_ERROR(FromRocks(database_->DropColumnFamily(handles_[kHistory]), "dropping the history store"));
+    FT_RETURN_IF_ERROR(
+        FromRocks(database_->DestroyColumnFamilyHandle(handles_[kHistory]), "closing the dropped history store"));
+    handles_[kHistory] = nullptr;
+  }
+  rocksdb::ColumnFamilyHandle* created = nullptr;
+  FT_RETURN_IF_ERROR(FromRocks(
+      database_->CreateColumnFamily(ColumnFamilyOptionsOf(kHistory), kColumnFamilies[kHistory], &created),
+      "creating the history store"));
+  handles_[kHistory] = created;
+  return Status::Ok();
+}
 
 Result<std::optional<std::string>> Ledger::GetHistory(std::string_view key) const {
   FT_ASSERT(HasHistory());

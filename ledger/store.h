@@ -172,6 +172,12 @@ class Ledger {
   Status WriteHistory(HistoryBatch& batch, HistoryWrite how);
   // Writes the history store's memtables to disk and waits for it.
   Status FlushHistory();
+  // Replaces the history store by an empty one at once, the column family dropped and created
+  // again: a store rebuilt from zero then costs neither deleting nor compacting the old records
+  // (their files go when the writer closes). A crash in between leaves a ledger without the
+  // family, which a reader reads as a ledger without a store and the next writer adds.
+  // REQUIRES: a writer, and no other thread using the store meanwhile.
+  Status RecreateHistory();
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
   // `progress` is called now and then with (events done, events in total).

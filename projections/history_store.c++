@@ -253,10 +253,10 @@ class HistoryDigester {
 };
 
 // Indexes events [from, to] of the log, in batches written `how`, each carrying the checkpoint
-// it reaches; the first deletes the whole store first when `clear`.
+// it reaches.
 // With `digester`, also digests what it writes; groups then do not straddle the digester's
 // `up_to` (`digest_up_to`).
-Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch,
+Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t events_per_batch,
                             Ledger::HistoryWrite how, HistoryDigester* digester, std::optional<uint64_t> digest_up_to) {
   FT_ASSERT(events_per_batch > 0);
   auto lookup = ledger.NewLookup();
@@ -282,8 +282,6 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
   // skip list then starts where the last one ended.
   auto flush = [&](uint64_t sequence, const Digest& chain_hash) {
     batch.Clear();
-    if (clear) batch.ClearStore();
-    clear = false;
     checkpoint = EncodeCheckpoint(sequence, chain_hash);
     batch.Put(kCheckpointKey, checkpoint);
     for (auto& [prefix, subject] : groups) {
@@ -302,6 +300,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
   };
   std::string record;
   std::string prefix;
+  LogEventReader reader;
   uint64_t expected = from;
   FT_RETURN_IF_ERROR(ledger.ScanEntries(from, to, [&](const StoredEntry& entry) {
     if (entry.sequence != expected++) {
@@ -333,45 +332,43 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
     // The name for error messages, formatted without allocating: this runs for every event.
     char what[32] = "sequence ";
     char* what_end = std::to_chars(what + 9, what + sizeof what, entry.sequence).ptr;
-    auto event = DecodedEvent::Open(view->canonical_event, std::string_view(what, what_end - what));
-    if (!event) {
-      failure = event.error();
-      return false;
-    }
-    auto target = FindReversed(*lookup, entry.sequence, event->root());
-    if (!target) {
-      failure = target.error();
-      return false;
-    }
-    schema::Event::Reader reversed;
-    if (*target) reversed = (*target)->event.root();
-    // As the ledger's subject index has it: the author's organisation counts for the events after
-    // the signing key's registration, which may be an earlier event of the same submission (the
-    // genesis submission, which the operator key signs, may register that key).
-    std::string author_org_id =
-        author_key != nullptr && author_key->registered_sequence < entry.sequence ? author_key->org_id : std::string();
-    record.clear();
-    for (const Subject& subject : IndexedSubjects(event->root(), author_org_id, *target ? &reversed : nullptr,
-                                                  ledger.state())) {
-      if (!HasHistory(subject.kind)) continue;
-      if (record.empty()) {
-        record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event->root(),
-                                                       *target ? &reversed : nullptr, ledger.state()));
+    failure = reader.Read(view->canonical_event, std::string_view(what, what_end - what), [&](schema::Event::Reader event) {
+      auto target = FindReversed(*lookup, entry.sequence, event);
+      if (!target) return target.error();
+      schema::Event::Reader reversed;
+      if (*target) reversed = (*target)->event.root();
+      // As the ledger's subject index has it: the author's organisation counts for the events
+      // after the signing key's registration, which may be an earlier event of the same
+      // submission (the genesis submission, which the operator key signs, may register that key).
+      std::string author_org_id =
+          author_key != nullptr && author_key->registered_sequence < entry.sequence ? author_key->org_id : std::string();
+      // Everything that reads the event comes before the first record is added, so that an
+      // event that cannot be read adds nothing.
+      record.clear();
+      for (const Subject& subject :
+           IndexedSubjects(event, author_org_id, *target ? &reversed : nullptr, ledger.state())) {
+        if (!HasHistory(subject.kind)) continue;
+        if (record.empty()) {
+          record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event,
+                                                         *target ? &reversed : nullptr, ledger.state()));
+        }
+        prefix.assign(1, static_cast<char>(subject.kind));
+        prefix += subject.id;
+        prefix += '\0';
+        auto found = groups.find(prefix);
+        if (found == groups.end()) found = groups.emplace(prefix, SubjectGroups()).first;
+        SubjectGroups& subject_groups = found->second;
+        PendingGroup& group = subject_groups.pending;
+        if (group.count == 0) group.first_sequence = entry.sequence;
+        AppendGroupEntry(group.bytes, entry.sequence, record);
+        if (++group.count == kRecordsPerGroupMax) {
+          subject_groups.full.push_back(std::move(group));
+          group = PendingGroup();
+        }
       }
-      prefix.assign(1, static_cast<char>(subject.kind));
-      prefix += subject.id;
-      prefix += '\0';
-      auto found = groups.find(prefix);
-      if (found == groups.end()) found = groups.emplace(prefix, SubjectGroups()).first;
-      SubjectGroups& subject_groups = found->second;
-      PendingGroup& group = subject_groups.pending;
-      if (group.count == 0) group.first_sequence = entry.sequence;
-      AppendGroupEntry(group.bytes, entry.sequence, record);
-      if (++group.count == kRecordsPerGroupMax) {
-        subject_groups.full.push_back(std::move(group));
-        group = PendingGroup();
-      }
-    }
+      return Status::Ok();
+    });
+    if (!failure.ok()) return false;
     if (digester != nullptr && digest_up_to && entry.sequence == *digest_up_to) {
       for (auto& [prefix, subject] : groups) {
         if (subject.pending.count == 0) continue;
@@ -391,13 +388,16 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, bool cle
   return Status::Ok();
 }
 
-// The same; a store written from zero (`clear`) goes without RocksDB's write-ahead log and is
-// flushed at the end, whatever happened (Ledger::HistoryWrite).
+// The same; a store written from zero (`clear`) starts from a new, empty column family
+// (Ledger::RecreateHistory), goes without RocksDB's write-ahead log and is flushed at the end,
+// whatever happened (Ledger::HistoryWrite).
 Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch,
                    HistoryDigester* digester = nullptr, std::optional<uint64_t> digest_up_to = std::nullopt) {
-  if (clear && from > to) return ledger.WriteHistory({}, true);
+  if (clear) FT_RETURN_IF_ERROR(ledger.RecreateHistory());
+  if (clear && from > to) return Status::Ok();
   const Ledger::HistoryWrite how = clear ? Ledger::HistoryWrite::kUnlogged : Ledger::HistoryWrite::kLogged;
-  Status indexed = IndexEventsInBatches(ledger, from, to, clear, events_per_batch, how, digester, digest_up_to);
+  Status indexed =
+      IndexEventsInBatches(ledger, from, to, events_per_batch, how, digester, digest_up_to);
   if (how == Ledger::HistoryWrite::kUnlogged) {
     Status flushed = ledger.FlushHistory();
     if (indexed.ok()) return flushed;

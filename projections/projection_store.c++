@@ -84,6 +84,7 @@ struct EventName {
 Status ScanExpenditures(const Ledger& ledger, uint64_t through,
                         const std::function<Status(const LoggedExpenditure&)>& visit) {
   SubmissionReader submissions(ledger);
+  LogEventReader reader;
   Status failure;
   uint64_t expected = 1;
   FT_RETURN_IF_ERROR(ledger.ScanEntries(1, through, [&](const StoredEntry& entry) {
@@ -96,13 +97,15 @@ Status ScanExpenditures(const Ledger& ledger, uint64_t through,
       failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
       return false;
     }
+    // Only its type: RulesEngine::ReadExpenditures checks an expenditure through and through.
+    bool spent = false;
     EventName name(entry.sequence);
-    auto event = DecodedEvent::Open(view->canonical_event, name.view());
-    if (!event) {
-      failure = event.error();
-      return false;
-    }
-    if (event->root().which() != schema::Event::EXPENDITURE_RECORDED) return true;
+    failure = reader.Read(view->canonical_event, name.view(), [&](schema::Event::Reader event) {
+      spent = event.which() == schema::Event::EXPENDITURE_RECORDED;
+      return Status::Ok();
+    });
+    if (!failure.ok()) return false;
+    if (!spent) return true;
     failure = submissions.Enter(view->submission_sequence);
     if (failure.ok()) {
       failure = visit({entry.sequence, view->chain_hash, submissions.appended_at(), view->canonical_event});
@@ -128,6 +131,7 @@ Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* r
   auto lookup = ledger.NewLookup();
   Status failure;
   SubmissionReader submissions(ledger);
+  LogEventReader reader;
   Status scanned = ledger.ScanEntries(from, to, [&](const StoredEntry& entry) {
     auto view = DecodeEntry(entry.record);
     if (!view) {
@@ -137,18 +141,17 @@ Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* r
     failure = submissions.Enter(view->submission_sequence);
     if (!failure.ok()) return false;
     EventName name(entry.sequence);
-    auto event = DecodedEvent::Open(view->canonical_event, name.view());
-    if (!event) {
-      failure = event.error();
-      return false;
-    }
-    if (entry.sequence >= rules_from) {
-      failure = rules->Apply(entry.sequence, view->chain_hash, submissions.appended_at(), submissions.author_org_id(),
-                             event->root(), view->canonical_event, lookup.get());
-    }
-    if (failure.ok() && entry.sequence >= views_from) {
-      failure = views->Apply(entry.sequence, view->chain_hash, event->root(), lookup.get());
-    }
+    failure = reader.Read(view->canonical_event, name.view(), [&](schema::Event::Reader event) {
+      Status applied;
+      if (entry.sequence >= rules_from) {
+        applied = rules->Apply(entry.sequence, view->chain_hash, submissions.appended_at(),
+                               submissions.author_org_id(), event, view->canonical_event, lookup.get());
+      }
+      if (applied.ok() && entry.sequence >= views_from) {
+        applied = views->Apply(entry.sequence, view->chain_hash, event, lookup.get());
+      }
+      return applied;
+    });
     return failure.ok();
   });
   FT_RETURN_IF_ERROR(scanned);

@@ -31,7 +31,8 @@ struct Projections {
   Digest StateDigest() const;
 };
 
-// Folds events (checkpoint, to] of `ledger` into `projections`, streaming.
+// Folds events (checkpoint, to] of `ledger` into `projections`, streaming. On failure (a damaged
+// log) what was being folded is left unusable and must be dropped.
 Status Fold(const Ledger& ledger, uint64_t to, Projections* projections);
 // The same for each of `views` and `rules` that is not null, each from its own checkpoint, in
 // one pass over the log.
