@@ -41,6 +41,22 @@ Result<Subject> ParseSubject(std::string_view text) {
                                        "vendor (e.g. grant:G-2024-01)"));
 }
 
+std::string_view GrantIdOf(schema::Event::Reader event) {
+  auto view = [](capnp::Text::Reader text) { return std::string_view(text.cStr(), text.size()); };
+  switch (event.which()) {
+    case Which::GRANT_AWARDED: return view(event.getGrantAwarded().getGrantId());
+    case Which::BUDGET_ADJUSTED: return view(event.getBudgetAdjusted().getGrantId());
+    case Which::FUNDS_RECEIVED: return view(event.getFundsReceived().getGrantId());
+    case Which::FUNDS_DISBURSED: return view(event.getFundsDisbursed().getGrantId());
+    case Which::EXPENDITURE_RECORDED: return view(event.getExpenditureRecorded().getGrantId());
+    case Which::REFUND_RECORDED: return view(event.getRefundRecorded().getGrantId());
+    case Which::OUTCOME_REGISTERED:
+      return event.getOutcomeRegistered().hasGrantId() ? view(event.getOutcomeRegistered().getGrantId())
+                                                        : std::string_view();
+    default: return std::string_view();
+  }
+}
+
 std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::string& author_org_id,
                                    const LedgerState& state) {
   std::vector<Subject> subjects;
@@ -53,13 +69,18 @@ std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::strin
     subjects.push_back(std::move(subject));
   };
   auto org = [&](capnp::Text::Reader id) { add(SubjectKind::kOrganisation, id); };
-  auto grant = [&](capnp::Text::Reader id) {
-    add(SubjectKind::kGrant, id);
-    if (const GrantRecord* record = state.grants.Find(Str(id))) {
+  auto grant = [&](std::string_view id) {  // a view into the event: NUL-terminated
+    if (id.empty()) return;
+    capnp::Text::Reader text(id.data(), id.size());
+    add(SubjectKind::kGrant, text);
+    if (event.which() == Which::GRANT_AWARDED) return;  // its project is the event's own
+    if (const GrantRecord* record = state.grants.Find(std::string(id))) {
       add(SubjectKind::kProject, capnp::Text::Reader(record->project_id.c_str()));
     }
   };
   if (!author_org_id.empty()) org(capnp::Text::Reader(author_org_id.c_str()));
+  // The grant first: GrantIdOf is the one grant subject, as histories show it.
+  grant(GrantIdOf(event));
   switch (event.which()) {
     case Which::ORGANISATION_REGISTERED: org(event.getOrganisationRegistered().getOrgId()); break;
     case Which::MEMBER_ADMITTED: org(event.getMemberAdmitted().getOrgId()); break;
@@ -74,29 +95,22 @@ std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::strin
     case Which::VENDOR_REGISTERED: add(SubjectKind::kVendor, event.getVendorRegistered().getVendorId()); break;
     case Which::GRANT_AWARDED: {
       auto awarded = event.getGrantAwarded();
-      add(SubjectKind::kGrant, awarded.getGrantId());
       add(SubjectKind::kProject, awarded.getProjectId());
       org(awarded.getFunderOrgId());
       break;
     }
-    case Which::BUDGET_ADJUSTED: grant(event.getBudgetAdjusted().getGrantId()); break;
-    case Which::FUNDS_RECEIVED: grant(event.getFundsReceived().getGrantId()); break;
     case Which::FUNDS_DISBURSED:
-      grant(event.getFundsDisbursed().getGrantId());
       org(event.getFundsDisbursed().getMemberOrgId());
       break;
     case Which::EXPENDITURE_RECORDED:
-      grant(event.getExpenditureRecorded().getGrantId());
       org(event.getExpenditureRecorded().getOrgId());
       add(SubjectKind::kVendor, event.getExpenditureRecorded().getVendorId());
       break;
     case Which::REFUND_RECORDED:
-      grant(event.getRefundRecorded().getGrantId());
       org(event.getRefundRecorded().getOrgId());
       if (event.getRefundRecorded().hasVendorId()) add(SubjectKind::kVendor, event.getRefundRecorded().getVendorId());
       break;
     case Which::OUTCOME_REGISTERED:
-      if (event.getOutcomeRegistered().hasGrantId()) grant(event.getOutcomeRegistered().getGrantId());
       for (auto owner : event.getOutcomeRegistered().getOwners()) org(owner.getOrgId());
       break;
     case Which::REVENUE_DISTRIBUTED:

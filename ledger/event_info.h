@@ -33,6 +33,8 @@ std::string SubjectKindName(SubjectKind kind);
 // `state` is the validation state as of just before the event (for the grant's project).
 std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::string& author_org_id,
                                    const LedgerState& state);
+// The grant `event` concerns (EventSubjects' one grant subject), "" if none. Points into `event`.
+std::string_view GrantIdOf(schema::Event::Reader event);
 // The subjects the ledger indexes `event` under (the subject index, and the history store of
 // projections/history_store.h): EventSubjects of the event with its author's organisation and,
 // for a reversal, those of the event it reverses (`reversed`, null otherwise) without author.

@@ -255,7 +255,8 @@ TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
   // A store of another layout (an earlier version's checkpoint, without the layout byte, or a
   // later one) is not read but rebuilt.
-  for (std::string other : {good_checkpoint.substr(0, 40), good_checkpoint.substr(0, 40) + '\x03'}) {
+  for (std::string other : {good_checkpoint.substr(0, 40), good_checkpoint.substr(0, 40) + '\x02',
+                            good_checkpoint.substr(0, 40) + '\x04'}) {
     ASSERT_TRUE(ledger.WriteHistory({{"c", other}}, false).ok());
     for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
     ASSERT_TRUE(CatchUpHistory(ledger).ok());
@@ -453,9 +454,59 @@ TEST(HistoryStore, RecordsRoundTripAndEveryTruncationIsRejected) {
     EXPECT_FALSE(DecodeHistoryRecord(77, bytes.substr(0, size)).has_value()) << "truncated to " << size;
   }
   EXPECT_FALSE(DecodeHistoryRecord(77, bytes + "x").has_value()) << "trailing byte";
-  std::string other_version = bytes;
-  other_version[0] = 2;
-  EXPECT_FALSE(DecodeHistoryRecord(77, other_version).has_value());
+  for (char version : {'\x01', '\x03'}) {
+    std::string other_version = bytes;
+    other_version[0] = version;
+    EXPECT_FALSE(DecodeHistoryRecord(77, other_version).has_value()) << "version " << int(version);
+  }
+  // Integers are zigzag varints: the extremes round-trip, in ten bytes at most.
+  HistoryRecord extreme = record;
+  extreme.amount = Money{INT64_MIN, "CNY"};
+  extreme.awarded = INT64_MAX;
+  extreme.received = -1;
+  extreme.member_amount = INT64_MIN;
+  auto decoded_extreme = DecodeHistoryRecord(77, EncodeHistoryRecord(extreme));
+  ASSERT_TRUE(decoded_extreme.has_value()) << decoded_extreme.error().message();
+  EXPECT_EQ(*decoded_extreme, extreme);
+  // The type is the Event union's discriminant: one that names no type is damage.
+  std::string unknown_type = EncodeHistoryRecord(plain);
+  ASSERT_EQ(static_cast<uint8_t>(unknown_type[33]) & 0x80, 0);  // a one-byte varint after the hash
+  unknown_type[33] = 0x7f;
+  EXPECT_FALSE(DecodeHistoryRecord(5, unknown_type).has_value());
+  // A varint of eleven bytes, or whose tenth byte holds more than the top bit, is damage.
+  std::string overlong = EncodeHistoryRecord(plain);
+  overlong.replace(33, 1, std::string(10, '\xff') + '\x01');
+  EXPECT_FALSE(DecodeHistoryRecord(5, overlong).has_value());
+  // A golden record (docs/FORMAT.md, section 6): an expenditure of 1,234.56 CNY by ORG-1 on G-1,
+  // category 3, byte by byte.
+  HistoryRecord spent;
+  spent.sequence = 9;
+  spent.hash.fill(0x11);
+  spent.type = "expenditure_recorded";
+  spent.subject = "grant:G-1 / ORG-1";
+  spent.amount = Money{123456, "CNY"};
+  spent.grant_sign = 1;
+  spent.grant_id = "G-1";
+  spent.grant_currency = "CNY";
+  spent.spent = 123456;
+  spent.member_sign = 1;
+  spent.member_org_id = "ORG-1";
+  spent.member_grant_id = "G-1";
+  spent.member_kind = MemberGrantChange::Kind::kSpent;
+  spent.member_amount = 123456;
+  spent.member_category = 3;
+  spent.concerns_grant_id = "G-1";
+  EXPECT_EQ(HexEncode(AsBytes(EncodeHistoryRecord(spent))),
+            "02" + std::string(64, '1') +  // version, hash
+                "10"                        // type: discriminant 16, expenditure_recorded
+                "11" + HexEncode(AsBytes(std::string_view("grant:G-1 / ORG-1"))) +
+                "01" "80890f" "03434e59"  // amount: zigzag(123456) = 246912, "CNY"
+                "01" "03472d31" "03434e59" "00" "00" "00" "80890f" "00"  // grant change
+                "01" "054f52472d31" "03472d31" "02" "80890f" "06"        // member change
+                "03472d31");                                             // concerns G-1
+  // Version, hash, type, subject (length and bytes), no amount, no grant change, no member
+  // change, no grant: a byte each but the hash and the subject.
+  EXPECT_EQ(EncodeHistoryRecord(plain).size(), 1 + 32 + 1 + (1 + 5) + 1 + 1 + 1 + 1u);
 }
 
 TEST(HistoryStore, ALedgerWithoutTheStoreIsServedFromTheLogUntilAWriterAddsIt) {

@@ -16,9 +16,11 @@ namespace {
 
 constexpr char kCheckpointKey[] = "c";
 // The store's layout, in its checkpoint: a store of another layout is rebuilt, not read.
-constexpr uint8_t kStoreLayout = 2;
+// Layout 3: records of version 2 (layout 2 held version 1, with fixed-width integers and the type
+// by name).
+constexpr uint8_t kStoreLayout = 3;
 constexpr char kRecordPrefix = 'r';
-constexpr uint8_t kRecordVersion = 1;
+constexpr uint8_t kRecordVersion = 2;
 // A subject's records of one batch are stored together, up to this many per value: one key per
 // group instead of one per record (RocksDB's cost is mostly per key: a skip-list insert, a
 // comparison at every level, an index entry), small enough to be read and decoded whole.
@@ -34,22 +36,42 @@ std::string RecordKey(const Subject& subject, uint64_t sequence) {
 // The histories that exist: of grants and of members (organisations).
 bool HasHistory(SubjectKind kind) { return kind == SubjectKind::kGrant || kind == SubjectKind::kOrganisation; }
 
-// --- the record's bytes: fixed-width integers big-endian, strings as a varint length and bytes.
+// --- the record's bytes: unsigned integers as LEB128 varints, signed ones zigzag-encoded first
+// (so that small magnitudes of either sign take few bytes), strings as a varint length and bytes.
 
 void PutU8(std::string& out, uint8_t value) { out.push_back(static_cast<char>(value)); }
+void PutVarint(std::string& out, uint64_t value) {
+  do {
+    uint8_t byte = value & 0x7f;
+    value >>= 7;
+    PutU8(out, static_cast<uint8_t>(byte | (value != 0 ? 0x80 : 0)));
+  } while (value != 0);
+}
 void PutI64(std::string& out, int64_t value) {
-  uint8_t bytes[8];
-  PutBigEndian64(static_cast<uint64_t>(value), bytes);
-  out.append(reinterpret_cast<const char*>(bytes), 8);
+  PutVarint(out, (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
 }
 void PutString(std::string& out, std::string_view value) {
-  uint64_t length = value.size();
-  do {
-    uint8_t byte = length & 0x7f;
-    length >>= 7;
-    PutU8(out, static_cast<uint8_t>(byte | (length != 0 ? 0x80 : 0)));
-  } while (length != 0);
+  PutVarint(out, value.size());
   out.append(value);
+}
+
+// The record's event type: the Event union's discriminant (schemas only add members, so a
+// discriminant keeps its meaning), by name and back.
+uint64_t TypeCode(const std::string& name) {
+  static const std::unordered_map<std::string, uint64_t> codes = [] {
+    std::unordered_map<std::string, uint64_t> by_name;
+    for (const auto& type : EventTypeNames()) by_name[type] = static_cast<uint64_t>(*EventTypeFromName(type));
+    return by_name;
+  }();
+  auto found = codes.find(name);
+  FT_ASSERT(found != codes.end(), "a history record of an unknown event type");
+  return found->second;
+}
+std::optional<std::string> TypeName(uint64_t code) {
+  if (code > UINT16_MAX) return std::nullopt;
+  std::string name = EventTypeName(static_cast<schema::Event::Which>(code));
+  if (name.starts_with("unknown_")) return std::nullopt;
+  return name;
 }
 
 // Reads a LEB128 length (at most 9 bytes) from the front of `in`.
@@ -74,10 +96,23 @@ class Reader {
     bytes_.remove_prefix(1);
     return true;
   }
+  // A LEB128 varint of at most 10 bytes, the tenth holding only the top bit.
+  bool Varint(uint64_t* value) {
+    *value = 0;
+    for (int shift = 0; shift <= 63; shift += 7) {
+      if (bytes_.empty()) return false;
+      const uint8_t byte = static_cast<uint8_t>(bytes_.front());
+      bytes_.remove_prefix(1);
+      if (shift == 63 && byte > 1) return false;
+      *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  }
   bool I64(int64_t* value) {
-    if (bytes_.size() < 8) return false;
-    *value = static_cast<int64_t>(GetBigEndian64(reinterpret_cast<const uint8_t*>(bytes_.data())));
-    bytes_.remove_prefix(8);
+    uint64_t zigzag = 0;
+    if (!Varint(&zigzag)) return false;
+    *value = static_cast<int64_t>((zigzag >> 1) ^ (~(zigzag & 1) + 1));
     return true;
   }
   bool Bytes(void* out, size_t size) {
@@ -490,9 +525,7 @@ HistoryRecord MakeHistoryRecord(uint64_t sequence, const Digest& hash, schema::E
     record.member_amount = change->amount;
     record.member_category = change->category;
   }
-  for (const Subject& subject : EventSubjects(changing, std::string(), state)) {
-    if (subject.kind == SubjectKind::kGrant) record.concerns_grant_id = subject.id;
-  }
+  record.concerns_grant_id = GrantIdOf(changing);
   return record;
 }
 
@@ -501,7 +534,7 @@ std::string EncodeHistoryRecord(const HistoryRecord& record) {
   out.reserve(128);
   PutU8(out, kRecordVersion);
   out.append(reinterpret_cast<const char*>(record.hash.data()), record.hash.size());
-  PutString(out, record.type);
+  PutVarint(out, TypeCode(record.type));
   PutString(out, record.subject);
   PutU8(out, record.amount ? 1 : 0);
   if (record.amount) {
@@ -537,10 +570,15 @@ Result<HistoryRecord> DecodeHistoryRecord(uint64_t sequence, std::string_view by
   record.sequence = sequence;
   Reader in(bytes);
   uint8_t version = 0, has_amount = 0;
+  uint64_t type = 0;
   if (!in.U8(&version) || version != kRecordVersion || !in.Bytes(record.hash.data(), record.hash.size()) ||
-      !in.String(&record.type) || !in.String(&record.subject) || !in.U8(&has_amount) || has_amount > 1) {
+      !in.Varint(&type)) {
     return damaged();
   }
+  std::optional<std::string> type_name = TypeName(type);
+  if (!type_name) return damaged();
+  record.type = std::move(*type_name);
+  if (!in.String(&record.subject) || !in.U8(&has_amount) || has_amount > 1) return damaged();
   if (has_amount) {
     Money amount;
     if (!in.I64(&amount.minor_units) || !in.String(&amount.currency)) return damaged();
