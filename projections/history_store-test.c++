@@ -140,6 +140,50 @@ TEST_P(HistoryStoreProperties, IncrementalWithCrashesEqualsRebuiltAndTheLog) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, HistoryStoreProperties, ::testing::Values(11, 12, 13, 14));
 
+// A store rebuilt from zero by several workers, each a part of the log of whole digest blocks
+// (4,096 sequence numbers), equals the incrementally kept one, and so do its digests, whole and
+// up to any point (a block's first and last sequence numbers included), however many workers.
+TEST(HistoryStore, RebuiltByWorkersEqualsIncrementalAcrossDigestBlocks) {
+  const uint64_t seed = SeedFromEnvironment(31);
+  SCOPED_TRACE("seed " + std::to_string(seed) + " (replay with FUNDTRAIL_TEST_SEED=" + std::to_string(seed) + ")");
+  test::TempDir temp;
+  auto made = RandomLedger::Make(seed, temp);
+  ASSERT_TRUE(made.has_value()) << made.error().message();
+  RandomLedger& random = **made;
+  std::mt19937_64 pick(seed);
+  while (random.ledger().head().sequence < 3 * 4096 + 50) {
+    Status appended = random.AppendRandomBatch();
+    ASSERT_TRUE(appended.ok()) << appended.message();
+    if (pick() % 200 == 0) ASSERT_TRUE(CatchUpHistory(random.ledger(), {.events_per_batch = 1 + pick() % 500}).ok());
+  }
+  Ledger& ledger = random.ledger();
+  const uint64_t head = ledger.head().sequence;
+  ASSERT_TRUE(CatchUpHistory(ledger, {.events_per_batch = 777}).ok());
+  const Digest incremental = StoreDigest(ledger);
+  std::vector<uint64_t> points = {1, 4095, 4096, 8191, 8192, 1 + pick() % head, head};
+  std::map<uint64_t, HistoryStoreDigest> parts;
+  for (uint64_t point : points) {
+    auto digest = DigestHistoryStore(ledger, point);
+    ASSERT_TRUE(digest.has_value());
+    parts[point] = *digest;
+  }
+  for (size_t workers : {size_t{1}, size_t{2}, size_t{3}, size_t{5}}) {
+    const uint64_t point = points[pick() % points.size()];
+    SCOPED_TRACE(std::to_string(workers) + " workers, up to " + std::to_string(point));
+    auto rebuilt = RebuildHistoryWithDigests(ledger, point, {.events_per_batch = 1000 + pick() % 5000, .workers = workers});
+    ASSERT_TRUE(rebuilt.has_value()) << rebuilt.error().message();
+    EXPECT_EQ(HexEncode(rebuilt->whole.digest), HexEncode(incremental));
+    EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(incremental));
+    ASSERT_TRUE(rebuilt->part.has_value());
+    EXPECT_EQ(HexEncode(rebuilt->part->digest), HexEncode(parts[point].digest));
+    EXPECT_EQ(rebuilt->part->records, parts[point].records);
+    auto checkpoint = ReadHistoryCheckpoint(ledger);
+    ASSERT_TRUE(checkpoint.has_value() && checkpoint->has_value());
+    EXPECT_EQ((*checkpoint)->sequence, head);
+    for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, head);
+  }
+}
+
 // The slow reference of a member's history, the way it was computed before the store: the
 // member's events (from the subject index) folded through a whole projection. Per event:
 // sequence, grant, then received, spent and unspent (plain), empty when it concerns no grant.

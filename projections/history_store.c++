@@ -181,133 +181,177 @@ void AppendGroupEntry(std::string& group, uint64_t sequence, std::string_view re
   PutString(group, record);
 }
 
-// A subject's records of the batch being built: groups already full, and the one filling.
-struct SubjectGroups {
-  std::vector<PendingGroup> full;
-  PendingGroup pending;
+// --- The store's digest (DigestHistoryStore), computed from the groups as they are read back or
+// as they are written, by any number of workers over disjoint ranges of blocks.
+//
+// A subject's entries (be64 sequence || LEB128 length || record) count in blocks of 4,096
+// sequence numbers, so that neither how they are grouped nor how the work was split counts:
+//   block digest B(S, b) = SHA-256(S's entries with sequence >> 12 == b, in sequence order)
+//   digest = SHA-256("FTHIST03" || for each subject S (its key prefix kind || id || 0x00), in key
+//              order, with n >= 1 entries: be64(|S|) || S || be64(n) ||
+//              SHA-256(for each block b of S, in order: be64(b) || be64(entries in b) || B(S, b))
+//            || for each key k of no subject (the checkpoint): be64(|k|) || k || be64(|v|) || v)
+// The digest of the part up to a sequence number m counts only the entries up to m and no key of
+// no subject. A damaged group (read back) adds "damaged" || be64(|key|) || key || its bytes to the
+// block of its first sequence number. Memory: one small record per subject and block.
+constexpr int kDigestBlockBits = 12;
+
+struct DigestBlock {
+  uint64_t block = 0;
+  uint64_t entries = 0;
+  Digest digest{};
 };
 
-// DigestHistoryStore's digests, computed from the groups of each subject as they are read back
-// or as they are written. A subject's entries (be64 sequence || LEB128 length || record) hash as
-// one stream, so how they are grouped does not count:
-//   digest = SHA-256("FTHIST02" || for each subject S (its key prefix kind || id || 0x00), in key
-//              order, with n >= 1 entries: be64(|S|) || S || be64(n) || SHA-256(its entries, in
-//              sequence order)
-//            || for each key k of no subject (the checkpoint): be64(|k|) || k || be64(|v|) || v)
-// The digest of the part up to a sequence number counts only the entries up to it and no key of
-// no subject. A damaged group adds "damaged" || be64(|key|) || key || its bytes to its subject's
-// stream. Memory: one SHA-256 context per subject.
-class HistoryDigester {
+// The digest of one subject's entries, fed in sequence order as runs of whole entries, each run
+// within one block and on one side of `up_to`.
+class SubjectDigest {
  public:
-  // With `up_to`, also the digest of the part up to it.
-  explicit HistoryDigester(std::optional<uint64_t> up_to) : up_to_(up_to) {}
-
-  // `count` entries of `subject`, the first at sequence `first`: either all up to `up_to` or all
-  // after it.
-  void AddEntries(std::string_view subject, uint64_t first, uint64_t count, std::string_view entries) {
-    Stream& stream = At(subject, first);
-    stream.hash.Update(entries);
-    stream.entries += count;
-    stream.touched = true;
+  void AddRun(uint64_t first, uint64_t count, std::string_view bytes, std::optional<uint64_t> up_to) {
+    if (up_to && first > *up_to && !cut_) {
+      // Everything before is the part up to `up_to`.
+      cut_ = true;
+      part_blocks_ = blocks_.size();
+      if (open_) part_open_ = DigestBlock{block_, entries_, hash_.Peek()};
+    }
+    const uint64_t block = first >> kDigestBlockBits;
+    if (!open_ || block != block_) {
+      Close();
+      open_ = true;
+      block_ = block;
+    }
+    hash_.Update(bytes);
+    entries_ += count;
   }
-  void AddDamaged(std::string_view subject, uint64_t first, std::string_view key, std::string_view group) {
-    Stream& stream = At(subject, first);
-    uint8_t length[8];
-    PutBigEndian64(key.size(), length);
-    stream.hash.Update(std::string_view("damaged"));
-    stream.hash.Update(ByteSpan(length, 8));
-    stream.hash.Update(key);
-    stream.hash.Update(group);
-    stream.touched = true;
-  }
-  void AddOther(std::string_view key, std::string_view value) { others_.emplace_back(key, value); }
 
-  HistoryStoreDigest Whole() const { return Finish(/*part=*/false); }
-  HistoryStoreDigest Part() const { return Finish(/*part=*/true); }
+  // Whole: every block; part: the blocks up to `up_to` (all of them if no run came after it).
+  std::vector<DigestBlock> Blocks(bool part) {
+    Close();
+    if (!part || !cut_) return blocks_;
+    std::vector<DigestBlock> blocks(blocks_.begin(), blocks_.begin() + static_cast<ptrdiff_t>(part_blocks_));
+    if (part_open_) blocks.push_back(*part_open_);
+    return blocks;
+  }
 
  private:
-  struct Stream {
-    Sha256 hash;
-    uint64_t entries = 0;
-    bool touched = false;
-    // Where the part up to `up_to_` ended, once an entry after it came.
-    bool cut = false;
-    Digest part_hash{};
-    uint64_t part_entries = 0;
-    bool part_touched = false;
-  };
-
-  Stream& At(std::string_view subject, uint64_t first) {
-    auto found = streams_.find(subject);
-    if (found == streams_.end()) found = streams_.try_emplace(std::string(subject)).first;
-    Stream& stream = found->second;
-    if (up_to_ && first > *up_to_ && !stream.cut) {
-      stream.cut = true;
-      stream.part_hash = stream.hash.Peek();
-      stream.part_entries = stream.entries;
-      stream.part_touched = stream.touched;
-    }
-    return stream;
+  void Close() {
+    if (!open_) return;
+    blocks_.push_back({block_, entries_, hash_.Finish()});
+    open_ = false;
+    entries_ = 0;
   }
 
-  HistoryStoreDigest Finish(bool part) const {
+  std::vector<DigestBlock> blocks_;
+  bool open_ = false;
+  uint64_t block_ = 0;
+  uint64_t entries_ = 0;
+  Sha256 hash_;
+  bool cut_ = false;
+  size_t part_blocks_ = 0;
+  std::optional<DigestBlock> part_open_;
+};
+
+// The blocks of every subject, and the keys of no subject: what the digest is computed from.
+struct DigestParts {
+  std::map<std::string, std::vector<DigestBlock>, std::less<>> subjects;
+  std::vector<std::pair<std::string, std::string>> others;
+
+  // Adds `other`'s, whose blocks all come after this one's for each subject.
+  void Append(DigestParts&& other) {
+    for (auto& [subject, blocks] : other.subjects) {
+      auto& mine = subjects[subject];
+      FT_ASSERT(mine.empty() || blocks.empty() || mine.back().block < blocks.front().block,
+                "digest parts out of order");
+      mine.insert(mine.end(), blocks.begin(), blocks.end());
+    }
+    for (auto& item : other.others) others.push_back(std::move(item));
+  }
+
+  HistoryStoreDigest Finish() const {
     HistoryStoreDigest result;
     Sha256 hash;
-    hash.Update(std::string_view("FTHIST02"));
-    auto put_length = [&](uint64_t length) {
+    hash.Update(std::string_view("FTHIST03"));
+    auto put = [](Sha256& into, uint64_t value) {
       uint8_t bytes[8];
-      PutBigEndian64(length, bytes);
-      hash.Update(ByteSpan(bytes, 8));
+      PutBigEndian64(value, bytes);
+      into.Update(ByteSpan(bytes, 8));
     };
-    for (const auto& [subject, stream] : streams_) {
-      const bool cut = part && stream.cut;
-      if (!(cut ? stream.part_touched : stream.touched)) continue;
-      const uint64_t entries = cut ? stream.part_entries : stream.entries;
-      const Digest digest = cut ? stream.part_hash : stream.hash.Peek();
-      put_length(subject.size());
+    Sha256 blocks_hash;
+    for (const auto& [subject, blocks] : subjects) {
+      uint64_t entries = 0;
+      for (const DigestBlock& block : blocks) {
+        put(blocks_hash, block.block);
+        put(blocks_hash, block.entries);
+        blocks_hash.Update(ByteSpan(block.digest.data(), block.digest.size()));
+        entries += block.entries;
+      }
+      const Digest of_blocks = blocks_hash.Finish();
+      if (blocks.empty()) continue;
+      put(hash, subject.size());
       hash.Update(subject);
-      put_length(entries);
-      hash.Update(ByteSpan(digest.data(), digest.size()));
+      put(hash, entries);
+      hash.Update(ByteSpan(of_blocks.data(), of_blocks.size()));
       result.records += entries;
     }
-    if (!part) {
-      for (const auto& [key, value] : others_) {
-        put_length(key.size());
-        hash.Update(key);
-        put_length(value.size());
-        hash.Update(value);
-      }
+    for (const auto& [key, value] : others) {
+      put(hash, key.size());
+      hash.Update(key);
+      put(hash, value.size());
+      hash.Update(value);
     }
     result.digest = hash.Finish();
     return result;
   }
-
-  std::optional<uint64_t> up_to_;
-  std::map<std::string, Stream, std::less<>> streams_;
-  std::vector<std::pair<std::string, std::string>> others_;
 };
 
-// Indexes events [from, to] of the log, in batches written `how`, each carrying the checkpoint
-// it reaches.
-// With `digester`, also digests what it writes; groups then do not straddle the digester's
-// `up_to` (`digest_up_to`).
+// A subject's records of the batch being built (groups already full, and the one filling), and
+// the digest of what it wrote so far: the bytes of `pending` from `run_offset` on are a run not
+// yet hashed.
+struct SubjectGroups {
+  std::vector<PendingGroup> full;
+  PendingGroup pending;
+  SubjectDigest digest;
+  size_t run_offset = 0;
+  uint64_t run_first = 0;
+  uint64_t run_count = 0;
+};
+
+// How IndexEventsInBatches writes and what it computes besides.
+struct IndexPlan {
+  Ledger::HistoryWrite how = Ledger::HistoryWrite::kLogged;
+  // Each batch with the checkpoint it reaches (a catch-up); or none (a part of a rebuild from
+  // zero, whose one checkpoint is written when every part is on disk).
+  bool checkpoints = true;
+  // Digests what it writes (whole and, with `digest_up_to`, up to it) into *digests.
+  DigestParts* whole = nullptr;
+  DigestParts* part = nullptr;
+  std::optional<uint64_t> digest_up_to;
+};
+
+// Indexes events [from, to] of the log, in batches of `events_per_batch` written as `plan` says.
 Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t events_per_batch,
-                            Ledger::HistoryWrite how, HistoryDigester* digester, std::optional<uint64_t> digest_up_to) {
+                            const IndexPlan& plan) {
   FT_ASSERT(events_per_batch > 0);
+  const bool digesting = plan.whole != nullptr;
   auto lookup = ledger.NewLookup();
   // By subject key prefix (kind || id || 0x00), in key order, kept from batch to batch (subjects
   // recur), as is the write batch's buffer.
   std::map<std::string, SubjectGroups, std::less<>> groups;
   Ledger::HistoryBatch batch = ledger.NewHistoryBatch();
   std::string key;
+  // Hashes the subject's pending run (a group's bytes are final once written, or full).
+  auto hash_run = [&](SubjectGroups& subject) {
+    if (!digesting || subject.run_count == 0) return;
+    subject.digest.AddRun(subject.run_first, subject.run_count,
+                          std::string_view(subject.pending.bytes).substr(subject.run_offset), plan.digest_up_to);
+    subject.run_count = 0;
+    subject.run_offset = subject.pending.bytes.size();
+  };
   auto put = [&](std::string_view prefix, const PendingGroup& group) {
     key.assign(1, kRecordPrefix);
     key += prefix;
     key += SequenceKey(group.first_sequence);
     batch.Put(key, group.bytes);
-    if (digester != nullptr) digester->AddEntries(prefix, group.first_sequence, group.count, group.bytes);
   };
-  std::string checkpoint;
   Status failure;
   uint64_t submission_sequence = 0;
   const KeyRecord* author_key = nullptr;
@@ -317,18 +361,19 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
   // skip list then starts where the last one ended.
   auto flush = [&](uint64_t sequence, const Digest& chain_hash) {
     batch.Clear();
-    checkpoint = EncodeCheckpoint(sequence, chain_hash);
-    batch.Put(kCheckpointKey, checkpoint);
+    if (plan.checkpoints) batch.Put(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
     for (auto& [prefix, subject] : groups) {
       for (const PendingGroup& group : subject.full) put(prefix, group);
       subject.full.clear();
       if (subject.pending.count > 0) {
+        hash_run(subject);
         put(prefix, subject.pending);
         subject.pending.count = 0;
         subject.pending.bytes.clear();
+        subject.run_offset = 0;
       }
     }
-    Status written = ledger.WriteHistory(batch, how);
+    Status written = ledger.WriteHistory(batch, plan.how);
     batch_events = 0;
     indexed_to = sequence;
     return written;
@@ -391,26 +436,33 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
         prefix += subject.id;
         prefix += '\0';
         auto found = groups.find(prefix);
-        if (found == groups.end()) found = groups.emplace(prefix, SubjectGroups()).first;
+        if (found == groups.end()) found = groups.try_emplace(prefix).first;
         SubjectGroups& subject_groups = found->second;
         PendingGroup& group = subject_groups.pending;
+        if (digesting && subject_groups.run_count > 0) {
+          // A run stays within one block (that of its first entry) and on one side of
+          // `digest_up_to`.
+          const bool same_block = (subject_groups.run_first >> kDigestBlockBits) == (entry.sequence >> kDigestBlockBits);
+          const bool same_side = !plan.digest_up_to ||
+                                 ((subject_groups.run_first > *plan.digest_up_to) == (entry.sequence > *plan.digest_up_to));
+          if (!same_block || !same_side) hash_run(subject_groups);
+        }
         if (group.count == 0) group.first_sequence = entry.sequence;
+        if (subject_groups.run_count++ == 0) {
+          subject_groups.run_first = entry.sequence;
+          subject_groups.run_offset = group.bytes.size();
+        }
         AppendGroupEntry(group.bytes, entry.sequence, record);
         if (++group.count == kRecordsPerGroupMax) {
+          hash_run(subject_groups);
           subject_groups.full.push_back(std::move(group));
           group = PendingGroup();
+          subject_groups.run_offset = 0;
         }
       }
       return Status::Ok();
     });
     if (!failure.ok()) return false;
-    if (digester != nullptr && digest_up_to && entry.sequence == *digest_up_to) {
-      for (auto& [prefix, subject] : groups) {
-        if (subject.pending.count == 0) continue;
-        subject.full.push_back(std::move(subject.pending));
-        subject.pending = PendingGroup();
-      }
-    }
     if (++batch_events == events_per_batch || entry.sequence == to) {
       failure = flush(entry.sequence, view->chain_hash);
       if (!failure.ok()) return false;
@@ -419,25 +471,74 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
   }));
   FT_RETURN_IF_ERROR(failure);
   if (indexed_to != to) return Status::Corruption("the log ends before sequence " + std::to_string(to));
-  if (digester != nullptr) digester->AddOther(kCheckpointKey, checkpoint);
+  if (digesting) {
+    for (auto& [subject_prefix, subject] : groups) {
+      plan.whole->subjects[subject_prefix] = subject.digest.Blocks(/*part=*/false);
+      if (plan.part != nullptr) plan.part->subjects[subject_prefix] = subject.digest.Blocks(/*part=*/true);
+    }
+  }
   return Status::Ok();
 }
 
-// The same; a store written from zero (`clear`) starts from a new, empty column family
-// (Ledger::RecreateHistory), goes without RocksDB's write-ahead log and is flushed at the end,
-// whatever happened (Ledger::HistoryWrite).
-Status IndexEvents(Ledger& ledger, uint64_t from, uint64_t to, bool clear, uint64_t events_per_batch,
-                   HistoryDigester* digester = nullptr, std::optional<uint64_t> digest_up_to = std::nullopt) {
-  if (clear) FT_RETURN_IF_ERROR(ledger.RecreateHistory());
-  if (clear && from > to) return Status::Ok();
-  const Ledger::HistoryWrite how = clear ? Ledger::HistoryWrite::kUnlogged : Ledger::HistoryWrite::kLogged;
-  Status indexed =
-      IndexEventsInBatches(ledger, from, to, events_per_batch, how, digester, digest_up_to);
-  if (how == Ledger::HistoryWrite::kUnlogged) {
-    Status flushed = ledger.FlushHistory();
-    if (indexed.ok()) return flushed;
+// A store written from zero: a new, empty column family (Ledger::RecreateHistory), indexed
+// without RocksDB's write-ahead log by `workers` threads over contiguous parts of the log (cut at
+// digest block boundaries), flushed, and only then given its one checkpoint, through the
+// write-ahead log. A crash before that leaves a store without a checkpoint, which reads ignore
+// and the next writer rebuilds. With `whole`, also the store's digests.
+Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, DigestParts* whole, DigestParts* part,
+                     std::optional<uint64_t> digest_up_to) {
+  FT_RETURN_IF_ERROR(ledger.RecreateHistory());
+  const uint64_t head = ledger.head().sequence;
+  if (head == 0) return Status::Ok();
+  // Parts of whole blocks, at least one block each.
+  const uint64_t block_size = uint64_t{1} << kDigestBlockBits;
+  const uint64_t blocks = (head >> kDigestBlockBits) + 1;
+  const size_t part_count = static_cast<size_t>(std::max<uint64_t>(1, std::min<uint64_t>(workers, blocks)));
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (size_t index = 0; index < part_count; ++index) {
+    uint64_t first_block = blocks * index / part_count, end_block = blocks * (index + 1) / part_count;
+    uint64_t from = std::max<uint64_t>(1, first_block * block_size);
+    uint64_t to = std::min<uint64_t>(head, end_block * block_size - 1);
+    if (from <= to) ranges.emplace_back(from, to);
   }
-  return indexed;
+  std::vector<Status> statuses(ranges.size());
+  std::vector<DigestParts> wholes(ranges.size()), parts(ranges.size());
+  {
+    std::vector<std::jthread> threads;
+    for (size_t index = 0; index < ranges.size(); ++index) {
+      auto work = [&, index] {
+        IndexPlan plan;
+        plan.how = Ledger::HistoryWrite::kUnlogged;
+        plan.checkpoints = false;
+        if (whole != nullptr) {
+          plan.whole = &wholes[index];
+          plan.part = part != nullptr ? &parts[index] : nullptr;
+          plan.digest_up_to = digest_up_to;
+        }
+        statuses[index] = IndexEventsInBatches(ledger, ranges[index].first, ranges[index].second, events_per_batch, plan);
+      };
+      if (index + 1 == ranges.size()) {
+        work();  // the last part on this thread
+      } else {
+        threads.emplace_back(work);
+      }
+    }
+  }
+  Status flushed = ledger.FlushHistory();
+  for (const Status& status : statuses) FT_RETURN_IF_ERROR(status);
+  FT_RETURN_IF_ERROR(flushed);
+  auto chain_hash = ledger.ChainHash(head);
+  if (!chain_hash) return chain_hash.error();
+  const std::string checkpoint = EncodeCheckpoint(head, *chain_hash);
+  FT_RETURN_IF_ERROR(ledger.WriteHistory({{kCheckpointKey, checkpoint}}, false));
+  if (whole != nullptr) {
+    for (size_t index = 0; index < ranges.size(); ++index) {
+      whole->Append(std::move(wholes[index]));
+      if (part != nullptr) part->Append(std::move(parts[index]));
+    }
+    whole->others.emplace_back(kCheckpointKey, checkpoint);
+  }
+  return Status::Ok();
 }
 
 // Calls `visit(sequence, record bytes)` for each entry of a stored group (its key's first
@@ -773,57 +874,81 @@ Status CatchUpHistory(Ledger& ledger, const HistoryIndexOptions& options) {
   const uint64_t head = ledger.head().sequence;
   auto checkpoint = UsableHistoryCheckpoint(ledger);
   if (!checkpoint) return checkpoint.error();
-  if (!checkpoint->has_value()) return IndexEvents(ledger, 1, head, /*clear=*/true, options.events_per_batch);
-  return IndexEvents(ledger, (*checkpoint)->sequence + 1, head, /*clear=*/false, options.events_per_batch);
+  if (!checkpoint->has_value()) return RebuildHistory(ledger, options);
+  return IndexEventsInBatches(ledger, (*checkpoint)->sequence + 1, head, options.events_per_batch, IndexPlan());
 }
 
 Status RebuildHistory(Ledger& ledger, const HistoryIndexOptions& options) {
-  return IndexEvents(ledger, 1, ledger.head().sequence, /*clear=*/true, options.events_per_batch);
+  return IndexFromZero(ledger, options.events_per_batch, options.workers, nullptr, nullptr, std::nullopt);
 }
 
 Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::optional<uint64_t> up_to,
                                                         const HistoryIndexOptions& options) {
-  HistoryDigester digester(up_to);
-  FT_RETURN_IF_ERROR(IndexEvents(ledger, 1, ledger.head().sequence, /*clear=*/true, options.events_per_batch,
-                                 &digester, up_to));
+  DigestParts whole, part;
+  FT_RETURN_IF_ERROR(IndexFromZero(ledger, options.events_per_batch, options.workers, &whole, &part, up_to));
   RebuiltHistoryDigests digests;
-  digests.whole = digester.Whole();
-  if (up_to) digests.part = digester.Part();
+  digests.whole = whole.Finish();
+  if (up_to) digests.part = part.Finish();
   return digests;
 }
 
 Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger, std::optional<uint64_t> up_to) {
-  HistoryDigester digester(up_to);
+  DigestParts parts;
   if (ledger.HasHistory()) {
+    // Subjects come one after another, in key order, each group's entries in sequence order.
+    std::string subject;
+    std::optional<SubjectDigest> digest;
+    digest.emplace();
+    auto finish_subject = [&] {
+      if (!subject.empty()) parts.subjects[subject] = digest->Blocks(/*part=*/up_to.has_value());
+      digest.emplace();
+    };
+    std::string damage;
     FT_RETURN_IF_ERROR(ledger.ScanHistory("", "\xff", [&](std::string_view key, std::string_view value) {
       if (key.size() < 9 || key[0] != kRecordPrefix) {
-        digester.AddOther(key, value);  // the checkpoint
+        if (!up_to) parts.others.emplace_back(key, value);  // the checkpoint
         return true;
       }
-      const std::string_view subject = key.substr(1, key.size() - 9);
+      const std::string_view group_subject = key.substr(1, key.size() - 9);
+      if (group_subject != subject) {
+        finish_subject();
+        subject.assign(group_subject);
+      }
       const uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
-      // The group's entries up to `up_to` and those after it, apart.
-      size_t split = 0;
-      uint64_t before = 0, after = 0, first_after = 0;
+      // The group's entries in runs: within one block, on one side of `up_to`.
+      size_t run_offset = 0, offset = 0;
+      uint64_t run_first = 0, run_count = 0;
+      auto end_run = [&] {
+        if (run_count > 0) digest->AddRun(run_first, run_count, value.substr(run_offset, offset - run_offset), up_to);
+        run_count = 0;
+        run_offset = offset;
+      };
       Status parsed = ForEachGroupEntry(first, value, [&](uint64_t sequence, std::string_view record) {
-        if (up_to && sequence > *up_to) {
-          if (after++ == 0) first_after = sequence;
-        } else {
-          ++before;
-          split = static_cast<size_t>(record.data() + record.size() - value.data());
+        if (run_count > 0 && ((run_first >> kDigestBlockBits) != (sequence >> kDigestBlockBits) ||
+                              (up_to && (run_first > *up_to) != (sequence > *up_to)))) {
+          end_run();
         }
+        if (run_count++ == 0) run_first = sequence;
+        offset = static_cast<size_t>(record.data() + record.size() - value.data());
         return true;
       });
       if (!parsed.ok()) {
-        digester.AddDamaged(subject, first, key, value);
+        // Counted as its bytes, in the block of its first sequence number.
+        damage.assign("damaged");
+        uint8_t length[8];
+        PutBigEndian64(key.size(), length);
+        damage.append(reinterpret_cast<const char*>(length), 8);
+        damage.append(key);
+        damage.append(value);
+        digest->AddRun(first, 0, damage, up_to);
       } else {
-        if (before > 0) digester.AddEntries(subject, first, before, value.substr(0, split));
-        if (after > 0) digester.AddEntries(subject, first_after, after, value.substr(split));
+        end_run();
       }
       return true;
     }));
+    finish_subject();
   }
-  return up_to ? digester.Part() : digester.Whole();
+  return parts.Finish();
 }
 
 }  // namespace fundtrail::projections

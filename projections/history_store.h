@@ -97,6 +97,9 @@ struct HistoryIndexOptions {
   // Events indexed per atomic batch (records and the checkpoint they reach): bounds the batch's
   // memory (a few hundred bytes per event) while keeping the writes large. Tests make it small.
   uint64_t events_per_batch = 1 << 16;
+  // Threads that index a store from zero (RebuildHistory), each a contiguous part of the log:
+  // the store's writes are spread over the cores.
+  size_t workers = 2;
 };
 
 // Reads and decodes the log's events at `sequences` (increasing) in contiguous parts, one thread
