@@ -38,6 +38,14 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsOf(size_t index) {
   // The history store's tables too: a history decompresses every block it reads (ledgers whose
   // store was written before keep Snappy tables until compactions rewrite them).
   if (index == kLog || index == kHistory) options.compression = rocksdb::kLZ4Compression;
+  if (index == kHistory) {
+    // Except level 0, which a rebuild of the store writes all at once: its flushes then cost no
+    // compression (RocksDB's usual advice for write-heavy column families); compactions into the
+    // lower levels compress.
+    options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                     rocksdb::kLZ4Compression, rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                     rocksdb::kLZ4Compression};
+  }
   return options;
 }
 constexpr uint64_t kProgressIntervalEvents = 1 << 18;
