@@ -58,10 +58,10 @@ std::string_view GrantIdOf(schema::Event::Reader event) {
 }
 
 std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::string& author_org_id,
-                                   const LedgerState& state) {
+                                   const LedgerState& state, SubjectKinds kinds) {
   std::vector<Subject> subjects;
   auto add = [&](SubjectKind kind, capnp::Text::Reader id) {
-    if (id.size() == 0) return;
+    if (id.size() == 0 || !kinds.Has(kind)) return;
     Subject subject{kind, Str(id)};
     for (const auto& existing : subjects) {
       if (existing == subject) return;
@@ -73,7 +73,7 @@ std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::strin
     if (id.empty()) return;
     capnp::Text::Reader text(id.data(), id.size());
     add(SubjectKind::kGrant, text);
-    if (event.which() == Which::GRANT_AWARDED) return;  // its project is the event's own
+    if (event.which() == Which::GRANT_AWARDED || !kinds.Has(SubjectKind::kProject)) return;  // its project is the event's own
     if (const GrantRecord* record = state.grants.Find(std::string(id))) {
       add(SubjectKind::kProject, capnp::Text::Reader(record->project_id.c_str()));
     }
@@ -123,11 +123,12 @@ std::vector<Subject> EventSubjects(schema::Event::Reader event, const std::strin
 }
 
 std::vector<Subject> IndexedSubjects(schema::Event::Reader event, const std::string& author_org_id,
-                                     const schema::Event::Reader* reversed, const LedgerState& state) {
-  std::vector<Subject> subjects = EventSubjects(event, author_org_id, state);
+                                     const schema::Event::Reader* reversed, const LedgerState& state,
+                                     SubjectKinds kinds) {
+  std::vector<Subject> subjects = EventSubjects(event, author_org_id, state, kinds);
   if (reversed != nullptr) {
     // A reversal touches whatever its target touched, so histories show it.
-    for (auto& subject : EventSubjects(*reversed, std::string(), state)) {
+    for (auto& subject : EventSubjects(*reversed, std::string(), state, kinds)) {
       if (std::find(subjects.begin(), subjects.end(), subject) == subjects.end()) subjects.push_back(std::move(subject));
     }
   }
@@ -136,7 +137,20 @@ std::vector<Subject> IndexedSubjects(schema::Event::Reader event, const std::str
 
 EventSummary SummariseEvent(schema::Event::Reader event) {
   EventSummary summary;
-  auto id = [](std::string kind, capnp::Text::Reader text) { return kind + ":" + Str(text); };
+  // Built in place: histories summarise every event they show, and the history store every event.
+  auto id = [](std::string_view kind, capnp::Text::Reader text) {
+    std::string out;
+    out.reserve(kind.size() + 1 + text.size() + 24);  // room for " / " and an organisation
+    out.append(kind);
+    out += ':';
+    out.append(text.cStr(), text.size());
+    return out;
+  };
+  auto and_then = [](std::string head, std::string_view separator, capnp::Text::Reader text) {
+    head.append(separator);
+    head.append(text.cStr(), text.size());
+    return head;
+  };
   switch (event.which()) {
     case Which::LEDGER_GENESIS: summary.subject = "alliance:" + Str(event.getLedgerGenesis().getAllianceId()); break;
     case Which::ORGANISATION_REGISTERED: summary.subject = id("org", event.getOrganisationRegistered().getOrgId()); break;
@@ -160,18 +174,18 @@ EventSummary SummariseEvent(schema::Event::Reader event) {
       summary.amount = ToMoney(event.getFundsReceived().getAmount());
       break;
     case Which::FUNDS_DISBURSED:
-      summary.subject = id("grant", event.getFundsDisbursed().getGrantId()) + " -> " +
-                        Str(event.getFundsDisbursed().getMemberOrgId());
+      summary.subject =
+          and_then(id("grant", event.getFundsDisbursed().getGrantId()), " -> ", event.getFundsDisbursed().getMemberOrgId());
       summary.amount = ToMoney(event.getFundsDisbursed().getAmount());
       break;
     case Which::EXPENDITURE_RECORDED:
-      summary.subject = id("grant", event.getExpenditureRecorded().getGrantId()) + " / " +
-                        Str(event.getExpenditureRecorded().getOrgId());
+      summary.subject =
+          and_then(id("grant", event.getExpenditureRecorded().getGrantId()), " / ", event.getExpenditureRecorded().getOrgId());
       summary.amount = ToMoney(event.getExpenditureRecorded().getAmount());
       break;
     case Which::REFUND_RECORDED:
-      summary.subject = id("grant", event.getRefundRecorded().getGrantId()) + " / " +
-                        Str(event.getRefundRecorded().getOrgId());
+      summary.subject =
+          and_then(id("grant", event.getRefundRecorded().getGrantId()), " / ", event.getRefundRecorded().getOrgId());
       summary.amount = ToMoney(event.getRefundRecorded().getAmount());
       break;
     case Which::REVERSAL: summary.subject = "seq:" + std::to_string(event.getReversal().getTargetSequence()); break;

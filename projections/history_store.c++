@@ -426,7 +426,8 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
       // event that cannot be read adds nothing.
       record.clear();
       for (const Subject& subject :
-           IndexedSubjects(event, author_org_id, *target ? &reversed : nullptr, ledger.state())) {
+           IndexedSubjects(event, author_org_id, *target ? &reversed : nullptr, ledger.state(),
+                           {SubjectKind::kGrant, SubjectKind::kOrganisation})) {
         if (!HasHistory(subject.kind)) continue;
         if (record.empty()) {
           record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event,
