@@ -183,6 +183,24 @@ TEST(LogFormatTest, LogEventReaderReadsEventsAndReportsDamage) {
     }
   }
   EXPECT_GT(reported, 0);
+  // An event type this version does not know is damage too, as for Open.
+  for (uint8_t discriminant : {26, 200}) {
+    std::string unknown = canonical;
+    unknown[8] = static_cast<char>(discriminant);
+    bool used = false;
+    Status status = reader.Read(unknown, "sequence 7", [&](schema::Event::Reader) {
+      used = true;
+      return Status::Ok();
+    });
+    EXPECT_FALSE(used);
+    EXPECT_NE(status.message().find("sequence 7 is of an event type this version does not know"), std::string::npos)
+        << status.message();
+  }
+  // Exceptions other than Cap'n Proto's are not taken for damage.
+  EXPECT_THROW((void)reader.Read(canonical, "sequence 8", [](schema::Event::Reader) -> Status {
+                 throw std::runtime_error("a bug");
+               }),
+               std::runtime_error);
 }
 
 TEST(LogFormatTest, OpenRejectsBadLengths) {

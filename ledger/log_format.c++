@@ -252,6 +252,17 @@ Result<EntryView> DecodeEntry(std::string_view record) {
   return view;
 }
 
+bool LogEventReader::KnownType(schema::Event::Which which) {
+  // A constant of the compiled schema, so sharing it between threads is safe.
+  static const size_t known = capnp::Schema::from<schema::Event>().getUnionFields().size();
+  return static_cast<size_t>(which) < known;
+}
+
+Status LogEventReader::UnknownType(std::string_view what, schema::Event::Which which) {
+  return Status::Corruption(std::string(what) + " is of an event type this version does not know (union member " +
+                            std::to_string(static_cast<unsigned>(which)) + "); run `fundtrail verify`");
+}
+
 Status LogEventReader::NotWords(std::string_view bytes, std::string_view what) {
   return Status::Corruption(std::string(what) + " is " + std::to_string(bytes.size()) +
                             " bytes, not a whole number of 8-byte words; run `fundtrail verify`");

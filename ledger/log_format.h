@@ -82,9 +82,11 @@ Result<EntryView> DecodeEntry(std::string_view record);
 // log would pay for every event. It skips Open's checks (canonical form, every pointer readable),
 // which the events passed when they were appended and which `fundtrail verify` makes again (the
 // chain hash covers their bytes); a derived computation does not depend on them: a damaged event
-// that is still well formed changes what is derived whether canonical or not. Reading a malformed
-// event (a damaged store) throws inside `use`; Read turns that into Corruption naming `what`,
-// after which whatever `use` was building must be dropped. Reuses its buffer.
+// that is still well formed changes what is derived whether canonical or not. It keeps one: an
+// event of a type this version does not know is Corruption. Reading a malformed event (a damaged
+// store) throws kj::Exception inside `use`; Read turns that into Corruption naming `what`, after
+// which whatever `use` was building must be dropped (other exceptions pass through). Reuses its
+// buffer.
 class LogEventReader {
  public:
   // Calls `use(event)` (returning Status) on the event whose canonical bytes are `bytes`.
@@ -94,18 +96,21 @@ class LogEventReader {
     // Word-aligned, as Cap'n Proto reads it (RocksDB's values need not be).
     words_.resize(bytes.size() / sizeof(capnp::word));
     std::memcpy(words_.data(), bytes.data(), bytes.size());
-    Status status;
-    kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+    try {
       kj::ArrayPtr<const capnp::word> segment(words_.data(), words_.size());
       capnp::SegmentArrayMessageReader reader(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(&segment, 1));
-      status = use(reader.getRoot<schema::Event>());
-    });
-    KJ_IF_MAYBE(exception, failure) { return Unreadable(what, *exception); }
-    return status;
+      schema::Event::Reader event = reader.getRoot<schema::Event>();
+      if (!KnownType(event.which())) return UnknownType(what, event.which());
+      return use(event);
+    } catch (const kj::Exception& exception) {
+      return Unreadable(what, exception);
+    }
   }
 
  private:
+  static bool KnownType(schema::Event::Which which);
   static Status NotWords(std::string_view bytes, std::string_view what);
+  static Status UnknownType(std::string_view what, schema::Event::Which which);
   static Status Unreadable(std::string_view what, const kj::Exception& exception);
   std::vector<capnp::word> words_;
 };

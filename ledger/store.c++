@@ -35,13 +35,12 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsOf(size_t index) {
   // decompresses a whole block for one entry, takes 28% less CPU (docs/BENCHMARKS.md, figure 6).
   // An option, not a format: each block names its compression, so tables written before (Snappy)
   // stay readable and compactions rewrite them in time.
-  // The history store's tables too: a history decompresses every block it reads (ledgers whose
-  // store was written before keep Snappy tables until compactions rewrite them).
-  if (index == kLog || index == kHistory) options.compression = rocksdb::kLZ4Compression;
+  if (index == kLog) options.compression = rocksdb::kLZ4Compression;
   if (index == kHistory) {
-    // Except level 0, which a rebuild of the store writes all at once: its flushes then cost no
-    // compression (RocksDB's usual advice for write-heavy column families); compactions into the
-    // lower levels compress.
+    // The history store's tables too (a history decompresses every block it reads), except level
+    // 0, which a rebuild of the store writes all at once: its flushes then cost no compression
+    // (RocksDB's usual advice for write-heavy column families); compactions into the lower levels
+    // compress.
     options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                      rocksdb::kLZ4Compression, rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                      rocksdb::kLZ4Compression};
@@ -185,7 +184,11 @@ Ledger::~Ledger() {
     // RocksDB otherwise keeps every WAL file since their last flush, and each later open replays
     // them all: 8 s and 160 MiB for a read-only open at a million events (docs/BENCHMARKS.md).
     // A failed flush loses nothing: the WAL stays and is replayed as before.
-    (void)database_->Flush(rocksdb::FlushOptions(), handles_);
+    std::vector<rocksdb::ColumnFamilyHandle*> open;  // `history` may be missing (RecreateHistory failed)
+    for (auto* handle : handles_) {
+      if (handle != nullptr) open.push_back(handle);
+    }
+    (void)database_->Flush(rocksdb::FlushOptions(), open);
   }
   if (files) (void)database_->EnableFileDeletions(/*force=*/true);
   merkle_nodes_.reset();
@@ -291,7 +294,15 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
     options.max_open_files = -1;
     FilesLock files(directory, /*exclusive=*/false);
     // A ledger no writer has opened since `history` was added lacks it: opened without, it
-    // serves histories from the log (HasHistory() is false).
+    // serves histories from the log (HasHistory() is false). Whether it has it is read again
+    // under the lock: a writer drops and creates it again while holding the lock exclusively
+    // (RecreateHistory), so what was listed before may be gone.
+    if (has_history) {
+      std::vector<std::string> existing;
+      rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(options, database_path, &existing);
+      if (!listed.ok()) return Error(FromRocks(listed, "opening ledger " + directory));
+      has_history = std::find(existing.begin(), existing.end(), kColumnFamilies[kHistory]) != existing.end();
+    }
     if (!has_history) descriptors.erase(descriptors.begin() + kHistory);
     status = rocksdb::DB::OpenForReadOnly(options, database_path, descriptors, &ledger->handles_, &database);
     if (status.ok()) {
@@ -722,6 +733,9 @@ bool Ledger::HasHistory() const { return handles_[kHistory] != nullptr; }
 
 Status Ledger::RecreateHistory() {
   FT_ASSERT(access_ == Access::kReadWrite, "RecreateHistory on a read-only ledger");
+  // Readers list the column families and open them under FILES.lock shared: none sees the family
+  // dropped and not yet created again.
+  FilesLock files(directory_, /*exclusive=*/true);
   if (handles_[kHistory] != nullptr) {
     FT_RETURN_IF_ERROR(FromRocks(database_->DropColumnFamily(handles_[kHistory]), "dropping the history store"));
     FT_RETURN_IF_ERROR(
@@ -762,20 +776,14 @@ Status Ledger::ScanHistory(std::string_view begin, std::string_view end,
   return FromRocks(iterator->status(), "scanning the history store");
 }
 
-Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts, bool clear) {
+Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts) {
   HistoryBatch batch = NewHistoryBatch();
-  if (clear) batch.ClearStore();
   std::vector<const std::pair<std::string, std::string>*> ordered;
   ordered.reserve(puts.size());
   for (const auto& put : puts) ordered.push_back(&put);
   std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   for (const auto* put : ordered) batch.Put(put->first, put->second);
   return WriteHistory(batch, HistoryWrite::kLogged);
-}
-
-void Ledger::HistoryBatch::ClearStore() {
-  // Every key of the store sorts below 0xff.
-  FT_ASSERT(batch_.DeleteRange(family_, rocksdb::Slice(""), rocksdb::Slice("\xff")).ok());
 }
 
 void Ledger::HistoryBatch::Put(std::string_view key, std::string_view value) {

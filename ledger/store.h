@@ -20,8 +20,9 @@
 // as of the moment they opened it. A Ledger object is not thread-safe, with one exception: the
 // reads ReadEntry, ReadEntries, ScanEntries, ScanSubject, ReadSubmission, the lookups of
 // NewLookup() (one per thread), the derived data's GetDerived, PutDerived and DeleteDerived and
-// the history store's GetHistory, ScanHistory and WriteHistory may run on several threads at once
-// while nothing appends (RocksDB is thread-safe).
+// the history store's GetHistory, ScanHistory, NewHistoryBatch, WriteHistory and FlushHistory may
+// run on several threads at once while nothing appends (RocksDB is thread-safe); RecreateHistory
+// may not run beside any history method.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -140,15 +141,12 @@ class Ledger {
   // key and value point into RocksDB's memory, valid only during the call.
   Status ScanHistory(std::string_view begin, std::string_view end,
                      const std::function<bool(std::string_view, std::string_view)>& visit) const;
-  // Writes `puts` in one atomic batch, after deleting every key of the store if `clear`.
-  // REQUIRES: a writer.
-  Status WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts, bool clear);
+  // Writes `puts` in one atomic batch, through the write-ahead log. REQUIRES: a writer.
+  Status WriteHistory(const std::vector<std::pair<std::string, std::string>>& puts);
   // The same, built by the caller: a batch of writes to the history store, applied atomically by
   // WriteHistory. Reusable: Clear() keeps its buffer for the next batch.
   class HistoryBatch {
    public:
-    // Deletes every key of the store (first in the batch, before its puts).
-    void ClearStore();
     // Puts had best come in key order: each insert into the memtable then starts where the last
     // one ended.
     void Put(std::string_view key, std::string_view value);
@@ -164,10 +162,11 @@ class Ledger {
   HistoryBatch NewHistoryBatch();
   // How a history batch reaches the disk. kLogged: through RocksDB's write-ahead log, so a crash
   // loses at most the batches the operating system had not yet written. kUnlogged: without it,
-  // for a store written from zero, a stream of batches that must end with FlushHistory(); a crash
-  // before then loses the batches not yet flushed, a suffix of whole batches (each batch and its
-  // checkpoint are in one memtable, and memtables reach the disk whole and in order), which the
-  // next catch-up writes again. A kLogged batch must not follow kUnlogged ones before the flush.
+  // for a store written from zero into a new column family (RecreateHistory): batches that must
+  // be followed by FlushHistory() before anything else is written to the store, the store's
+  // checkpoint last, so that a crash before leaves a store without a checkpoint (which is not
+  // read, and is rebuilt). Had a kLogged batch come between, a crash could replay it from the
+  // write-ahead log without the unlogged batches before it.
   enum class HistoryWrite { kLogged, kUnlogged };
   Status WriteHistory(HistoryBatch& batch, HistoryWrite how);
   // Writes the history store's memtables to disk and waits for it.

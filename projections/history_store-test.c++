@@ -167,8 +167,11 @@ TEST(HistoryStore, RebuiltByWorkersEqualsIncrementalAcrossDigestBlocks) {
     ASSERT_TRUE(digest.has_value());
     parts[point] = *digest;
   }
-  for (size_t workers : {size_t{1}, size_t{2}, size_t{3}, size_t{5}}) {
-    const uint64_t point = points[pick() % points.size()];
+  // Two workers up to every point; 1, 3 and 5 up to one picked at random.
+  std::vector<std::pair<size_t, uint64_t>> runs;
+  for (uint64_t point : points) runs.emplace_back(2, point);
+  for (size_t workers : {size_t{1}, size_t{3}, size_t{5}}) runs.emplace_back(workers, points[pick() % points.size()]);
+  for (const auto& [workers, point] : runs) {
     SCOPED_TRACE(std::to_string(workers) + " workers, up to " + std::to_string(point));
     auto rebuilt = RebuildHistoryWithDigests(ledger, point, {.events_per_batch = 1000 + pick() % 5000, .workers = workers});
     ASSERT_TRUE(rebuilt.has_value()) << rebuilt.error().message();
@@ -276,6 +279,30 @@ struct Fixture {
   Ledger& ledger() { return random->ledger(); }
 };
 
+// What a crash during a rebuild from zero leaves: records without a checkpoint. Reads take the
+// log, and the writer's catch-up rebuilds the store.
+TEST(HistoryStore, RecordsWithoutACheckpointAreNotReadButRebuilt) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(22, 20));
+  Ledger& ledger = fixture.ledger();
+  const uint64_t head = ledger.head().sequence;
+  const Digest good = StoreDigest(ledger);
+  // Forge one record, so that reading the store would show it, then drop the checkpoint.
+  auto records = ReadHistory(ledger, {SubjectKind::kGrant, "G-1"}, head);
+  ASSERT_TRUE(records.has_value() && !records->empty());
+  HistoryRecord forged = (*records)[0];
+  forged.subject = "forged";
+  ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey({SubjectKind::kGrant, "G-1"}, forged.sequence), Group({forged})}}).ok());
+  ASSERT_TRUE(ledger.database()->Delete(rocksdb::WriteOptions(), ledger.column_family("history"), "c").ok());
+  auto checkpoint = ReadHistoryCheckpoint(ledger);
+  ASSERT_TRUE(checkpoint.has_value());
+  EXPECT_FALSE(checkpoint->has_value());
+  for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
+  ASSERT_TRUE(CatchUpHistory(ledger).ok());
+  EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
+  for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, head);
+}
+
 TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
   Fixture fixture;
   ASSERT_NO_FATAL_FAILURE(fixture.Make(21, 20));
@@ -287,13 +314,13 @@ TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
   ASSERT_EQ(good_checkpoint.size(), 41u);
   std::string checkpoint = good_checkpoint;
   checkpoint[20] = static_cast<char>(checkpoint[20] ^ 0x5a);
-  ASSERT_TRUE(ledger.WriteHistory({{"c", checkpoint}}, false).ok());
+  ASSERT_TRUE(ledger.WriteHistory({{"c", checkpoint}}).ok());
   for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
   ASSERT_TRUE(CatchUpHistory(ledger).ok());
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
   // A checkpoint beyond the log (the log was replaced by a shorter one) is of another history too.
   PutBigEndian64(head + 5, reinterpret_cast<uint8_t*>(checkpoint.data()));
-  ASSERT_TRUE(ledger.WriteHistory({{"c", checkpoint}}, false).ok());
+  ASSERT_TRUE(ledger.WriteHistory({{"c", checkpoint}}).ok());
   for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
   ASSERT_TRUE(CatchUpHistory(ledger).ok());
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
@@ -301,7 +328,7 @@ TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
   // later one) is not read but rebuilt.
   for (std::string other : {good_checkpoint.substr(0, 40), good_checkpoint.substr(0, 40) + '\x02',
                             good_checkpoint.substr(0, 40) + '\x04'}) {
-    ASSERT_TRUE(ledger.WriteHistory({{"c", other}}, false).ok());
+    ASSERT_TRUE(ledger.WriteHistory({{"c", other}}).ok());
     for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
     ASSERT_TRUE(CatchUpHistory(ledger).ok());
     EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
@@ -321,7 +348,7 @@ TEST(HistoryStore, ADamagedRecordIsReportedAndRebuildMendsIt) {
   const std::string key = "r" + SubjectKey({SubjectKind::kGrant, "G-1"}, victim);
   auto group = ledger.GetHistory(key);
   ASSERT_TRUE(group.has_value() && group->has_value());
-  ASSERT_TRUE(ledger.WriteHistory({{key, (*group)->substr(0, (*group)->size() - 1)}}, false).ok());
+  ASSERT_TRUE(ledger.WriteHistory({{key, (*group)->substr(0, (*group)->size() - 1)}}).ok());
   auto history = GrantHistory(ledger, "G-1", head, HistoryForm::kTable);
   ASSERT_FALSE(history.has_value());
   EXPECT_EQ(history.error().code(), StatusCode::kCorruption);
@@ -350,16 +377,16 @@ TEST(HistoryStore, AGroupDroppedOrAddedIsCaughtByTheSubjectIndex) {
     EXPECT_NE(read.error().message().find("fundtrail rebuild"), std::string::npos);
   };
   // Only the grant's first record, as if the rest of the group had been dropped.
-  ASSERT_TRUE(ledger.WriteHistory({{key, Group({(*records)[0]})}}, false).ok());
+  ASSERT_TRUE(ledger.WriteHistory({{key, Group({(*records)[0]})}}).ok());
   expect_caught("a dropped record");
   // An extra, well-formed record of an event that is not the grant's.
   HistoryRecord extra = (*records)[0];
   extra.sequence = 2;
-  ASSERT_TRUE(ledger.WriteHistory({{key, group}, {"r" + SubjectKey(grant, 2), Group({extra})}}, false).ok());
+  ASSERT_TRUE(ledger.WriteHistory({{key, group}, {"r" + SubjectKey(grant, 2), Group({extra})}}).ok());
   expect_caught("an added record");
   // A key of another length among the grant's.
   ASSERT_TRUE(RebuildHistory(ledger).ok());
-  ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(grant, 3) + "x", group}}, false).ok());
+  ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(grant, 3) + "x", group}}).ok());
   auto read = ReadHistory(ledger, grant, head);
   ASSERT_FALSE(read.has_value());
   EXPECT_NE(read.error().message().find("a key of"), std::string::npos) << read.error().message();
@@ -378,7 +405,7 @@ TEST(HistoryStore, ForgedFiguresAreReportedNotOverflowed) {
   // One record per group, so that one record can be replaced alone.
   ASSERT_TRUE(RebuildHistory(ledger, {.events_per_batch = 1}).ok());
   auto replace = [&](const HistoryRecord& record) {
-    ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(grant, record.sequence), Group({record})}}, false).ok());
+    ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(grant, record.sequence), Group({record})}}).ok());
   };
   // Two receipts of almost 2^63 minor units each: well-formed records, impossible figures.
   for (size_t i = 0; i < 2; ++i) {
@@ -404,7 +431,7 @@ TEST(HistoryStore, ForgedFiguresAreReportedNotOverflowed) {
     forged.member_grant_id = "G-1";
     forged.member_kind = MemberGrantChange::Kind::kDisbursed;
     forged.member_amount = INT64_MAX - 1;
-    ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(member, forged.sequence), Group({forged})}}, false).ok());
+    ASSERT_TRUE(ledger.WriteHistory({{"r" + SubjectKey(member, forged.sequence), Group({forged})}}).ok());
   }
   auto member_history = MemberHistory(ledger, test::kUniversity, head, HistoryForm::kCsv);
   ASSERT_FALSE(member_history.has_value());

@@ -34,7 +34,8 @@ std::string RecordKey(const Subject& subject, uint64_t sequence) {
 }
 
 // The histories that exist: of grants and of members (organisations).
-bool HasHistory(SubjectKind kind) { return kind == SubjectKind::kGrant || kind == SubjectKind::kOrganisation; }
+const SubjectKinds kHistoryKinds = {SubjectKind::kGrant, SubjectKind::kOrganisation};
+bool HasHistory(SubjectKind kind) { return kHistoryKinds.Has(kind); }
 
 // --- the record's bytes: unsigned integers as LEB128 varints, signed ones zigzag-encoded first
 // (so that small magnitudes of either sign take few bytes), strings as a varint length and bytes.
@@ -426,9 +427,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
       // event that cannot be read adds nothing.
       record.clear();
       for (const Subject& subject :
-           IndexedSubjects(event, author_org_id, *target ? &reversed : nullptr, ledger.state(),
-                           {SubjectKind::kGrant, SubjectKind::kOrganisation})) {
-        if (!HasHistory(subject.kind)) continue;
+           IndexedSubjects(event, author_org_id, *target ? &reversed : nullptr, ledger.state(), kHistoryKinds)) {
         if (record.empty()) {
           record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event,
                                                          *target ? &reversed : nullptr, ledger.state()));
@@ -531,7 +530,7 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
   auto chain_hash = ledger.ChainHash(head);
   if (!chain_hash) return chain_hash.error();
   const std::string checkpoint = EncodeCheckpoint(head, *chain_hash);
-  FT_RETURN_IF_ERROR(ledger.WriteHistory({{kCheckpointKey, checkpoint}}, false));
+  FT_RETURN_IF_ERROR(ledger.WriteHistory({{kCheckpointKey, checkpoint}}));
   if (whole != nullptr) {
     for (size_t index = 0; index < ranges.size(); ++index) {
       whole->Append(std::move(wholes[index]));
@@ -886,7 +885,8 @@ Status RebuildHistory(Ledger& ledger, const HistoryIndexOptions& options) {
 Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::optional<uint64_t> up_to,
                                                         const HistoryIndexOptions& options) {
   DigestParts whole, part;
-  FT_RETURN_IF_ERROR(IndexFromZero(ledger, options.events_per_batch, options.workers, &whole, &part, up_to));
+  FT_RETURN_IF_ERROR(
+      IndexFromZero(ledger, options.events_per_batch, options.workers, &whole, up_to ? &part : nullptr, up_to));
   RebuiltHistoryDigests digests;
   digests.whole = whole.Finish();
   if (up_to) digests.part = part.Finish();

@@ -11,13 +11,15 @@
 //
 // Derived data, in the ledger's `history` column family (Ledger::*History):
 //   "c"                        -> be64 sequence || 32-byte chain hash of the last event indexed
-//                                 || layout byte (2); another layout is rebuilt, not read
+//                                 || layout byte (3); another layout is rebuilt, not read
 //   "r" || SubjectKey(s, n)    -> a group: the encoded HistoryRecords of subject s (a grant or
 //                                 an organisation) from event n on, each as be64 sequence ||
 //                                 LEB128 length || record; up to 64 of one batch per group
-// Each batch of records is written atomically with the checkpoint that covers it, so the store
-// is exactly-once across crashes; the writer catches it up after each append (CatchUpHistory,
-// called by projections::CatchUp), and `fundtrail rebuild` recomputes it from zero. A reader
+// The writer catches the store up after each append (CatchUpHistory, called by
+// projections::CatchUp), each batch of records written atomically with the checkpoint that covers
+// it, so the store is exactly-once across crashes. `fundtrail rebuild` recomputes it from zero
+// (RebuildHistory): a new column family, written by several threads, its one checkpoint written
+// once all of it is on disk; a store without a checkpoint is not read but rebuilt. A reader
 // takes what the store holds up to its checkpoint and reads any later events from the log, so
 // a store that is behind (or missing, or of another history) only costs time, never changes a
 // row: ReadHistoryFromLog computes the same records from the log alone, and the tests hold the
@@ -113,7 +115,9 @@ Status ForEachLogEvent(const Ledger& ledger, std::span<const uint64_t> sequences
 // missing, of another layout, or was built from another history than the log's).
 // REQUIRES: a writer.
 Status CatchUpHistory(Ledger& ledger, const HistoryIndexOptions& options = {});
-// Writer side: deletes the store and indexes the whole log again. REQUIRES: a writer.
+// Writer side: replaces the store by a new, empty one (Ledger::RecreateHistory) and indexes the
+// whole log into it, `options.workers` threads each a part. REQUIRES: a writer, and no other
+// thread using the store meanwhile.
 Status RebuildHistory(Ledger& ledger, const HistoryIndexOptions& options = {});
 
 // The last event the store indexed, as stored (nullopt when there is none, or of another layout).
@@ -130,8 +134,8 @@ Result<std::optional<HistoryCheckpoint>> UsableHistoryCheckpoint(const Ledger& l
 // (however the records are grouped), and the checkpoint; and the number of records. Equal for
 // stores that serve the same histories: an incrementally kept store and a rebuilt one. With
 // `up_to`, only the records of events up to it count, and not the checkpoint: what a store
-// behind the log held is compared with the same part of a rebuilt one. (history_store.c++,
-// HistoryDigester, says exactly what is hashed.)
+// behind the log held is compared with the same part of a rebuilt one. (docs/FORMAT.md, section
+// 6, and DigestParts in history_store.c++ say exactly what is hashed.)
 struct HistoryStoreDigest {
   Digest digest{};
   uint64_t records = 0;

@@ -170,9 +170,12 @@ Status Fold(const Ledger& ledger, uint64_t to, Projections* projections) {
 }
 
 Result<Projections> Rebuild(const Ledger& ledger, uint64_t to, RulesUse use) {
+  // The expenditures are left in the log while folding (the fold reads events unchecked, see
+  // LogEventReader) and, for flags, read back through the checks of RulesEngine::ReadExpenditures.
   Projections projection;
-  if (use == RulesUse::kStateOnly) projection.rules = RulesEngine(ExpenditureBytes::kInLog);
+  projection.rules = RulesEngine(ExpenditureBytes::kInLog);
   FT_RETURN_IF_ERROR(Fold(ledger, to, &projection));
+  if (use == RulesUse::kFlags) FT_RETURN_IF_ERROR(ReadExpenditures(ledger, &projection.rules));
   return projection;
 }
 
@@ -213,8 +216,9 @@ Result<Projection> StoredViews(const Ledger& ledger, uint64_t to) {
   return std::move(*views);
 }
 
-// The same for the rules, keeping the expenditures folded after it as `bytes` says.
-Result<RulesEngine> StoredRules(const Ledger& ledger, uint64_t to, ExpenditureBytes bytes) {
+// The same for the rules, which leave the expenditures in the log (ExpenditureBytes::kInLog).
+Result<RulesEngine> StoredRules(const Ledger& ledger, uint64_t to) {
+  const ExpenditureBytes bytes = ExpenditureBytes::kInLog;
   Status failure;
   auto json = ReadJson(ledger, kRulesKey, &failure);
   FT_RETURN_IF_ERROR(failure);
@@ -270,8 +274,8 @@ Result<Projections> Load(const Ledger& ledger, uint64_t to, RulesUse use) {
   FT_ASSERT(to <= ledger.head().sequence);
   auto views = StoredViews(ledger, to);
   if (!views) return Error(views.error());
-  auto rules =
-      StoredRules(ledger, to, use == RulesUse::kFlags ? ExpenditureBytes::kHeld : ExpenditureBytes::kInLog);
+  // As Rebuild: the expenditures read back through the checks, for flags.
+  auto rules = StoredRules(ledger, to);
   if (!rules) return Error(rules.error());
   Projections projections{std::move(*views), std::move(*rules)};
   FT_RETURN_IF_ERROR(Fold(ledger, to, &projections));
@@ -286,7 +290,7 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
   // The rules' checkpoint is read without the (large) state when it may stay as it is.
   std::optional<RulesEngine> rules;
   if (rules_snapshot == RulesSnapshot::kAlways) {
-    auto stored = StoredRules(ledger, head, ExpenditureBytes::kInLog);
+    auto stored = StoredRules(ledger, head);
     if (!stored) return stored.error();
     rules = std::move(*stored);
   } else {
@@ -302,7 +306,7 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
       usable = OnTheLog(ledger, rules_at, chain_hash);
     }
     if (!usable || head - rules_at >= std::max(kRulesSnapshotLagMin, rules_at / kRulesSnapshotLagFraction)) {
-      auto stored = StoredRules(ledger, head, ExpenditureBytes::kInLog);
+      auto stored = StoredRules(ledger, head);
       if (!stored) return stored.error();
       rules = std::move(*stored);
     }

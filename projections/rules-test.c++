@@ -11,7 +11,6 @@
 #include "projections/rules.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -1776,6 +1775,23 @@ TEST_F(RulePolicy, GovernmentOnlyRulesAreConfigurable) {
   EXPECT_EQ(Raised(flags, "PU-1", enterprise), nullptr)
       << Describe(flags);  // matched under version 0
   EXPECT_NE(Raised(flags, "PU-1", again), nullptr) << Describe(flags);
+}
+
+// Expenditures an engine holds (folded with kHeld) are checked when read back like those read
+// from the log: bytes that Open refuses are Corruption, not an assertion in Flags().
+TEST_F(RuleTest, HeldExpendituresAreCheckedWhenReadBack) {
+  const std::string canonical = test::MustEncode(Spend());
+  auto decoded = DecodedEvent::Open(canonical, "event");
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  RulesEngine engine(ExpenditureBytes::kHeld);
+  const std::string padded = canonical + std::string(8, '\0');  // readable, not canonical
+  ASSERT_FALSE(DecodedEvent::Open(padded, "event").has_value());
+  ASSERT_TRUE(engine.Apply(1, FakeChainHash(1), 0, "", decoded->root(), padded, nullptr).ok());
+  Status read = engine.ReadExpenditures(
+      [](uint64_t, const std::function<Status(const LoggedExpenditure&)>&) { return Status::Ok(); });
+  EXPECT_EQ(read.code(), StatusCode::kCorruption);
+  EXPECT_NE(read.message().find("expenditure 1"), std::string::npos) << read.message();
+  EXPECT_NE(read.message().find("not in canonical form"), std::string::npos) << read.message();
 }
 
 TEST_F(RuleTest, SerialisationRoundTripAndCorruption) {

@@ -1985,8 +1985,9 @@ class Evaluator {
   using PeopleLists =
       std::unordered_map<std::pair<std::string_view, std::string_view>, Expenditures, PairHash>;
 
-  // The facts of the live expenditures, in sequence order. The bytes were decoded when they were
-  // folded or read from a snapshot, so decoding them again cannot fail.
+  // The facts of the live expenditures, in sequence order. The bytes were checked when they were
+  // read back from the log (RulesEngine::ReadExpenditures), or given to Apply as an event that
+  // DecodedEvent::Open accepts, so decoding them again cannot fail.
   void ReadExpenditures() {
     expenditures_.reserve(state_.expenditures.size());
     for (const auto& [sequence, stored] : state_.expenditures) {
@@ -3927,8 +3928,34 @@ class Evaluator {
 
 bool RulesEngine::holds_every_expenditure() const { return state_->expenditure_events_in_log == 0; }
 
+namespace {
+
+// Whether `canonical` is an expenditure as far as evaluating the rules relies on it (it decodes,
+// is an expenditure_recorded event, its dates parse), so that a log that is not the one folded,
+// or damaged, is an error when the expenditures are read rather than an assertion in Flags().
+Status CheckExpenditure(uint64_t sequence, std::string_view canonical) {
+  std::string where = "expenditure " + std::to_string(sequence);
+  auto decoded = DecodedEvent::Open(canonical, where);
+  if (!decoded) return Status::Corruption(decoded.error().message() + "; run `fundtrail verify`");
+  if (decoded->root().which() != Which::EXPENDITURE_RECORDED)
+    return Status::Corruption(where + " is not an expenditure_recorded event; run `fundtrail rebuild`");
+  auto spent = decoded->root().getExpenditureRecorded();
+  auto parses = [](capnp::Text::Reader date) { return ParseDate(View(date)).has_value(); };
+  if (!parses(spent.getInvoiceDate()) || !parses(spent.getPaymentDate()) ||
+      (spent.getVoucherDate().size() > 0 && !parses(spent.getVoucherDate()))) {
+    return Status::Corruption(where + ": a date does not parse; run `fundtrail verify`");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status RulesEngine::ReadExpenditures(const ExpenditureScan& scan) {
   State& state = *state_;
+  // The expenditures already held (folded by a kHeld engine) are checked the same way.
+  for (const auto& [sequence, held] : state.expenditures) {
+    FT_RETURN_IF_ERROR(CheckExpenditure(sequence, state.expenditure_bytes.Bytes(held.canonical)));
+  }
   if (state.expenditure_events_in_log > 0) {
     // Read into new containers, which replace the old only when the whole log agrees.
     LiveEvents<StoredExpenditure> read;
@@ -3936,25 +3963,14 @@ Status RulesEngine::ReadExpenditures(const ExpenditureScan& scan) {
     const uint64_t through = state.in_log_through;
     uint64_t count = 0, previous = 0;
     FT_RETURN_IF_ERROR(scan(through, [&](const LoggedExpenditure& logged) -> Status {
-      std::string where = "expenditure " + std::to_string(logged.sequence);
       if (logged.sequence <= previous || logged.sequence > through) {
-        return Status::Corruption(where + " is out of order or after sequence " + std::to_string(through));
+        return Status::Corruption("expenditure " + std::to_string(logged.sequence) +
+                                  " is out of order or after sequence " + std::to_string(through));
       }
       previous = logged.sequence;
       ++count;
       if (state.reversal_targets.contains(logged.sequence)) return Status::Ok();
-      // Checked as far as evaluating the rules relies on it, so that a log that is not the one
-      // folded is an error here rather than an assertion in Flags().
-      auto decoded = DecodedEvent::Open(logged.canonical_event, where);
-      if (!decoded) return decoded.error();
-      if (decoded->root().which() != Which::EXPENDITURE_RECORDED)
-        return Status::Corruption(where + " is not an expenditure_recorded event");
-      auto spent = decoded->root().getExpenditureRecorded();
-      auto parses = [](capnp::Text::Reader date) { return ParseDate(View(date)).has_value(); };
-      if (!parses(spent.getInvoiceDate()) || !parses(spent.getPaymentDate()) ||
-          (spent.getVoucherDate().size() > 0 && !parses(spent.getVoucherDate()))) {
-        return Status::Corruption(where + ": a date does not parse");
-      }
+      FT_RETURN_IF_ERROR(CheckExpenditure(logged.sequence, logged.canonical_event));
       StoredExpenditure& stored = read.Add(logged.sequence);
       stored.event = {logged.sequence, logged.chain_hash};
       stored.appended_at_micros = logged.appended_at_micros;

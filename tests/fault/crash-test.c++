@@ -237,10 +237,10 @@ TEST(CrashTest, KillDuringAppendsLosesNoAcknowledgedSubmission) {
 }
 
 // `fundtrail rebuild` writes the history store from zero without RocksDB's write-ahead log and
-// flushes it at the end (Ledger::HistoryWrite::kUnlogged): a kill at any moment of a rebuild
-// must leave a store that agrees with the log (the old one, or a prefix of the new one with its
-// checkpoint), so that histories read after the kill are those of the log, and the next rebuild
-// never finds a store that DIFFERED.
+// flushes it before it writes its one checkpoint (Ledger::HistoryWrite::kUnlogged): a kill at any
+// moment of a rebuild must leave a store that agrees with the log (the old one, or none: a new
+// one without its checkpoint is not read), so that histories read after the kill are those of
+// the log, and the next rebuild never finds a store that DIFFERED.
 TEST(CrashTest, KillDuringRebuildLeavesHistoriesThatAgreeWithTheLog) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE("FUNDTRAIL_TEST_SEED=" + std::to_string(seed));
