@@ -147,20 +147,20 @@ TEST(LogFormatTest, LogEventReaderReadsEventsAndReportsDamage) {
     return Status::Ok();
   };
   const std::string canonical = ReversalCanonical();
-  ASSERT_TRUE(reader.Read(canonical, "sequence 3", read_target).ok());
+  ASSERT_TRUE(reader.Read(canonical, 3, read_target).ok());
   EXPECT_EQ(target, 7u);
   // Unaligned bytes are read as well.
   std::string shifted = "x" + canonical;
-  ASSERT_TRUE(reader.Read(std::string_view(shifted).substr(1), "sequence 3", read_target).ok());
+  ASSERT_TRUE(reader.Read(std::string_view(shifted).substr(1), 3, read_target).ok());
   // What `use` returns is returned.
-  Status refused = reader.Read(canonical, "sequence 3", [](schema::Event::Reader) { return Status::NotFound("no"); });
+  Status refused = reader.Read(canonical, 3, [](schema::Event::Reader) { return Status::NotFound("no"); });
   EXPECT_EQ(refused.code(), StatusCode::kNotFound);
-  Status odd = reader.Read(canonical.substr(0, 13), "sequence 4", read_target);
+  Status odd = reader.Read(canonical.substr(0, 13), 4, read_target);
   EXPECT_EQ(odd.code(), StatusCode::kCorruption);
   EXPECT_NE(odd.message().find("sequence 4 is 13 bytes"), std::string::npos) << odd.message();
   // Every truncation, and random damage: Corruption or a value, never a throw.
   for (size_t words = 1; words < canonical.size() / 8; ++words) {
-    Status truncated = reader.Read(canonical.substr(0, words * 8), "sequence 5", read_target);
+    Status truncated = reader.Read(canonical.substr(0, words * 8), 5, read_target);
     EXPECT_FALSE(truncated.ok()) << words;
     EXPECT_NE(truncated.message().find("sequence 5"), std::string::npos) << truncated.message();
   }
@@ -169,7 +169,7 @@ TEST(LogFormatTest, LogEventReaderReadsEventsAndReportsDamage) {
   for (int round = 0; round < 2000; ++round) {
     std::string damaged = canonical;
     for (int flips = 0; flips < 3; ++flips) damaged[random() % damaged.size()] ^= static_cast<char>(1 + random() % 255);
-    Status status = reader.Read(damaged, "sequence 6", [&](schema::Event::Reader event) {
+    Status status = reader.Read(damaged, 6, [&](schema::Event::Reader event) {
       if (event.isReversal()) {
         (void)event.getReversal().getTargetSequence();
         (void)std::string(event.getReversal().getReason().cStr());
@@ -188,7 +188,7 @@ TEST(LogFormatTest, LogEventReaderReadsEventsAndReportsDamage) {
     std::string unknown = canonical;
     unknown[8] = static_cast<char>(discriminant);
     bool used = false;
-    Status status = reader.Read(unknown, "sequence 7", [&](schema::Event::Reader) {
+    Status status = reader.Read(unknown, 7, [&](schema::Event::Reader) {
       used = true;
       return Status::Ok();
     });
@@ -197,7 +197,7 @@ TEST(LogFormatTest, LogEventReaderReadsEventsAndReportsDamage) {
         << status.message();
   }
   // Exceptions other than Cap'n Proto's are not taken for damage.
-  EXPECT_THROW((void)reader.Read(canonical, "sequence 8", [](schema::Event::Reader) -> Status {
+  EXPECT_THROW((void)reader.Read(canonical, 8, [](schema::Event::Reader) -> Status {
                  throw std::runtime_error("a bug");
                }),
                std::runtime_error);

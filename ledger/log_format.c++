@@ -258,18 +258,18 @@ bool LogEventReader::KnownType(schema::Event::Which which) {
   return static_cast<size_t>(which) < known;
 }
 
-Status LogEventReader::UnknownType(std::string_view what, schema::Event::Which which) {
-  return Status::Corruption(std::string(what) + " is of an event type this version does not know (union member " +
+Status LogEventReader::UnknownType(uint64_t sequence, schema::Event::Which which) {
+  return Status::Corruption("sequence " + std::to_string(sequence) + " is of an event type this version does not know (union member " +
                             std::to_string(static_cast<unsigned>(which)) + "); run `fundtrail verify`");
 }
 
-Status LogEventReader::NotWords(std::string_view bytes, std::string_view what) {
-  return Status::Corruption(std::string(what) + " is " + std::to_string(bytes.size()) +
+Status LogEventReader::NotWords(std::string_view bytes, uint64_t sequence) {
+  return Status::Corruption("sequence " + std::to_string(sequence) + " is " + std::to_string(bytes.size()) +
                             " bytes, not a whole number of 8-byte words; run `fundtrail verify`");
 }
 
-Status LogEventReader::Unreadable(std::string_view what, const kj::Exception& exception) {
-  return Status::Corruption(std::string(what) + " is not a valid Cap'n Proto message: " +
+Status LogEventReader::Unreadable(uint64_t sequence, const kj::Exception& exception) {
+  return Status::Corruption("sequence " + std::to_string(sequence) + " is not a valid Cap'n Proto message: " +
                             exception.getDescription().cStr() + "; run `fundtrail verify`");
 }
 

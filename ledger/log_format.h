@@ -84,15 +84,16 @@ Result<EntryView> DecodeEntry(std::string_view record);
 // chain hash covers their bytes); a derived computation does not depend on them: a damaged event
 // that is still well formed changes what is derived whether canonical or not. It keeps one: an
 // event of a type this version does not know is Corruption. Reading a malformed event (a damaged
-// store) throws kj::Exception inside `use`; Read turns that into Corruption naming `what`, after
+// store) throws kj::Exception inside `use`; Read turns that into Corruption naming the event's
+// sequence number (formatted only then: this runs for every event of a scan), after
 // which whatever `use` was building must be dropped (other exceptions pass through). Reuses its
 // buffer.
 class LogEventReader {
  public:
-  // Calls `use(event)` (returning Status) on the event whose canonical bytes are `bytes`.
+  // Calls `use(event)` (returning Status) on event `sequence`, whose canonical bytes are `bytes`.
   template <typename Use>
-  Status Read(std::string_view bytes, std::string_view what, Use&& use) {
-    if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) return NotWords(bytes, what);
+  Status Read(std::string_view bytes, uint64_t sequence, Use&& use) {
+    if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) return NotWords(bytes, sequence);
     // Word-aligned, as Cap'n Proto reads it (RocksDB's values need not be).
     words_.resize(bytes.size() / sizeof(capnp::word));
     std::memcpy(words_.data(), bytes.data(), bytes.size());
@@ -100,18 +101,18 @@ class LogEventReader {
       kj::ArrayPtr<const capnp::word> segment(words_.data(), words_.size());
       capnp::SegmentArrayMessageReader reader(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(&segment, 1));
       schema::Event::Reader event = reader.getRoot<schema::Event>();
-      if (!KnownType(event.which())) return UnknownType(what, event.which());
+      if (!KnownType(event.which())) return UnknownType(sequence, event.which());
       return use(event);
     } catch (const kj::Exception& exception) {
-      return Unreadable(what, exception);
+      return Unreadable(sequence, exception);
     }
   }
 
  private:
   static bool KnownType(schema::Event::Which which);
-  static Status NotWords(std::string_view bytes, std::string_view what);
-  static Status UnknownType(std::string_view what, schema::Event::Which which);
-  static Status Unreadable(std::string_view what, const kj::Exception& exception);
+  static Status NotWords(std::string_view bytes, uint64_t sequence);
+  static Status UnknownType(uint64_t sequence, schema::Event::Which which);
+  static Status Unreadable(uint64_t sequence, const kj::Exception& exception);
   std::vector<capnp::word> words_;
 };
 

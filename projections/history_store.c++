@@ -1,7 +1,6 @@
 #include "projections/history_store.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -207,6 +206,12 @@ struct DigestBlock {
 // within one block and on one side of `up_to`.
 class SubjectDigest {
  public:
+  // Whether an entry at `sequence` may join a run that began at `first`.
+  static bool SameRun(uint64_t first, uint64_t sequence, std::optional<uint64_t> up_to) {
+    return (first >> kDigestBlockBits) == (sequence >> kDigestBlockBits) &&
+           (!up_to || (first > *up_to) == (sequence > *up_to));
+  }
+
   void AddRun(uint64_t first, uint64_t count, std::string_view bytes, std::optional<uint64_t> up_to) {
     if (up_to && first > *up_to && !cut_) {
       // Everything before is the part up to `up_to`.
@@ -410,10 +415,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
       auto key_id = submission->root().getBody().getKeyId();
       author_key = ledger.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
     }
-    // The name for error messages, formatted without allocating: this runs for every event.
-    char what[32] = "sequence ";
-    char* what_end = std::to_chars(what + 9, what + sizeof what, entry.sequence).ptr;
-    failure = reader.Read(view->canonical_event, std::string_view(what, what_end - what), [&](schema::Event::Reader event) {
+    failure = reader.Read(view->canonical_event, entry.sequence, [&](schema::Event::Reader event) {
       auto target = FindReversed(*lookup, entry.sequence, event);
       if (!target) return target.error();
       schema::Event::Reader reversed;
@@ -439,13 +441,9 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
         if (found == groups.end()) found = groups.try_emplace(prefix).first;
         SubjectGroups& subject_groups = found->second;
         PendingGroup& group = subject_groups.pending;
-        if (digesting && subject_groups.run_count > 0) {
-          // A run stays within one block (that of its first entry) and on one side of
-          // `digest_up_to`.
-          const bool same_block = (subject_groups.run_first >> kDigestBlockBits) == (entry.sequence >> kDigestBlockBits);
-          const bool same_side = !plan.digest_up_to ||
-                                 ((subject_groups.run_first > *plan.digest_up_to) == (entry.sequence > *plan.digest_up_to));
-          if (!same_block || !same_side) hash_run(subject_groups);
+        if (digesting && subject_groups.run_count > 0 &&
+            !SubjectDigest::SameRun(subject_groups.run_first, entry.sequence, plan.digest_up_to)) {
+          hash_run(subject_groups);
         }
         if (group.count == 0) group.first_sequence = entry.sequence;
         if (subject_groups.run_count++ == 0) {
@@ -925,10 +923,7 @@ Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger, std::optiona
         run_offset = offset;
       };
       Status parsed = ForEachGroupEntry(first, value, [&](uint64_t sequence, std::string_view record) {
-        if (run_count > 0 && ((run_first >> kDigestBlockBits) != (sequence >> kDigestBlockBits) ||
-                              (up_to && (run_first > *up_to) != (sequence > *up_to)))) {
-          end_run();
-        }
+        if (run_count > 0 && !SubjectDigest::SameRun(run_first, sequence, up_to)) end_run();
         if (run_count++ == 0) run_first = sequence;
         offset = static_cast<size_t>(record.data() + record.size() - value.data());
         return true;

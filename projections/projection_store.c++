@@ -1,6 +1,5 @@
 #include "projections/projection_store.h"
 
-#include <charconv>
 #include <cstring>
 #include <thread>
 
@@ -70,15 +69,6 @@ class SubmissionReader {
   std::string author_org_id_;
 };
 
-// The name of event `sequence` for error messages, formatted without allocating: this runs for
-// every event.
-struct EventName {
-  explicit EventName(uint64_t sequence) { end = std::to_chars(text + 9, text + sizeof text, sequence).ptr; }
-  std::string_view view() const { return {text, static_cast<size_t>(end - text)}; }
-  char text[32] = "sequence ";
-  char* end;
-};
-
 }  // namespace
 
 Status ScanExpenditures(const Ledger& ledger, uint64_t through,
@@ -99,8 +89,7 @@ Status ScanExpenditures(const Ledger& ledger, uint64_t through,
     }
     // Only its type: RulesEngine::ReadExpenditures checks an expenditure through and through.
     bool spent = false;
-    EventName name(entry.sequence);
-    failure = reader.Read(view->canonical_event, name.view(), [&](schema::Event::Reader event) {
+    failure = reader.Read(view->canonical_event, entry.sequence, [&](schema::Event::Reader event) {
       spent = event.which() == schema::Event::EXPENDITURE_RECORDED;
       return Status::Ok();
     });
@@ -140,8 +129,7 @@ Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* r
     }
     failure = submissions.Enter(view->submission_sequence);
     if (!failure.ok()) return false;
-    EventName name(entry.sequence);
-    failure = reader.Read(view->canonical_event, name.view(), [&](schema::Event::Reader event) {
+    failure = reader.Read(view->canonical_event, entry.sequence, [&](schema::Event::Reader event) {
       Status applied;
       if (entry.sequence >= rules_from) {
         applied = rules->Apply(entry.sequence, view->chain_hash, submissions.appended_at(),

@@ -1356,7 +1356,7 @@ RebuildFigures MeasureRebuild(const std::string& directory, Clock* clock) {
                 1, figures.event_count,
                 [&](const StoredEntry& entry) {
                   auto view = Check(DecodeEntry(entry.record), "decoding an entry");
-                  Check(reader.Read(view.canonical_event, "event",
+                  Check(reader.Read(view.canonical_event, entry.sequence,
                                     [&](schema::Event::Reader event) {
                                       return views.Apply(entry.sequence, view.chain_hash, event, lookup.get());
                                     }),
