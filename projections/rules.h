@@ -12,10 +12,11 @@
 //
 // Expenditures, by far the most frequent event, are read when the rules run, from their canonical
 // bytes. The engine either holds those bytes (ExpenditureBytes::kHeld: events fed without a log,
-// and the events folded after a snapshot) or leaves them in the log (kInLog: a rebuild, a
-// catch-up), keeping only how far the log is folded, how many expenditures it holds and which
-// events were reversed. The snapshot (ToJson) never holds them: the log does, under the chain hash
-// the snapshot is checked against. ReadExpenditures() reads them back before Flags() runs.
+// as the tests do) or leaves them in the log (kInLog: every fold of projection_store, which reads
+// the log's events unchecked, see LogEventReader), keeping only how far the log is folded, how
+// many expenditures it holds and which events were reversed. The snapshot (ToJson) never holds
+// them: the log does, under the chain hash the snapshot is checked against. ReadExpenditures()
+// reads them back, and checks them and any held ones, before Flags() runs.
 //
 // Policy: each flag is evaluated under the policy in force when its latest evidence event was
 // appended (policy changes are prospective, so a confirmed flag keeps its meaning), except the
@@ -142,8 +143,8 @@ class RulesEngine {
   // Reads the expenditures left in the log (those up to the last snapshot, or every one under
   // kInLog) into memory through `scan`, skipping the reversed ones, so that Flags() can run; the
   // engine holds its expenditures from then on. The log must hold what the state says: as many
-  // expenditures as were folded, each decoding and with dates that parse; else Corruption (the
-  // state is not of this log: rebuild it).
+  // expenditures as were folded, each decoding and with dates that parse (held ones are checked
+  // the same way); else Corruption, and the engine is left as it was.
   Status ReadExpenditures(const ExpenditureScan& scan);
   bool holds_every_expenditure() const;
 
