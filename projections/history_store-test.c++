@@ -120,7 +120,9 @@ TEST_P(HistoryStoreProperties, IncrementalWithCrashesEqualsRebuiltAndTheLog) {
     ASSERT_TRUE(read_back.has_value());
     EXPECT_EQ(HexEncode(read_back->digest), HexEncode(incremental_part->digest));
     EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(incremental));
-    if (up_to < head) EXPECT_NE(HexEncode(rebuilt->part->digest), HexEncode(incremental));
+    if (up_to < head) {
+      EXPECT_NE(HexEncode(rebuilt->part->digest), HexEncode(incremental));
+    }
   }
   ASSERT_TRUE(RebuildHistory(ledger).ok());
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(incremental)) << "rebuilt differs from incremental";
@@ -154,7 +156,9 @@ TEST(HistoryStore, RebuiltByWorkersEqualsIncrementalAcrossDigestBlocks) {
   while (random.ledger().head().sequence < 3 * 4096 + 50) {
     Status appended = random.AppendRandomBatch();
     ASSERT_TRUE(appended.ok()) << appended.message();
-    if (pick() % 200 == 0) ASSERT_TRUE(CatchUpHistory(random.ledger(), {.events_per_batch = 1 + pick() % 500}).ok());
+    if (pick() % 200 == 0) {
+      ASSERT_TRUE(CatchUpHistory(random.ledger(), {.events_per_batch = 1 + pick() % 500}).ok());
+    }
   }
   Ledger& ledger = random.ledger();
   const uint64_t head = ledger.head().sequence;
