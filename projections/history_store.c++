@@ -333,6 +333,23 @@ struct IndexPlan {
   std::optional<uint64_t> digest_up_to;
 };
 
+}  // namespace
+
+Status SubmissionReader::Enter(uint64_t submission_sequence) {
+  if (submission_sequence == current_) return Status::Ok();
+  auto bytes = ledger_.ReadSubmission(submission_sequence);
+  if (!bytes) return bytes.error();
+  auto submission = DecodedSubmission::Open(*bytes, "submission at sequence " + std::to_string(submission_sequence));
+  if (!submission) return submission.error();
+  current_ = submission_sequence;
+  appended_at_ = submission->root().getAppendedAt();
+  auto key_id = submission->root().getBody().getKeyId();
+  key_ = ledger_.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
+  return Status::Ok();
+}
+
+namespace {
+
 // Indexes events [from, to] of the log, in batches of `events_per_batch` written as `plan` says.
 Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t events_per_batch,
                             const IndexPlan& plan) {
@@ -359,8 +376,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
     batch.Put(key, group.bytes);
   };
   Status failure;
-  uint64_t submission_sequence = 0;
-  const KeyRecord* author_key = nullptr;
+  SubmissionReader submissions(ledger);
   uint64_t batch_events = 0;
   uint64_t indexed_to = from - 1;
   // The batch in key order (the checkpoint's key sorts first): each insert into the memtable's
@@ -399,22 +415,8 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
       failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
       return false;
     }
-    if (view->submission_sequence != submission_sequence) {
-      auto bytes = ledger.ReadSubmission(view->submission_sequence);
-      if (!bytes) {
-        failure = bytes.error();
-        return false;
-      }
-      auto submission = DecodedSubmission::Open(*bytes, "submission at sequence " +
-                                                           std::to_string(view->submission_sequence));
-      if (!submission) {
-        failure = submission.error();
-        return false;
-      }
-      submission_sequence = view->submission_sequence;
-      auto key_id = submission->root().getBody().getKeyId();
-      author_key = ledger.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
-    }
+    failure = submissions.Enter(view->submission_sequence);
+    if (!failure.ok()) return false;
     failure = reader.Read(view->canonical_event, entry.sequence, [&](schema::Event::Reader event) {
       auto target = FindReversed(*lookup, entry.sequence, event);
       if (!target) return target.error();
@@ -423,8 +425,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
       // As the ledger's subject index has it: the author's organisation counts for the events
       // after the signing key's registration, which may be an earlier event of the same
       // submission (the genesis submission, which the operator key signs, may register that key).
-      std::string author_org_id =
-          author_key != nullptr && author_key->registered_sequence < entry.sequence ? author_key->org_id : std::string();
+      std::string author_org_id = submissions.AuthorOrgId(entry.sequence);
       // Everything that reads the event comes before the first record is added, so that an
       // event that cannot be read adds nothing.
       record.clear();

@@ -104,6 +104,28 @@ struct HistoryIndexOptions {
   size_t workers = 2;
 };
 
+// The submission an event of the log belongs to, read once per submission as a scan moves on
+// (a submission's events are contiguous): its append time and its signing key.
+class SubmissionReader {
+ public:
+  explicit SubmissionReader(const Ledger& ledger) : ledger_(ledger) {}
+  Status Enter(uint64_t submission_sequence);
+  int64_t appended_at() const { return appended_at_; }
+  // The signing key's organisation if the key was registered before sequence `before`, else ""
+  // (the genesis submission's key is the operator's). The rules ask per submission (`before` its
+  // first sequence), the subject index and the history store per event (the genesis submission
+  // may register its own key).
+  std::string AuthorOrgId(uint64_t before) const {
+    return key_ != nullptr && key_->registered_sequence < before ? key_->org_id : std::string();
+  }
+
+ private:
+  const Ledger& ledger_;
+  uint64_t current_ = 0;
+  int64_t appended_at_ = 0;
+  const KeyRecord* key_ = nullptr;
+};
+
 // Reads and decodes the log's events at `sequences` (increasing) in contiguous parts, one thread
 // each (HistoryPartCount), and calls `visit` for each on its part's thread with its index in
 // `sequences` and that thread's lookup of earlier events; stops at the first failure.

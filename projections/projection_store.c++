@@ -38,37 +38,6 @@ Digest Projections::StateDigest() const {
 
 namespace {
 
-// The append time and author of the submission an event belongs to, read once per submission
-// (events come in sequence order, a submission's together). The author is the signing key's
-// organisation if the key was registered before the submission (the genesis submission's key is
-// the operator's, registered by no event before it).
-class SubmissionReader {
- public:
-  explicit SubmissionReader(const Ledger& ledger) : ledger_(ledger) {}
-
-  Status Enter(uint64_t submission_sequence) {
-    if (submission_sequence == current_) return Status::Ok();
-    auto bytes = ledger_.ReadSubmission(submission_sequence);
-    if (!bytes) return bytes.error();
-    auto submission = DecodedSubmission::Open(*bytes, "submission");
-    if (!submission) return submission.error();
-    current_ = submission_sequence;
-    appended_at_ = submission->root().getAppendedAt();
-    auto key_id = submission->root().getBody().getKeyId();
-    const KeyRecord* key = ledger_.state().keys.Find(HexEncode(ByteSpan(key_id.begin(), key_id.size())));
-    author_org_id_ = key != nullptr && key->registered_sequence < submission_sequence ? key->org_id : std::string();
-    return Status::Ok();
-  }
-  int64_t appended_at() const { return appended_at_; }
-  const std::string& author_org_id() const { return author_org_id_; }
-
- private:
-  const Ledger& ledger_;
-  uint64_t current_ = 0;
-  int64_t appended_at_ = 0;
-  std::string author_org_id_;
-};
-
 }  // namespace
 
 Status ScanExpenditures(const Ledger& ledger, uint64_t through,
@@ -133,7 +102,8 @@ Status Fold(const Ledger& ledger, uint64_t to, Projection* views, RulesEngine* r
       Status applied;
       if (entry.sequence >= rules_from) {
         applied = rules->Apply(entry.sequence, view->chain_hash, submissions.appended_at(),
-                               submissions.author_org_id(), event, view->canonical_event, lookup.get());
+                               submissions.AuthorOrgId(view->submission_sequence), event, view->canonical_event,
+                               lookup.get());
       }
       if (applied.ok() && entry.sequence >= views_from) {
         applied = views->Apply(entry.sequence, view->chain_hash, event, lookup.get());
