@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "ledger/client.h"
 #include "ledger/json_codec.h"
@@ -335,6 +336,88 @@ TEST_F(StoreTest, AReaderOpensWhileTheWriterIsOpen) {
   // Two readers at once are fine too.
   auto second_reader = Ledger::Open(LedgerPath(), Ledger::Access::kReadOnly, &clock_);
   ASSERT_TRUE(second_reader.has_value()) << second_reader.error().message();
+}
+
+TEST_F(StoreTest, HistoryTablesLoadTheStoreWholeAndAreCompactedOnce) {
+  const std::filesystem::path load = std::filesystem::path(LedgerPath()) / "history-load";
+  // What a crashed load left is removed.
+  std::filesystem::create_directories(load);
+  std::ofstream(load / "7.sst") << "left by a crash";
+  ASSERT_TRUE(ledger_->RecreateHistory().ok());
+  EXPECT_TRUE(std::filesystem::is_empty(load));
+  // Two threads, three tables each, whose key ranges overlap (as a rebuild's batches do).
+  auto key = [](int table, int thread, int index) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "r%04d-%d-%d", index, table, thread);
+    return std::string(buffer);
+  };
+  std::vector<Status> statuses(2);
+  {
+    std::vector<std::jthread> threads;
+    for (int thread = 0; thread < 2; ++thread) {
+      threads.emplace_back([&, thread] {
+        for (int table_index = 0; table_index < 3; ++table_index) {
+          auto table = ledger_->NewHistoryTable();
+          if (!table) {
+            statuses[thread] = table.error();
+            return;
+          }
+          for (int index = 0; index < 200; ++index) {
+            Status put = table->Put(key(table_index, thread, index), std::to_string(index * 7 + thread));
+            if (!put.ok()) {
+              statuses[thread] = put;
+              return;
+            }
+          }
+          Status added = ledger_->AddHistoryTable(std::move(*table));
+          if (!added.ok()) {
+            statuses[thread] = added;
+            return;
+          }
+        }
+      });
+    }
+  }
+  for (const Status& status : statuses) ASSERT_TRUE(status.ok()) << status.message();
+  // An empty table adds nothing; one whose keys go back is refused; neither leaves a file.
+  auto empty = ledger_->NewHistoryTable();
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(ledger_->AddHistoryTable(std::move(*empty)).ok());
+  {
+    auto backwards = ledger_->NewHistoryTable();
+    ASSERT_TRUE(backwards.has_value());
+    ASSERT_TRUE(backwards->Put("r9", "x").ok());
+    EXPECT_FALSE(backwards->Put("r1", "y").ok());
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(load));
+  // Added tables are read at once; compacting keeps every record and turns compactions back on.
+  auto expect_all = [&](const Ledger& ledger) {
+    std::vector<std::pair<std::string, std::string>> seen;
+    ASSERT_TRUE(ledger
+                    .ScanHistory("r", "s",
+                                 [&](std::string_view k, std::string_view v) {
+                                   seen.emplace_back(k, v);
+                                   return true;
+                                 })
+                    .ok());
+    ASSERT_EQ(seen.size(), 2u * 3u * 200u);
+    for (size_t i = 1; i < seen.size(); ++i) EXPECT_LT(seen[i - 1].first, seen[i].first);
+    EXPECT_EQ(seen.front(), std::make_pair(key(0, 0, 0), std::string("0")));
+    EXPECT_EQ(seen.back(), std::make_pair(key(2, 1, 199), std::to_string(199 * 7 + 1)));
+  };
+  expect_all(*ledger_);
+  rocksdb::ColumnFamilyHandle* history = ledger_->column_family("history");
+  EXPECT_TRUE(ledger_->database()->GetOptions(history).disable_auto_compactions);
+  ASSERT_TRUE(ledger_->CompactHistory().ok());
+  EXPECT_FALSE(ledger_->database()->GetOptions(history).disable_auto_compactions);
+  std::string files_in_level_0;
+  ASSERT_TRUE(ledger_->database()->GetProperty(history, "rocksdb.num-files-at-level0", &files_in_level_0));
+  EXPECT_EQ(files_in_level_0, "0");
+  expect_all(*ledger_);
+  ledger_.reset();
+  auto reopened = Ledger::Open(LedgerPath(), Ledger::Access::kReadOnly, &clock_);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  expect_all(**reopened);
 }
 
 TEST_F(StoreTest, OpenErrors) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sys/file.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <utility>
 
 #include "ledger/json_codec.h"
 #include "ledger/merkle.h"
@@ -27,6 +29,7 @@ const std::vector<std::string> kColumnFamilies = {rocksdb::kDefaultColumnFamilyN
 constexpr size_t kDefault = 0, kLog = 1, kSubmissions = 2, kSubmissionIds = 3, kSubjects = 4, kState = 5,
                  kDerived = 6, kMerkle = 7, kHistory = 8;
 constexpr char kHeadKey[] = "head";
+constexpr char kHistoryLoadDirectory[] = "history-load";  // Ledger::HistoryTable's files
 
 // The options of column family `index` (RocksDB's defaults otherwise).
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsOf(size_t index) {
@@ -748,18 +751,47 @@ Status Ledger::RecreateHistory() {
   // Readers list the column families and open them under FILES.lock shared: none sees the family
   // dropped and not yet created again.
   FilesLock files(directory_, /*exclusive=*/true);
+  // HistoryTable's files: what a crashed load left is of no use.
+  const std::string load = directory_ + "/" + kHistoryLoadDirectory;
+  std::error_code error;
+  std::filesystem::remove_all(load, error);
+  if (!error) std::filesystem::create_directories(load, error);
+  if (error) return Status::IoError("preparing " + load + " for the history store's tables: " + error.message());
   if (handles_[kHistory] != nullptr) {
     FT_RETURN_IF_ERROR(FromRocks(database_->DropColumnFamily(handles_[kHistory]), "dropping the history store"));
     FT_RETURN_IF_ERROR(
         FromRocks(database_->DestroyColumnFamilyHandle(handles_[kHistory]), "closing the dropped history store"));
     handles_[kHistory] = nullptr;
   }
+  // Loaded in bulk, as RocksDB advises (Options::PrepareForBulkLoad): no compaction, and no write
+  // stall for the files piling up in level 0, until CompactHistory sorts them once. A ledger
+  // opened again gets the usual options (ColumnFamilyOptionsOf), whatever happened meanwhile.
+  rocksdb::ColumnFamilyOptions options = ColumnFamilyOptionsOf(kHistory);
+  options.disable_auto_compactions = true;
+  options.level0_slowdown_writes_trigger = 1 << 30;
+  options.level0_stop_writes_trigger = 1 << 30;
   rocksdb::ColumnFamilyHandle* created = nullptr;
-  FT_RETURN_IF_ERROR(FromRocks(
-      database_->CreateColumnFamily(ColumnFamilyOptionsOf(kHistory), kColumnFamilies[kHistory], &created),
-      "creating the history store"));
+  FT_RETURN_IF_ERROR(FromRocks(database_->CreateColumnFamily(options, kColumnFamilies[kHistory], &created),
+                               "creating the history store"));
   handles_[kHistory] = created;
   return Status::Ok();
+}
+
+Status Ledger::CompactHistory() {
+  FT_ASSERT(access_ == Access::kReadWrite, "CompactHistory on a read-only ledger");
+  FT_RETURN_IF_ERROR(FlushHistory());
+  rocksdb::CompactRangeOptions compact;
+  compact.max_subcompactions = 2;  // the key range split between two threads
+  FT_RETURN_IF_ERROR(FromRocks(database_->CompactRange(compact, handles_[kHistory], nullptr, nullptr),
+                               "compacting the history store"));
+  const rocksdb::ColumnFamilyOptions usual = ColumnFamilyOptionsOf(kHistory);
+  return FromRocks(
+      database_->SetOptions(
+          handles_[kHistory],
+          {{"disable_auto_compactions", usual.disable_auto_compactions ? "true" : "false"},
+           {"level0_slowdown_writes_trigger", std::to_string(usual.level0_slowdown_writes_trigger)},
+           {"level0_stop_writes_trigger", std::to_string(usual.level0_stop_writes_trigger)}}),
+      "restoring the history store's options");
 }
 
 Result<std::optional<std::string>> Ledger::GetHistory(std::string_view key) const {
@@ -795,7 +827,7 @@ Status Ledger::WriteHistory(const std::vector<std::pair<std::string, std::string
   for (const auto& put : puts) ordered.push_back(&put);
   std::sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   for (const auto* put : ordered) batch.Put(put->first, put->second);
-  return WriteHistory(batch, HistoryWrite::kLogged);
+  return WriteHistory(batch);
 }
 
 void Ledger::HistoryBatch::Put(std::string_view key, std::string_view value) {
@@ -807,12 +839,59 @@ Ledger::HistoryBatch Ledger::NewHistoryBatch() {
   return HistoryBatch(handles_[kHistory]);
 }
 
-Status Ledger::WriteHistory(HistoryBatch& batch, HistoryWrite how) {
+Status Ledger::WriteHistory(HistoryBatch& batch) {
   FT_ASSERT(access_ == Access::kReadWrite, "WriteHistory on a read-only ledger");
   // Derived data, so no sync (as PutDerived).
-  rocksdb::WriteOptions options;
-  options.disableWAL = how == HistoryWrite::kUnlogged;
-  return FromRocks(database_->Write(options, &batch.batch_), "writing the history store");
+  return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch.batch_), "writing the history store");
+}
+
+Ledger::HistoryTable::HistoryTable() = default;
+Ledger::HistoryTable::HistoryTable(HistoryTable&& other) noexcept
+    : writer_(std::move(other.writer_)), path_(std::exchange(other.path_, {})), entries_(other.entries_) {}
+Ledger::HistoryTable& Ledger::HistoryTable::operator=(HistoryTable&& other) noexcept {
+  if (this != &other) {
+    Discard();
+    writer_ = std::move(other.writer_);
+    path_ = std::exchange(other.path_, {});
+    entries_ = other.entries_;
+  }
+  return *this;
+}
+Ledger::HistoryTable::~HistoryTable() { Discard(); }
+void Ledger::HistoryTable::Discard() {
+  writer_.reset();  // abandons an unfinished table
+  std::error_code ignored;
+  if (!path_.empty()) std::filesystem::remove(path_, ignored);  // gone already once added
+  path_.clear();
+}
+
+Status Ledger::HistoryTable::Put(std::string_view key, std::string_view value) {
+  ++entries_;
+  return FromRocks(writer_->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
+                   "writing " + path_);
+}
+
+Result<Ledger::HistoryTable> Ledger::NewHistoryTable() {
+  FT_ASSERT(access_ == Access::kReadWrite && HasHistory(), "NewHistoryTable without a writable store");
+  rocksdb::Options options(database_->GetDBOptions(), ColumnFamilyOptionsOf(kHistory));
+  // Tables for level 0, soon compacted (CompactHistory): not compressed, as the store's flushes.
+  options.compression_per_level.clear();
+  options.compression = rocksdb::kNoCompression;
+  HistoryTable table;
+  table.path_ = directory_ + "/" + kHistoryLoadDirectory + "/" + std::to_string(history_tables_++) + ".sst";
+  table.writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, handles_[kHistory]);
+  FT_RETURN_IF_ERROR(FromRocks(table.writer_->Open(table.path_), "creating " + table.path_));
+  return Result<HistoryTable>(std::move(table));
+}
+
+Status Ledger::AddHistoryTable(HistoryTable table) {
+  FT_ASSERT(access_ == Access::kReadWrite, "AddHistoryTable on a read-only ledger");
+  if (table.empty()) return Status::Ok();
+  FT_RETURN_IF_ERROR(FromRocks(table.writer_->Finish(), "writing " + table.path_));
+  rocksdb::IngestExternalFileOptions options;
+  options.move_files = true;  // linked into the database, then unlinked here
+  return FromRocks(database_->IngestExternalFile(handles_[kHistory], {table.path_}, options),
+                   "adding " + table.path_ + " to the history store");
 }
 
 Status Ledger::FlushHistory() {

@@ -20,13 +20,15 @@
 // as of the moment they opened it. A Ledger object is not thread-safe, with one exception: the
 // reads ReadEntry, ReadEntries, ScanEntries, ScanSubject, ReadSubmission, the lookups of
 // NewLookup() (one per thread), the derived data's GetDerived, PutDerived and DeleteDerived and
-// the history store's GetHistory, ScanHistory, NewHistoryBatch, WriteHistory and FlushHistory may
-// run on several threads at once while nothing appends (RocksDB is thread-safe); RecreateHistory
-// may not run beside any history method.
+// the history store's GetHistory, ScanHistory, NewHistoryBatch, WriteHistory, FlushHistory,
+// NewHistoryTable and AddHistoryTable may run on several threads at once while nothing appends
+// (RocksDB is thread-safe); RecreateHistory and CompactHistory may not run beside any history
+// method.
 #pragma once
 
 #include <rocksdb/db.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <span>
@@ -40,6 +42,10 @@
 #include "ledger/state.h"
 #include "ledger/submission.h"
 #include "ledger/validator.h"
+
+namespace rocksdb {
+class SstFileWriter;
+}
 
 namespace fundtrail {
 
@@ -160,23 +166,50 @@ class Ledger {
   };
   // REQUIRES: HasHistory().
   HistoryBatch NewHistoryBatch();
-  // How a history batch reaches the disk. kLogged: through RocksDB's write-ahead log, so a crash
-  // loses at most the batches the operating system had not yet written. kUnlogged: without it,
-  // for a store written from zero into a new column family (RecreateHistory): batches that must
-  // be followed by FlushHistory() before anything else is written to the store, the store's
-  // checkpoint last, so that a crash before leaves a store without a checkpoint (which is not
-  // read, and is rebuilt). Had a kLogged batch come between, a crash could replay it from the
-  // write-ahead log without the unlogged batches before it.
-  enum class HistoryWrite { kLogged, kUnlogged };
-  Status WriteHistory(HistoryBatch& batch, HistoryWrite how);
+  // Writes the batch through RocksDB's write-ahead log: a crash loses at most the batches the
+  // operating system had not yet written.
+  Status WriteHistory(HistoryBatch& batch);
   // Writes the history store's memtables to disk and waits for it.
   Status FlushHistory();
+  // A table of history records written beside the store, then added to it whole
+  // (AddHistoryTable): how a store rebuilt from zero (RecreateHistory) is loaded, without the
+  // write-ahead log, the memtable and its flushes. A file in DIR/history-load/, which
+  // RecreateHistory empties (a crash may leave files there). Not thread-safe: one per thread.
+  class HistoryTable {
+   public:
+    HistoryTable(HistoryTable&&) noexcept;
+    HistoryTable& operator=(HistoryTable&&) noexcept;
+    ~HistoryTable();  // removes an unfinished file
+    // REQUIRES: keys strictly increasing.
+    Status Put(std::string_view key, std::string_view value);
+    bool empty() const { return entries_ == 0; }
+
+   private:
+    friend class Ledger;
+    HistoryTable();
+    void Discard();
+    std::unique_ptr<rocksdb::SstFileWriter> writer_;
+    std::string path_;
+    uint64_t entries_ = 0;
+  };
+  // REQUIRES: a writer, and RecreateHistory before (the load directory).
+  Result<HistoryTable> NewHistoryTable();
+  // Ends the table and adds its records to the store, at once and whole (RocksDB's ingestion of
+  // an external table, moved, not copied); an empty table adds nothing. Tables may overlap each
+  // other (they go to level 0) and be added from several threads. Nothing is compacted until
+  // CompactHistory. A store so loaded is on disk once the last table is added.
+  Status AddHistoryTable(HistoryTable table);
   // Replaces the history store by an empty one at once, the column family dropped and created
   // again: a store rebuilt from zero then costs neither deleting nor compacting the old records
   // (their files go when the writer closes). A crash in between leaves a ledger without the
   // family, which a reader reads as a ledger without a store and the next writer adds.
+  // The new store is for loading in bulk: it is not compacted until CompactHistory.
   // REQUIRES: a writer, and no other thread using the store meanwhile.
   Status RecreateHistory();
+  // Ends a bulk load (RecreateHistory): flushes the store, compacts all of it once into sorted
+  // tables (on two threads), and turns RocksDB's compactions of it back on. Each record is then
+  // compacted once, rather than level by level as the store grows.
+  Status CompactHistory();
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
   // `progress` is called now and then with (events done, events in total).
@@ -214,6 +247,7 @@ class Ledger {
   Access access_ = Access::kReadOnly;
   Clock* clock_ = nullptr;
   int lock_fd_ = -1;
+  std::atomic<uint64_t> history_tables_{0};  // HistoryTable file names
   std::unique_ptr<rocksdb::DB> database_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::vector<std::string> handle_names_;

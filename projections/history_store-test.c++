@@ -330,8 +330,8 @@ TEST(HistoryStore, ACheckpointOfAnotherHistoryIsIgnoredThenRebuilt) {
   EXPECT_EQ(HexEncode(StoreDigest(ledger)), HexEncode(good));
   // A store of another layout (an earlier version's checkpoint, without the layout byte, or a
   // later one) is not read but rebuilt.
-  for (std::string other : {good_checkpoint.substr(0, 40), good_checkpoint.substr(0, 40) + '\x02',
-                            good_checkpoint.substr(0, 40) + '\x04'}) {
+  for (std::string other : {good_checkpoint.substr(0, 40), good_checkpoint.substr(0, 40) + '\x03',
+                            good_checkpoint.substr(0, 40) + '\x05'}) {
     ASSERT_TRUE(ledger.WriteHistory({{"c", other}}).ok());
     for (const Subject& subject : HistorySubjects(ledger)) ExpectStoreAsTheLog(ledger, subject, head, 0);
     ASSERT_TRUE(CatchUpHistory(ledger).ok());
@@ -529,7 +529,7 @@ TEST(HistoryStore, RecordsRoundTripAndEveryTruncationIsRejected) {
     EXPECT_FALSE(DecodeHistoryRecord(77, bytes.substr(0, size)).has_value()) << "truncated to " << size;
   }
   EXPECT_FALSE(DecodeHistoryRecord(77, bytes + "x").has_value()) << "trailing byte";
-  for (char version : {'\x01', '\x03'}) {
+  for (char version : {'\x02', '\x04'}) {
     std::string other_version = bytes;
     other_version[0] = version;
     EXPECT_FALSE(DecodeHistoryRecord(77, other_version).has_value()) << "version " << int(version);
@@ -571,14 +571,35 @@ TEST(HistoryStore, RecordsRoundTripAndEveryTruncationIsRejected) {
   spent.member_amount = 123456;
   spent.member_category = 3;
   spent.concerns_grant_id = "G-1";
-  EXPECT_EQ(HexEncode(AsBytes(EncodeHistoryRecord(spent))),
-            "02" + std::string(64, '1') +  // version, hash
-                "10"                        // type: discriminant 16, expenditure_recorded
-                "11" + HexEncode(AsBytes(std::string_view("grant:G-1 / ORG-1"))) +
-                "01" "80890f" "03434e59"  // amount: zigzag(123456) = 246912, "CNY"
-                "01" "03472d31" "03434e59" "00" "00" "00" "80890f" "00"  // grant change
-                "01" "054f52472d31" "03472d31" "02" "80890f" "06"        // member change
-                "03472d31");                                             // concerns G-1
+  // Strings are numbered from 0 in order: 0 the subject, 1 "CNY", 2 "G-1", 3 the grant's currency
+  // (the same as 1), 4 "ORG-1", 5 the member's grant (the same as 2); the grant concerned is 2 too.
+  const std::string golden =
+      "03" + std::string(64, '1') +  // version, hash
+      "10"                           // type: discriminant 16, expenditure_recorded
+      "22" + HexEncode(AsBytes(std::string_view("grant:G-1 / ORG-1"))) +  // 17 bytes: 2 * 17
+      "01" "80890f" "06434e59"  // amount: zigzag(123456) = 246912, "CNY" (2 * 3)
+      "01" "06472d31" "03" "00" "00" "00" "80890f" "00"  // grant change: "G-1", string 1
+      "01" "0a4f52472d31" "05" "02" "80890f" "06"        // member change: "ORG-1", string 2
+      "05";                                              // concerns string 2
+  EXPECT_EQ(HexEncode(AsBytes(EncodeHistoryRecord(spent))), golden);
+  auto golden_bytes = HexDecode(golden);
+  ASSERT_TRUE(golden_bytes.has_value());
+  const std::string& golden_record = *golden_bytes;
+  auto decoded_golden = DecodeHistoryRecord(9, golden_record);
+  ASSERT_TRUE(decoded_golden.has_value()) << decoded_golden.error().message();
+  EXPECT_EQ(*decoded_golden, spent);
+  // A string may name only a string before it: not itself (6), nor one after.
+  for (char reference : {'\x0d', '\x0f', '\x7f'}) {
+    std::string forward = golden_record;
+    forward.back() = reference;
+    EXPECT_FALSE(DecodeHistoryRecord(9, forward).has_value()) << int(reference);
+  }
+  // Naming another earlier string is well formed: the grant concerned is then "CNY" (string 1).
+  std::string other = golden_record;
+  other.back() = '\x03';
+  auto decoded_other = DecodeHistoryRecord(9, other);
+  ASSERT_TRUE(decoded_other.has_value());
+  EXPECT_EQ(decoded_other->concerns_grant_id, "CNY");
   // Version, hash, type, subject (length and bytes), no amount, no grant change, no member
   // change, no grant: a byte each but the hash and the subject.
   EXPECT_EQ(EncodeHistoryRecord(plain).size(), 1 + 32 + 1 + (1 + 5) + 1 + 1 + 1 + 1u);

@@ -1,6 +1,7 @@
 #include "projections/history_store.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -15,11 +16,12 @@ namespace {
 
 constexpr char kCheckpointKey[] = "c";
 // The store's layout, in its checkpoint: a store of another layout is rebuilt, not read.
-// Layout 3: records of version 2 (layout 2 held version 1, with fixed-width integers and the type
+// Layout 4: records of version 3, whose strings may name an earlier string of the record (layout
+// 3 held version 2, without; layout 2 held version 1, with fixed-width integers and the type
 // by name).
-constexpr uint8_t kStoreLayout = 3;
+constexpr uint8_t kStoreLayout = 4;
 constexpr char kRecordPrefix = 'r';
-constexpr uint8_t kRecordVersion = 2;
+constexpr uint8_t kRecordVersion = 3;
 // A subject's records of one batch are stored together, up to this many per value: one key per
 // group instead of one per record (RocksDB's cost is mostly per key: a skip-list insert, a
 // comparison at every level, an index entry), small enough to be read and decoded whole.
@@ -41,11 +43,14 @@ bool HasHistory(SubjectKind kind) { return kHistoryKinds.Has(kind); }
 
 void PutU8(std::string& out, uint8_t value) { out.push_back(static_cast<char>(value)); }
 void PutVarint(std::string& out, uint64_t value) {
+  char bytes[10];
+  size_t size = 0;
   do {
-    uint8_t byte = value & 0x7f;
+    const auto byte = static_cast<uint8_t>(value & 0x7f);
     value >>= 7;
-    PutU8(out, static_cast<uint8_t>(byte | (value != 0 ? 0x80 : 0)));
+    bytes[size++] = static_cast<char>(byte | (value != 0 ? 0x80 : 0));
   } while (value != 0);
+  out.append(bytes, size);
 }
 void PutI64(std::string& out, int64_t value) {
   PutVarint(out, (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
@@ -54,6 +59,35 @@ void PutString(std::string& out, std::string_view value) {
   PutVarint(out, value.size());
   out.append(value);
 }
+
+// A record's strings (`str` in docs/FORMAT.md), numbered in order from 0: a varint h, then for an
+// even h the h / 2 bytes of the string; an odd h is the same string as the record's (h >> 1)-th.
+// A non-empty string equal to an earlier one is written as the first such (a grant id recurs in
+// the grant's change, the member's and the grant concerned).
+constexpr size_t kRecordStringsMax = 8;
+class StringWriter {
+ public:
+  explicit StringWriter(std::string& out) : out_(out) {}
+  void Put(std::string_view value) {
+    FT_ASSERT(count_ < kRecordStringsMax, "too many strings in a history record");
+    size_t same = count_;
+    if (!value.empty()) {
+      same = static_cast<size_t>(std::find(written_.begin(), written_.begin() + count_, value) - written_.begin());
+    }
+    if (same < count_) {
+      PutVarint(out_, same * 2 + 1);
+    } else {
+      PutVarint(out_, value.size() * 2);
+      out_.append(value);
+    }
+    written_[count_++] = value;
+  }
+
+ private:
+  std::string& out_;
+  std::array<std::string_view, kRecordStringsMax> written_;
+  size_t count_ = 0;
+};
 
 // The record's event type: the Event union's discriminant (schemas only add members, so a
 // discriminant keeps its meaning), by name and back.
@@ -121,11 +155,19 @@ class Reader {
     bytes_.remove_prefix(size);
     return true;
   }
+  // A record's next string (StringWriter's form), which stays where it is while the record is read.
   bool String(std::string* value) {
-    uint64_t length = 0;
-    if (!TakeLength(bytes_, &length) || bytes_.size() < length) return false;
-    value->assign(bytes_.data(), length);
-    bytes_.remove_prefix(length);
+    uint64_t head = 0;
+    if (strings_ == kRecordStringsMax || !Varint(&head)) return false;
+    if (head & 1) {
+      if ((head >> 1) >= strings_) return false;
+      *value = *read_[head >> 1];
+    } else {
+      if (bytes_.size() < (head >> 1)) return false;
+      value->assign(bytes_.data(), head >> 1);
+      bytes_.remove_prefix(head >> 1);
+    }
+    read_[strings_++] = value;
     return true;
   }
   bool Sign(int* value) {
@@ -138,6 +180,8 @@ class Reader {
 
  private:
   std::string_view bytes_;
+  std::array<const std::string*, kRecordStringsMax> read_{};
+  size_t strings_ = 0;
 };
 
 void PutSign(std::string& out, int sign) { PutU8(out, sign == 0 ? 0 : sign > 0 ? 1 : 0xff); }
@@ -323,10 +367,11 @@ struct SubjectGroups {
 
 // How IndexEventsInBatches writes and what it computes besides.
 struct IndexPlan {
-  Ledger::HistoryWrite how = Ledger::HistoryWrite::kLogged;
-  // Each batch with the checkpoint it reaches (a catch-up); or none (a part of a rebuild from
-  // zero, whose one checkpoint is written when every part is on disk).
-  bool checkpoints = true;
+  // kCatchUp: each batch through the write-ahead log, with the checkpoint it reaches. kTables: a
+  // part of a rebuild from zero, each batch as tables added to the store whole
+  // (Ledger::HistoryTable), without checkpoint: the rebuild's one checkpoint is written when every
+  // part is in the store.
+  enum class Write { kCatchUp, kTables } write = Write::kCatchUp;
   // Digests what it writes (whole and, with `digest_up_to`, up to it) into *digests.
   DigestParts* whole = nullptr;
   DigestParts* part = nullptr;
@@ -350,6 +395,94 @@ Status SubmissionReader::Enter(uint64_t submission_sequence) {
 
 namespace {
 
+// A history record as views (into an event and its summary, or into a HistoryRecord): what
+// AppendHistoryRecord encodes.
+struct RecordView {
+  const Digest* hash = nullptr;
+  uint64_t type = 0;  // the Event union's discriminant
+  std::string_view subject;
+  const Money* amount = nullptr;
+  int grant_sign = 0;
+  GrantChange grant;
+  int member_sign = 0;
+  MemberGrantChange member;
+  std::string_view concerns_grant_id;
+};
+
+// The event's summary as a history row shows it: a reversal's names the reversed event, whose
+// amount it negates.
+EventSummary HistorySummary(schema::Event::Reader event, const schema::Event::Reader* reversed) {
+  EventSummary summary = SummariseEvent(event);
+  if (reversed != nullptr) {
+    EventSummary target = SummariseEvent(*reversed);
+    summary.subject += " (" + target.subject + ")";
+    if (target.amount) {
+      summary.amount = std::move(target.amount);
+      summary.amount->minor_units = -summary.amount->minor_units;
+    }
+  }
+  return summary;
+}
+
+// The record of `event` (`reversed`: the event it reverses), with `summary` from HistorySummary.
+RecordView ViewOf(const Digest& hash, schema::Event::Reader event, const schema::Event::Reader* reversed,
+                  const EventSummary& summary) {
+  RecordView view;
+  view.hash = &hash;
+  view.type = static_cast<uint64_t>(event.which());
+  view.subject = summary.subject;
+  view.amount = summary.amount ? &*summary.amount : nullptr;
+  // A reversal undoes what the reversed event changed.
+  schema::Event::Reader changing = reversed != nullptr ? *reversed : event;
+  const int sign = reversed != nullptr ? -1 : 1;
+  if (std::optional<GrantChange> change = GrantChangeOf(changing)) {
+    view.grant_sign = sign;
+    view.grant = *change;
+  }
+  if (std::optional<MemberGrantChange> change = MemberGrantChangeOf(changing)) {
+    view.member_sign = sign;
+    view.member = *change;
+  }
+  view.concerns_grant_id = GrantIdOf(changing);
+  return view;
+}
+
+// Appends the stored form of a record (docs/FORMAT.md, section 6).
+void AppendHistoryRecord(std::string& out, const RecordView& record) {
+  PutU8(out, kRecordVersion);
+  out.append(reinterpret_cast<const char*>(record.hash->data()), record.hash->size());
+  PutVarint(out, record.type);
+  StringWriter strings(out);
+  strings.Put(record.subject);
+  PutU8(out, record.amount != nullptr ? 1 : 0);
+  if (record.amount != nullptr) {
+    PutI64(out, record.amount->minor_units);
+    strings.Put(record.amount->currency);
+  }
+  PutSign(out, record.grant_sign);
+  if (record.grant_sign != 0) {
+    strings.Put(record.grant.grant_id);
+    strings.Put(record.grant.currency);
+    for (int64_t value : {record.grant.awarded, record.grant.received, record.grant.disbursed, record.grant.spent,
+                          record.grant.refunded}) {
+      PutI64(out, value);
+    }
+  }
+  PutSign(out, record.member_sign);
+  if (record.member_sign != 0) {
+    strings.Put(record.member.org_id);
+    strings.Put(record.member.grant_id);
+    PutU8(out, static_cast<uint8_t>(record.member.kind));
+    PutI64(out, record.member.amount);
+    PutI64(out, record.member.category);
+  }
+  strings.Put(record.concerns_grant_id);
+}
+
+}  // namespace
+
+namespace {
+
 // Indexes events [from, to] of the log, in batches of `events_per_batch` written as `plan` says.
 Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t events_per_batch,
                             const IndexPlan& plan) {
@@ -369,36 +502,55 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
     subject.run_count = 0;
     subject.run_offset = subject.pending.bytes.size();
   };
+  // A batch's tables: one for its grants' records and one for its organisations', so that the
+  // compaction that sorts all tables at the end (Ledger::CompactHistory) can split its work in two
+  // at that boundary.
+  std::optional<Ledger::HistoryTable> table;
+  char table_kind = 0;
   auto put = [&](std::string_view prefix, const PendingGroup& group) {
     key.assign(1, kRecordPrefix);
     key += prefix;
     key += SequenceKey(group.first_sequence);
-    batch.Put(key, group.bytes);
+    if (plan.write == IndexPlan::Write::kCatchUp) {
+      batch.Put(key, group.bytes);
+      return Status::Ok();
+    }
+    if (!table || prefix.front() != table_kind) {
+      if (table) FT_RETURN_IF_ERROR(ledger.AddHistoryTable(std::move(*table)));
+      auto created = ledger.NewHistoryTable();
+      if (!created) return created.error();
+      table.emplace(std::move(*created));
+      table_kind = prefix.front();
+    }
+    return table->Put(key, group.bytes);
   };
   Status failure;
   SubmissionReader submissions(ledger);
   uint64_t batch_events = 0;
   uint64_t indexed_to = from - 1;
   // The batch in key order (the checkpoint's key sorts first): each insert into the memtable's
-  // skip list then starts where the last one ended.
+  // skip list then starts where the last one ended, and a table takes its keys in order.
   auto flush = [&](uint64_t sequence, const Digest& chain_hash) {
     batch.Clear();
-    if (plan.checkpoints) batch.Put(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
+    if (plan.write == IndexPlan::Write::kCatchUp) batch.Put(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
     for (auto& [prefix, subject] : groups) {
-      for (const PendingGroup& group : subject.full) put(prefix, group);
+      for (const PendingGroup& group : subject.full) FT_RETURN_IF_ERROR(put(prefix, group));
       subject.full.clear();
       if (subject.pending.count > 0) {
         hash_run(subject);
-        put(prefix, subject.pending);
+        FT_RETURN_IF_ERROR(put(prefix, subject.pending));
         subject.pending.count = 0;
         subject.pending.bytes.clear();
         subject.run_offset = 0;
       }
     }
-    Status written = ledger.WriteHistory(batch, plan.how);
     batch_events = 0;
     indexed_to = sequence;
-    return written;
+    if (plan.write == IndexPlan::Write::kCatchUp) return ledger.WriteHistory(batch);
+    if (!table) return Status::Ok();
+    Status added = ledger.AddHistoryTable(std::move(*table));
+    table.reset();
+    return added;
   };
   std::string record;
   std::string prefix;
@@ -432,8 +584,8 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
       for (const Subject& subject :
            IndexedSubjects(event, author_org_id, *target ? &reversed : nullptr, ledger.state(), kHistoryKinds)) {
         if (record.empty()) {
-          record = EncodeHistoryRecord(MakeHistoryRecord(entry.sequence, view->chain_hash, event,
-                                                         *target ? &reversed : nullptr, ledger.state()));
+          const EventSummary summary = HistorySummary(event, *target ? &reversed : nullptr);
+          AppendHistoryRecord(record, ViewOf(view->chain_hash, event, *target ? &reversed : nullptr, summary));
         }
         prefix.assign(1, static_cast<char>(subject.kind));
         prefix += subject.id;
@@ -479,16 +631,18 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
   return Status::Ok();
 }
 
-// A store written from zero: a new, empty column family (Ledger::RecreateHistory), indexed
-// without RocksDB's write-ahead log by `workers` threads over contiguous parts of the log (cut at
-// digest block boundaries), flushed, and only then given its one checkpoint, through the
-// write-ahead log. A crash before that leaves a store without a checkpoint, which reads ignore
-// and the next writer rebuilds. With `whole`, also the store's digests.
+// A store written from zero: a new, empty column family (Ledger::RecreateHistory), indexed by
+// `workers` threads over contiguous parts of the log (cut at digest block boundaries), each batch
+// as tables added to the store whole (Ledger::HistoryTable: no write-ahead log, memtable or
+// flush), all of it compacted once (Ledger::CompactHistory), and only then given its one
+// checkpoint, through the write-ahead log. A crash before that leaves a store without a
+// checkpoint, which reads ignore and the next writer rebuilds. With `whole`, also the store's
+// digests.
 Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, DigestParts* whole, DigestParts* part,
                      std::optional<uint64_t> digest_up_to) {
   FT_RETURN_IF_ERROR(ledger.RecreateHistory());
   const uint64_t head = ledger.head().sequence;
-  if (head == 0) return Status::Ok();
+  if (head == 0) return ledger.CompactHistory();  // the store's usual options back
   // Parts of whole blocks, at least one block each.
   const uint64_t block_size = uint64_t{1} << kDigestBlockBits;
   const uint64_t blocks = (head >> kDigestBlockBits) + 1;
@@ -507,8 +661,7 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
     for (size_t index = 0; index < ranges.size(); ++index) {
       auto work = [&, index] {
         IndexPlan plan;
-        plan.how = Ledger::HistoryWrite::kUnlogged;
-        plan.checkpoints = false;
+        plan.write = IndexPlan::Write::kTables;
         if (whole != nullptr) {
           plan.whole = &wholes[index];
           plan.part = part != nullptr ? &parts[index] : nullptr;
@@ -523,9 +676,8 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
       }
     }
   }
-  Status flushed = ledger.FlushHistory();
   for (const Status& status : statuses) FT_RETURN_IF_ERROR(status);
-  FT_RETURN_IF_ERROR(flushed);
+  FT_RETURN_IF_ERROR(ledger.CompactHistory());
   auto chain_hash = ledger.ChainHash(head);
   if (!chain_hash) return chain_hash.error();
   const std::string checkpoint = EncodeCheckpoint(head, *chain_hash);
@@ -587,77 +739,52 @@ MemberGrantChange HistoryRecord::member_change() const {
   return change;
 }
 
+
 HistoryRecord MakeHistoryRecord(uint64_t sequence, const Digest& hash, schema::Event::Reader event,
-                                const schema::Event::Reader* reversed, const LedgerState& state) {
+                                const schema::Event::Reader* reversed, const LedgerState& /*state*/) {
+  const EventSummary summary = HistorySummary(event, reversed);
+  const RecordView view = ViewOf(hash, event, reversed, summary);
   HistoryRecord record;
   record.sequence = sequence;
   record.hash = hash;
   record.type = EventTypeName(event);
-  EventSummary summary = SummariseEvent(event);
-  if (reversed != nullptr) {
-    EventSummary target = SummariseEvent(*reversed);
-    summary.subject += " (" + target.subject + ")";
-    if (target.amount) {
-      summary.amount = target.amount;
-      summary.amount->minor_units = -summary.amount->minor_units;
-    }
+  record.subject = view.subject;
+  if (view.amount != nullptr) record.amount = *view.amount;
+  record.grant_sign = view.grant_sign;
+  if (view.grant_sign != 0) {
+    record.grant_id = view.grant.grant_id;
+    record.grant_currency = view.grant.currency;
+    record.awarded = view.grant.awarded;
+    record.received = view.grant.received;
+    record.disbursed = view.grant.disbursed;
+    record.spent = view.grant.spent;
+    record.refunded = view.grant.refunded;
   }
-  record.subject = std::move(summary.subject);
-  record.amount = std::move(summary.amount);
-  // A reversal undoes what the reversed event changed.
-  schema::Event::Reader changing = reversed != nullptr ? *reversed : event;
-  const int sign = reversed != nullptr ? -1 : 1;
-  if (std::optional<GrantChange> change = GrantChangeOf(changing)) {
-    record.grant_sign = sign;
-    record.grant_id = change->grant_id;
-    record.grant_currency = change->currency;
-    record.awarded = change->awarded;
-    record.received = change->received;
-    record.disbursed = change->disbursed;
-    record.spent = change->spent;
-    record.refunded = change->refunded;
+  record.member_sign = view.member_sign;
+  if (view.member_sign != 0) {
+    record.member_org_id = view.member.org_id;
+    record.member_grant_id = view.member.grant_id;
+    record.member_kind = view.member.kind;
+    record.member_amount = view.member.amount;
+    record.member_category = view.member.category;
   }
-  if (std::optional<MemberGrantChange> change = MemberGrantChangeOf(changing)) {
-    record.member_sign = sign;
-    record.member_org_id = change->org_id;
-    record.member_grant_id = change->grant_id;
-    record.member_kind = change->kind;
-    record.member_amount = change->amount;
-    record.member_category = change->category;
-  }
-  record.concerns_grant_id = GrantIdOf(changing);
+  record.concerns_grant_id = view.concerns_grant_id;
   return record;
 }
 
 std::string EncodeHistoryRecord(const HistoryRecord& record) {
+  RecordView view;
+  view.hash = &record.hash;
+  view.type = TypeCode(record.type);
+  view.subject = record.subject;
+  view.amount = record.amount ? &*record.amount : nullptr;
+  view.grant_sign = record.grant_sign;
+  view.grant = record.grant_change();
+  view.member_sign = record.member_sign;
+  view.member = record.member_change();
+  view.concerns_grant_id = record.concerns_grant_id;
   std::string out;
-  out.reserve(128);
-  PutU8(out, kRecordVersion);
-  out.append(reinterpret_cast<const char*>(record.hash.data()), record.hash.size());
-  PutVarint(out, TypeCode(record.type));
-  PutString(out, record.subject);
-  PutU8(out, record.amount ? 1 : 0);
-  if (record.amount) {
-    PutI64(out, record.amount->minor_units);
-    PutString(out, record.amount->currency);
-  }
-  PutSign(out, record.grant_sign);
-  if (record.grant_sign != 0) {
-    PutString(out, record.grant_id);
-    PutString(out, record.grant_currency);
-    for (int64_t value : {record.awarded, record.received, record.disbursed, record.spent, record.refunded}) {
-      PutI64(out, value);
-    }
-  }
-  PutSign(out, record.member_sign);
-  if (record.member_sign != 0) {
-    PutString(out, record.member_org_id);
-    PutString(out, record.member_grant_id);
-    PutU8(out, static_cast<uint8_t>(record.member_kind));
-    PutI64(out, record.member_amount);
-    PutI64(out, record.member_category);
-  }
-  PutString(out, record.concerns_grant_id);
+  AppendHistoryRecord(out, view);
   return out;
 }
 
@@ -680,9 +807,8 @@ Result<HistoryRecord> DecodeHistoryRecord(uint64_t sequence, std::string_view by
   record.type = std::move(*type_name);
   if (!in.String(&record.subject) || !in.U8(&has_amount) || has_amount > 1) return damaged();
   if (has_amount) {
-    Money amount;
+    Money& amount = record.amount.emplace();  // in place: a later string may be the same as its currency
     if (!in.I64(&amount.minor_units) || !in.String(&amount.currency)) return damaged();
-    record.amount = std::move(amount);
   }
   if (!in.Sign(&record.grant_sign)) return damaged();
   if (record.grant_sign != 0 &&

@@ -11,15 +11,16 @@
 //
 // Derived data, in the ledger's `history` column family (Ledger::*History):
 //   "c"                        -> be64 sequence || 32-byte chain hash of the last event indexed
-//                                 || layout byte (3); another layout is rebuilt, not read
+//                                 || layout byte (4); another layout is rebuilt, not read
 //   "r" || SubjectKey(s, n)    -> a group: the encoded HistoryRecords of subject s (a grant or
 //                                 an organisation) from event n on, each as be64 sequence ||
 //                                 LEB128 length || record; up to 64 of one batch per group
 // The writer catches the store up after each append (CatchUpHistory, called by
 // projections::CatchUp), each batch of records written atomically with the checkpoint that covers
 // it, so the store is exactly-once across crashes. `fundtrail rebuild` recomputes it from zero
-// (RebuildHistory): a new column family, written by several threads, its one checkpoint written
-// once all of it is on disk; a store without a checkpoint is not read but rebuilt. A reader
+// (RebuildHistory): a new column family, written by several threads as tables added whole and
+// compacted once, its one checkpoint written once all of it is in the store; a store without a
+// checkpoint is not read but rebuilt. A reader
 // takes what the store holds up to its checkpoint and reads any later events from the log, so
 // a store that is behind (or missing, or of another history) only costs time, never changes a
 // row: ReadHistoryFromLog computes the same records from the log alone, and the tests hold the

@@ -236,8 +236,8 @@ TEST(CrashTest, KillDuringAppendsLosesNoAcknowledgedSubmission) {
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
-// `fundtrail rebuild` writes the history store from zero without RocksDB's write-ahead log and
-// flushes it before it writes its one checkpoint (Ledger::HistoryWrite::kUnlogged): a kill at any
+// `fundtrail rebuild` writes the history store from zero as tables added whole, without RocksDB's
+// write-ahead log (Ledger::HistoryTable), and compacts them before it writes its one checkpoint: a kill at any
 // moment of a rebuild must leave a store that agrees with the log (the old one, or none: a new
 // one without its checkpoint is not read), so that histories read after the kill are those of
 // the log, and the next rebuild never finds a store that DIFFERED.
