@@ -420,6 +420,28 @@ TEST_F(StoreTest, HistoryTablesLoadTheStoreWholeAndAreCompactedOnce) {
   expect_all(**reopened);
 }
 
+TEST_F(StoreTest, HistoryTablesThatOverlapNoneGoToTheLastLevelUncompacted) {
+  ASSERT_TRUE(ledger_->RecreateHistory().ok());
+  for (const char* first : {"ra", "rb"}) {
+    auto table = ledger_->NewHistoryTable();
+    ASSERT_TRUE(table.has_value());
+    for (int index = 0; index < 100; ++index) {
+      ASSERT_TRUE(table->Put(first + std::to_string(1000 + index), "v").ok());
+    }
+    ASSERT_TRUE(ledger_->AddHistoryTable(std::move(*table)).ok());
+  }
+  rocksdb::ColumnFamilyHandle* history = ledger_->column_family("history");
+  std::string files;
+  ASSERT_TRUE(ledger_->database()->GetProperty(history, "rocksdb.num-files-at-level6", &files));
+  EXPECT_EQ(files, "2");
+  ASSERT_TRUE(ledger_->CompactHistory().ok());
+  ASSERT_TRUE(ledger_->database()->GetProperty(history, "rocksdb.num-files-at-level6", &files));
+  EXPECT_EQ(files, "2");  // as added: nothing to compact
+  size_t count = 0;
+  ASSERT_TRUE(ledger_->ScanHistory("r", "s", [&](std::string_view, std::string_view) { return ++count > 0; }).ok());
+  EXPECT_EQ(count, 200u);
+}
+
 TEST_F(StoreTest, OpenErrors) {
   auto missing = Ledger::Open(directory_.File("nowhere"), Ledger::Access::kReadOnly, &clock_);
   ASSERT_FALSE(missing.has_value());

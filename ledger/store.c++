@@ -780,10 +780,16 @@ Status Ledger::RecreateHistory() {
 Status Ledger::CompactHistory() {
   FT_ASSERT(access_ == Access::kReadWrite, "CompactHistory on a read-only ledger");
   FT_RETURN_IF_ERROR(FlushHistory());
-  rocksdb::CompactRangeOptions compact;
-  compact.max_subcompactions = 2;  // the key range split between two threads
-  FT_RETURN_IF_ERROR(FromRocks(database_->CompactRange(compact, handles_[kHistory], nullptr, nullptr),
-                               "compacting the history store"));
+  // Tables that overlapped others are in level 0 (RocksDB places an added table as deep as no
+  // overlap allows): if any, all of the store is compacted once. Otherwise every table found
+  // its place in a lower level, and the store is as a compaction would leave it.
+  std::string level_0_files;
+  if (!database_->GetProperty(handles_[kHistory], "rocksdb.num-files-at-level0", &level_0_files) ||
+      level_0_files != "0") {
+    FT_RETURN_IF_ERROR(FromRocks(
+        database_->CompactRange(rocksdb::CompactRangeOptions(), handles_[kHistory], nullptr, nullptr),
+        "compacting the history store"));
+  }
   const rocksdb::ColumnFamilyOptions usual = ColumnFamilyOptionsOf(kHistory);
   return FromRocks(
       database_->SetOptions(
@@ -874,9 +880,10 @@ Status Ledger::HistoryTable::Put(std::string_view key, std::string_view value) {
 Result<Ledger::HistoryTable> Ledger::NewHistoryTable() {
   FT_ASSERT(access_ == Access::kReadWrite && HasHistory(), "NewHistoryTable without a writable store");
   rocksdb::Options options(database_->GetDBOptions(), ColumnFamilyOptionsOf(kHistory));
-  // Tables for level 0, soon compacted (CompactHistory): not compressed, as the store's flushes.
+  // Compressed as the store's lower levels: a table that overlaps no other goes straight to the
+  // last level (RocksDB places an added table as deep as it can) and stays as written.
   options.compression_per_level.clear();
-  options.compression = rocksdb::kNoCompression;
+  options.compression = rocksdb::kLZ4Compression;
   HistoryTable table;
   table.path_ = directory_ + "/" + kHistoryLoadDirectory + "/" + std::to_string(history_tables_++) + ".sst";
   table.writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, handles_[kHistory]);

@@ -206,9 +206,9 @@ class Ledger {
   // The new store is for loading in bulk: it is not compacted until CompactHistory.
   // REQUIRES: a writer, and no other thread using the store meanwhile.
   Status RecreateHistory();
-  // Ends a bulk load (RecreateHistory): flushes the store, compacts all of it once into sorted
-  // tables (on two threads), and turns RocksDB's compactions of it back on. Each record is then
-  // compacted once, rather than level by level as the store grows.
+  // Ends a bulk load (RecreateHistory): flushes the store, compacts all of it once if any table
+  // overlapped another (level 0 holds files), and turns RocksDB's compactions of it back on. Each
+  // record is then compacted at most once, rather than level by level as the store grows.
   Status CompactHistory();
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
