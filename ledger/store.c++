@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <optional>
 #include <utility>
+#include <thread>
+#include <chrono>
 
 #include "ledger/json_codec.h"
 #include "ledger/merkle.h"
@@ -763,13 +765,7 @@ Status Ledger::RecreateHistory() {
         FromRocks(database_->DestroyColumnFamilyHandle(handles_[kHistory]), "closing the dropped history store"));
     handles_[kHistory] = nullptr;
   }
-  // Loaded in bulk, as RocksDB advises (Options::PrepareForBulkLoad): no compaction, and no write
-  // stall for the files piling up in level 0, until CompactHistory sorts them once. A ledger
-  // opened again gets the usual options (ColumnFamilyOptionsOf), whatever happened meanwhile.
   rocksdb::ColumnFamilyOptions options = ColumnFamilyOptionsOf(kHistory);
-  options.disable_auto_compactions = true;
-  options.level0_slowdown_writes_trigger = 1 << 30;
-  options.level0_stop_writes_trigger = 1 << 30;
   rocksdb::ColumnFamilyHandle* created = nullptr;
   FT_RETURN_IF_ERROR(FromRocks(database_->CreateColumnFamily(options, kColumnFamilies[kHistory], &created),
                                "creating the history store"));
@@ -777,27 +773,18 @@ Status Ledger::RecreateHistory() {
   return Status::Ok();
 }
 
-Status Ledger::CompactHistory() {
-  FT_ASSERT(access_ == Access::kReadWrite, "CompactHistory on a read-only ledger");
+Status Ledger::SettleHistory() {
+  FT_ASSERT(access_ == Access::kReadWrite, "SettleHistory on a read-only ledger");
   FT_RETURN_IF_ERROR(FlushHistory());
-  // Tables that overlapped others are in level 0 (RocksDB places an added table as deep as no
-  // overlap allows): if any, all of the store is compacted once. Otherwise every table found
-  // its place in a lower level, and the store is as a compaction would leave it.
-  std::string level_0_files;
-  if (!database_->GetProperty(handles_[kHistory], "rocksdb.num-files-at-level0", &level_0_files) ||
-      level_0_files != "0") {
-    FT_RETURN_IF_ERROR(FromRocks(
-        database_->CompactRange(rocksdb::CompactRangeOptions(), handles_[kHistory], nullptr, nullptr),
-        "compacting the history store"));
+  for (;;) {
+    uint64_t pending = 0, running = 0;
+    if (!database_->GetIntProperty(handles_[kHistory], "rocksdb.compaction-pending", &pending) ||
+        !database_->GetIntProperty(handles_[kHistory], "rocksdb.num-running-compactions", &running)) {
+      return Status::IoError("reading the history store's compaction state");
+    }
+    if (pending == 0 && running == 0) return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  const rocksdb::ColumnFamilyOptions usual = ColumnFamilyOptionsOf(kHistory);
-  return FromRocks(
-      database_->SetOptions(
-          handles_[kHistory],
-          {{"disable_auto_compactions", usual.disable_auto_compactions ? "true" : "false"},
-           {"level0_slowdown_writes_trigger", std::to_string(usual.level0_slowdown_writes_trigger)},
-           {"level0_stop_writes_trigger", std::to_string(usual.level0_stop_writes_trigger)}}),
-      "restoring the history store's options");
 }
 
 Result<std::optional<std::string>> Ledger::GetHistory(std::string_view key) const {
@@ -886,7 +873,10 @@ Result<Ledger::HistoryTable> Ledger::NewHistoryTable() {
   options.compression = rocksdb::kLZ4Compression;
   HistoryTable table;
   table.path_ = directory_ + "/" + kHistoryLoadDirectory + "/" + std::to_string(history_tables_++) + ".sst";
-  table.writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, handles_[kHistory]);
+  // The table's pages stay in the page cache (RocksDB's default drops them as they are written):
+  // it is read again soon, when it is compacted.
+  table.writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, handles_[kHistory],
+                                                           /*invalidate_page_cache=*/false);
   FT_RETURN_IF_ERROR(FromRocks(table.writer_->Open(table.path_), "creating " + table.path_));
   return Result<HistoryTable>(std::move(table));
 }
@@ -897,6 +887,9 @@ Status Ledger::AddHistoryTable(HistoryTable table) {
   FT_RETURN_IF_ERROR(FromRocks(table.writer_->Finish(), "writing " + table.path_));
   rocksdb::IngestExternalFileOptions options;
   options.move_files = true;  // linked into the database, then unlinked here
+  // A table added to level 0 gets its sequence number in RocksDB's metadata only, not also
+  // written into the file (RocksDB's advice for new uses; no random write per table).
+  options.write_global_seqno = false;
   return FromRocks(database_->IngestExternalFile(handles_[kHistory], {table.path_}, options),
                    "adding " + table.path_ + " to the history store");
 }

@@ -22,7 +22,7 @@
 // NewLookup() (one per thread), the derived data's GetDerived, PutDerived and DeleteDerived and
 // the history store's GetHistory, ScanHistory, NewHistoryBatch, WriteHistory, FlushHistory,
 // NewHistoryTable and AddHistoryTable may run on several threads at once while nothing appends
-// (RocksDB is thread-safe); RecreateHistory and CompactHistory may not run beside any history
+// (RocksDB is thread-safe); RecreateHistory and SettleHistory may not run beside any history
 // method.
 #pragma once
 
@@ -196,20 +196,20 @@ class Ledger {
   Result<HistoryTable> NewHistoryTable();
   // Ends the table and adds its records to the store, at once and whole (RocksDB's ingestion of
   // an external table, moved, not copied); an empty table adds nothing. Tables may overlap each
-  // other (they go to level 0) and be added from several threads. Nothing is compacted until
-  // CompactHistory. A store so loaded is on disk once the last table is added.
+  // other (RocksDB places a table as deep as no overlap allows, level 0 at worst, and compacts as
+  // it does flushed tables) and be added from several threads. A store so loaded is on disk once
+  // the last table is added.
   Status AddHistoryTable(HistoryTable table);
   // Replaces the history store by an empty one at once, the column family dropped and created
   // again: a store rebuilt from zero then costs neither deleting nor compacting the old records
   // (their files go when the writer closes). A crash in between leaves a ledger without the
   // family, which a reader reads as a ledger without a store and the next writer adds.
-  // The new store is for loading in bulk: it is not compacted until CompactHistory.
   // REQUIRES: a writer, and no other thread using the store meanwhile.
   Status RecreateHistory();
-  // Ends a bulk load (RecreateHistory): flushes the store, compacts all of it once if any table
-  // overlapped another (level 0 holds files), and turns RocksDB's compactions of it back on. Each
-  // record is then compacted at most once, rather than level by level as the store grows.
-  Status CompactHistory();
+  // Flushes the store and waits until RocksDB has no compaction of it pending or running: a store
+  // written from zero is left as RocksDB keeps it, not with work that the next process would
+  // start again (a process that ends stops its compactions).
+  Status SettleHistory();
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
   // `progress` is called now and then with (events done, events in total).

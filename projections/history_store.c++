@@ -502,9 +502,9 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
     subject.run_count = 0;
     subject.run_offset = subject.pending.bytes.size();
   };
-  // A batch's tables: one for its grants' records and one for its organisations', so that the
-  // compaction that sorts all tables at the end (Ledger::CompactHistory) can split its work in two
-  // at that boundary.
+  // A batch's tables: one for its grants' records and one for its organisations'. A table then
+  // overlaps only tables of its kind, and RocksDB places more of them below level 0, where they
+  // need no compaction (batches that share no grant, say).
   std::optional<Ledger::HistoryTable> table;
   char table_kind = 0;
   auto put = [&](std::string_view prefix, const PendingGroup& group) {
@@ -634,15 +634,15 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
 // A store written from zero: a new, empty column family (Ledger::RecreateHistory), indexed by
 // `workers` threads over contiguous parts of the log (cut at digest block boundaries), each batch
 // as tables added to the store whole (Ledger::HistoryTable: no write-ahead log, memtable or
-// flush), all of it compacted once (Ledger::CompactHistory), and only then given its one
-// checkpoint, through the write-ahead log. A crash before that leaves a store without a
+// flush), left as RocksDB keeps it (Ledger::SettleHistory: no compaction pending), and only then
+// given its one checkpoint, through the write-ahead log. A crash before that leaves a store without a
 // checkpoint, which reads ignore and the next writer rebuilds. With `whole`, also the store's
 // digests.
 Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, DigestParts* whole, DigestParts* part,
                      std::optional<uint64_t> digest_up_to) {
   FT_RETURN_IF_ERROR(ledger.RecreateHistory());
   const uint64_t head = ledger.head().sequence;
-  if (head == 0) return ledger.CompactHistory();  // the store's usual options back
+  if (head == 0) return Status::Ok();
   // Parts of whole blocks, at least one block each.
   const uint64_t block_size = uint64_t{1} << kDigestBlockBits;
   const uint64_t blocks = (head >> kDigestBlockBits) + 1;
@@ -677,7 +677,7 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
     }
   }
   for (const Status& status : statuses) FT_RETURN_IF_ERROR(status);
-  FT_RETURN_IF_ERROR(ledger.CompactHistory());
+  FT_RETURN_IF_ERROR(ledger.SettleHistory());
   auto chain_hash = ledger.ChainHash(head);
   if (!chain_hash) return chain_hash.error();
   const std::string checkpoint = EncodeCheckpoint(head, *chain_hash);

@@ -18,9 +18,9 @@
 // The writer catches the store up after each append (CatchUpHistory, called by
 // projections::CatchUp), each batch of records written atomically with the checkpoint that covers
 // it, so the store is exactly-once across crashes. `fundtrail rebuild` recomputes it from zero
-// (RebuildHistory): a new column family, written by several threads as tables added whole and
-// compacted once, its one checkpoint written once all of it is in the store; a store without a
-// checkpoint is not read but rebuilt. A reader
+// (RebuildHistory): a new column family, written by several threads as tables added whole, its
+// one checkpoint written once all of it is in the store; a store without a checkpoint is not
+// read but rebuilt. A reader
 // takes what the store holds up to its checkpoint and reads any later events from the log, so
 // a store that is behind (or missing, or of another history) only costs time, never changes a
 // row: ReadHistoryFromLog computes the same records from the log alone, and the tests hold the
