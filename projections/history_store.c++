@@ -1018,6 +1018,23 @@ Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::opt
   return digests;
 }
 
+ReplacedHistory ReadReplacedHistory(const Ledger& ledger) {
+  ReplacedHistory replaced;
+  auto checkpoint = UsableHistoryCheckpoint(ledger);
+  if (!checkpoint) {
+    replaced.unreadable = checkpoint.error().message();
+  } else if (checkpoint->has_value()) {
+    replaced.checkpoint = **checkpoint;
+    auto digest = DigestHistoryStore(ledger, replaced.checkpoint->sequence);
+    if (digest) {
+      replaced.digest = digest->digest;
+    } else {
+      replaced.unreadable = digest.error().message();
+    }
+  }
+  return replaced;
+}
+
 Result<HistoryStoreDigest> DigestHistoryStore(const Ledger& ledger, std::optional<uint64_t> up_to) {
   DigestParts parts;
   if (ledger.HasHistory()) {

@@ -174,6 +174,16 @@ struct RebuiltHistoryDigests {
 Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::optional<uint64_t> up_to,
                                                         const HistoryIndexOptions& options = {});
 
+// The store a rebuild replaces, as it was: its usable checkpoint and the digest of its records up
+// to it (DigestHistoryStore), to say whether it agreed with the log. Best effort: `unreadable`
+// says why a store could not be read (such a store is what a rebuild mends).
+struct ReplacedHistory {
+  std::optional<HistoryCheckpoint> checkpoint;
+  std::optional<Digest> digest;
+  std::string unreadable;
+};
+ReplacedHistory ReadReplacedHistory(const Ledger& ledger);
+
 // Runs `work(begin, end)` on `part_count` contiguous parts of [0, count), each part on a thread
 // of its own but the first, which the calling thread runs; returns the first failure, in part
 // order. HistoryPartCount says how many parts a history of `count` events is worth: one per

@@ -274,7 +274,8 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
   return CatchUpHistory(ledger);
 }
 
-Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* digests, std::optional<uint64_t> digest_up_to) {
+Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* digests, ReplacedHistory* replaced) {
+  FT_ASSERT(replaced == nullptr || digests != nullptr, "a replaced store is compared by digests");
   // The history store is indexed on a second thread meanwhile: both passes only read the log,
   // and the store's writes go to a column family of its own (RocksDB is thread-safe).
   // The snapshots are written as soon as the fold ends, while the indexing (the longer of the
@@ -287,6 +288,11 @@ Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* diges
       if (digests == nullptr) {
         history = RebuildHistory(ledger);
         return;
+      }
+      std::optional<uint64_t> digest_up_to;
+      if (replaced != nullptr) {
+        *replaced = ReadReplacedHistory(ledger);
+        if (replaced->digest) digest_up_to = replaced->checkpoint->sequence;
       }
       auto rebuilt = RebuildHistoryWithDigests(ledger, digest_up_to);
       if (rebuilt) *digests = std::move(*rebuilt);

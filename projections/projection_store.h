@@ -72,10 +72,11 @@ enum class RulesSnapshot { kAlways, kWhenLagging };
 Status CatchUp(Ledger& ledger, RulesSnapshot rules = RulesSnapshot::kAlways);
 
 // Writer side: rebuilds the snapshot and the history store from zero and stores them. With
-// `digests`, also the history store's digests (RebuildHistoryWithDigests), of the whole store and
-// of its part up to `digest_up_to`.
+// `digests`, also the history store's digests (RebuildHistoryWithDigests): of the whole store,
+// and with `replaced`, what the store held before (ReadReplacedHistory, read on the indexing
+// thread while the fold runs) and the digest of the new one up to the old one's checkpoint.
 Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* digests = nullptr,
-                                    std::optional<uint64_t> digest_up_to = std::nullopt);
+                                    ReplacedHistory* replaced = nullptr);
 
 // The sequence number the ledger had at the end of `date` (YYYY-MM-DD, UTC), by append time.
 Result<uint64_t> SequenceAtEndOfDate(const Ledger& ledger, const std::string& date);

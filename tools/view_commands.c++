@@ -113,29 +113,16 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(ledger_flag), Ledger::Access::kReadWrite, clock);
   if (!opened) return ReportError(opened.error());
   Ledger& ledger = **opened;
-  // What the history store held up to its checkpoint, to say afterwards whether it agreed with
-  // the log. Best effort: a store that cannot be read is what a rebuild mends.
-  std::optional<projections::HistoryCheckpoint> stored_checkpoint;
-  std::optional<Digest> stored_digest;
-  std::string unreadable;
-  auto checkpoint = projections::UsableHistoryCheckpoint(ledger);
-  if (!checkpoint) {
-    unreadable = checkpoint.error().message();
-  } else if (checkpoint->has_value()) {
-    stored_checkpoint = **checkpoint;
-    auto digest = projections::DigestHistoryStore(ledger, stored_checkpoint->sequence);
-    if (digest) {
-      stored_digest = digest->digest;
-    } else {
-      unreadable = digest.error().message();
-    }
-  }
   auto start = std::chrono::steady_clock::now();
-  // The rebuilt store's digests come from the rebuild itself, which hashes what it writes.
+  // What the history store held up to its checkpoint, to say whether it agreed with the log; the
+  // rebuilt store's digests come from the rebuild itself, which hashes what it writes.
+  projections::ReplacedHistory replaced;
   projections::RebuiltHistoryDigests rebuilt;
-  auto projection = projections::RebuildAndStore(
-      ledger, &rebuilt, stored_digest ? std::optional<uint64_t>(stored_checkpoint->sequence) : std::nullopt);
+  auto projection = projections::RebuildAndStore(ledger, &rebuilt, &replaced);
   if (!projection) return ReportError(projection.error());
+  const std::string& unreadable = replaced.unreadable;
+  const std::optional<projections::HistoryCheckpoint>& stored_checkpoint = replaced.checkpoint;
+  const std::optional<Digest>& stored_digest = replaced.digest;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "rebuilt projections and the history store from " << projection->checkpoint().sequence
             << " events in " << static_cast<int64_t>(seconds * 1000) << " ms\nprojection digest "
