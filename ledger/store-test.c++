@@ -414,6 +414,8 @@ TEST_F(StoreTest, HistoryTablesLoadTheStoreWholeFromSeveralThreads) {
   EXPECT_EQ(pending, 0u);
   EXPECT_EQ(running, 0u);
   expect_all(*ledger_);
+  ASSERT_TRUE(ledger_->EndHistoryLoad().ok());
+  EXPECT_FALSE(std::filesystem::exists(load));
   ledger_.reset();
   auto reopened = Ledger::Open(LedgerPath(), Ledger::Access::kReadOnly, &clock_);
   ASSERT_TRUE(reopened.has_value()) << reopened.error().message();

@@ -773,6 +773,15 @@ Status Ledger::RecreateHistory() {
   return Status::Ok();
 }
 
+Status Ledger::EndHistoryLoad() {
+  FT_ASSERT(access_ == Access::kReadWrite, "EndHistoryLoad on a read-only ledger");
+  const std::string load = directory_ + "/" + kHistoryLoadDirectory;
+  std::error_code error;
+  std::filesystem::remove_all(load, error);
+  if (error) return Status::IoError("removing " + load + ": " + error.message());
+  return Status::Ok();
+}
+
 Status Ledger::SettleHistory() {
   FT_ASSERT(access_ == Access::kReadWrite, "SettleHistory on a read-only ledger");
   FT_RETURN_IF_ERROR(FlushHistory());

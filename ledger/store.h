@@ -200,6 +200,8 @@ class Ledger {
   // it does flushed tables) and be added from several threads. A store so loaded is on disk once
   // the last table is added.
   Status AddHistoryTable(HistoryTable table);
+  // Removes DIR/history-load/ once every table is added. REQUIRES: no HistoryTable in use.
+  Status EndHistoryLoad();
   // Replaces the history store by an empty one at once, the column family dropped and created
   // again: a store rebuilt from zero then costs neither deleting nor compacting the old records
   // (their files go when the writer closes). A crash in between leaves a ledger without the

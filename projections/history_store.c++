@@ -642,7 +642,7 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
                      std::optional<uint64_t> digest_up_to) {
   FT_RETURN_IF_ERROR(ledger.RecreateHistory());
   const uint64_t head = ledger.head().sequence;
-  if (head == 0) return Status::Ok();
+  if (head == 0) return ledger.EndHistoryLoad();
   // Parts of whole blocks, at least one block each.
   const uint64_t block_size = uint64_t{1} << kDigestBlockBits;
   const uint64_t blocks = (head >> kDigestBlockBits) + 1;
@@ -677,6 +677,7 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
     }
   }
   for (const Status& status : statuses) FT_RETURN_IF_ERROR(status);
+  FT_RETURN_IF_ERROR(ledger.EndHistoryLoad());
   FT_RETURN_IF_ERROR(ledger.SettleHistory());
   auto chain_hash = ledger.ChainHash(head);
   if (!chain_hash) return chain_hash.error();

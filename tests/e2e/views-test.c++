@@ -3,6 +3,7 @@
 // independently from the events the test appended.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 
 #include "ledger/money.h"
@@ -252,6 +253,8 @@ TEST_F(Views, RebuildGivesTheIncrementalDigest) {
   // The history store the appends kept is the one recomputed from zero.
   EXPECT_NE(rebuilt.out.find("history store: "), std::string::npos) << rebuilt.Describe();
   EXPECT_NE(rebuilt.out.find("the stored one was the same"), std::string::npos) << rebuilt.Describe();
+  // The tables it loaded the store with are gone from the ledger's directory.
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(alliance_->ledger()) / "history-load"));
 }
 
 TEST_F(Views, ErrorsNameWhatIsWrong) {
