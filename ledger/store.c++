@@ -55,9 +55,9 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsOf(size_t index) {
   }
   if (index == kHistory) {
     // The history store's tables too (a history decompresses every block it reads), except level
-    // 0, which a rebuild of the store writes all at once: its flushes then cost no compression
-    // (RocksDB's usual advice for write-heavy column families); compactions into the lower levels
-    // compress.
+    // 0: a catch-up's flushes cost no compression (RocksDB's usual advice for write-heavy column
+    // families), compactions into the lower levels compress. A rebuild's tables
+    // (HistoryTable) are compressed when written, as they may land in any level.
     options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                      rocksdb::kLZ4Compression, rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                      rocksdb::kLZ4Compression};
@@ -785,15 +785,29 @@ Status Ledger::EndHistoryLoad() {
 Status Ledger::SettleHistory() {
   FT_ASSERT(access_ == Access::kReadWrite, "SettleHistory on a read-only ledger");
   FT_RETURN_IF_ERROR(FlushHistory());
-  for (;;) {
-    uint64_t pending = 0, running = 0;
+  // Settling is for speed only: after a background error RocksDB compacts no more, and a
+  // compaction that outlasts the bound is left to RocksDB.
+  constexpr auto kLongest = std::chrono::minutes(10);
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t errors_before = 0;
+  if (!database_->GetIntProperty("rocksdb.background-errors", &errors_before)) {
+    return Status::IoError("reading RocksDB's background errors");
+  }
+  while (std::chrono::steady_clock::now() - start < kLongest) {
+    uint64_t pending = 0, running = 0, errors = 0;
     if (!database_->GetIntProperty(handles_[kHistory], "rocksdb.compaction-pending", &pending) ||
-        !database_->GetIntProperty(handles_[kHistory], "rocksdb.num-running-compactions", &running)) {
+        !database_->GetIntProperty("rocksdb.num-running-compactions", &running) ||
+        !database_->GetIntProperty("rocksdb.background-errors", &errors)) {
       return Status::IoError("reading the history store's compaction state");
     }
-    if (pending == 0 && running == 0) return Status::Ok();
+    if (errors > errors_before) {
+      return Status::IoError("RocksDB failed in the background while compacting the history store; see " +
+                             directory_ + "/db/LOG");
+    }
+    if (pending == 0 && running == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> Ledger::GetHistory(std::string_view key) const {
@@ -849,13 +863,15 @@ Status Ledger::WriteHistory(HistoryBatch& batch) {
 
 Ledger::HistoryTable::HistoryTable() = default;
 Ledger::HistoryTable::HistoryTable(HistoryTable&& other) noexcept
-    : writer_(std::move(other.writer_)), path_(std::exchange(other.path_, {})), entries_(other.entries_) {}
+    : writer_(std::move(other.writer_)),
+      path_(std::exchange(other.path_, {})),
+      entries_(std::exchange(other.entries_, 0)) {}
 Ledger::HistoryTable& Ledger::HistoryTable::operator=(HistoryTable&& other) noexcept {
   if (this != &other) {
     Discard();
     writer_ = std::move(other.writer_);
     path_ = std::exchange(other.path_, {});
-    entries_ = other.entries_;
+    entries_ = std::exchange(other.entries_, 0);
   }
   return *this;
 }
@@ -868,9 +884,12 @@ void Ledger::HistoryTable::Discard() {
 }
 
 Status Ledger::HistoryTable::Put(std::string_view key, std::string_view value) {
+  if (writer_ == nullptr) return Status::InvalidArgument("a history table written after it was moved or added");
+  FT_RETURN_IF_ERROR(FromRocks(
+      writer_->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
+      "writing " + path_));
   ++entries_;
-  return FromRocks(writer_->Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(value.data(), value.size())),
-                   "writing " + path_);
+  return Status::Ok();
 }
 
 Result<Ledger::HistoryTable> Ledger::NewHistoryTable() {
@@ -892,6 +911,7 @@ Result<Ledger::HistoryTable> Ledger::NewHistoryTable() {
 
 Status Ledger::AddHistoryTable(HistoryTable table) {
   FT_ASSERT(access_ == Access::kReadWrite, "AddHistoryTable on a read-only ledger");
+  if (table.writer_ == nullptr) return Status::InvalidArgument("a history table added after it was moved or added");
   if (table.empty()) return Status::Ok();
   FT_RETURN_IF_ERROR(FromRocks(table.writer_->Finish(), "writing " + table.path_));
   rocksdb::IngestExternalFileOptions options;

@@ -20,8 +20,8 @@
 // as of the moment they opened it. A Ledger object is not thread-safe, with one exception: the
 // reads ReadEntry, ReadEntries, ScanEntries, ScanSubject, ReadSubmission, the lookups of
 // NewLookup() (one per thread), the derived data's GetDerived, PutDerived and DeleteDerived and
-// the history store's GetHistory, ScanHistory, NewHistoryBatch, WriteHistory, FlushHistory,
-// NewHistoryTable and AddHistoryTable may run on several threads at once while nothing appends
+// the history store's GetHistory, ScanHistory, NewHistoryBatch, WriteHistory, NewHistoryTable
+// and AddHistoryTable may run on several threads at once while nothing appends
 // (RocksDB is thread-safe); RecreateHistory and SettleHistory may not run beside any history
 // method.
 #pragma once
@@ -169,8 +169,6 @@ class Ledger {
   // Writes the batch through RocksDB's write-ahead log: a crash loses at most the batches the
   // operating system had not yet written.
   Status WriteHistory(HistoryBatch& batch);
-  // Writes the history store's memtables to disk and waits for it.
-  Status FlushHistory();
   // A table of history records written beside the store, then added to it whole
   // (AddHistoryTable): how a store rebuilt from zero (RecreateHistory) is loaded, without the
   // write-ahead log, the memtable and its flushes. A file in DIR/history-load/, which
@@ -208,9 +206,11 @@ class Ledger {
   // family, which a reader reads as a ledger without a store and the next writer adds.
   // REQUIRES: a writer, and no other thread using the store meanwhile.
   Status RecreateHistory();
-  // Flushes the store and waits until RocksDB has no compaction of it pending or running: a store
-  // written from zero is left as RocksDB keeps it, not with work that the next process would
-  // start again (a process that ends stops its compactions).
+  // Flushes the store and waits until RocksDB has no compaction of it pending and none running
+  // in the database (RocksDB counts running ones for the database only): a store written from
+  // zero is left as RocksDB keeps it, not with work that the next process would start again (a
+  // process that ends stops its compactions). Stops waiting after 10 minutes; an IoError if
+  // RocksDB fails in the background meanwhile.
   Status SettleHistory();
 
   // Replays the whole log from genesis (ledger/replayer.h) and checks the stored head.
@@ -242,6 +242,8 @@ class Ledger {
   static Result<std::unique_ptr<Ledger>> OpenDatabase(const std::string& directory, Access access,
                                                       bool create, Clock* clock);
   Status LoadHeadAndState();
+  // Writes the history store's memtables to disk and waits for it.
+  Status FlushHistory();
   Result<Receipt> ReceiptFor(uint64_t first_sequence) const;
   Status VerifyMerkleNodes() const;
 

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 
 #include "ledger/bytes.h"
 #include "ledger/money.h"
@@ -22,6 +23,10 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  if (std::getenv("FUNDTRAIL_KEEP_TEST_DIRS") != nullptr) {
+    std::cerr << "keeping " << path_ << "\n";
+    return;
+  }
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }

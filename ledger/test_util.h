@@ -23,7 +23,8 @@ namespace fundtrail::test {
 
 using nlohmann::json;
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction unless
+// FUNDTRAIL_KEEP_TEST_DIRS is set.
 class TempDir {
  public:
   TempDir();
@@ -33,6 +34,7 @@ class TempDir {
 
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
+  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
 
  private:
   std::string path_;

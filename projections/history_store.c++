@@ -479,10 +479,6 @@ void AppendHistoryRecord(std::string& out, const RecordView& record) {
   strings.Put(record.concerns_grant_id);
 }
 
-}  // namespace
-
-namespace {
-
 // Indexes events [from, to] of the log, in batches of `events_per_batch` written as `plan` says.
 Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t events_per_batch,
                             const IndexPlan& plan) {
@@ -492,7 +488,9 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
   // By subject key prefix (kind || id || 0x00), in key order, kept from batch to batch (subjects
   // recur), as is the write batch's buffer.
   std::map<std::string, SubjectGroups, std::less<>> groups;
-  Ledger::HistoryBatch batch = ledger.NewHistoryBatch();
+  // A catch-up's write batch (a rebuild's workers write tables instead).
+  std::optional<Ledger::HistoryBatch> batch;
+  if (plan.write == IndexPlan::Write::kCatchUp) batch.emplace(ledger.NewHistoryBatch());
   std::string key;
   // Hashes the subject's pending run (a group's bytes are final once written, or full).
   auto hash_run = [&](SubjectGroups& subject) {
@@ -512,7 +510,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
     key += prefix;
     key += SequenceKey(group.first_sequence);
     if (plan.write == IndexPlan::Write::kCatchUp) {
-      batch.Put(key, group.bytes);
+      batch->Put(key, group.bytes);
       return Status::Ok();
     }
     if (!table || prefix.front() != table_kind) {
@@ -528,11 +526,13 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
   SubmissionReader submissions(ledger);
   uint64_t batch_events = 0;
   uint64_t indexed_to = from - 1;
-  // The batch in key order (the checkpoint's key sorts first): each insert into the memtable's
-  // skip list then starts where the last one ended, and a table takes its keys in order.
+  // The batch in key order (the checkpoint's key sorts first): a table takes its keys in order,
+  // and in a catch-up each insert into the memtable's skip list starts where the last one ended.
   auto flush = [&](uint64_t sequence, const Digest& chain_hash) {
-    batch.Clear();
-    if (plan.write == IndexPlan::Write::kCatchUp) batch.Put(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
+    if (batch) {
+      batch->Clear();
+      batch->Put(kCheckpointKey, EncodeCheckpoint(sequence, chain_hash));
+    }
     for (auto& [prefix, subject] : groups) {
       for (const PendingGroup& group : subject.full) FT_RETURN_IF_ERROR(put(prefix, group));
       subject.full.clear();
@@ -546,7 +546,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
     }
     batch_events = 0;
     indexed_to = sequence;
-    if (plan.write == IndexPlan::Write::kCatchUp) return ledger.WriteHistory(batch);
+    if (batch) return ledger.WriteHistory(*batch);
     if (!table) return Status::Ok();
     Status added = ledger.AddHistoryTable(std::move(*table));
     table.reset();
@@ -676,8 +676,10 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
       }
     }
   }
+  // The tables are all added, or (after a failure) of no use.
+  Status ended = ledger.EndHistoryLoad();
   for (const Status& status : statuses) FT_RETURN_IF_ERROR(status);
-  FT_RETURN_IF_ERROR(ledger.EndHistoryLoad());
+  FT_RETURN_IF_ERROR(ended);
   FT_RETURN_IF_ERROR(ledger.SettleHistory());
   auto chain_hash = ledger.ChainHash(head);
   if (!chain_hash) return chain_hash.error();
@@ -742,7 +744,7 @@ MemberGrantChange HistoryRecord::member_change() const {
 
 
 HistoryRecord MakeHistoryRecord(uint64_t sequence, const Digest& hash, schema::Event::Reader event,
-                                const schema::Event::Reader* reversed, const LedgerState& /*state*/) {
+                                const schema::Event::Reader* reversed) {
   const EventSummary summary = HistorySummary(event, reversed);
   const RecordView view = ViewOf(hash, event, reversed, summary);
   HistoryRecord record;
@@ -913,7 +915,7 @@ Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, cons
     if (!target) return target.error();
     schema::Event::Reader reversed;
     if (*target) reversed = (*target)->event.root();
-    records[index] = MakeHistoryRecord(sequence, chain_hash, event, *target ? &reversed : nullptr, ledger.state());
+    records[index] = MakeHistoryRecord(sequence, chain_hash, event, *target ? &reversed : nullptr);
     return Status::Ok();
   }));
   return records;

@@ -74,9 +74,10 @@ struct HistoryRecord {
 
 // The record of event `sequence`; `reversed` is the event it reverses, for a reversal.
 HistoryRecord MakeHistoryRecord(uint64_t sequence, const Digest& hash, schema::Event::Reader event,
-                                const schema::Event::Reader* reversed, const LedgerState& state);
+                                const schema::Event::Reader* reversed);
 
-// The stored form (docs/FORMAT.md, section 6, the `history` column family) and back.
+// The stored form (docs/FORMAT.md, section 6, the `history` column family) and back. The store's
+// writers encode from views of the event, with the same code; EncodeHistoryRecord serves tests.
 std::string EncodeHistoryRecord(const HistoryRecord& record);
 Result<HistoryRecord> DecodeHistoryRecord(uint64_t sequence, std::string_view bytes);
 
@@ -97,8 +98,9 @@ Result<std::vector<HistoryRecord>> ReadHistoryFromLog(const Ledger& ledger, cons
                                                       uint64_t from, uint64_t to);
 
 struct HistoryIndexOptions {
-  // Events indexed per atomic batch (records and the checkpoint they reach): bounds the batch's
-  // memory (a few hundred bytes per event) while keeping the writes large. Tests make it small.
+  // Events indexed per batch (a catch-up's atomic write, with the checkpoint it reaches; a
+  // rebuild's tables): bounds the batch's memory (a few hundred bytes per event) while keeping
+  // the writes large. Tests make it small.
   uint64_t events_per_batch = 1 << 16;
   // Threads that index a store from zero (RebuildHistory), each a contiguous part of the log:
   // the store's writes are spread over the cores.

@@ -113,6 +113,7 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(ledger_flag), Ledger::Access::kReadWrite, clock);
   if (!opened) return ReportError(opened.error());
   Ledger& ledger = **opened;
+  // The time printed includes reading the store it replaces (on a thread of its own).
   auto start = std::chrono::steady_clock::now();
   // What the history store held up to its checkpoint, to say whether it agreed with the log; the
   // rebuilt store's digests come from the rebuild itself, which hashes what it writes.

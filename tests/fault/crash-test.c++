@@ -237,7 +237,7 @@ TEST(CrashTest, KillDuringAppendsLosesNoAcknowledgedSubmission) {
 }
 
 // `fundtrail rebuild` writes the history store from zero as tables added whole, without RocksDB's
-// write-ahead log (Ledger::HistoryTable), and compacts them before it writes its one checkpoint: a kill at any
+// write-ahead log (Ledger::HistoryTable), and writes its one checkpoint only once all are added: a kill at any
 // moment of a rebuild must leave a store that agrees with the log (the old one, or none: a new
 // one without its checkpoint is not read), so that histories read after the kill are those of
 // the log, and the next rebuild never finds a store that DIFFERED.
@@ -296,6 +296,8 @@ TEST(CrashTest, KillDuringRebuildLeavesHistoriesThatAgreeWithTheLog) {
     CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance.ledger()});
     ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
     EXPECT_EQ(rebuilt.out.find("DIFFERED"), std::string::npos) << rebuilt.out;
+    // The tables a killed rebuild left in its load directory are gone with the next rebuild.
+    EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(alliance.ledger()) / "history-load"));
     for (const char* said : {"was the same", "is now complete", "was missing", "could not be read"}) {
       if (rebuilt.out.find(said) != std::string::npos) ++found[said];
     }

@@ -136,22 +136,6 @@ CommandResult Fundtrail(const std::vector<std::string>& args, const RunOptions& 
   return RunCommand(argv, options);
 }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/fundtrail-test-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) Fail("mkdtemp " + pattern + ": " + std::strerror(errno));
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  if (std::getenv("FUNDTRAIL_KEEP_TEST_DIRS") != nullptr) {
-    std::cerr << "keeping " << path_ << "\n";
-    return;
-  }
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << content;

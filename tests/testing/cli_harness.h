@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ledger/test_util.h"
+
 namespace fundtrail::testing {
 
 struct CommandResult {
@@ -41,21 +43,7 @@ CommandResult Fundtrail(const std::vector<std::string>& args, const RunOptions& 
 // Runs `fundtrail-verify args...`, the offline verifier.
 CommandResult FundtrailVerify(const std::vector<std::string>& args, const RunOptions& options = {});
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction unless
-// FUNDTRAIL_KEEP_TEST_DIRS is set.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
+using TempDir = test::TempDir;  // ledger/test_util.h
 
 void WriteFile(const std::string& path, const std::string& content);
 std::string ReadFile(const std::string& path);
