@@ -10,12 +10,12 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <optional>
-#include <utility>
 #include <thread>
-#include <chrono>
+#include <utility>
 
 #include "ledger/json_codec.h"
 #include "ledger/merkle.h"
@@ -754,21 +754,22 @@ Status Ledger::RecreateHistory() {
   // dropped and not yet created again.
   FilesLock files(directory_, /*exclusive=*/true);
   // HistoryTable's files: what a crashed load left is of no use.
-  const std::string load = directory_ + "/" + kHistoryLoadDirectory;
+  FT_RETURN_IF_ERROR(EndHistoryLoad());
   std::error_code error;
-  std::filesystem::remove_all(load, error);
-  if (!error) std::filesystem::create_directories(load, error);
-  if (error) return Status::IoError("preparing " + load + " for the history store's tables: " + error.message());
+  const std::string load = directory_ + "/" + kHistoryLoadDirectory;
+  if (!std::filesystem::create_directories(load, error) && error) {
+    return Status::IoError("creating " + load + " for the history store's tables: " + error.message());
+  }
   if (handles_[kHistory] != nullptr) {
     FT_RETURN_IF_ERROR(FromRocks(database_->DropColumnFamily(handles_[kHistory]), "dropping the history store"));
     FT_RETURN_IF_ERROR(
         FromRocks(database_->DestroyColumnFamilyHandle(handles_[kHistory]), "closing the dropped history store"));
     handles_[kHistory] = nullptr;
   }
-  rocksdb::ColumnFamilyOptions options = ColumnFamilyOptionsOf(kHistory);
   rocksdb::ColumnFamilyHandle* created = nullptr;
-  FT_RETURN_IF_ERROR(FromRocks(database_->CreateColumnFamily(options, kColumnFamilies[kHistory], &created),
-                               "creating the history store"));
+  FT_RETURN_IF_ERROR(FromRocks(
+      database_->CreateColumnFamily(ColumnFamilyOptionsOf(kHistory), kColumnFamilies[kHistory], &created),
+      "creating the history store"));
   handles_[kHistory] = created;
   return Status::Ok();
 }
