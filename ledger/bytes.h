@@ -12,6 +12,7 @@
 namespace fundtrail {
 
 using Digest = std::array<uint8_t, 32>;  // a SHA-256 output
+inline constexpr size_t kDigestSizeBytes = 32;
 using ByteSpan = std::span<const uint8_t>;
 
 inline ByteSpan AsBytes(std::string_view s) {

@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
+#include "ledger/submission.h"
 #include "ledger/merkle.h"
 
 namespace fundtrail {
@@ -38,6 +40,7 @@ Status Replayer::BeginSubmission(std::string_view canonical_submission) {
                                 HexEncode(AsBytes(Str(body.getLedgerId()))) + ")");
     }
   }
+  FT_RETURN_IF_ERROR(CheckEnvelope(submission, where));
   submission_digest_ = SubmissionDigest(canonical_submission);
   key_id_hex_ = HexEncode(AsBytes(Str(body.getKeyId())));
   events_seen_ = 0;
@@ -48,6 +51,40 @@ Status Replayer::BeginSubmission(std::string_view canonical_submission) {
     auto key = validator_.SigningKey(key_id_hex_);
     if (!key) return Status::Corruption(where + ": " + key.error().message());
     FT_RETURN_IF_ERROR(VerifySignature(*key));
+  }
+  return Status::Ok();
+}
+
+Status Replayer::CheckEnvelope(schema::Submission::Reader submission, const std::string& where) {
+  auto body = submission.getBody();
+  // What Ledger::Append refuses, a replay refuses too: no ledger that append could not have
+  // written verifies (docs/FORMAT.md, section 2).
+  if (body.getEventCount() > kSubmissionEventCountMax) {
+    return Status::Corruption(where + ": " + std::to_string(body.getEventCount()) + " events, the limit is " +
+                              std::to_string(kSubmissionEventCountMax));
+  }
+  const uint16_t version = ValidationVersionOf(submission);
+  if (version > kValidationVersionCurrent) {
+    return Status::Corruption(where + ": validation version " + std::to_string(version) +
+                              " is newer than this fundtrail knows (" + std::to_string(kValidationVersionCurrent) +
+                              "); verify with a newer fundtrail");
+  }
+  if (version < validator_.validation_version()) {
+    return Status::Corruption(where + ": validation version " + std::to_string(version) + " after version " +
+                              std::to_string(validator_.validation_version()) + " (versions never decrease)");
+  }
+  validator_.set_validation_version(version);
+  std::string_view id(body.getSubmissionId().cStr(), body.getSubmissionId().size());
+  if (version >= 2) {
+    Status checked = CheckSubmissionIdV2(id);
+    if (!checked.ok()) return Status::Corruption(where + ": " + checked.message());
+  } else if (id.empty() || id.size() > kSubmissionIdSizeBytesMax) {
+    return Status::Corruption(where + ": the submission id has " + std::to_string(id.size()) +
+                              " bytes, it must have 1 to " + std::to_string(kSubmissionIdSizeBytesMax));
+  }
+  if (submission.hasStateDigest() && submission.getStateDigest().size() != kDigestSizeBytes) {
+    return Status::Corruption(where + ": its state digest has " + std::to_string(submission.getStateDigest().size()) +
+                              " bytes, expected 32");
   }
   return Status::Ok();
 }
@@ -165,6 +202,7 @@ Result<Digest> Replayer::ApplyContext(uint64_t sequence, std::string_view canoni
                                       HexEncode(AsBytes(Str(body.getLedgerId()))) + ")"));
     }
   }
+  FT_RETURN_IF_ERROR(CheckEnvelope(submission, where + ", its submission"));
   Digest submission_digest = SubmissionDigest(canonical_submission);
   auto checked = CheckEntry(sequence, submission, submission_digest, static_cast<uint32_t>(sequence - first),
                             previous_chain_hash, record);
@@ -216,6 +254,7 @@ Status Replayer::StartAt(uint64_t first_sequence, const Digest& previous_chain_h
                               std::to_string(first_sequence));
   }
   last_sequence_ = first_sequence - 1;
+  partial_ = first_sequence > 1;
   head_ = previous_chain_hash;
   merkle_range_ = std::move(prefix_range);
   return Status::Ok();
@@ -238,6 +277,17 @@ Status Replayer::EndSubmission() {
                               " (sequence " + std::to_string(last_sequence_ + 1) + " is missing)");
   }
   FT_ASSERT(signature_checked_);
+  // The state digest the writer committed must be the one this replay built. A partial replay
+  // (a bundle from A > 1) holds only the context's entities, so it cannot compare.
+  if (submission.hasStateDigest() && !partial_) {
+    Digest computed = state_.ComputeDigest();
+    auto committed = submission.getStateDigest();
+    if (std::memcmp(committed.begin(), computed.data(), kDigestSizeBytes) != 0) {
+      return Status::Corruption("submission at sequence " + std::to_string(submission.getFirstSequence()) +
+                                ": it commits the validation state digest " +
+                                HexEncode(AsBytes(Str(committed))) + ", the replay builds " + HexEncode(computed));
+    }
+  }
   submission_.reset();
   ++submission_count_;
   return Status::Ok();

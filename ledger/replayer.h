@@ -71,6 +71,9 @@ class Replayer {
                                   const Digest& submission_digest, uint32_t index,
                                   const Digest& previous, std::string_view record);
   Status VerifySignature(const std::string& public_key_raw);
+  // The checks of a submission record that need no state: event count, validation version
+  // (never decreasing; sets the validator's), submission id, state digest size.
+  Status CheckEnvelope(schema::Submission::Reader submission, const std::string& where);
   static Status VerifySubmissionSignature(schema::Submission::Reader submission,
                                           const std::string& key_id_hex,
                                           const std::string& public_key_raw);
@@ -95,6 +98,7 @@ class Replayer {
   // Partial replays: the last context event, and the digest of the last context submission
   // whose signature was checked.
   uint64_t context_sequence_ = 0;
+  bool partial_ = false;  // StartAt beyond sequence 1: the state holds only the context
   std::optional<Digest> context_submission_checked_;
 };
 

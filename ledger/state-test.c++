@@ -211,3 +211,64 @@ TEST(StateTest, LoadRowRejectsBadRows) {
 
 }  // namespace
 }  // namespace fundtrail
+
+namespace fundtrail {
+namespace {
+
+// The state digest (docs/FORMAT.md, section 5): the same rows give the same digest whatever the
+// order they were put in; any change to a row, an added or a removed row changes it; a rollback
+// restores it.
+TEST(StateDigestTest, FollowsTheRowsNotTheirHistory) {
+  LedgerState a, b;
+  a.organisations.Put("UNI", Organisation("大学"));
+  a.vendors.Put("V-1", Presence{5});
+  a.keys.Put("00ff", KeyRecord{"UNI", 8, "ab", 3, 0});
+  b.keys.Put("00ff", KeyRecord{"UNI", 8, "ab", 3, 0});
+  b.vendors.Put("V-1", Presence{5});
+  b.organisations.Put("UNI", Organisation("大学"));
+  EXPECT_EQ(a.ComputeDigest(), b.ComputeDigest());
+  EXPECT_TRUE(a.DifferingTables(b).empty());
+
+  const Digest before = a.ComputeDigest();
+  a.Begin();
+  a.keys.Put("00ff", KeyRecord{"UNI", 8, "ab", 3, 7});  // revoked
+  EXPECT_NE(a.ComputeDigest(), before);
+  EXPECT_EQ(a.DifferingTables(b), std::vector<std::string>{"key"});
+  a.Rollback();
+  EXPECT_EQ(a.ComputeDigest(), before);
+
+  b.reversed.Put("12", Presence{13});
+  EXPECT_NE(b.ComputeDigest(), before);
+  EXPECT_EQ(a.DifferingTables(b), std::vector<std::string>{"reversed"});
+}
+
+// The digest of an empty state, and of one row, from the documented encoding alone.
+TEST(StateDigestTest, MatchesTheDocumentedEncoding) {
+  const std::vector<std::string> tables = {"agreement", "body", "finding", "grant", "key", "licence", "meta",
+                                           "org", "outcome", "project", "reversed", "task", "vendor"};
+  auto str = [](const std::string& text) {
+    std::string out(4, '\0');
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(text.size() >> (24 - 8 * i));
+    return out + text;
+  };
+  auto be64 = [](uint64_t value) {
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (56 - 8 * i));
+    return out;
+  };
+  std::string empty = "FTSTATE1";
+  for (const auto& name : tables) empty += str(name) + be64(0);
+  LedgerState state;
+  EXPECT_EQ(state.ComputeDigest(), Sha256::Of(AsBytes(empty)));
+
+  state.vendors.Put("V-1", Presence{5});
+  std::string one = "FTSTATE1";
+  for (const auto& name : tables) {
+    one += str(name) + be64(name == "vendor" ? 1 : 0);
+    if (name == "vendor") one += str("V-1") + be64(5);
+  }
+  EXPECT_EQ(state.ComputeDigest(), Sha256::Of(AsBytes(one)));
+}
+
+}  // namespace
+}  // namespace fundtrail

@@ -9,6 +9,7 @@
 // Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,6 +22,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/bytes.h"
+#include "ledger/crypto.h"
 #include "ledger/status.h"
 
 namespace fundtrail {
@@ -85,7 +88,24 @@ class StateTableBase {
   // The stored value of row `id`, or nullopt if it does not exist.
   virtual std::optional<std::string> Serialise(const std::string& id) const = 0;
   virtual Status Load(const std::string& id, const std::string& value) = 0;
+  // Hashes the table as the state digest covers it (docs/FORMAT.md, section 5, "The validation
+  // state and its digest"): str(name) || be64(row count) || each row in byte order of its id.
+  virtual void HashInto(Sha256& hash) const = 0;
+  virtual std::vector<std::string> Ids() const = 0;
+  virtual void Clear() = 0;
 };
+
+// The digest encoding of one row's fields (docs/FORMAT.md, section 5): each appends to `out`.
+void AppendStateFields(const OrganisationRecord& record, std::string* out);
+void AppendStateFields(const KeyRecord& record, std::string* out);
+void AppendStateFields(const GrantRecord& record, std::string* out);
+void AppendStateFields(const TaskRecord& record, std::string* out);
+void AppendStateFields(const AgreementRecord& record, std::string* out);
+void AppendStateFields(const OutcomeRecord& record, std::string* out);
+void AppendStateFields(const LedgerMeta& record, std::string* out);
+void AppendStateFields(const Presence& record, std::string* out);
+// str(x) of the digest encoding: be32 length || bytes.
+void AppendStateString(std::string_view text, std::string* out);
 
 class LedgerState;
 
@@ -108,6 +128,14 @@ class StateTable : public StateTableBase {
 
   std::optional<std::string> Serialise(const std::string& id) const override;
   Status Load(const std::string& id, const std::string& value) override;
+  void HashInto(Sha256& hash) const override;
+  void Clear() override { rows_.clear(); }
+  std::vector<std::string> Ids() const override {
+    std::vector<std::string> ids;
+    ids.reserve(rows_.size());
+    for (const auto& [id, record] : rows_) ids.push_back(id);
+    return ids;
+  }
 
  private:
   LedgerState* owner_;
@@ -148,6 +176,22 @@ class LedgerState {
   // Loads one persisted row ("table/id" -> value).
   Status LoadRow(const std::string& key, const std::string& value);
 
+  // The state digest (docs/FORMAT.md, section 5): SHA-256("FTSTATE1" || each table in byte
+  // order of its name, hashed by StateTableBase::HashInto). Committed by the writer in every
+  // submission of format 2 (Submission.stateDigest) and checked by every replay and every open,
+  // so that the writer never validates against a state that a replay of the log would not
+  // build. Computed again only after the state changed (most submissions change nothing: an
+  // expenditure is not an entity).
+  Digest ComputeDigest() const;
+  // True if every table holds the same rows as `other`'s.
+  bool SameAs(const LedgerState& other) const { return ComputeDigest() == other.ComputeDigest(); }
+  // The names of the tables whose rows differ from `other`'s.
+  std::vector<std::string> DifferingTables(const LedgerState& other) const;
+  // Removes every row. REQUIRES: no transaction.
+  void Clear();
+  // Every row as the writer stores it: ("table/id", value).
+  std::vector<std::pair<std::string, std::string>> StoredRows() const;
+
   // Used by StateTable::Put.
   void RecordChange(StateTableBase* table, const std::string& id, std::function<void()> undo);
 
@@ -156,6 +200,7 @@ class LedgerState {
   bool in_transaction_ = false;
   std::vector<std::function<void()>> undo_;
   std::vector<std::pair<StateTableBase*, std::string>> dirty_;
+  mutable std::optional<Digest> digest_;  // ComputeDigest's cache, cleared by every change
 };
 
 // Serialisation of state rows (JSON; the rows are derived data, not part of the verified format).
@@ -192,6 +237,25 @@ std::optional<std::string> StateTable<Record>::Serialise(const std::string& id) 
   const Record* record = Find(id);
   if (record == nullptr) return std::nullopt;
   return nlohmann::json(*record).dump();
+}
+
+template <typename Record>
+void StateTable<Record>::HashInto(Sha256& hash) const {
+  std::vector<const std::pair<const std::string, Record>*> sorted;
+  sorted.reserve(rows_.size());
+  for (const auto& row : rows_) sorted.push_back(&row);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string bytes;
+  AppendStateString(name_, &bytes);
+  bytes.resize(bytes.size() + 8);
+  PutBigEndian64(sorted.size(), reinterpret_cast<uint8_t*>(bytes.data() + bytes.size() - 8));
+  hash.Update(bytes);
+  for (const auto* row : sorted) {
+    bytes.clear();
+    AppendStateString(row->first, &bytes);
+    AppendStateFields(row->second, &bytes);
+    hash.Update(bytes);
+  }
 }
 
 template <typename Record>

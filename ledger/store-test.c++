@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "ledger/client.h"
+#include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
 #include "ledger/test_util.h"
 
@@ -684,6 +686,112 @@ TEST_F(StoreTest, TextThatIsNotUtf8IsRejectedNotACrash) {
                                          {OrganisationWithRawName("ORG-\xe5\xa4\xa7", "\xf0\x9f\x94\x8b 电池")});
   auto receipt = ledger_->Append(good, &failed);
   ASSERT_TRUE(receipt.has_value()) << receipt.error().message();
+  ExpectVerifies(*ledger_);
+}
+
+// Format 2: every stored submission records validation version 2 and the digest of the state it
+// leaves, which every open checks against the stored rows.
+TEST_F(StoreTest, SubmissionsCommitTheValidationStateAndOpenChecksIt) {
+  ASSERT_APPENDED(Append(alliance_.admin, {test::VendorJson("V-2")}));
+  auto last = ledger_->ReadSubmission(ledger_->head().sequence);
+  ASSERT_TRUE(last.has_value()) << last.error().message();
+  auto stored = DecodedSubmission::Open(*last, "submission");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->root().getValidationVersion(), 2);
+  ASSERT_EQ(stored->root().getStateDigest().size(), 32u);
+  Digest committed;
+  std::memcpy(committed.data(), stored->root().getStateDigest().begin(), 32);
+  EXPECT_EQ(committed, ledger_->state().ComputeDigest());
+  LedgerState replayed;
+  ASSERT_TRUE(ledger_->ReplayStateInto(&replayed).ok());
+  EXPECT_EQ(replayed.ComputeDigest(), committed);
+
+  // A state row changed under the writer: the finance key of the university moved to the
+  // enterprise. The open refuses, naming the store; an unchecked open (verify, rebuild) works.
+  const std::string row_key = "key/" + test::KeyIdHex(alliance_.finance_uni);
+  std::string row;
+  ASSERT_TRUE(ledger_->database()->Get(rocksdb::ReadOptions(), ledger_->column_family("state"), row_key, &row).ok());
+  json moved = json::parse(row);
+  moved["org_id"] = kEnterprise;
+  ASSERT_TRUE(ledger_->database()->Put(rocksdb::WriteOptions(), ledger_->column_family("state"), row_key, moved.dump()).ok());
+  ledger_.reset();
+  auto refused = Ledger::Open(LedgerPath(), Ledger::Access::kReadWrite, &clock_);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), StatusCode::kCorruption);
+  EXPECT_NE(refused.error().message().find("differs from the digest that the submission at sequence"),
+            std::string::npos)
+      << refused.error().message();
+  auto read_only = Ledger::Open(LedgerPath(), Ledger::Access::kReadOnly, &clock_);
+  ASSERT_FALSE(read_only.has_value());
+
+  auto unchecked = Ledger::Open(LedgerPath(), Ledger::Access::kReadWrite, &clock_, Ledger::StateCheck::kUnchecked);
+  ASSERT_TRUE(unchecked.has_value()) << unchecked.error().message();
+  Status verified = (*unchecked)->Verify(nullptr);
+  EXPECT_EQ(verified.code(), StatusCode::kCorruption);
+  EXPECT_NE(verified.message().find("tables key"), std::string::npos) << verified.message();
+  auto differing = (*unchecked)->RebuildState();
+  ASSERT_TRUE(differing.has_value()) << differing.error().message();
+  EXPECT_EQ(*differing, std::vector<std::string>{"key"});
+  ExpectVerifies(**unchecked);
+  unchecked->reset();
+  auto reopened = Ledger::Open(LedgerPath(), Ledger::Access::kReadWrite, &clock_);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ledger_ = std::move(*reopened);
+  // The rule holds again: the university's key cannot record the enterprise's expenditure.
+  auto wrong_org = Append(alliance_.finance_uni, {test::ExpenditureJson("G-1", kEnterprise, "V-1", "8.00 CNY")});
+  ASSERT_FALSE(wrong_org.has_value());
+  EXPECT_EQ(wrong_org.error().code(), StatusCode::kPermissionDenied);
+  auto nothing_to_mend = ledger_->RebuildState();
+  ASSERT_TRUE(nothing_to_mend.has_value());
+  EXPECT_TRUE(nothing_to_mend->empty());
+}
+
+// A ledger whose last submission commits no state (written before format 2) has its state rows
+// checked against a replay of the log instead.
+TEST_F(StoreTest, WithoutACommitmentTheStateIsCheckedByReplay) {
+  // The last submission record as format 1 wrote it: without validation version and digest.
+  // (Only CheckState reads it here; its digest no longer matches the chain, which verify would
+  // report, but the open does not replay the chain.)
+  const uint64_t first = ledger_->head().sequence;  // G-1's submission holds one event
+  auto bytes = ledger_->ReadSubmission(first);
+  ASSERT_TRUE(bytes.has_value()) << bytes.error().message();
+  auto stored = DecodedSubmission::Open(*bytes, "submission");
+  ASSERT_TRUE(stored.has_value());
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->root());
+  auto format1 = message.getRoot<schema::Submission>();
+  format1.setValidationVersion(0);
+  format1.disownStateDigest();
+  ASSERT_TRUE(ledger_->database()->Put(rocksdb::WriteOptions(), ledger_->column_family("submissions"),
+                                       SequenceKey(first), CanonicalBytes(format1.asReader())).ok());
+  ledger_.reset();
+  auto reopened = Ledger::Open(LedgerPath(), Ledger::Access::kReadOnly, &clock_);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  reopened->reset();
+
+  {
+    auto writer = Ledger::Open(LedgerPath(), Ledger::Access::kReadWrite, &clock_, Ledger::StateCheck::kUnchecked);
+    ASSERT_TRUE(writer.has_value());
+    ASSERT_TRUE((*writer)->database()->Delete(rocksdb::WriteOptions(), (*writer)->column_family("state"),
+                                              "vendor/V-1").ok());
+  }
+  auto refused = Ledger::Open(LedgerPath(), Ledger::Access::kReadOnly, &clock_);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message().find("differs from the state the log builds (tables vendor)"),
+            std::string::npos)
+      << refused.error().message();
+}
+
+// Validation version 2 applies to submission ids: valid UTF-8 without control characters.
+TEST_F(StoreTest, ASubmissionIdThatIsNotUtf8IsRefused) {
+  size_t failed = 0;
+  std::vector<std::string> events = {test::MustEncode(test::VendorJson("V-9"))};
+  for (const std::string& id : {std::string("batch-\xff"), std::string("a\nb"), std::string("x\xe2\x80\xae")}) {
+    auto refused = ledger_->Append(SignSubmission(alliance_.admin, ledger_->ledger_id(), id, 1, events), &failed);
+    ASSERT_FALSE(refused.has_value()) << test::Hex(id);
+    EXPECT_EQ(refused.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(refused.error().message().rfind("the submission id ", 0), 0u) << refused.error().message();
+  }
   ExpectVerifies(*ledger_);
 }
 

@@ -14,9 +14,11 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
+#include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
 #include "ledger/merkle.h"
 #include "ledger/replayer.h"
@@ -370,12 +372,116 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(const std::string& directory,
   return ledger;
 }
 
-Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& directory, Access access, Clock* clock) {
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& directory, Access access, Clock* clock,
+                                             StateCheck state_check) {
   auto ledger = OpenDatabase(directory, access, /*create=*/false, clock);
   if (!ledger) return ledger;
   FT_RETURN_IF_ERROR((*ledger)->LoadHeadAndState());
   if ((*ledger)->head_.sequence == 0) return Error(Status::Corruption("ledger " + directory + " has no genesis"));
+  if (state_check == StateCheck::kCheck) FT_RETURN_IF_ERROR((*ledger)->CheckState());
   return ledger;
+}
+
+Result<DecodedSubmission> Ledger::LastSubmission() const {
+  std::unique_ptr<rocksdb::Iterator> iterator(database_->NewIterator(rocksdb::ReadOptions(), handles_[kSubmissions]));
+  iterator->SeekToLast();
+  FT_RETURN_IF_ERROR(FromRocks(iterator->status(), "reading the last submission"));
+  if (!iterator->Valid()) return Error(Status::Corruption("the ledger has a head but no submission record"));
+  rocksdb::Slice value = iterator->value();
+  return DecodedSubmission::Open(std::string_view(value.data(), value.size()), "the last submission record");
+}
+
+Status Ledger::CheckState() const {
+  auto last = LastSubmission();
+  if (!last) return last.error();
+  auto submission = last->root();
+  const std::string where = "the validation state (column family \"state\")";
+  const std::string mend = ": a state row was changed or removed; run `fundtrail rebuild` to rebuild it from the log";
+  if (submission.hasStateDigest()) {
+    Digest stored = state_.ComputeDigest();
+    auto committed = submission.getStateDigest();
+    if (committed.size() != kDigestSizeBytes || std::memcmp(committed.begin(), stored.data(), kDigestSizeBytes) != 0) {
+      return Status::Corruption(where + " differs from the digest that the submission at sequence " +
+                                std::to_string(submission.getFirstSequence()) + " commits" + mend);
+    }
+    return Status::Ok();
+  }
+  // A ledger last written before format 2 commits no state: prove the rows by replaying the log
+  // (once per open, until the next append commits the state).
+  LedgerState replayed;
+  FT_RETURN_IF_ERROR(ReplayStateInto(&replayed));
+  std::vector<std::string> differing = state_.DifferingTables(replayed);
+  if (!differing.empty()) {
+    std::string tables;
+    for (const auto& name : differing) tables += (tables.empty() ? "" : ", ") + name;
+    return Status::Corruption(where + " differs from the state the log builds (tables " + tables + ")" + mend);
+  }
+  return Status::Ok();
+}
+
+Status Ledger::ReplayStateInto(LedgerState* state) const {
+  Lookup lookup(this);
+  Validator validator(state, &lookup);
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> submissions(database_->NewIterator(options, handles_[kSubmissions]));
+  std::unique_ptr<rocksdb::Iterator> entries(database_->NewIterator(options, handles_[kLog]));
+  entries->SeekToFirst();
+  for (submissions->SeekToFirst(); submissions->Valid(); submissions->Next()) {
+    rocksdb::Slice bytes = submissions->value();
+    auto decoded = DecodedSubmission::Open(std::string_view(bytes.data(), bytes.size()), "a submission record");
+    if (!decoded) return decoded.error();
+    auto submission = decoded->root();
+    const uint64_t first = submission.getFirstSequence();
+    const std::string key_id_hex = HexEncode(AsBytes(Str(submission.getBody().getKeyId())));
+    validator.set_validation_version(ValidationVersionOf(submission));
+    for (uint32_t i = 0; i < submission.getBody().getEventCount(); ++i, entries->Next()) {
+      const uint64_t sequence = first + i;
+      if (!entries->Valid() || entries->key() != rocksdb::Slice(SequenceKey(sequence))) {
+        FT_RETURN_IF_ERROR(FromRocks(entries->status(), "reading the log"));
+        return Status::Corruption("sequence " + std::to_string(sequence) + " is missing from the log");
+      }
+      auto view = DecodeEntry(std::string_view(entries->value().data(), entries->value().size()));
+      if (!view) return view.error().WithPrefix("sequence " + std::to_string(sequence));
+      auto event = DecodedEvent::Open(view->canonical_event, "event " + std::to_string(sequence));
+      if (!event) return event.error();
+      Status applied = validator.Apply(sequence, key_id_hex, first == 1, event->root());
+      if (!applied.ok()) return Status::Corruption("sequence " + std::to_string(sequence) + ": " + applied.message());
+    }
+  }
+  return FromRocks(submissions->status(), "reading submissions");
+}
+
+Result<std::vector<std::string>> Ledger::RebuildState() {
+  FT_ASSERT(access_ == Access::kReadWrite, "RebuildState on a read-only ledger");
+  LedgerState replayed;
+  FT_RETURN_IF_ERROR(ReplayStateInto(&replayed));
+  std::vector<std::string> differing = state_.DifferingTables(replayed);
+  // Rows under keys that name no table, or that do not parse, are not in state_: compare the
+  // stored keys and values as well.
+  std::vector<std::pair<std::string, std::string>> rows = replayed.StoredRows();
+  std::sort(rows.begin(), rows.end());
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> stored(database_->NewIterator(rocksdb::ReadOptions(), handles_[kState]));
+  size_t matching = 0;
+  for (stored->SeekToFirst(); stored->Valid(); stored->Next()) {
+    std::string key = stored->key().ToString();
+    auto row = std::lower_bound(rows.begin(), rows.end(), std::make_pair(key, std::string()));
+    if (row != rows.end() && row->first == key && row->second == stored->value().ToString()) ++matching;
+    FT_ASSERT(batch.Delete(handles_[kState], key).ok());
+  }
+  FT_RETURN_IF_ERROR(FromRocks(stored->status(), "reading the state"));
+  if (differing.empty() && matching != rows.size()) differing.push_back("(stored rows)");
+  for (const auto& [key, value] : rows) FT_ASSERT(batch.Put(handles_[kState], key, value).ok());
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  FT_RETURN_IF_ERROR(FromRocks(database_->Write(options, &batch), "writing the rebuilt state"));
+  // Reload what was written, so that the state in memory is the stored one.
+  state_.Clear();
+  for (const auto& [key, value] : rows) FT_RETURN_IF_ERROR(state_.LoadRow(key, value));
+  FT_ASSERT(state_.ComputeDigest() == replayed.ComputeDigest(), "a state row does not round-trip");
+  FT_RETURN_IF_ERROR(CheckState());
+  return differing;
 }
 
 Result<StoredEntry> Ledger::ReadEntry(uint64_t sequence) const {
@@ -518,10 +624,8 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
     return invalid("the signed body lists " + std::to_string(body.getEventDigests().size()) +
                    " events, the submission carries " + std::to_string(count));
   }
-  std::string submission_id = body.getSubmissionId().cStr();
-  if (submission_id.empty() || submission_id.size() > kSubmissionIdSizeBytesMax) {
-    return invalid("the submission id must have 1 to " + std::to_string(kSubmissionIdSizeBytesMax) + " bytes");
-  }
+  std::string submission_id(body.getSubmissionId().cStr(), body.getSubmissionId().size());
+  if (Status id_checked = CheckSubmissionIdV2(submission_id); !id_checked.ok()) return Error(id_checked);
   std::string ledger_id = Str(body.getLedgerId());
   if (!genesis && ledger_id != this->ledger_id()) {
     return invalid("the submission was signed for ledger " + HexEncode(AsBytes(ledger_id)) +
@@ -586,6 +690,7 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   Lookup lookup_events(this);
   lookup_events.SetPending(first, &submission, key_id_hex);
   Validator checked(&state_, &lookup_events);
+  checked.set_validation_version(kValidationVersionCurrent);
   if (!genesis) {
     auto key = checked.SigningKey(key_id_hex);
     if (!key) return Error(key.error());
@@ -636,6 +741,11 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   stored.setFirstSequence(first);
   int64_t appended_at = clock_->NowMicros();
   stored.setAppendedAt(appended_at);
+  stored.setValidationVersion(kValidationVersionCurrent);
+  // The state this submission leaves, committed in the chain (docs/FORMAT.md, section 5): every
+  // open checks the stored state rows against it.
+  const Digest state_digest = state_.ComputeDigest();
+  stored.setStateDigest(capnp::Data::Reader(state_digest.data(), state_digest.size()));
   std::string stored_bytes = CanonicalBytes(stored.asReader());
   Digest submission_digest = SubmissionDigest(stored_bytes);
 
@@ -987,6 +1097,108 @@ Status Ledger::VerifyMerkleNodes() const {
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> Ledger::RebuildSubmissionIds() {
+  FT_ASSERT(access_ == Access::kReadWrite, "RebuildSubmissionIds on a read-only ledger");
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::set<std::string> differing;
+  rocksdb::WriteBatch batch;
+  uint64_t expected = 0;
+  std::unique_ptr<rocksdb::Iterator> submissions(database_->NewIterator(options, handles_[kSubmissions]));
+  for (submissions->SeekToFirst(); submissions->Valid(); submissions->Next()) {
+    rocksdb::Slice bytes = submissions->value();
+    auto decoded = DecodedSubmission::Open(std::string_view(bytes.data(), bytes.size()), "a submission record");
+    if (!decoded) return Error(decoded.error());
+    auto body = decoded->root().getBody();
+    std::string id(body.getSubmissionId().cStr(), body.getSubmissionId().size());
+    std::string value;
+    rocksdb::Status found = database_->Get(options, handles_[kSubmissionIds], id, &value);
+    if (found.IsNotFound()) {
+      differing.insert("missing");
+    } else {
+      FT_RETURN_IF_ERROR(FromRocks(found, "reading submission ids"));
+      if (value != SequenceKey(decoded->root().getFirstSequence())) differing.insert("changed");
+    }
+    ++expected;
+  }
+  FT_RETURN_IF_ERROR(FromRocks(submissions->status(), "reading submissions"));
+  uint64_t keys = 0;
+  std::unique_ptr<rocksdb::Iterator> ids(database_->NewIterator(options, handles_[kSubmissionIds]));
+  for (ids->SeekToFirst(); ids->Valid(); ids->Next()) {
+    ++keys;
+    FT_ASSERT(batch.Delete(handles_[kSubmissionIds], ids->key()).ok());
+  }
+  FT_RETURN_IF_ERROR(FromRocks(ids->status(), "reading submission ids"));
+  if (keys > expected || (keys == expected && differing.contains("missing"))) differing.insert("extra");
+  if (differing.empty()) return std::vector<std::string>();
+  // Rewrite it whole, in submission order: a later submission with a reused id (which verify
+  // reports) must not take the id from the first.
+  for (submissions->SeekToLast(); submissions->Valid(); submissions->Prev()) {
+    rocksdb::Slice bytes = submissions->value();
+    auto decoded = DecodedSubmission::Open(std::string_view(bytes.data(), bytes.size()), "a submission record");
+    if (!decoded) return Error(decoded.error());
+    auto body = decoded->root().getBody();
+    FT_ASSERT(batch.Put(handles_[kSubmissionIds],
+                        rocksdb::Slice(body.getSubmissionId().cStr(), body.getSubmissionId().size()),
+                        SequenceKey(decoded->root().getFirstSequence())).ok());
+  }
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  FT_RETURN_IF_ERROR(FromRocks(database_->Write(write, &batch), "writing the rebuilt submission id index"));
+  return std::vector<std::string>(differing.begin(), differing.end());
+}
+
+Status Ledger::VerifyStateRows(const LedgerState& replayed) const {
+  std::vector<std::string> differing = state_.DifferingTables(replayed);
+  if (differing.empty()) return Status::Ok();
+  std::string tables;
+  for (const auto& name : differing) tables += (tables.empty() ? "" : ", ") + name;
+  return Status::Corruption("the validation state (column family \"state\", tables " + tables +
+                            ") differs from the state the log builds; the log itself verifies: run `fundtrail "
+                            "rebuild` to rebuild the state from it");
+}
+
+Status Ledger::VerifySubmissionIds() const {
+  // Each submission's id must lead to it (a missing or moved key would let a retry append the
+  // same submission twice), and the index must hold nothing else (ids are unique, FORMAT.md
+  // section 2: a second submission with the same id finds the first one's sequence here).
+  const std::string mend = "; run `fundtrail rebuild` to rebuild the index from the log";
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> submissions(database_->NewIterator(options, handles_[kSubmissions]));
+  for (submissions->SeekToFirst(); submissions->Valid(); submissions->Next()) {
+    rocksdb::Slice bytes = submissions->value();
+    auto decoded = DecodedSubmission::Open(std::string_view(bytes.data(), bytes.size()), "a submission record");
+    if (!decoded) return decoded.error();
+    auto body = decoded->root().getBody();
+    const uint64_t first = decoded->root().getFirstSequence();
+    std::string id(body.getSubmissionId().cStr(), body.getSubmissionId().size());
+    std::string value;
+    rocksdb::Status found = database_->Get(options, handles_[kSubmissionIds], id, &value);
+    if (found.IsNotFound()) {
+      return Status::Corruption("the submission id index (column family \"submission_ids\") lacks the id of the "
+                                "submission at sequence " + std::to_string(first) + mend);
+    }
+    FT_RETURN_IF_ERROR(FromRocks(found, "reading submission ids"));
+    if (value != SequenceKey(first)) {
+      return Status::Corruption("the submission id \"" + id + "\" of the submission at sequence " +
+                                std::to_string(first) +
+                                " leads elsewhere in the submission id index (a reused id, or a changed index)" + mend);
+    }
+  }
+  FT_RETURN_IF_ERROR(FromRocks(submissions->status(), "reading submissions"));
+  uint64_t keys = 0;
+  std::unique_ptr<rocksdb::Iterator> ids(database_->NewIterator(options, handles_[kSubmissionIds]));
+  for (ids->SeekToFirst(); ids->Valid(); ids->Next()) ++keys;
+  FT_RETURN_IF_ERROR(FromRocks(ids->status(), "reading submission ids"));
+  if (keys != head_.submission_count) {
+    return Status::Corruption("the submission id index (column family \"submission_ids\") holds " +
+                              std::to_string(keys) + " ids for " + std::to_string(head_.submission_count) +
+                              " submissions" + mend);
+  }
+  return Status::Ok();
+}
+
 Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, Checkpoint* checkpoint) const {
   Lookup lookup(this);
   Replayer replayer(&lookup);
@@ -1072,6 +1284,8 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, C
     return Status::Corruption("the stored Merkle tree of " + std::to_string(head_.sequence) + " entries has root " +
                               HexEncode(*stored_root) + ", the log recomputes " + HexEncode(replayer.MerkleRoot()));
   }
+  FT_RETURN_IF_ERROR(VerifyStateRows(replayer.state()));
+  FT_RETURN_IF_ERROR(VerifySubmissionIds());
   if (progress) progress(done, head_.sequence);
   return Status::Ok();
 }

@@ -78,10 +78,19 @@ class Ledger {
   // operator key.
   static Result<std::unique_ptr<Ledger>> Create(const std::string& directory,
                                                 const SignedSubmission& genesis, Clock* clock);
+  // How an open treats the stored validation state (column family `state`, derived):
+  //   kCheck     its digest must equal the one the last submission commits (format 2), or, for a
+  //              ledger whose last submission commits none (written before format 2), the state
+  //              a replay of the log builds; otherwise the open fails with Corruption naming the
+  //              store and `fundtrail rebuild`. The writer thus never validates against a state
+  //              that a replay of the log would not build.
+  //   kUnchecked for `fundtrail verify` and `fundtrail rebuild`, which replay the log themselves
+  //              and report (verify) or mend (rebuild, RebuildState) a state that differs.
+  enum class StateCheck { kCheck, kUnchecked };
   // Opens an existing ledger. kReadWrite fails with Busy if another writer holds it.
   // REQUIRES: clock outlives the ledger.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& directory, Access access,
-                                              Clock* clock);
+                                              Clock* clock, StateCheck state_check = StateCheck::kCheck);
   ~Ledger();
 
   // Validates and appends a signed submission, all or nothing. On a validation error
@@ -226,6 +235,20 @@ class Ledger {
   Status Verify(const std::function<void(uint64_t, uint64_t)>& progress,
                 Checkpoint* checkpoint = nullptr) const;
 
+  // Replays the log's events through the validator into `state` (empty), each submission at its
+  // validation version: the validation state the log builds. Checks no signature, digest or
+  // chain hash (Verify does); a log the validator refuses is Corruption naming the sequence.
+  Status ReplayStateInto(LedgerState* state) const;
+  // `fundtrail rebuild`: replaces the stored validation state by the one the log builds (one
+  // synced write) and returns the names of the tables that differed, empty when the store was
+  // right. Then checks the rebuilt state against the last submission's commitment.
+  // REQUIRES: a writer.
+  Result<std::vector<std::string>> RebuildState();
+  // `fundtrail rebuild`: rewrites the submission id index from the submission records (one
+  // synced write); returns what differed ("missing", "extra", "changed"), empty when the index
+  // was right. REQUIRES: a writer.
+  Result<std::vector<std::string>> RebuildSubmissionIds();
+
   // Benchmarks only (fundtrail-bench, figure 7, what the tree costs): later appends on this
   // object do not maintain the Merkle tree. Such a ledger cannot serve proofs and fails
   // verification; nothing else calls this.
@@ -242,6 +265,14 @@ class Ledger {
   static Result<std::unique_ptr<Ledger>> OpenDatabase(const std::string& directory, Access access,
                                                       bool create, Clock* clock);
   Status LoadHeadAndState();
+  // StateCheck::kCheck (see Open).
+  Status CheckState() const;
+  // The last submission record, decoded.
+  Result<DecodedSubmission> LastSubmission() const;
+  // Verify's checks of the derived stores the writer relies on: the stored state against the
+  // replay's, and the submission id index against the submissions.
+  Status VerifyStateRows(const LedgerState& replayed) const;
+  Status VerifySubmissionIds() const;
   // Writes the history store's memtables to disk and waits for it.
   Status FlushHistory();
   Result<Receipt> ReceiptFor(uint64_t first_sequence) const;

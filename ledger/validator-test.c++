@@ -653,3 +653,38 @@ TEST(ValidatorRolesTest, RoleNames) {
 
 }  // namespace
 }  // namespace fundtrail
+
+namespace fundtrail {
+namespace {
+
+// Validation version 2 (ledger/input_rules.h): every Text of any event, at any depth, and every
+// amount. Version 1, that of ledgers written before it, keeps accepting what it accepted.
+TEST_F(ValidatorTest, Version2RefusesBidiOverridesControlCharactersAndAmountsBeyondTheLimit) {
+  json bidi = test::ExpenditureJson("G-1", kUniversity, "V-1", "100.00 CNY");
+  bidi["description"] = "设备\u202e款";  // RIGHT-TO-LEFT OVERRIDE, after 6 bytes
+  json control = test::ExpenditureJson("G-1", kUniversity, "V-1", "100.00 CNY");
+  control["requester"] = "李\u0085娜";  // NEXT LINE, a C1 control
+  json huge = test::ExpenditureJson("G-1", kUniversity, "V-1", "1000000000000.01 CNY");
+  json largest = test::ExpenditureJson("G-1", kUniversity, "V-1", "1000000000000.00 CNY");
+  json nested = BudgetAdjustedJson("G-1");
+  nested["lines"][0]["amount"] = "2000000000000.00 CNY";
+  json line_breaks = test::ExpenditureJson("G-1", kUniversity, "V-1", "100.00 CNY");
+  line_breaks["description"] = "正极材料\t样品\n第二批";
+
+  for (const json* event : {&bidi, &control, &huge, &largest, &line_breaks}) {
+    Status status = TryAs(alliance_.finance_uni, *event);
+    EXPECT_TRUE(status.ok()) << "version 1 accepts " << event->dump() << ": " << status.message();
+  }
+  validator_.set_validation_version(2);
+  ExpectInvalid(TryAs(alliance_.finance_uni, bidi),
+                "field \"description\": contains the bidirectional formatting character U+202E at byte 6");
+  ExpectInvalid(TryAs(alliance_.finance_uni, control), "field \"requester\": contains the control character U+0085");
+  ExpectInvalid(TryAs(alliance_.finance_uni, huge),
+                "field \"amount\": 1,000,000,000,000.01 CNY exceeds the limit of 1,000,000,000,000.00 CNY");
+  ExpectInvalid(TryAs(alliance_.funder, nested), "field \"lines[0].amount\": 2,000,000,000,000.00 CNY exceeds");
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, largest).ok());
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, line_breaks).ok());
+}
+
+}  // namespace
+}  // namespace fundtrail

@@ -6,6 +6,7 @@
 
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
+#include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
 #include "ledger/money.h"
 
@@ -37,40 +38,6 @@ Status CheckDate(std::string_view field, capnp::Text::Reader date) {
   auto days = ParseDate(date.cStr());
   if (!days) return FieldError(field, days.error().message());
   return Status::Ok();
-}
-
-// True if `text` is well-formed UTF-8: no stray continuation bytes, truncated sequences, overlong
-// forms, surrogates or code points above U+10FFFF. JSON input always is; a submission built by
-// another client may not be, and text kept in the validation state must be (its rows are JSON).
-bool IsUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    uint32_t code = 0, smallest = 0;
-    if ((lead & 0xe0) == 0xc0) {
-      length = 2, code = lead & 0x1f, smallest = 0x80;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3, code = lead & 0x0f, smallest = 0x800;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4, code = lead & 0x07, smallest = 0x10000;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length) return false;
-    for (size_t k = 1; k < length; ++k) {
-      unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3f);
-    }
-    if (code < smallest || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
 }
 
 // Identifiers are printable UTF-8, without spaces, at most 64 bytes.
@@ -356,6 +323,7 @@ Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool g
     }
     FT_RETURN_IF_ERROR(CheckPermission(*key, key_id_hex, event));
   }
+  if (validation_version_ >= 2) FT_RETURN_IF_ERROR(CheckEventInput(event));
   return ApplySemantics(sequence, key_id_hex, event);
 }
 

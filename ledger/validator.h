@@ -53,6 +53,11 @@ class Validator {
   Status Apply(uint64_t sequence, const std::string& key_id_hex, bool genesis_submission,
                schema::Event::Reader event);
 
+  // The validation version (ledger/input_rules.h) of the events applied from now on: that of
+  // their submission. 1 until set.
+  void set_validation_version(uint16_t version) { validation_version_ = version; }
+  uint16_t validation_version() const { return validation_version_; }
+
   // The public key (raw bytes) a submission by `key_id_hex` must be verified with, or an error
   // if the key is unknown or revoked.
   Result<std::string> SigningKey(const std::string& key_id_hex) const;
@@ -65,6 +70,7 @@ class Validator {
 
   LedgerState* state_;
   EventLookup* lookup_;
+  uint16_t validation_version_ = 1;
 };
 
 }  // namespace fundtrail

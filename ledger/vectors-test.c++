@@ -15,11 +15,13 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
 #include "ledger/replayer.h"
 #include "ledger/store.h"
 #include "ledger/submission.h"
 #include "ledger/test_util.h"
+#include "ledger/validator.h"
 
 #ifndef FUNDTRAIL_SOURCE_DIR
 #error "FUNDTRAIL_SOURCE_DIR must name the source tree (set in ledger/CMakeLists.txt)"
@@ -31,7 +33,10 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-const std::string kVectorsPath = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vectors/format-v1.json";
+const std::string kVectorsPath = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vectors/format-v2.json";
+// The vectors of format 1, written before submissions recorded their validation version and
+// state digest: kept unchanged, they must still verify.
+const std::string kVectorsV1Path = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vectors/format-v1.json";
 const std::string kLedgerIdHex = "00112233445566778899aabbccddeeff";
 constexpr int64_t kCreatedAtMicros = 1767225600000000;  // 2026-01-01T00:00:00Z, +1 s per submission
 constexpr int64_t kAppendedAtMicros = 1767225600500000;  // half a second later
@@ -123,7 +128,7 @@ std::string BigEndian64(uint64_t value) {
 
 // The stored submission record, as Ledger::Append makes it.
 std::string StoredSubmission(const SignedSubmission& signed_submission, uint64_t first_sequence,
-                             int64_t appended_at_micros) {
+                             int64_t appended_at_micros, const Digest& state_digest) {
   auto body = DecodedSubmissionBody::Open(signed_submission.canonical_body, "body");
   FT_ASSERT(body.has_value());
   capnp::MallocMessageBuilder message;
@@ -133,6 +138,8 @@ std::string StoredSubmission(const SignedSubmission& signed_submission, uint64_t
                                           signed_submission.signature.size()));
   stored.setFirstSequence(first_sequence);
   stored.setAppendedAt(appended_at_micros);
+  stored.setValidationVersion(kValidationVersionCurrent);
+  stored.setStateDigest(capnp::Data::Reader(state_digest.data(), state_digest.size()));
   return CanonicalBytes(stored.asReader());
 }
 
@@ -178,11 +185,25 @@ class FormatVectorsTest : public ::testing::Test {
     document["submissions"] = ordered_json::array();
     Digest head{};
     uint64_t sequence = 0;
+    // The validation state after each submission, for its state digest.
+    LedgerState state;
+    test::MemoryEventLookup lookup;
+    Validator validator(&state, &lookup);
+    validator.set_validation_version(kValidationVersionCurrent);
     for (size_t i = 0; i < signed_.size(); ++i) {
       const SignedSubmission& signed_submission = signed_[i];
       const uint64_t first = sequence + 1;
       const int64_t appended_at = kAppendedAtMicros + static_cast<int64_t>(i) * kStepMicros;
-      std::string stored = StoredSubmission(signed_submission, first, appended_at);
+      const std::string key_id_hex = test::Hex(keys_.at(submissions_[i].signer).public_key().key_id());
+      for (size_t k = 0; k < signed_submission.canonical_events.size(); ++k) {
+        const std::string& canonical = signed_submission.canonical_events[k];
+        lookup.Add(first + k, canonical, key_id_hex);
+        auto decoded = DecodedEvent::Open(canonical, "event");
+        FT_ASSERT(decoded.has_value());
+        FT_ASSERT(validator.Apply(first + k, key_id_hex, first == 1, decoded->root()).ok());
+      }
+      const Digest state_digest = state.ComputeDigest();
+      std::string stored = StoredSubmission(signed_submission, first, appended_at, state_digest);
       Digest submission_digest = SubmissionDigest(stored);
       ordered_json record;
       record["submission_id"] = submissions_[i].submission_id;
@@ -193,6 +214,8 @@ class FormatVectorsTest : public ::testing::Test {
       record["first_sequence"] = first;
       record["body_canonical"] = test::Hex(signed_submission.canonical_body);
       record["signature"] = test::Hex(signed_submission.signature);
+      record["validation_version"] = kValidationVersionCurrent;
+      record["state_digest"] = test::Hex(state_digest);
       record["submission_canonical"] = test::Hex(stored);
       record["submission_digest"] = test::Hex(submission_digest);
       record["events"] = ordered_json::array();
@@ -382,6 +405,55 @@ TEST_F(FormatVectorsTest, TheVerifierCoreReplaysThem) {
   Status replayed = Replay(document, &head);
   ASSERT_TRUE(replayed.ok()) << replayed.message();
   EXPECT_EQ(test::Hex(head), document["head"]["chain_hash"]);
+}
+
+// Format 1's vectors, unchanged since before submissions committed a validation version and a
+// state digest: ledgers written then still verify, under validation version 1.
+TEST_F(FormatVectorsTest, Format1VectorsStillVerify) {
+  std::ifstream file(kVectorsV1Path);
+  ASSERT_TRUE(file.good()) << "cannot read " << kVectorsV1Path;
+  json document = json::parse(file, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(document.is_discarded());
+  Digest head{};
+  Status replayed = Replay(document, &head);
+  ASSERT_TRUE(replayed.ok()) << replayed.message();
+  EXPECT_EQ(test::Hex(head), document["head"]["chain_hash"]);
+  for (const auto& submission : document["submissions"]) {
+    auto stored = DecodedSubmission::Open(test::Unhex(submission["submission_canonical"].get<std::string>()), "v1");
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(ValidationVersionOf(stored->root()), 1);
+    EXPECT_FALSE(stored->root().hasStateDigest());
+  }
+}
+
+// A state digest that is not the replay's fails, naming the submission.
+TEST_F(FormatVectorsTest, AWrongStateDigestFails) {
+  json document = Load();
+  ASSERT_FALSE(document.is_null());
+  auto& submission = document["submissions"][2];
+  auto stored = DecodedSubmission::Open(test::Unhex(submission["submission_canonical"].get<std::string>()), "v2");
+  ASSERT_TRUE(stored.has_value());
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->root());
+  auto builder = message.getRoot<schema::Submission>();
+  Digest wrong{};
+  wrong[0] = 1;
+  builder.setStateDigest(capnp::Data::Reader(wrong.data(), wrong.size()));
+  submission["submission_canonical"] = test::Hex(CanonicalBytes(builder.asReader()));
+  // The chain hashes change with the submission digest; recompute them so that only the state
+  // digest is wrong.
+  Digest head{};
+  for (auto& each : document["submissions"]) {
+    Digest submission_digest = SubmissionDigest(test::Unhex(each["submission_canonical"].get<std::string>()));
+    for (auto& event : each["events"]) {
+      std::string canonical = test::Unhex(event["canonical"].get<std::string>());
+      head = ChainHash(head, event["sequence"], submission_digest, EventDigest(canonical));
+      event["entry_record"] = test::Hex(EncodeEntry(head, each["first_sequence"], canonical));
+    }
+  }
+  Status replayed = Replay(document);
+  ASSERT_EQ(replayed.code(), StatusCode::kCorruption) << replayed.message();
+  EXPECT_NE(replayed.message().find("commits the validation state digest"), std::string::npos) << replayed.message();
 }
 
 // Damaged copies of the vectors: each must fail verification with a Corruption status that

@@ -1,6 +1,7 @@
 #include "projections/projection.h"
 
 #include "ledger/crypto.h"
+#include "ledger/money.h"
 
 namespace fundtrail::projections {
 
@@ -95,6 +96,36 @@ std::optional<GrantChange> GrantChangeOf(schema::Event::Reader event) {
   }
 }
 
+namespace {
+bool Fits(__int128 value) { return value >= INT64_MIN && value <= INT64_MAX; }
+}  // namespace
+
+bool GrantChangeFits(const GrantFigures& grant, const GrantChange& change, int sign) {
+  const __int128 received = static_cast<__int128>(grant.received) + static_cast<__int128>(sign) * change.received;
+  const __int128 spent = static_cast<__int128>(grant.spent) + static_cast<__int128>(sign) * change.spent;
+  const __int128 refunded = static_cast<__int128>(grant.refunded) + static_cast<__int128>(sign) * change.refunded;
+  return Fits(static_cast<__int128>(grant.awarded) + static_cast<__int128>(sign) * change.awarded) &&
+         Fits(static_cast<__int128>(grant.disbursed) + static_cast<__int128>(sign) * change.disbursed) &&
+         Fits(received) && Fits(spent) && Fits(refunded) && Fits(received - spent - refunded);
+}
+
+bool MemberChangeFits(const MemberGrantMap& figures, const MemberGrantChange& change, int sign) {
+  auto found = figures.find({std::string(change.org_id), std::string(change.grant_id)});
+  const MemberGrantFigures member = found == figures.end() ? MemberGrantFigures{} : found->second;
+  const __int128 delta = static_cast<__int128>(sign) * change.amount;
+  __int128 received = member.received, spent = member.spent, refunded = member.refunded, category = 0;
+  if (change.kind == MemberGrantChange::Kind::kDisbursed) received += delta;
+  if (change.kind == MemberGrantChange::Kind::kSpent || change.kind == MemberGrantChange::Kind::kVendorRefund) {
+    spent += change.kind == MemberGrantChange::Kind::kSpent ? delta : -delta;
+  }
+  if (change.kind == MemberGrantChange::Kind::kSpent) {
+    auto by_category = member.spent_by_category.find(change.category);
+    category = (by_category == member.spent_by_category.end() ? 0 : by_category->second) + delta;
+  }
+  if (change.kind == MemberGrantChange::Kind::kFunderRefund) refunded += delta;
+  return Fits(received) && Fits(spent) && Fits(refunded) && Fits(category) && Fits(received - spent - refunded);
+}
+
 void ApplyGrantChange(const GrantChange& change, int sign, GrantFigures& grant) {
   FT_ASSERT(sign == 1 || sign == -1);
   grant.awarded += sign * change.awarded;
@@ -167,11 +198,29 @@ bool ApplyMemberGrantChange(const MemberGrantChange& change, int sign, MemberGra
   return false;
 }
 
-void Projection::Post(const std::string& debit, const std::string& credit, int64_t amount,
-                      const std::string& currency) {
+Status Projection::Post(const std::string& debit, const std::string& credit, int64_t amount,
+                        const std::string& currency) {
   // Both sides move by the same amount, so every currency's balances keep summing to zero.
-  accounts_[debit][currency] += amount;
-  accounts_[credit][currency] -= amount;
+  int64_t& debited = accounts_[debit][currency];
+  int64_t& credited = accounts_[credit][currency];
+  int64_t debit_after = 0, credit_after = 0;
+  if (__builtin_add_overflow(debited, amount, &debit_after) || __builtin_sub_overflow(credited, amount, &credit_after)) {
+    return FiguresOverflow("the account " + debit + " or " + credit, currency);
+  }
+  debited = debit_after;
+  credited = credit_after;
+  return Status::Ok();
+}
+
+Status Projection::AddChecked(int64_t& into, int64_t delta, const std::string& what, const std::string& currency) {
+  if (__builtin_add_overflow(into, delta, &into)) return FiguresOverflow(what, currency);
+  return Status::Ok();
+}
+
+Status Projection::FiguresOverflow(const std::string& what, const std::string& currency) {
+  return Status::InvalidArgument(what + " would leave the range of 64-bit minor units (" +
+                                 FormatMoneyGrouped({INT64_MAX, currency.empty() ? "CNY" : currency}) +
+                                 "): the figures cannot be shown; the log itself is intact");
 }
 
 std::map<std::string, int64_t> Projection::TrialBalance() const {
@@ -188,17 +237,25 @@ GrantFigures& Projection::Grant(const std::string& id, const std::string& curren
   return it->second;
 }
 
-void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int sign) {
+Status Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int sign) {
   // The grant's own figures first (GrantChangeOf, shared with histories); the cases below add
   // the budget, the members' figures and the double entries.
   GrantFigures* grant = nullptr;
   if (std::optional<GrantChange> change = GrantChangeOf(event)) {
     grant = &Grant(std::string(change->grant_id), std::string(change->currency));
+    if (!GrantChangeFits(*grant, *change, sign)) {
+      return FiguresOverflow("the figures of grant " + std::string(change->grant_id), std::string(change->currency));
+    }
     ApplyGrantChange(*change, sign, *grant);
   }
   // The members' figures (MemberGrantChangeOf, shared with histories).
   bool member_changed = false;
   if (std::optional<MemberGrantChange> change = MemberGrantChangeOf(event)) {
+    if (!MemberChangeFits(member_grants_, *change, sign)) {
+      return FiguresOverflow("the figures of member " + std::string(change->org_id) + " on grant " +
+                                 std::string(change->grant_id),
+                             grant != nullptr ? grant->currency : std::string());
+    }
     member_changed = ApplyMemberGrantChange(*change, sign, member_grants_);
   }
   switch (event.which()) {
@@ -207,10 +264,12 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       std::string id = Str(awarded.getGrantId());
       FT_ASSERT(grant != nullptr);
       for (auto line : awarded.getBudget()) {
-        grant->budget[static_cast<int>(line.getCategory())] += sign * line.getAmount().getMinorUnits();
+        FT_RETURN_IF_ERROR(AddChecked(grant->budget[static_cast<int>(line.getCategory())],
+                                      sign * line.getAmount().getMinorUnits(), "the budget of grant " + id,
+                                      grant->currency));
       }
-      Post(Receivable(id), Commitment(id), sign * awarded.getAmount().getMinorUnits(),
-           Str(awarded.getAmount().getCurrency()));
+      FT_RETURN_IF_ERROR(Post(Receivable(id), Commitment(id), sign * awarded.getAmount().getMinorUnits(),
+           Str(awarded.getAmount().getCurrency())));
       break;
     }
     case Which::BUDGET_ADJUSTED: {
@@ -234,16 +293,16 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
     case Which::FUNDS_RECEIVED: {
       auto received = event.getFundsReceived();
       std::string id = Str(received.getGrantId());
-      Post(Pool(id), Receivable(id), sign * received.getAmount().getMinorUnits(),
-           Str(received.getAmount().getCurrency()));
+      FT_RETURN_IF_ERROR(Post(Pool(id), Receivable(id), sign * received.getAmount().getMinorUnits(),
+           Str(received.getAmount().getCurrency())));
       break;
     }
     case Which::FUNDS_DISBURSED: {
       auto disbursed = event.getFundsDisbursed();
       std::string id = Str(disbursed.getGrantId());
       std::string org = Str(disbursed.getMemberOrgId());
-      Post(MemberAccount(id, org), Pool(id), sign * disbursed.getAmount().getMinorUnits(),
-           Str(disbursed.getAmount().getCurrency()));
+      FT_RETURN_IF_ERROR(Post(MemberAccount(id, org), Pool(id), sign * disbursed.getAmount().getMinorUnits(),
+           Str(disbursed.getAmount().getCurrency())));
       break;
     }
     case Which::EXPENDITURE_RECORDED: {
@@ -253,8 +312,9 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       int category = static_cast<int>(spent.getCategory());
       int64_t amount = sign * spent.getAmount().getMinorUnits();
       FT_ASSERT(grant != nullptr);
-      grant->spent_by_category[category] += amount;
-      Post(Expense(id, org, category), MemberAccount(id, org), amount, Str(spent.getAmount().getCurrency()));
+      FT_RETURN_IF_ERROR(AddChecked(grant->spent_by_category[category], amount, "the spending of grant " + id,
+                                    grant->currency));
+      FT_RETURN_IF_ERROR(Post(Expense(id, org, category), MemberAccount(id, org), amount, Str(spent.getAmount().getCurrency())));
       break;
     }
     case Which::REFUND_RECORDED: {
@@ -268,9 +328,9 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       // pool money) from the alliance pool.
       bool from_member = member_changed;
       if (refund.getKind() == schema::RefundKind::VENDOR_REFUND) {
-        Post(from_member ? MemberAccount(id, org) : Pool(id), VendorRefunds(id, org), amount, currency);
+        FT_RETURN_IF_ERROR(Post(from_member ? MemberAccount(id, org) : Pool(id), VendorRefunds(id, org), amount, currency));
       } else {
-        Post(Refunded(id), from_member ? MemberAccount(id, org) : Pool(id), amount, currency);
+        FT_RETURN_IF_ERROR(Post(Refunded(id), from_member ? MemberAccount(id, org) : Pool(id), amount, currency));
       }
       break;
     }
@@ -280,7 +340,8 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
       std::string currency = Str(revenue.getTotal().getCurrency());
       OutcomeInfo& outcome = outcomes_[outcome_id];
       outcome.revenue_currency = currency;
-      outcome.revenue_total += sign * revenue.getTotal().getMinorUnits();
+      FT_RETURN_IF_ERROR(AddChecked(outcome.revenue_total, sign * revenue.getTotal().getMinorUnits(),
+                                    "the revenue of outcome " + outcome_id, Str(revenue.getTotal().getCurrency())));
       if (sign > 0) {
         nlohmann::json payments = nlohmann::json::array();
         for (auto payment : revenue.getPayments()) {
@@ -294,8 +355,8 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
         outcome.revenue.erase(sequence);
       }
       for (auto payment : revenue.getPayments()) {
-        Post(RevenuePaid(outcome_id, Str(payment.getOrgId())), RevenueSource(outcome_id),
-             sign * payment.getAmount().getMinorUnits(), currency);
+        FT_RETURN_IF_ERROR(Post(RevenuePaid(outcome_id, Str(payment.getOrgId())), RevenueSource(outcome_id),
+             sign * payment.getAmount().getMinorUnits(), currency));
       }
       break;
     }
@@ -308,6 +369,7 @@ void Projection::ApplyMoney(uint64_t sequence, schema::Event::Reader event, int 
     default:
       break;
   }
+  return Status::Ok();
 }
 
 Status Projection::Apply(uint64_t sequence, const Digest& chain_hash, schema::Event::Reader event,
@@ -390,7 +452,7 @@ Status Projection::Apply(uint64_t sequence, const Digest& chain_hash, schema::Ev
       grant.period_start = Str(awarded.getPeriodStart());
       grant.period_end = Str(awarded.getPeriodEnd());
       grant.sequence = sequence;
-      ApplyMoney(sequence, event, +1);
+      if (Status money = ApplyMoney(sequence, event, +1); !money.ok()) return money.WithPrefix("sequence " + std::to_string(sequence));
       break;
     }
     case Which::OUTCOME_REGISTERED: {
@@ -423,11 +485,11 @@ Status Projection::Apply(uint64_t sequence, const Digest& chain_hash, schema::Ev
       uint64_t target = event.getReversal().getTargetSequence();
       auto earlier = lookup->Find(target);
       if (!earlier) return earlier.error().WithPrefix("reversal at sequence " + std::to_string(sequence));
-      ApplyMoney(target, earlier->event.root(), -1);
+      if (Status money = ApplyMoney(target, earlier->event.root(), -1); !money.ok()) return money.WithPrefix("sequence " + std::to_string(sequence));
       break;
     }
     default:
-      ApplyMoney(sequence, event, +1);
+      if (Status money = ApplyMoney(sequence, event, +1); !money.ok()) return money.WithPrefix("sequence " + std::to_string(sequence));
       break;
   }
   checkpoint_.sequence = sequence;

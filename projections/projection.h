@@ -63,6 +63,8 @@ std::optional<GrantChange> GrantChangeOf(schema::Event::Reader event);
 // Adds `sign` (+1, or -1 to undo a reversed event) times `change` to `grant`; the currency and
 // the budget are the caller's.
 void ApplyGrantChange(const GrantChange& change, int sign, GrantFigures& grant);
+// Whether ApplyGrantChange would keep every figure (and what is available) within int64.
+bool GrantChangeFits(const GrantFigures& grant, const GrantChange& change, int sign);
 
 struct MemberGrantFigures {
   int64_t received = 0;         // disbursed to the member
@@ -90,6 +92,8 @@ std::optional<MemberGrantChange> MemberGrantChangeOf(schema::Event::Reader event
 // is the fund manager returning pool money, which is no member's). Returns whether it did.
 using MemberGrantMap = std::map<std::pair<std::string, std::string>, MemberGrantFigures>;
 bool ApplyMemberGrantChange(const MemberGrantChange& change, int sign, MemberGrantMap& figures);
+// Whether ApplyMemberGrantChange would keep every figure (and what is unspent) within int64.
+bool MemberChangeFits(const MemberGrantMap& figures, const MemberGrantChange& change, int sign);
 
 struct OrganisationInfo {
   std::string name;
@@ -181,10 +185,14 @@ class Projection {
   Digest StateDigest() const;
 
  private:
-  void Post(const std::string& debit, const std::string& credit, int64_t amount,
+  Status Post(const std::string& debit, const std::string& credit, int64_t amount,
             const std::string& currency);
   // Applies the money effects of `event` with sign +1, or undoes them with -1 (reversals).
-  void ApplyMoney(uint64_t sequence, schema::Event::Reader event, int sign);
+  // Every figure is checked for overflow: money is never allowed to wrap (each amount is bounded
+  // from validation version 2 on, but their sums are not).
+  Status ApplyMoney(uint64_t sequence, schema::Event::Reader event, int sign);
+  Status AddChecked(int64_t& into, int64_t delta, const std::string& what, const std::string& currency);
+  static Status FiguresOverflow(const std::string& what, const std::string& currency);
   GrantFigures& Grant(const std::string& id, const std::string& currency);
 
   Checkpoint checkpoint_;

@@ -351,39 +351,12 @@ Result<std::vector<nlohmann::ordered_json>> EventsJson(const Ledger& ledger, con
 
 // The history store's records are derived, not validated as the log's events are: figures that
 // would leave int64 can come only from a damaged or forged record, and are reported, not
-// computed (signed overflow).
-bool Fits(__int128 value) { return value >= INT64_MIN && value <= INT64_MAX; }
-
+// computed (signed overflow; GrantChangeFits and MemberChangeFits, projection.h).
 Status RecordOverflows(const HistoryRecord& record) {
   return Status::Corruption("the history store's record of sequence " + std::to_string(record.sequence) +
                             " would overflow the running figures; run `fundtrail rebuild` to recompute the store");
 }
 
-bool GrantChangeFits(const GrantFigures& grant, const GrantChange& change, int sign) {
-  const __int128 received = static_cast<__int128>(grant.received) + static_cast<__int128>(sign) * change.received;
-  const __int128 spent = static_cast<__int128>(grant.spent) + static_cast<__int128>(sign) * change.spent;
-  const __int128 refunded = static_cast<__int128>(grant.refunded) + static_cast<__int128>(sign) * change.refunded;
-  return Fits(static_cast<__int128>(grant.awarded) + static_cast<__int128>(sign) * change.awarded) &&
-         Fits(static_cast<__int128>(grant.disbursed) + static_cast<__int128>(sign) * change.disbursed) &&
-         Fits(received) && Fits(spent) && Fits(refunded) && Fits(received - spent - refunded);
-}
-
-bool MemberChangeFits(const MemberGrantMap& figures, const MemberGrantChange& change, int sign) {
-  auto found = figures.find({std::string(change.org_id), std::string(change.grant_id)});
-  const MemberGrantFigures member = found == figures.end() ? MemberGrantFigures{} : found->second;
-  const __int128 delta = static_cast<__int128>(sign) * change.amount;
-  __int128 received = member.received, spent = member.spent, refunded = member.refunded, category = 0;
-  if (change.kind == MemberGrantChange::Kind::kDisbursed) received += delta;
-  if (change.kind == MemberGrantChange::Kind::kSpent || change.kind == MemberGrantChange::Kind::kVendorRefund) {
-    spent += change.kind == MemberGrantChange::Kind::kSpent ? delta : -delta;
-  }
-  if (change.kind == MemberGrantChange::Kind::kSpent) {
-    auto by_category = member.spent_by_category.find(change.category);
-    category = (by_category == member.spent_by_category.end() ? 0 : by_category->second) + delta;
-  }
-  if (change.kind == MemberGrantChange::Kind::kFunderRefund) refunded += delta;
-  return Fits(received) && Fits(spent) && Fits(refunded) && Fits(category) && Fits(received - spent - refunded);
-}
 
 // A grant's running balances after one event of its history.
 struct GrantBalances {

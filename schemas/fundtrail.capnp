@@ -407,6 +407,11 @@ struct Submission {
   signature @1 :Data;           # 64-byte Ed25519 signature
   firstSequence @2 :UInt64;
   appendedAt @3 :Int64;         # ledger clock, microseconds since the epoch, UTC
+  # Format 2 (docs/FORMAT.md, sections 2 and 5): set by the ledger, like firstSequence and
+  # appendedAt, and so covered by the submission digest and the chain. Absent in submissions
+  # written before format 2, whose digests therefore did not change.
+  validationVersion @4 :UInt16; # the validation rules the events were checked under; 0 means 1
+  stateDigest @5 :Data;         # 32 bytes: digest of the validation state after this submission
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -504,6 +504,87 @@ TEST_F(TamperTest, ChangedMerkleLeafAndInnerNode) {
 // The history store is derived data: `verify` covers the log, not it. A changed record changes
 // what `history` shows; `fundtrail rebuild` says that the store differed from the log and mends
 // it. A record that does not decode is reported with its sequence number and the remedy.
+// The writer's validation state (column family `state`) is derived, but the writer validates
+// against it: a finance key moved to another member would let it record that member's
+// expenditures. Every open checks the rows against the digest the last submission commits, so
+// the append fails loudly before it validates anything; verify names the store; rebuild mends it.
+TEST_F(TamperTest, ChangedStateRowIsRefusedOnOpenReportedByVerifyAndMendedByRebuild) {
+  const std::string key = "key/" + alliance_.finance_catl.key_id_hex;
+  const std::string row = RawStore(alliance_.ledger()).Get("state", key);
+  json moved = json::parse(row);
+  ASSERT_EQ(moved["org_id"], SampleAlliance::kCatl);
+  moved["org_id"] = SampleAlliance::kTsinghua;
+  auto foreign_expenditure = [&] {
+    return alliance_.TryAppend(alliance_.finance_catl,
+                               {ExpenditureRecorded(SampleAlliance::kGrantBattery, SampleAlliance::kTsinghua,
+                                                    "materials", "V-LAB", "044001900111-77777", "1200.00 CNY")});
+  };
+  const SampleAlliance::Snapshot before = alliance_.TakeSnapshot();
+  RawStore(alliance_.ledger()).Put("state", key, moved.dump());
+
+  CommandResult refused = foreign_expenditure();
+  EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+  EXPECT_NE(refused.err.find("validation state (column family \"state\")"), std::string::npos) << refused.Describe();
+  EXPECT_NE(refused.err.find("fundtrail rebuild"), std::string::npos) << refused.Describe();
+  EXPECT_EQ(refused.out.find("appended"), std::string::npos) << refused.Describe();
+
+  CommandResult verified = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(verified.exit_code, 3) << verified.Describe();
+  EXPECT_NE(verified.err.find("column family \"state\", tables key"), std::string::npos) << verified.Describe();
+
+  CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("validation state: the stored one DIFFERED from the log (key)"), std::string::npos)
+      << rebuilt.Describe();
+  EXPECT_EQ(RawStore(alliance_.ledger()).Get("state", key), row);
+  EXPECT_TRUE(alliance_.TakeSnapshot() == before);
+  CommandResult rejected = foreign_expenditure();
+  EXPECT_EQ(rejected.exit_code, 2) << rejected.Describe();  // the rule, as before the change
+  ExpectVerifies();
+}
+
+// An added state row (a key that was never registered) is caught the same way.
+TEST_F(TamperTest, AddedStateRowIsRefusedOnOpen) {
+  json row = json::parse(RawStore(alliance_.ledger()).Get("state", "key/" + alliance_.admin.key_id_hex));
+  RawStore(alliance_.ledger()).Put("state", "key/" + alliance_.outsider.key_id_hex, row.dump());
+  CommandResult refused = Fundtrail({"view", "grants", "--ledger", alliance_.ledger()});
+  EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+  EXPECT_NE(refused.err.find("fundtrail rebuild"), std::string::npos) << refused.Describe();
+  CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("validation state: the stored one DIFFERED"), std::string::npos) << rebuilt.Describe();
+  ExpectVerifies();
+}
+
+// A deleted submission id would let a retry append the same submission twice: verify names the
+// index, and rebuild writes it again.
+TEST_F(TamperTest, DeletedSubmissionIdIsReportedByVerifyAndMendedByRebuild) {
+  const std::string id = alliance_.receipts().at(1)["submission_id"];
+  const std::string value = RawStore(alliance_.ledger()).Get("submission_ids", id);
+  RawStore(alliance_.ledger()).Delete("submission_ids", id);
+  CommandResult verified = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(verified.exit_code, 3) << verified.Describe();
+  EXPECT_NE(verified.err.find("submission id index (column family \"submission_ids\") lacks the id of the "
+                              "submission at sequence " + std::to_string(First(1))),
+            std::string::npos)
+      << verified.Describe();
+  CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("submission id index: the stored one DIFFERED from the log (missing)"),
+            std::string::npos)
+      << rebuilt.Describe();
+  EXPECT_EQ(RawStore(alliance_.ledger()).Get("submission_ids", id), value);
+  ExpectVerifies();
+
+  // An id added for nothing is extra.
+  RawStore(alliance_.ledger()).Put("submission_ids", "never-used", SequenceKey(1));
+  CommandResult extra = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(extra.exit_code, 3) << extra.Describe();
+  EXPECT_NE(extra.err.find("ids for"), std::string::npos) << extra.Describe();
+  ASSERT_EQ(Fundtrail({"rebuild", "--ledger", alliance_.ledger()}).exit_code, 0);
+  ExpectVerifies();
+}
+
 TEST_F(TamperTest, ChangedHistoryRecordIsReportedAndMendedByRebuild) {
   const std::string grant = SampleAlliance::kGrantBattery;
   auto history = [&] { return Fundtrail({"history", "grant", grant, "--csv", "--ledger", alliance_.ledger()}); };
