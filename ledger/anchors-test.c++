@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "ledger/test_util.h"
 
 namespace fundtrail {
@@ -216,7 +218,7 @@ TEST_F(AnchorsTest, ALedgerIdArgumentIs32HexDigits) {
   auto id = ParseLedgerIdArgument(Hex(ledger_id()), "--ledger-id");
   ASSERT_TRUE(id.has_value());
   EXPECT_EQ(*id, ledger_id());
-  for (const std::string bad : {"", "00", "zz" + std::string(30, '0'), std::string(34, '0')}) {
+  for (const std::string& bad : {std::string(), std::string("00"), "zz" + std::string(30, '0'), std::string(34, '0')}) {
     SCOPED_TRACE(bad);
     auto refused = ParseLedgerIdArgument(bad, "--ledger-id");
     ASSERT_FALSE(refused.has_value());
@@ -239,13 +241,18 @@ TEST_F(AnchorsTest, ReadTrustAnchorsNamesTheFlagOfABadAnchor) {
   auto none = ReadTrustAnchors({});
   ASSERT_TRUE(none.has_value());
   EXPECT_TRUE(none->empty());
-  auto bad_id = ReadTrustAnchors({.ledger_id = "xyz"});
+  TrustAnchorArguments arguments;
+  arguments.ledger_id = "xyz";
+  auto bad_id = ReadTrustAnchors(arguments);
   ASSERT_FALSE(bad_id.has_value());
   ExpectError(bad_id.error(), StatusCode::kInvalidArgument, {"--ledger-id"});
-  auto missing_key = ReadTrustAnchors({.operator_key = dir_ / "missing.pub"});
+  arguments = TrustAnchorArguments();
+  arguments.operator_key = dir_ / "missing.pub";
+  auto missing_key = ReadTrustAnchors(arguments);
   ASSERT_FALSE(missing_key.has_value());
   ExpectError(missing_key.error(), StatusCode::kNotFound, {"--operator-key"});
-  auto key = ReadTrustAnchors({.operator_key = Hex(operator_key().raw())});
+  arguments.operator_key = Hex(operator_key().raw());
+  auto key = ReadTrustAnchors(arguments);
   ASSERT_TRUE(key.has_value()) << key.error().message();
   EXPECT_EQ(key->operator_key->raw(), operator_key().raw());
   EXPECT_EQ(key->operator_key_source, "--operator-key " + Hex(operator_key().raw()));

@@ -39,6 +39,12 @@ std::string ParserMessage(const nlohmann::json::exception& error) {
   if (auto end = message.find("] "); message.starts_with("[json.exception.") && end != std::string::npos) {
     message = message.substr(end + 2);
   }
+  // "number overflow parsing '1000…(400 digits)…'": the number itself is not worth printing whole.
+  constexpr size_t kQuotedSizeMax = 24;
+  if (auto quote = message.find('\''); quote != std::string::npos && message.size() > quote + kQuotedSizeMax + 2) {
+    message = message.substr(0, quote + 1 + kQuotedSizeMax) + "...' (" + std::to_string(message.size() - quote - 2) +
+              " characters)";
+  }
   return message;
 }
 

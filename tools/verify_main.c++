@@ -120,7 +120,8 @@ int VerifyInclusionFile(const nlohmann::json& json, const Options& cli) {
   for (size_t i = 0; i < report->signers.size(); ++i) {
     std::cout << "  " << (i == 0 ? "signed by " : "registered by ") << Describe(report->signers[i]) << "\n";
   }
-  std::cout << "  event: " << report->event.dump() << "\n"
+  // A hostile (validly signed) event may hold Text that is not UTF-8: dump() would throw on it.
+  std::cout << "  event: " << report->event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"
             << "  note: a revocation of these keys between their registration and this event is not covered by "
                "an inclusion proof; a bundle from sequence 1 covers it\n"
             << anchors->Describe() << std::flush;
@@ -201,7 +202,8 @@ int main(int argc, char** argv) {
                  "anchor: the operator's public key (the .pub file of fundtrail keygen, a PEM file, or 64 hex "
                  "digits); the file's genesis must name it and it must sign the heads (required for consistency "
                  "proofs)");
-  app.add_option("--ledger-id", anchor_arguments.ledger_id, "anchor: the ledger id (32 hex digits); the file must be of this ledger");
+  app.add_option("--ledger-id", anchor_arguments.ledger_id,
+                 "anchor: the ledger id (32 hex digits); the file must be of this ledger");
   app.add_option("--trusted-head", anchor_arguments.trusted_head,
                  "anchor: a head signed by the operator key, saved earlier: the log must extend it");
   app.add_option("--witness-policy", anchor_arguments.witness_policy,

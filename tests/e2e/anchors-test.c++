@@ -11,6 +11,7 @@
 //     exit code, never an abort.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "tests/testing/cli_harness.h"
@@ -159,8 +160,9 @@ TEST_F(AnchorsTest, TheOperatorKeyIsHonouredForInclusionAndConsistencyProofs) {
   WriteFile(dir_ / "vendor.jsonl", JsonLines({VendorRegistered("V-NEW", "新供应商", "TAX-NEW")}));
   ASSERT_EQ(Fundtrail({"append", "--ledger", ledger, "--key", real_->admin.path, dir_ / "vendor.jsonl"}).exit_code, 0);
   const std::string new_head = dir_ / "new-head.json";
-  ASSERT_EQ(Fundtrail({"head", "--ledger", ledger, "--sign-key", real_->operator_key.path, "--out", new_head}).exit_code,
-            0);
+  CommandResult signed_head =
+      Fundtrail({"head", "--ledger", ledger, "--sign-key", real_->operator_key.path, "--out", new_head});
+  ASSERT_EQ(signed_head.exit_code, 0) << signed_head.Describe();
   const std::string consistency = dir_ / "grew.json";
   ASSERT_EQ(Fundtrail({"prove", "--ledger", ledger, "--from-head", real_head_, "--to-head", new_head, "--out",
                        consistency})
@@ -211,7 +213,8 @@ TEST_F(AnchorsTest, AnInclusionProofsTrustedHeadMustVerify) {
   const std::string bundle = Bundle(*real_, real_head_, "real.bundle");
   ExpectNotAnchored(FundtrailVerify({"-q", bundle, "--trusted-head", dir_ / "retimed.json"}),
                     {"the head's signature does not verify"});
-  CommandResult local = Fundtrail({"verify", "--ledger", real_->ledger(), "-q", "--trusted-head", dir_ / "zeroed.json"});
+  CommandResult local =
+      Fundtrail({"verify", "--ledger", real_->ledger(), "-q", "--trusted-head", dir_ / "zeroed.json"});
   EXPECT_EQ(local.exit_code, 6) << local.Describe();
   EXPECT_NE(local.err.find("fundtrail: NOT TRUSTED: the log is valid but not tied to the anchor you gave"),
             std::string::npos)
