@@ -251,6 +251,10 @@ TEST_F(AnchorsTest, ReadTrustAnchorsNamesTheFlagOfABadAnchor) {
   auto missing_key = ReadTrustAnchors(arguments);
   ASSERT_FALSE(missing_key.has_value());
   ExpectError(missing_key.error(), StatusCode::kNotFound, {"--operator-key"});
+  arguments.operator_key = dir_.path();
+  auto directory = ReadTrustAnchors(arguments);
+  ASSERT_FALSE(directory.has_value());
+  ExpectError(directory.error(), StatusCode::kInvalidArgument, {"--operator-key: " + dir_.path() + " is a directory"});
   arguments.operator_key = Hex(operator_key().raw());
   auto key = ReadTrustAnchors(arguments);
   ASSERT_TRUE(key.has_value()) << key.error().message();

@@ -56,6 +56,8 @@ class AnchorsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     temp_ = std::make_unique<TempDir>();
+    std::filesystem::create_directory(*temp_ / "real");
+    std::filesystem::create_directory(*temp_ / "forged");
     real_ = std::make_unique<SampleAlliance>(*temp_ / "real");
     forged_ = std::make_unique<SampleAlliance>(*temp_ / "forged");
     for (SampleAlliance* alliance : {real_.get(), forged_.get()}) {
@@ -264,7 +266,8 @@ TEST_F(AnchorsTest, HostileFilesAreRefusedNeverAborted) {
   ExpectFailure(FundtrailVerify({dir_ / "a-directory"}), 1, {"is a directory, not a file"});
   ExpectFailure(FundtrailVerify({proof, "--trusted-head", dir_ / "a-directory"}), 1, {"is a directory"});
   ExpectFailure(FundtrailVerify({proof, "--witness-policy", dir_ / "a-directory"}), 1, {"is a directory"});
-  ExpectFailure(FundtrailVerify({proof, "--operator-key", dir_ / "a-directory"}), 1, {"--operator-key"});
+  ExpectFailure(FundtrailVerify({proof, "--operator-key", dir_ / "a-directory"}), 1,
+                {"--operator-key: " + dir_ / "a-directory" + " is a directory"});
 
   const std::string head = ReadFile(real_head_);
   // The head with its "tree_size" replaced by the raw JSON text `value`.
