@@ -378,7 +378,8 @@ class BundleTrustedHeadTest : public BundleTest {
   }
   Result<BundleReport> VerifyAgainst(const TreeHead& trusted) {
     BundleVerifyOptions options;
-    options.trusted_head = trusted;
+    options.anchors.trusted_head = CosignedHead{trusted, {}};
+    options.anchors.trusted_head_source = "--trusted-head head.json";
     return VerifyBundle(path_, options);
   }
   // The head of `size` entries with another root, signed by the operator.
@@ -403,7 +404,7 @@ TEST_F(BundleTrustedHeadTest, AHeadTheBundleReachesIsChecked) {
 TEST_F(BundleTrustedHeadTest, ADifferentRootIsASplitViewOrARewrittenHistory) {
   const TreeHead split = OtherRootAt(kLast);
   ExpectRejected(VerifyAgainst(split),
-                 {"split view: two different heads of size 19: at size 19 the bundle gives root " +
+                 {"split view: two different heads of size 19: at size 19 the log gives root " +
                   test::Hex(head().root_hash) + " and chain hash " + test::Hex(head().chain_hash) +
                   ", the trusted head says root " + test::Hex(split.root_hash)});
   for (uint64_t size : {uint64_t{12}, uint64_t{15}, kReversal}) {
@@ -411,7 +412,7 @@ TEST_F(BundleTrustedHeadTest, ADifferentRootIsASplitViewOrARewrittenHistory) {
     const TreeHead rewritten = OtherRootAt(size);
     ExpectRejected(VerifyAgainst(rewritten),
                    {"the log is not an extension of the trusted head: at size " + std::to_string(size) +
-                    " the bundle gives root " + test::Hex(HeadAt(size).root_hash) + " and chain hash " +
+                    " the log gives root " + test::Hex(HeadAt(size).root_hash) + " and chain hash " +
                     test::Hex(HeadAt(size).chain_hash) + ", the trusted head says root " +
                     test::Hex(rewritten.root_hash) + " and chain hash " + test::Hex(rewritten.chain_hash) +
                     ": history was rewritten"});
@@ -440,19 +441,80 @@ TEST_F(BundleTrustedHeadTest, AHeadOutsideTheBundlesReachSaysWhatToDo) {
   }
 }
 
-TEST_F(BundleTrustedHeadTest, AHeadNotSignedByTheOperatorOrOfAnotherLedgerIsRefused) {
+// A trusted head that does not verify with the operator key is no anchor: the bundle is valid but
+// not tied to it (NotAnchored, exit 6), which is not the same as an altered bundle (exit 3).
+TEST_F(BundleTrustedHeadTest, AHeadNotSignedByTheOperatorOrOfAnotherLedgerIsNotAnAnchor) {
   TreeHead unsigned_head = HeadAt(15);
   unsigned_head.signature.clear();
   unsigned_head.key_id.clear();
-  ExpectRejected(VerifyAgainst(unsigned_head), {"the trusted head: the head is not signed"});
+  ExpectRejected(VerifyAgainst(unsigned_head), {"the trusted head --trusted-head head.json is not signed"},
+                 StatusCode::kNotAnchored);
   TreeHead admin_signed = HeadAt(15);
   SignTreeHead(shared_->alliance.admin, &admin_signed);
   ExpectRejected(VerifyAgainst(admin_signed),
-                 {"the trusted head: the head is signed by key " + test::KeyIdHex(shared_->alliance.admin) +
-                  ", not by the ledger's operator key"});
+                 {"the trusted head --trusted-head head.json is signed by key id " +
+                  test::KeyIdHex(shared_->alliance.admin) + ", not by the operator key id"},
+                 StatusCode::kNotAnchored);
+  TreeHead zeroed = HeadAt(15);
+  zeroed.signature = std::string(kSignatureSizeBytes, '\0');
+  ExpectRejected(VerifyAgainst(zeroed), {"the head's signature does not verify"}, StatusCode::kNotAnchored);
+  TreeHead retimed = HeadAt(15);
+  retimed.timestamp_micros += 1000000;
+  ExpectRejected(VerifyAgainst(retimed), {"the head's signature does not verify"}, StatusCode::kNotAnchored);
   ExpectRejected(VerifyAgainst(test::SignedHeadAt(other_ledger(), 15, operator_key(), kExportMicros)),
-                 {"the trusted head is for ledger ffeeddccbbaa99887766554433221100, the bundle for ledger " +
-                  test::Hex(ledger().ledger_id())});
+                 {"the trusted head --trusted-head head.json is for ledger ffeeddccbbaa99887766554433221100, this is "
+                  "ledger " +
+                  test::Hex(ledger().ledger_id())},
+                 StatusCode::kNotAnchored);
+}
+
+// The operator key and ledger id anchors: checked once the bundle verifies, NotAnchored when the
+// bundle is valid but of another operator or ledger; without anchors the report says so.
+TEST_F(BundleTest, TheAnchorsAreCheckedOnceTheBundleVerifies) {
+  const std::string path = Export(1, kLast);
+  auto plain = VerifyBundle(path, {});
+  ASSERT_TRUE(plain.has_value()) << plain.error().message();
+  EXPECT_FALSE(plain->anchors.anchored());
+  EXPECT_EQ(plain->anchors.ledger_id, ledger().ledger_id());
+  EXPECT_EQ(plain->anchors.operator_key_id, operator_key().public_key().key_id());
+
+  BundleVerifyOptions real;
+  real.anchors.operator_key = operator_key().public_key();
+  real.anchors.operator_key_source = "--operator-key op.pub";
+  real.anchors.ledger_id = ledger().ledger_id();
+  real.anchors.ledger_id_source = "--ledger-id";
+  auto anchored = VerifyBundle(path, real);
+  ASSERT_TRUE(anchored.has_value()) << anchored.error().message();
+  EXPECT_TRUE(anchored->anchors.key_anchored);
+  EXPECT_EQ(anchored->anchors.sources, (std::vector<std::string>{"--ledger-id", "--operator-key op.pub"}));
+
+  BundleVerifyOptions wrong_key;
+  wrong_key.anchors.operator_key = shared_->alliance.admin.public_key();
+  wrong_key.anchors.operator_key_source = "--operator-key admin.pub";
+  ExpectRejected(VerifyBundle(path, wrong_key),
+                 {"the genesis names operator key id " + test::KeyIdHex(operator_key()) + ", not the operator key id " +
+                  test::KeyIdHex(shared_->alliance.admin) + " given by --operator-key admin.pub"},
+                 StatusCode::kNotAnchored);
+
+  // The same history under another ledger id, with a head its operator signed: valid, but not
+  // the ledger the anchor names.
+  const std::string other_path = directory_.File("other.bundle");
+  const TreeHead other_head = test::SignedHeadAt(other_ledger(), kLast, operator_key(), kExportMicros);
+  ASSERT_TRUE(ExportBundle(other_ledger(), 1, kLast, other_head, kExportMicros, other_path).has_value());
+  ASSERT_TRUE(VerifyBundle(other_path, {}).has_value());
+  BundleVerifyOptions real_id;
+  real_id.anchors.ledger_id = ledger().ledger_id();
+  real_id.anchors.ledger_id_source = "--ledger-id " + test::Hex(ledger().ledger_id());
+  ExpectRejected(VerifyBundle(other_path, real_id),
+                 {"this is ledger ffeeddccbbaa99887766554433221100, not ledger " + test::Hex(ledger().ledger_id())},
+                 StatusCode::kNotAnchored);
+  // An altered bundle is "altered" (Corruption) before it is "not ours".
+  std::string bytes = ReadBytes(path);
+  bytes[bytes.size() / 2] ^= 0x01;
+  WriteBytes(directory_.File("altered.bundle"), bytes);
+  auto altered = VerifyBundle(directory_.File("altered.bundle"), wrong_key);
+  ASSERT_FALSE(altered.has_value());
+  EXPECT_NE(altered.error().code(), StatusCode::kNotAnchored) << altered.error().message();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "ledger/dates.h"
+#include "ledger/json_file.h"
 #include "ledger/merkle.h"
 #include "ledger/replayer.h"
 #include "ledger/validator.h"
@@ -107,6 +108,8 @@ const char* RecordName(BundleRecord type) {
 class BundleReader {
  public:
   static Result<BundleReader> Open(const std::string& path) {
+    auto regular = CheckRegularFile(path, "bundle", UINT64_MAX);  // a bundle streams: any size
+    if (!regular) return Error(regular.error());
     BundleReader reader;
     reader.file_ = std::make_unique<std::ifstream>(path, std::ios::binary);
     if (!*reader.file_) return Error(Status::IoError("cannot open bundle " + path));
@@ -162,25 +165,33 @@ class BundleReader {
   std::string payload_;
 };
 
-Result<nlohmann::json> ParseJson(const std::string& payload, const std::string& where) {
-  auto json = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return Error(Status::Corruption(where + " is not valid JSON"));
+// The header and head records are JSON inside a file that is checked byte by byte; anything the
+// strict parser refuses (a duplicate key, a number beyond a double) is a damaged record.
+Result<nlohmann::json> ParseRecordJson(const std::string& payload, const std::string& where) {
+  auto json = ParseJson(payload, where);
+  if (!json) return Error(Status::Corruption(json.error().message()));
   return json;
 }
 
 Result<BundleHeader> ParseHeader(const std::string& payload, const std::string& where) {
-  auto json = ParseJson(payload, where);
+  auto json = ParseRecordJson(payload, where);
   if (!json) return Error(json.error());
-  if (!json->is_object() || json->value("format", "") != kBundleFormat) {
+  auto is_string = [&](const char* name) { return json->contains(name) && (*json)[name].is_string(); };
+  if (!json->is_object() || !is_string("format") || (*json)["format"] != kBundleFormat) {
     return Error(Status::Corruption(where + ": field \"format\" must be \"" + kBundleFormat + "\""));
   }
   BundleHeader header;
-  for (const char* name : {"from_sequence", "to_sequence", "tree_size", "exported_at"}) {
-    if (!json->contains(name) || !(*json)[name].is_number_integer()) {
+  for (const char* name : {"from_sequence", "to_sequence", "tree_size"}) {
+    if (!json->contains(name) || !(*json)[name].is_number_unsigned()) {
       return Error(Status::Corruption(where + ": field \"" + std::string(name) + "\" must be a whole number"));
     }
   }
-  auto ledger_id = HexDecode(json->value("ledger_id", ""));
+  if (!json->contains("exported_at") || !(*json)["exported_at"].is_number_integer() ||
+      ((*json)["exported_at"].is_number_unsigned() && (*json)["exported_at"].get<uint64_t>() > INT64_MAX)) {
+    return Error(Status::Corruption(where + ": field \"exported_at\" must be a whole number"));
+  }
+  auto ledger_id = is_string("ledger_id") ? HexDecode((*json)["ledger_id"].get<std::string>())
+                                          : Result<std::string>(std::string());
   if (!ledger_id || ledger_id->size() != 16) {
     return Error(Status::Corruption(where + ": field \"ledger_id\" must be 32 hex digits"));
   }
@@ -389,7 +400,7 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
   }
   report.header = *header;
   FT_RETURN_IF_ERROR(expect(BundleRecord::kHead));
-  auto head_json = ParseJson(reader.payload(), reader.Where());
+  auto head_json = ParseRecordJson(reader.payload(), reader.Where());
   if (!head_json) return Error(head_json.error());
   auto cosigned = CosignedHeadFromJson(*head_json);
   if (!cosigned) return Error(Status::Corruption(reader.Where() + ": " + cosigned.error().message()));
@@ -413,8 +424,10 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
   Replayer replayer(&lookup);
   std::map<uint64_t, std::string> proven_submissions;
   bool context_started = false;
-  std::optional<Digest> trusted_root;  // of the trusted head's size, once the bundle shows it
-  std::optional<Digest> trusted_chain;
+  // What the bundle shows at the trusted head's size, once it shows it.
+  const std::optional<TreeHead> trusted =
+      options.anchors.trusted_head ? std::optional<TreeHead>(options.anchors.trusted_head->head) : std::nullopt;
+  std::optional<TreePoint> trusted_point;
   while (true) {
     auto next = reader.Next();
     if (!next) return Error(next.error());
@@ -483,16 +496,14 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
     if (from == 1 && *chain != Digest{}) {
       return Error(Status::Corruption(reader.Where() + ": the chain hash before sequence 1 must be zero"));
     }
-    if (options.trusted_head && options.trusted_head->tree_size == from - 1) {
-      trusted_root = CompactRangeRoot(range);
-      trusted_chain = *chain;
+    if (trusted && trusted->tree_size == from - 1) {
+      trusted_point = TreePoint{from - 1, CompactRangeRoot(range), *chain};
     }
     FT_RETURN_IF_ERROR(replayer.StartAt(from, *chain, std::move(range)).WithPrefix(reader.Where()));
     break;
   }
 
   // The range, replayed in full: whole submissions, each entry checked as `fundtrail verify` does.
-  const std::optional<TreeHead>& trusted = options.trusted_head;
   uint64_t next_sequence = from;
   std::optional<BundleRecord> type;
   while (true) {
@@ -529,8 +540,7 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
     ++report.entries;
     next_sequence = *sequence + 1;
     if (trusted && trusted->tree_size == *sequence) {
-      trusted_root = replayer.MerkleRoot();
-      trusted_chain = replayer.head();
+      trusted_point = TreePoint{*sequence, replayer.MerkleRoot(), replayer.head()};
     }
     if (options.progress && report.entries % 65536 == 0) options.progress(report.entries, to - from + 1);
   }
@@ -608,32 +618,22 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
   report.operator_public_key_hex = ledger->operator_public_key_hex;
   report.alliance_id = ledger->alliance_id;
 
+  // Only now, with the whole file verified, is it compared with what the user trusts: a forged
+  // bundle is "altered" (exit 3) before it is "not ours" (exit 6).
+  auto anchored = CheckAnchors(options.anchors, head->ledger_id, *operator_key);
+  if (!anchored) return Error(anchored.error());
+  report.anchors = std::move(*anchored);
+  FT_RETURN_IF_ERROR(CheckWitnessAnchor(options.anchors, *cosigned, &report.anchors));
   if (trusted) {
-    if (trusted->ledger_id != head->ledger_id) {
-      return Error(Status::Corruption("the trusted head is for ledger " + HexEncode(AsBytes(trusted->ledger_id)) +
-                                      ", the bundle for ledger " + HexEncode(AsBytes(head->ledger_id))));
-    }
-    FT_RETURN_IF_ERROR(VerifyTreeHeadSignature(*trusted, *operator_key).WithPrefix("the trusted head"));
     if (trusted->tree_size == head->tree_size) {
-      trusted_root = head->root_hash;
-      trusted_chain = head->chain_hash;
+      trusted_point = TreePoint{head->tree_size, head->root_hash, head->chain_hash};
     }
-    if (!trusted_root) {
-      return Error(Status::InvalidArgument(
-          "the trusted head has " + std::to_string(trusted->tree_size) + " entries; this bundle can only be "
-          "compared with a head of " + std::to_string(from - 1) + ".." + std::to_string(to) + " or " +
-          std::to_string(head->tree_size) + " entries: export a bundle that covers it (--from-seq " +
-          std::to_string(std::min(trusted->tree_size + 1, to)) + ") or check it with a consistency proof"));
-    }
-    if (*trusted_root != trusted->root_hash || *trusted_chain != trusted->chain_hash) {
-      std::string kind = trusted->tree_size == head->tree_size
-                             ? "split view: two different heads of size " + std::to_string(trusted->tree_size)
-                             : "the log is not an extension of the trusted head";
-      return Error(Status::Corruption(kind + ": at size " + std::to_string(trusted->tree_size) + " the bundle gives root " +
-                                      HexEncode(*trusted_root) + " and chain hash " + HexEncode(*trusted_chain) +
-                                      ", the trusted head says root " + HexEncode(trusted->root_hash) +
-                                      " and chain hash " + HexEncode(trusted->chain_hash) + ": history was rewritten"));
-    }
+    Status unreachable = Status::InvalidArgument(
+        "the trusted head has " + std::to_string(trusted->tree_size) + " entries; this bundle can only be "
+        "compared with a head of " + std::to_string(from - 1) + ".." + std::to_string(to) + " or " +
+        std::to_string(head->tree_size) + " entries: export a bundle that covers it (--from-seq " +
+        std::to_string(std::min(trusted->tree_size + 1, to)) + ") or check it with a consistency proof");
+    FT_RETURN_IF_ERROR(CompareWithTrustedHead(*trusted, trusted_point, head->tree_size, unreachable));
     report.trusted_head_checked = true;
   }
   return report;

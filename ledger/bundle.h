@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/anchors.h"
 #include "ledger/evidence.h"
 #include "ledger/status.h"
 #include "ledger/tree_head.h"
@@ -108,20 +109,23 @@ struct BundleReport {
   uint64_t context_entries = 0;
   uint64_t lookup_entries = 0;
   bool trusted_head_checked = false;
+  AnchorReport anchors;  // the ledger id and operator key trusted, and where the trust came from
 };
 
 struct BundleVerifyOptions {
-  // A head the regulator saved earlier: the bundle's log must extend it. Its size must be within
-  // what the bundle can show: A - 1 <= size <= B, or the head's own size T.
-  std::optional<TreeHead> trusted_head;
+  // What the user trusts (ledger/anchors.h), checked once the bundle itself verifies. A trusted
+  // head, saved earlier: the bundle's log must extend it. Its size must be within what the bundle
+  // can show: A - 1 <= size <= B, or the head's own size T. With a witness policy, the bundle's
+  // head needs a quorum of co-signatures.
+  TrustAnchors anchors;
   // Called now and then with (entries done, entries in the range).
   std::function<void(uint64_t, uint64_t)> progress;
 };
 
 // Verifies a bundle file, streaming (memory holds the validation state, the context and lookup
 // events and one submission). Errors are Corruption naming the record or sequence number and
-// what failed; InvalidArgument/IoError for an unreadable file or a trusted head outside the
-// bundle's reach.
+// what failed; NotAnchored when it verifies but does not match an anchor; InvalidArgument/IoError
+// for an unreadable file or a trusted head outside the bundle's reach.
 Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOptions& options);
 
 }  // namespace fundtrail

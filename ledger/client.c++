@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "ledger/json_codec.h"
+#include "ledger/json_file.h"
 #include "ledger/validator.h"
 
 namespace fundtrail {
@@ -19,8 +20,11 @@ Result<EventBatch> ReadJsonLines(std::istream& input, const std::string& source)
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = source + ": line " + std::to_string(line_number);
-    auto object = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (object.is_discarded()) {
+    // Strict: a key given twice is refused (nlohmann would keep the last, so `"amount"` twice or
+    // even `"type"` twice would silently change the event).
+    auto parsed = ParseJson(line, where);
+    if (!parsed && nlohmann::json::accept(line)) return Error(parsed.error());
+    if (!parsed) {
       // Parse again with exceptions, only to get the position of the error.
       std::string detail;
       try {
@@ -28,10 +32,13 @@ Result<EventBatch> ReadJsonLines(std::istream& input, const std::string& source)
         (void)unused;
       } catch (const nlohmann::json::parse_error& error) {
         detail = " at column " + std::to_string(error.byte);
+      } catch (const nlohmann::json::exception&) {
+        detail = " (a number too large to read: amounts are strings such as \"1250.00 CNY\")";
       }
       return Error(Status::InvalidArgument(where + ": malformed JSON" + detail +
                                            "; each line must be one JSON object"));
     }
+    const nlohmann::json& object = *parsed;
     std::string type = object.is_object() && object.contains("type") && object["type"].is_string()
                            ? object["type"].get<std::string>()
                            : "?";

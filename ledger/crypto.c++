@@ -240,6 +240,13 @@ bool IsHexKey(std::string_view text) {
 
 Result<PublicKey> ReadPublicKeyArgument(const std::string& argument, const std::string& flag) {
   if (IsHexKey(argument)) return PublicKey::FromRaw(*HexDecode(argument));
+  struct stat info {};
+  if (::stat(argument.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    return Error(Status::InvalidArgument(flag + ": " + argument + " is " +
+                                         (S_ISDIR(info.st_mode) ? "a directory" : "not a regular file") +
+                                         ", not a key file (give a PEM public key file, a file holding 64 hex "
+                                         "digits, or the 64 hex digits)"));
+  }
   std::ifstream file(argument);
   if (!file) {
     return Error(Status::NotFound(flag + ": cannot open " + argument +

@@ -122,6 +122,11 @@ Result<ProvenEntry> ProvenEntryFromJson(const nlohmann::json& json, const std::s
   if (!json.contains("inclusion") || !json["inclusion"].is_array()) {
     return Error(Bad(where, "field \"inclusion\" must be an array of hashes"));
   }
+  // An inclusion proof has one hash per level of the tree at most.
+  if (json["inclusion"].size() > kMerkleLevelCount) {
+    return Error(Bad(where, "field \"inclusion\" has " + std::to_string(json["inclusion"].size()) +
+                                " hashes, an inclusion proof has at most " + std::to_string(kMerkleLevelCount)));
+  }
   for (size_t i = 0; i < json["inclusion"].size(); ++i) {
     const auto& item = json["inclusion"][i];
     std::optional<std::string> raw;
@@ -164,6 +169,11 @@ Result<InclusionEvidence> InclusionEvidenceFromJson(const nlohmann::json& json) 
   evidence.subject = std::move(*subject);
   if (!json.contains("signers") || !json["signers"].is_array()) {
     return Error(Status::InvalidArgument("inclusion proof: field \"signers\" must be an array"));
+  }
+  if (json["signers"].size() > kInclusionSignerCountMax) {
+    return Error(Status::InvalidArgument("inclusion proof: field \"signers\" has " +
+                                         std::to_string(json["signers"].size()) + " entries, at most " +
+                                         std::to_string(kInclusionSignerCountMax) + " are allowed"));
   }
   for (size_t i = 0; i < json["signers"].size(); ++i) {
     auto entry = ProvenEntryFromJson(json["signers"][i], "inclusion proof: signers[" + std::to_string(i) + "]");

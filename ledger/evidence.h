@@ -59,6 +59,9 @@ nlohmann::ordered_json ProvenEntryToJson(const ProvenEntry& entry);
 Result<ProvenEntry> ProvenEntryFromJson(const nlohmann::json& json, const std::string& where);
 
 inline constexpr const char* kInclusionEvidenceFormat = "fundtrail-inclusion-proof-1";
+// The signing chain of an inclusion proof (key registrations back to the genesis) holds at most
+// this many entries; a longer "signers" array is refused before it is decoded.
+inline constexpr size_t kInclusionSignerCountMax = 1024;
 
 struct InclusionEvidence {
   TreeHead head;

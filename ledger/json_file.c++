@@ -1,28 +1,100 @@
 #include "ledger/json_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
+#include <vector>
 
 namespace fundtrail {
 
-Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& what) {
-  std::ifstream file(path);
-  if (!file) return Error(Status::NotFound("cannot open " + what + " " + path));
-  std::stringstream text;
-  text << file.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& error) {
-    // The parser's message names the line and column ("parse error at line 3, column 5: ...").
-    std::string message = error.what();
-    if (auto at = message.find("parse error"); at != std::string::npos) message = message.substr(at);
-    return Error(Status::InvalidArgument(path + " is not JSON: " + message));
+Result<uint64_t> CheckRegularFile(const std::string& path, const std::string& what, uint64_t size_bytes_max) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    return Error(Status::NotFound("cannot open " + what + " " + path + ": " + std::strerror(errno)));
   }
+  if (S_ISDIR(info.st_mode)) {
+    return Error(Status::InvalidArgument(what + " " + path + " is a directory, not a file: give the file's path"));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return Error(Status::InvalidArgument(what + " " + path + " is not a regular file"));
+  }
+  uint64_t size_bytes = static_cast<uint64_t>(info.st_size);
+  if (size_bytes > size_bytes_max) {
+    return Error(Status::InvalidArgument(what + " " + path + " is " + std::to_string(size_bytes) +
+                                         " bytes, more than the " + std::to_string(size_bytes_max) +
+                                         " a " + what + " may have"));
+  }
+  return size_bytes;
+}
+
+namespace {
+
+// nlohmann's messages start with "[json.exception.parse_error.101] "; the rest is for people.
+std::string ParserMessage(const nlohmann::json::exception& error) {
+  std::string message = error.what();
+  if (auto end = message.find("] "); message.starts_with("[json.exception.") && end != std::string::npos) {
+    message = message.substr(end + 2);
+  }
+  // "number overflow parsing '1000…(400 digits)…'": the number itself is not worth printing whole.
+  constexpr size_t kQuotedSizeMax = 24;
+  if (auto quote = message.find('\''); quote != std::string::npos && message.size() > quote + kQuotedSizeMax + 2) {
+    message = message.substr(0, quote + 1 + kQuotedSizeMax) + "...' (" + std::to_string(message.size() - quote - 2) +
+              " characters)";
+  }
+  return message;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseJson(std::string_view text, const std::string& where) {
+  using Event = nlohmann::json::parse_event_t;
+  // The keys of each object being parsed, innermost last: nlohmann keeps the last of two equal
+  // keys, so that `{"amount": "1.00 CNY", "amount": "9.00 CNY"}` would silently mean 9.00.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate_key;
+  bool too_deep = false;
+  auto check = [&](int depth, Event event, nlohmann::json& parsed) {
+    if (depth > kJsonDepthMax) too_deep = true;
+    if (event == Event::object_start) open_objects.emplace_back();
+    if (event == Event::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == Event::key && !open_objects.empty() && duplicate_key.empty() &&
+        !open_objects.back().insert(parsed.get<std::string>()).second) {
+      duplicate_key = parsed.get<std::string>();
+    }
+    return true;
+  };
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text, check);
+  } catch (const nlohmann::json::exception& error) {
+    // Besides syntax errors: out_of_range 406 for a number beyond a double (1e400).
+    return Error(Status::InvalidArgument(where + " is not JSON: " + ParserMessage(error)));
+  }
+  if (!duplicate_key.empty()) {
+    return Error(Status::InvalidArgument(where + ": key \"" + duplicate_key +
+                                         "\" appears twice in one object; give each key once"));
+  }
+  if (too_deep) {
+    return Error(Status::InvalidArgument(where + ": arrays and objects nest more than " +
+                                         std::to_string(kJsonDepthMax) + " deep"));
+  }
+  return json;
+}
+
+Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& what) {
+  auto size = CheckRegularFile(path, what, kJsonFileSizeBytesMax);
+  if (!size) return Error(size.error());
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Error(Status::NotFound("cannot open " + what + " " + path));
+  std::string text(*size, '\0');
+  if (!file.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+    return Error(Status::IoError("cannot read " + what + " " + path));
+  }
+  return ParseJson(text, path);
 }
 
 namespace {

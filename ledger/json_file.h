@@ -14,8 +14,30 @@
 
 namespace fundtrail {
 
-// Parses the file at `path` as JSON. NotFound "cannot open head file PATH" (with `what` = "head
-// file"), InvalidArgument "PATH is not JSON: <parser message>".
+// Bounds on what a reader accepts from a file someone else may have written. A JSON file here
+// (a head, a policy, a proof) is at most a few MiB; an inclusion proof carries whole submissions
+// (each under 4 MiB as bytes, 8 MiB as hex) for a handful of signers.
+inline constexpr uint64_t kJsonFileSizeBytesMax = uint64_t{64} << 20;
+// Arrays and objects nest no deeper than this; the formats here nest at most 4 deep.
+inline constexpr int kJsonDepthMax = 32;
+
+// Checks that `path` names a regular file (not a directory, a device or a FIFO) of at most
+// `size_bytes_max` bytes and returns its size. NotFound "cannot open <what> PATH: <reason>";
+// InvalidArgument "<what> PATH is a directory, not a file" or "... is N bytes, more than the M a
+// <what> may have".
+Result<uint64_t> CheckRegularFile(const std::string& path, const std::string& what,
+                                  uint64_t size_bytes_max);
+
+// Parses `text` as one JSON value, strictly: a key twice in one object, a number that does not fit
+// a double (10^400), nesting deeper than kJsonDepthMax or anything the parser rejects is
+// InvalidArgument "<where>: <why>", never an exception. Integers keep nlohmann's types: whole
+// numbers up to 2^64 - 1 are integers, others are floats (which readers refuse where they want a
+// whole number).
+Result<nlohmann::json> ParseJson(std::string_view text, const std::string& where);
+
+// Parses the file at `path` as JSON (CheckRegularFile with kJsonFileSizeBytesMax, then ParseJson).
+// NotFound "cannot open head file PATH" (with `what` = "head file"), InvalidArgument "PATH is not
+// JSON: <parser message>" (or a directory, too large, a duplicate key, ...).
 Result<nlohmann::json> ReadJsonFile(const std::string& path, const std::string& what);
 
 // Replaces `path` with `content` so that a crash leaves either the old file or the new one, never

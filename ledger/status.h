@@ -22,6 +22,7 @@ enum class StatusCode {
   kCorruption,  // the store or a bundle does not verify
   kBusy,        // the ledger is in use by another writer
   kIoError,
+  kNotAnchored,  // valid data, but not tied to the trust anchor given (ledger/anchors.h)
 };
 
 class [[nodiscard]] Status {
@@ -37,6 +38,7 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status Busy(std::string m) { return {StatusCode::kBusy, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
+  static Status NotAnchored(std::string m) { return {StatusCode::kNotAnchored, std::move(m)}; }
 
   // Lets FT_RETURN_IF_ERROR return a failed Status from a function returning Result<T>.
   // REQUIRES: !ok().

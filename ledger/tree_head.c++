@@ -1,9 +1,9 @@
 #include "ledger/tree_head.h"
 
-#include <fstream>
-
 #include "ledger/dates.h"
+#include "ledger/json_file.h"
 #include "ledger/log_format.h"
+#include "ledger/merkle.h"
 
 namespace fundtrail {
 
@@ -81,6 +81,10 @@ Result<TreeHead> TreeHeadFromJson(const nlohmann::json& json) {
     return Error(Status::InvalidArgument("head: field \"tree_size\" must be a whole number"));
   }
   head.tree_size = json["tree_size"].get<uint64_t>();
+  if (head.tree_size > kMerkleTreeSizeMax) {
+    return Error(Status::InvalidArgument("head: field \"tree_size\" is " + std::to_string(head.tree_size) +
+                                         ", more than a tree may have (2^63 - 1)"));
+  }
   for (auto [name, digest] : {std::pair{"root_hash", &head.root_hash}, std::pair{"chain_hash", &head.chain_hash}}) {
     auto raw = HexField(json, name, 32);
     if (!raw) return Error(raw.error());
@@ -102,11 +106,9 @@ Result<TreeHead> TreeHeadFromJson(const nlohmann::json& json) {
 }
 
 Result<TreeHead> ReadTreeHeadFile(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return Error(Status::NotFound("cannot open head file " + path));
-  auto json = nlohmann::json::parse(file, nullptr, false);
-  if (json.is_discarded()) return Error(Status::InvalidArgument(path + " is not JSON"));
-  auto head = TreeHeadFromJson(json);
+  auto json = ReadJsonFile(path, "head file");
+  if (!json) return Error(json.error());
+  auto head = TreeHeadFromJson(*json);
   if (!head) return Error(head.error().WithPrefix(path));
   return head;
 }

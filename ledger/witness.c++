@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ledger/anchors.h"
 #include "ledger/json_file.h"
 #include "ledger/merkle.h"
 
@@ -395,7 +396,10 @@ Status Witness::CheckExtends(const WitnessState& last, const TreeHead& head, con
                                    last_text + ": a witness co-signs only heads that extend it");
   }
   if (head.tree_size == old.tree_size) {
-    if (head.root_hash != old.root_hash || head.chain_hash != old.chain_hash) return ReportSplitView(last, head);
+    // The last co-signed head is this witness's trusted head: the one comparison of every verifier.
+    Status same = CompareWithTrustedHead(old, TreePoint{head.tree_size, head.root_hash, head.chain_hash},
+                                         head.tree_size, Status::InvalidArgument("unreachable: the sizes are equal"));
+    if (!same.ok()) return ReportSplitView(last, head);
     return Status::Ok();
   }
   std::string needed = "from size " + std::to_string(old.tree_size) +

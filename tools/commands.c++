@@ -7,6 +7,7 @@
 #include <optional>
 #include <iostream>
 
+#include "ledger/anchors.h"
 #include "ledger/client.h"
 #include "ledger/json_codec.h"
 #include "ledger/store.h"
@@ -73,6 +74,7 @@ int ReportError(const Status& status) {
     case StatusCode::kBusy: return kExitBusy;
     case StatusCode::kNotFound:
     case StatusCode::kIoError: return kExitIo;
+    case StatusCode::kNotAnchored: return kExitNotAnchored;
   }
   return kExitIo;
 }
@@ -240,86 +242,70 @@ int RunLog(const LogOptions& options, Clock* clock) {
   return kExitOk;
 }
 
-int RunVerify(const std::string& ledger_flag, bool quiet, const std::string& trusted_head_path,
-              const std::string& witness_policy_path, Clock* clock) {
-  if (!witness_policy_path.empty() && trusted_head_path.empty()) {
+namespace {
+
+// The log's own identity, from its genesis entry (which Ledger::Verify has just replayed).
+Result<GenesisIdentity> LedgerGenesis(const Ledger& ledger) {
+  auto genesis = ledger.ReadEntry(1);
+  if (!genesis) return Error(genesis.error());
+  return ReadGenesisIdentity(genesis->record);
+}
+
+}  // namespace
+
+int RunVerify(const VerifyCommandOptions& options, Clock* clock) {
+  if (!options.anchors.witness_policy.empty() && options.anchors.trusted_head.empty()) {
     std::cerr << "fundtrail: usage error: --witness-policy checks the co-signatures of a saved head: pass "
                  "--trusted-head HEAD.json too (see fundtrail verify --help)"
               << std::endl;
     return kExitUsage;
   }
-  std::optional<WitnessPolicy> witness_policy;
-  if (!witness_policy_path.empty()) {
-    auto policy = ReadWitnessPolicyFile(witness_policy_path);
-    if (!policy) return ReportError(policy.error());
-    witness_policy = std::move(*policy);
-  }
+  auto anchors = ReadTrustAnchors(options.anchors);
+  if (!anchors) return ReportError(anchors.error());
   // Unchecked: the replay below checks the stored validation state and names it when it differs.
-  auto opened = Ledger::Open(ResolveLedgerDirectory(ledger_flag), Ledger::Access::kReadOnly, clock,
+  auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock,
                              Ledger::StateCheck::kUnchecked);
   if (!opened) return ReportError(opened.error());
   Ledger& ledger = **opened;
-  std::optional<TreeHead> trusted;
-  QuorumReport quorum;
-  if (!trusted_head_path.empty() && witness_policy) {
-    // Only a policy makes the co-signatures matter, so only then are they parsed (strictly).
-    auto head = ReadCosignedHeadFile(trusted_head_path);
-    if (!head) return ReportError(head.error());
-    trusted = head->head;
-    // Checked before the replay: a head without its quorum fails at once, however long the log.
-    Status witnessed = CheckWitnessQuorum(*head, *witness_policy, &quorum);
-    if (!witnessed.ok()) {
-      std::cerr << "fundtrail: verification FAILED: trusted head: " << witnessed.message() << std::endl;
-      return kExitCorrupt;
-    }
-  } else if (!trusted_head_path.empty()) {
-    auto head = ReadTreeHeadFile(trusted_head_path);
-    if (!head) return ReportError(head.error());
-    trusted = *head;
-  }
+  const std::optional<TreeHead> trusted =
+      anchors->trusted_head ? std::optional<TreeHead>(anchors->trusted_head->head) : std::nullopt;
   Ledger::Checkpoint checkpoint;
   if (trusted) checkpoint.size = trusted->tree_size;
   auto start = std::chrono::steady_clock::now();
   Status verified = ledger.Verify(
       [&](uint64_t done, uint64_t total) {
-        if (quiet || done == total) return;
+        if (options.quiet || done == total) return;
         std::cerr << "verify: " << done << " of " << total << " events (" << (total ? done * 100 / total : 100)
                   << "%)" << std::endl;
       },
       trusted ? &checkpoint : nullptr);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto fail = [](const std::string& message) {
-    std::cerr << "fundtrail: verification FAILED: " << message << std::endl;
+  auto fail = [](const Status& status) {
+    if (status.code() == StatusCode::kNotAnchored) {
+      std::cerr << "fundtrail: NOT TRUSTED: the log is valid but not tied to the anchor you gave: "
+                << status.message() << std::endl;
+      return static_cast<int>(kExitNotAnchored);
+    }
+    if (status.code() != StatusCode::kCorruption) return ReportError(status);
+    std::cerr << "fundtrail: verification FAILED: " << status.message() << std::endl;
     return static_cast<int>(kExitCorrupt);
   };
-  if (!verified.ok()) {
-    if (verified.code() != StatusCode::kCorruption) return ReportError(verified);
-    return fail(verified.message());
-  }
+  if (!verified.ok()) return fail(verified);
   const Head& head = ledger.head();
+  auto genesis = LedgerGenesis(ledger);
+  if (!genesis) return fail(genesis.error());
+  auto report = CheckAnchors(*anchors, genesis->ledger_id, genesis->operator_key);
+  if (!report) return fail(report.error());
   if (trusted) {
-    if (trusted->ledger_id != ledger.ledger_id()) {
-      return fail("the trusted head is for ledger " + HexEncode(AsBytes(trusted->ledger_id)) + ", this is ledger " +
-                  HexEncode(AsBytes(ledger.ledger_id())));
-    }
-    auto operator_key = HexDecode(ledger.state().ledger()->operator_public_key_hex);
-    FT_ASSERT(operator_key.has_value());
-    Status signature = VerifyTreeHeadSignature(*trusted, *PublicKey::FromRaw(*operator_key));
-    if (!signature.ok()) return fail("trusted head: " + signature.message());
-    if (!checkpoint.reached) {
-      return fail("the trusted head has " + std::to_string(trusted->tree_size) + " entries, the log only " +
-                  std::to_string(head.sequence) + ": the log was truncated");
-    }
-    if (checkpoint.root != trusted->root_hash || checkpoint.chain_hash != trusted->chain_hash) {
-      std::string what = trusted->tree_size == head.sequence
-                             ? "split view: the trusted head and this log are two different heads of size " +
-                                   std::to_string(head.sequence)
-                             : "the log is not an extension of the trusted head";
-      return fail(what + ": at size " + std::to_string(trusted->tree_size) +
-                  " the log's Merkle root is " + HexEncode(checkpoint.root) + " (head says " +
-                  HexEncode(trusted->root_hash) + ") and its chain hash " + HexEncode(checkpoint.chain_hash) +
-                  " (head says " + HexEncode(trusted->chain_hash) + "): history was rewritten");
-    }
+    Status witnessed = CheckWitnessAnchor(*anchors, *anchors->trusted_head, &*report);
+    if (!witnessed.ok()) return fail(witnessed.WithPrefix("the trusted head"));
+    std::optional<TreePoint> shown;
+    if (checkpoint.reached) shown = TreePoint{trusted->tree_size, checkpoint.root, checkpoint.chain_hash};
+    Status truncated = Status::Corruption("the trusted head has " + std::to_string(trusted->tree_size) +
+                                          " entries, the log only " + std::to_string(head.sequence) +
+                                          ": the log was truncated");
+    Status compared = CompareWithTrustedHead(*trusted, shown, head.sequence, truncated);
+    if (!compared.ok()) return fail(compared);
   }
   std::cout << "ok: verified " << head.sequence << " events in " << head.submission_count
             << " submissions (chain, Merkle tree, canonical encoding, signatures, keys, permissions, validation) in "
@@ -328,7 +314,10 @@ int RunVerify(const std::string& ledger_flag, bool quiet, const std::string& tru
     std::cout << "ok: the log extends the trusted head of " << trusted->tree_size << " entries signed at "
               << FormatTimestamp(trusted->timestamp_micros) << "\n";
   }
-  if (witness_policy) std::cout << "ok: witness quorum met on the trusted head: " << quorum.Describe() << "\n";
+  if (anchors->witness_policy) {
+    std::cout << "ok: witness quorum met on the trusted head: " << report->witnesses << "\n";
+  }
+  std::cout << report->Describe("ledger");
   std::cout << "head: " << head.sequence << " " << HexEncode(head.chain_hash) << std::endl;
   return kExitOk;
 }

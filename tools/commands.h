@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/anchors.h"
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
 #include "ledger/status.h"
@@ -19,6 +20,8 @@ enum ExitCode : int {
   kExitCorrupt = 3,     // verification failed: the ledger was altered or damaged
   kExitBusy = 4,        // the ledger is in use by another writer
   kExitIo = 5,          // missing file or ledger, I/O error
+  kExitNotAnchored = 6, // valid data not tied to the trust anchor given (another operator key or
+                        // ledger id, an unsigned or wrongly signed trusted head, no witness quorum)
 };
 
 // Prints "fundtrail: error: MESSAGE" and returns the exit code for the status.
@@ -53,14 +56,19 @@ int RunInit(const InitCommandOptions& options, Clock* clock);
 int RunAppend(const std::string& ledger, const std::string& key_path, const std::string& input,
               const std::string& submission_id, bool json, Clock* clock);
 int RunLog(const LogOptions& options, Clock* clock);
-// With a non-empty `trusted_head` (a head file signed by the operator key), also proves that the
-// log extends that head: same ledger, and the replayed Merkle root and chain hash at its size
-// equal the head's. Truncation and rewritten history (even with recomputed hashes) fail here.
-// With a non-empty `witness_policy` (a witness policy file, ledger/witness.h), also requires that
-// the trusted head carries valid co-signatures of a quorum of the policy's witnesses; it is a
-// usage error without `trusted_head`.
-int RunVerify(const std::string& ledger, bool quiet, const std::string& trusted_head,
-              const std::string& witness_policy, Clock* clock);
+// Replays the whole log and checks it against the trust anchors given (ledger/anchors.h): an
+// operator key and a ledger id that the genesis must name; a trusted head (signed by the operator
+// key) that the log must extend: same ledger, and the replayed Merkle root and chain hash at its
+// size equal the head's, so truncation and rewritten history (even with recomputed hashes) fail;
+// a witness policy, whose quorum must have co-signed the trusted head (a usage error without
+// one). Prints the ledger id and operator key id trusted and where the trust came from. A log
+// that verifies but does not match an anchor exits kExitNotAnchored.
+struct VerifyCommandOptions {
+  std::string ledger;
+  bool quiet = false;
+  TrustAnchorArguments anchors;
+};
+int RunVerify(const VerifyCommandOptions& options, Clock* clock);
 // Prints the current tree head; with `sign_key` (the operator key) signs it. `out` also writes
 // the JSON head to a file for safekeeping.
 int RunHead(const std::string& ledger, const std::string& sign_key, bool json, const std::string& out,

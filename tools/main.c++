@@ -68,15 +68,25 @@ int main(int argc, char** argv) {
     exit_code = RunLog(log, &clock);
   });
 
-  bool quiet = false;
-  std::string trusted_head, witness_policy;
+  VerifyCommandOptions verify_options;
   auto* verify = app.add_subcommand("verify", "replay the whole log from genesis and check everything");
   add_ledger(verify);
-  verify->add_flag("--quiet,-q", quiet, "no progress on stderr");
-  verify->add_option("--trusted-head", trusted_head, "a signed head saved earlier: also prove the log extends it");
-  verify->add_option("--witness-policy", witness_policy,
+  verify->add_flag("--quiet,-q", verify_options.quiet, "no progress on stderr");
+  verify->add_option("--operator-key", verify_options.anchors.operator_key,
+                     "anchor: the operator's public key (.pub file, PEM or 64 hex digits); the genesis must name it");
+  verify->add_option("--ledger-id", verify_options.anchors.ledger_id,
+                     "anchor: the ledger id (32 hex digits); the genesis must name it");
+  verify->add_option("--trusted-head", verify_options.anchors.trusted_head,
+                     "anchor: a head signed by the operator key, saved earlier: also prove the log extends it");
+  verify->add_option("--witness-policy", verify_options.anchors.witness_policy,
                      "witness policy file (JSON): the trusted head must carry a quorum of its witnesses' co-signatures");
-  verify->callback([&] { exit_code = RunVerify(ledger, quiet, trusted_head, witness_policy, &clock); });
+  verify->footer("Exit codes: 0 verified; 3 the log was altered (or history rewritten); 6 the log is valid but not "
+                 "tied to the anchor given (another operator key or ledger id, an unsigned or wrongly signed trusted "
+                 "head, no witness quorum); 1, 2, 5 as for every command.");
+  verify->callback([&] {
+    verify_options.ledger = ledger;
+    exit_code = RunVerify(verify_options, &clock);
+  });
 
   std::string sign_key, head_out;
   bool head_json = false;

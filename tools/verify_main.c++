@@ -6,9 +6,11 @@
 #include <fstream>
 #include <iostream>
 
+#include "ledger/anchors.h"
 #include "ledger/bundle.h"
 #include "ledger/dates.h"
 #include "ledger/evidence.h"
+#include "ledger/json_file.h"
 #include "ledger/merkle.h"
 #include "ledger/proof_file.h"
 #include "ledger/validator.h"
@@ -23,6 +25,11 @@ int Fail(const Status& status) {
     std::cerr << "fundtrail-verify: verification FAILED: " << status.message() << std::endl;
     return kExitCorrupt;
   }
+  if (status.code() == StatusCode::kNotAnchored) {
+    std::cerr << "fundtrail-verify: NOT TRUSTED: the data is valid but not tied to the anchor you gave: "
+              << status.message() << std::endl;
+    return kExitNotAnchored;
+  }
   std::cerr << "fundtrail-verify: error: " << status.message() << std::endl;
   return status.code() == StatusCode::kIoError || status.code() == StatusCode::kNotFound ? kExitIo : kExitUsage;
 }
@@ -36,30 +43,16 @@ std::string Describe(const SignerFacts& signer) {
 
 struct Options {
   std::string path;
-  std::optional<TreeHead> trusted;       // --trusted-head
+  TrustAnchors anchors;                  // --operator-key, --ledger-id, --trusted-head, --witness-policy
   std::optional<CosignedHead> new_head;  // --head (consistency proofs)
-  std::optional<PublicKey> operator_key;
-  std::optional<WitnessPolicy> witness_policy;
   bool quiet = false;
 };
 
-// With a witness policy, the head the evidence rests on needs a quorum of co-signatures. Returns
-// the line to print ("" without a policy).
-Result<std::string> CheckQuorum(const Options& options, const TreeHead& head,
-                                const std::vector<Cosignature>& cosignatures) {
-  if (!options.witness_policy) return std::string();
-  QuorumReport quorum;
-  Status witnessed = CheckWitnessQuorum(CosignedHead{head, cosignatures}, *options.witness_policy, &quorum);
-  if (!witnessed.ok()) return Error(witnessed.WithPrefix("the head of " + std::to_string(head.tree_size) + " entries"));
-  return "  witnesses: " + quorum.Describe() + "\n";
-}
-
 int VerifyBundleFile(const Options& cli) {
   const std::string& path = cli.path;
-  const std::optional<TreeHead>& trusted = cli.trusted;
   const bool quiet = cli.quiet;
   BundleVerifyOptions options;
-  options.trusted_head = trusted;
+  options.anchors = cli.anchors;
   if (!quiet) {
     options.progress = [](uint64_t done, uint64_t total) {
       if (done != total) std::cerr << "verify: " << done << " of " << total << " events" << std::endl;
@@ -67,8 +60,8 @@ int VerifyBundleFile(const Options& cli) {
   }
   auto report = VerifyBundle(path, options);
   if (!report) return Fail(report.error());
-  auto witnesses = CheckQuorum(cli, report->head, report->cosignatures);
-  if (!witnesses) return Fail(witnesses.error());
+  const std::optional<TreeHead> trusted =
+      cli.anchors.trusted_head ? std::optional<TreeHead>(cli.anchors.trusted_head->head) : std::nullopt;
   const BundleHeader& header = report->header;
   std::cout << "ok: bundle of events " << header.from_sequence << ".." << header.to_sequence << " ("
             << report->entries << " events in " << report->submissions << " submissions) of ledger "
@@ -92,36 +85,34 @@ int VerifyBundleFile(const Options& cli) {
     std::cout << "  note: a partial bundle cannot show that no key was revoked before sequence "
               << header.from_sequence << " outside its context; a bundle from sequence 1 can\n";
   }
-  std::cout << *witnesses << std::flush;
+  std::cout << report->anchors.Describe() << std::flush;
   return kExitOk;
 }
 
 int VerifyInclusionFile(const nlohmann::json& json, const Options& cli) {
-  const std::optional<TreeHead>& trusted = cli.trusted;
   auto evidence = InclusionEvidenceFromJson(json);
   if (!evidence) return Fail(evidence.error());
   auto report = VerifyInclusionEvidence(*evidence);
   if (!report) return Fail(report.error());
   const TreeHead& head = evidence->head;
-  if (trusted) {
-    if (trusted->ledger_id != head.ledger_id) {
-      return Fail(Status::Corruption("the trusted head is for ledger " + HexEncode(AsBytes(trusted->ledger_id)) +
-                                     ", the proof for ledger " + HexEncode(AsBytes(head.ledger_id))));
-    }
-    if (trusted->tree_size != head.tree_size) {
-      return Fail(Status::InvalidArgument(
-          "the proof is against a head of " + std::to_string(head.tree_size) + " entries, the trusted head has " +
-          std::to_string(trusted->tree_size) + ": prove their consistency (fundtrail prove --from-head) or prove "
-          "the event against the trusted head (fundtrail prove --head)"));
-    }
-    if (trusted->root_hash != head.root_hash) {
-      return Fail(Status::Corruption("split view: two different heads of size " + std::to_string(head.tree_size) +
-                                     ": the proof's root " + HexEncode(head.root_hash) + ", the trusted root " +
-                                     HexEncode(trusted->root_hash)));
-    }
+  auto operator_key = PublicKey::FromRaw(*HexDecode(report->operator_public_key_hex));
+  FT_ASSERT(operator_key.has_value());
+  auto anchors = CheckAnchors(cli.anchors, head.ledger_id, *operator_key);
+  if (!anchors) return Fail(anchors.error());
+  Status witnessed = CheckWitnessAnchor(cli.anchors, CosignedHead{head, evidence->cosignatures}, &*anchors);
+  if (!witnessed.ok()) return Fail(witnessed);
+  if (cli.anchors.trusted_head) {
+    const TreeHead& trusted = cli.anchors.trusted_head->head;
+    // An inclusion proof shows its head's tree only at the head's own size.
+    std::optional<TreePoint> shown;
+    if (trusted.tree_size == head.tree_size) shown = TreePoint{head.tree_size, head.root_hash, head.chain_hash};
+    Status unreachable = Status::InvalidArgument(
+        "the proof is against a head of " + std::to_string(head.tree_size) + " entries, the trusted head has " +
+        std::to_string(trusted.tree_size) + ": prove their consistency (fundtrail prove --from-head) or prove "
+        "the event against the trusted head (fundtrail prove --head)");
+    Status compared = CompareWithTrustedHead(trusted, shown, head.tree_size, unreachable);
+    if (!compared.ok()) return Fail(compared);
   }
-  auto witnesses = CheckQuorum(cli, head, evidence->cosignatures);
-  if (!witnesses) return Fail(witnesses.error());
   std::cout << "ok: event " << report->sequence << " (" << report->event_type << ") is entry "
             << report->sequence << " of the tree of " << head.tree_size
             << " entries whose head the operator key signed at " << FormatTimestamp(head.timestamp_micros) << "\n"
@@ -129,10 +120,11 @@ int VerifyInclusionFile(const nlohmann::json& json, const Options& cli) {
   for (size_t i = 0; i < report->signers.size(); ++i) {
     std::cout << "  " << (i == 0 ? "signed by " : "registered by ") << Describe(report->signers[i]) << "\n";
   }
-  std::cout << "  event: " << report->event.dump() << "\n"
+  // A hostile (validly signed) event may hold Text that is not UTF-8: dump() would throw on it.
+  std::cout << "  event: " << report->event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"
             << "  note: a revocation of these keys between their registration and this event is not covered by "
                "an inclusion proof; a bundle from sequence 1 covers it\n"
-            << *witnesses << std::flush;
+            << anchors->Describe() << std::flush;
   return kExitOk;
 }
 
@@ -141,26 +133,29 @@ int VerifyInclusionFile(const nlohmann::json& json, const Options& cli) {
 int VerifyConsistencyFile(const nlohmann::json& json, const Options& cli) {
   auto proof = ConsistencyProofFromJson(json);
   if (!proof) return Fail(proof.error());
-  if (!cli.trusted || !cli.new_head || !cli.operator_key) {
+  if (!cli.anchors.trusted_head || !cli.new_head || !cli.anchors.operator_key) {
     return Fail(Status::InvalidArgument(
         "a consistency proof is checked between two signed heads: give --trusted-head OLD.json (the head you "
         "kept), --head NEW.json (the head it extends to) and --operator-key OPERATOR.pub (their signer)"));
   }
-  const TreeHead& old_head = *cli.trusted;
+  const TreeHead& old_head = cli.anchors.trusted_head->head;
   const TreeHead& new_head = cli.new_head->head;
-  for (const auto& [name, head] : {std::pair<const char*, const TreeHead*>{"trusted head", &old_head},
-                                   std::pair<const char*, const TreeHead*>{"new head", &new_head}}) {
-    Status signed_by_operator = VerifyTreeHeadSignature(*head, *cli.operator_key);
-    if (!signed_by_operator.ok()) return Fail(signed_by_operator.WithPrefix(name));
-    if (head->ledger_id != proof->ledger_id) {
-      return Fail(Status::Corruption(std::string(name) + " is for ledger " + HexEncode(AsBytes(head->ledger_id)) +
-                                     ", the proof for ledger " + HexEncode(AsBytes(proof->ledger_id))));
-    }
+  const PublicKey& operator_key = *cli.anchors.operator_key;
+  // The anchors: the trusted head is signed by the operator key and of the same ledger as the new
+  // head, which is of the ledger --ledger-id names.
+  auto anchors = CheckAnchors(cli.anchors, new_head.ledger_id, operator_key);
+  if (!anchors) return Fail(anchors.error());
+  Status new_signed = CheckHeadSignedBy(new_head, operator_key, "the new head");
+  if (!new_signed.ok()) return Fail(new_signed);
+  if (new_head.ledger_id != proof->ledger_id) {
+    return Fail(Status::Corruption("the new head is for ledger " + HexEncode(AsBytes(new_head.ledger_id)) +
+                                   ", the proof for ledger " + HexEncode(AsBytes(proof->ledger_id))));
   }
-  if (old_head.tree_size == new_head.tree_size && old_head.root_hash != new_head.root_hash) {
-    return Fail(Status::Corruption("split view: two different heads of size " + std::to_string(old_head.tree_size) +
-                                   " signed by the operator key: root " + HexEncode(old_head.root_hash) + " and root " +
-                                   HexEncode(new_head.root_hash)));
+  if (old_head.tree_size == new_head.tree_size) {
+    TreePoint shown{new_head.tree_size, new_head.root_hash, new_head.chain_hash};
+    Status compared = CompareWithTrustedHead(old_head, shown, new_head.tree_size,
+                                             Status::InvalidArgument("unreachable: the sizes are equal"));
+    if (!compared.ok()) return Fail(compared);
   }
   if (proof->old_size != old_head.tree_size || proof->new_size != new_head.tree_size) {
     return Fail(Status::InvalidArgument("the proof is from " + std::to_string(proof->old_size) + " to " +
@@ -173,13 +168,13 @@ int VerifyConsistencyFile(const nlohmann::json& json, const Options& cli) {
   if (!consistent.ok()) {
     return Fail(Status::Corruption("the new head does not extend the trusted head: " + consistent.message()));
   }
-  auto witnesses = CheckQuorum(cli, new_head, cli.new_head->cosignatures);
-  if (!witnesses) return Fail(witnesses.error());
+  Status witnessed = CheckWitnessAnchor(cli.anchors, *cli.new_head, &*anchors);
+  if (!witnessed.ok()) return Fail(witnessed);
   std::cout << "ok: the head of " << new_head.tree_size << " entries signed at "
             << FormatTimestamp(new_head.timestamp_micros) << " extends the trusted head of " << old_head.tree_size
             << " entries signed at " << FormatTimestamp(old_head.timestamp_micros) << " (" << proof->hashes.size()
             << " hashes)\n"
-            << *witnesses << std::flush;
+            << anchors->Describe() << std::flush;
   return kExitOk;
 }
 
@@ -190,18 +185,30 @@ int main(int argc, char** argv) {
   using namespace fundtrail;
   CLI::App app{"fundtrail-verify: check a fundtrail bundle or proof offline, without the ledger"};
   app.set_version_flag("--version", "fundtrail-verify 0.1.0");
+  app.footer(
+      "Trust anchors: without --operator-key, --ledger-id, --trusted-head or --witness-policy a file shows only\n"
+      "that it is internally consistent (anyone could have made it with a key of their own); give at least one.\n"
+      "Exit codes: 0 verified; 1 bad command line or malformed file; 3 altered or forged data (a hash, signature\n"
+      "or proof inside the file fails); 5 missing or unreadable file; 6 valid data not tied to the anchor given\n"
+      "(another operator key or ledger id, an unsigned or wrongly signed trusted head, no witness quorum).");
   Options options;
-  std::string trusted_head_path, head_path, operator_key, witness_policy_path;
+  TrustAnchorArguments anchor_arguments;
+  std::string head_path;
   app.add_option("file", options.path,
                  "a bundle (fundtrail export), an inclusion proof (fundtrail prove --seq) or a consistency proof "
                  "(fundtrail prove --from-head)")
       ->required();
-  app.add_option("--trusted-head", trusted_head_path, "a signed head saved earlier: the log must extend it");
+  app.add_option("--operator-key", anchor_arguments.operator_key,
+                 "anchor: the operator's public key (the .pub file of fundtrail keygen, a PEM file, or 64 hex "
+                 "digits); the file's genesis must name it and it must sign the heads (required for consistency "
+                 "proofs)");
+  app.add_option("--ledger-id", anchor_arguments.ledger_id,
+                 "anchor: the ledger id (32 hex digits); the file must be of this ledger");
+  app.add_option("--trusted-head", anchor_arguments.trusted_head,
+                 "anchor: a head signed by the operator key, saved earlier: the log must extend it");
+  app.add_option("--witness-policy", anchor_arguments.witness_policy,
+                 "anchor: a witness policy (JSON): the head must carry a quorum of valid co-signatures");
   app.add_option("--head", head_path, "consistency proofs: the newer signed head");
-  app.add_option("--operator-key", operator_key,
-                 "consistency proofs: the operator's public key (PEM file or 64 hex digits)");
-  app.add_option("--witness-policy", witness_policy_path,
-                 "witness policy (JSON): the head must carry a quorum of valid co-signatures");
   app.add_flag("--quiet,-q", options.quiet, "no progress on stderr");
   try {
     app.parse(argc, argv);
@@ -210,27 +217,18 @@ int main(int argc, char** argv) {
     std::cerr << "fundtrail-verify: usage error: " << error.what() << " (see fundtrail-verify --help)" << std::endl;
     return kExitUsage;
   }
-  if (!trusted_head_path.empty()) {
-    auto head = ReadTreeHeadFile(trusted_head_path);
-    if (!head) return Fail(head.error());
-    options.trusted = *head;
-  }
+  auto anchors = ReadTrustAnchors(anchor_arguments);
+  if (!anchors) return Fail(anchors.error());
+  options.anchors = std::move(*anchors);
   if (!head_path.empty()) {
     auto head = ReadCosignedHeadFile(head_path);
     if (!head) return Fail(head.error());
     options.new_head = *head;
   }
-  if (!operator_key.empty()) {
-    auto key = ReadPublicKeyArgument(operator_key, "--operator-key");
-    if (!key) return Fail(key.error());
-    options.operator_key = *key;
-  }
-  if (!witness_policy_path.empty()) {
-    auto policy = ReadWitnessPolicyFile(witness_policy_path);
-    if (!policy) return Fail(policy.error());
-    options.witness_policy = std::move(*policy);
-  }
   const std::string& path = options.path;
+  // A bundle streams and may be of any size; a JSON proof is read whole, within kJsonFileSizeBytesMax.
+  auto regular = CheckRegularFile(path, "file", UINT64_MAX);
+  if (!regular) return Fail(regular.error());
   std::ifstream file(path, std::ios::binary);
   if (!file) return Fail(Status::IoError("cannot open " + path));
   char magic[8] = {};
@@ -238,13 +236,18 @@ int main(int argc, char** argv) {
   if (file.gcount() == 8 && std::string_view(magic, 8) == std::string_view(kBundleMagic, 8)) {
     return VerifyBundleFile(options);
   }
-  file.seekg(0);
-  auto json = nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) {
-    return Fail(Status::InvalidArgument(path + " is neither a bundle nor a JSON proof"));
+  file.close();
+  auto json = ReadJsonFile(path, "proof file");
+  if (!json && json.error().code() == StatusCode::kInvalidArgument) {
+    return Fail(Status::InvalidArgument(path + " is neither a bundle nor a JSON proof (" + json.error().message() +
+                                        ")"));
   }
-  std::string format = json.value("format", "");
-  if (format == kInclusionEvidenceFormat) return VerifyInclusionFile(json, options);
-  if (format == kConsistencyProofFormat) return VerifyConsistencyFile(json, options);
-  return Fail(Status::InvalidArgument(path + ": unknown proof format \"" + format + "\""));
+  if (!json) return Fail(json.error());
+  auto format = json->is_object() && json->contains("format") && (*json)["format"].is_string()
+                    ? (*json)["format"].get<std::string>()
+                    : std::string();
+  if (format == kInclusionEvidenceFormat) return VerifyInclusionFile(*json, options);
+  if (format == kConsistencyProofFormat) return VerifyConsistencyFile(*json, options);
+  return Fail(Status::InvalidArgument(path + ": unknown proof format \"" + format + "\" (want \"" +
+                                      kInclusionEvidenceFormat + "\" or \"" + kConsistencyProofFormat + "\")"));
 }

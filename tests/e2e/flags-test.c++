@@ -171,13 +171,14 @@ TEST_F(Flags, TrustedHeadDetectsARewrittenHistory) {
   EXPECT_EQ(short_log.exit_code, 3) << short_log.Describe();
   EXPECT_NE(short_log.err.find("truncated"), std::string::npos) << short_log.err;
 
-  // A head that was not signed by the operator, or was altered, is refused.
+  // A head that was not signed by the operator, or was altered, is no anchor: the log is valid,
+  // but not tied to it (exit 6, not 3).
   nlohmann::json forged = nlohmann::json::parse(ReadFile(head));
   forged["tree_size"] = forged["tree_size"].get<uint64_t>() - 1;
   std::string forged_path = temp_ / "forged.json";
   WriteFile(forged_path, forged.dump());
   CommandResult refused = Run({"verify", "--trusted-head", forged_path});
-  EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+  EXPECT_EQ(refused.exit_code, 6) << refused.Describe();
   EXPECT_NE(refused.err.find("signature does not verify"), std::string::npos) << refused.err;
   CommandResult wrong_key = Run({"head", "--sign-key", alliance_->admin.path});
   EXPECT_EQ(wrong_key.exit_code, 2) << wrong_key.Describe();

@@ -187,10 +187,12 @@ TEST_F(WitnessTest, CosignFirstUseThenExtensionsAndAQuorum) {
       << met.out;
   // One of three is not.
   CommandResult short_of_quorum = VerifyWithPolicy(h2);
+  // The log is valid; the head is just not witnessed enough to be trusted: exit 6, not 3.
   ExpectFailure(
-      short_of_quorum, 3,
-      {"verification FAILED: trusted head: witness quorum not met: 1 valid co-signature of the 2 needed (2 of 3 "
-       "witnesses): signed by 审计署 audit office; missing 财政局 finance bureau, 监管机构 regulator"});
+      short_of_quorum, 6,
+      {"NOT TRUSTED: the log is valid but not tied to the anchor you gave: the trusted head: the head of " +
+           std::to_string(TreeSize(h2)) + " entries: witness quorum not met: 1 valid co-signature of the 2 needed "
+           "(2 of 3 witnesses): signed by 审计署 audit office; missing 财政局 finance bureau, 监管机构 regulator"});
   EXPECT_TRUE(short_of_quorum.out.empty()) << short_of_quorum.Describe();
 }
 
@@ -393,7 +395,7 @@ TEST_F(WitnessTest, OfflineEvidenceCarriesTheCosignatures) {
   const std::vector<std::string> between = {proof, "--trusted-head", old_head, "--head", new_head, "--operator-key",
                                             alliance_->operator_key.path + ".pub", "--witness-policy", policy_};
   CommandResult one_witness = FundtrailVerify(between);
-  EXPECT_EQ(one_witness.exit_code, 3) << one_witness.Describe();
+  EXPECT_EQ(one_witness.exit_code, 6) << one_witness.Describe();
   EXPECT_NE(one_witness.err.find("witness quorum not met: 1 valid co-signature of the 2 needed"), std::string::npos)
       << one_witness.Describe();
   EXPECT_TRUE(one_witness.out.empty()) << one_witness.Describe();
@@ -435,7 +437,7 @@ TEST_F(WitnessTest, OfflineEvidenceCarriesTheCosignatures) {
                 .exit_code,
             0);
   CommandResult refused = FundtrailVerify({"-q", unwitnessed, "--witness-policy", policy_});
-  EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+  EXPECT_EQ(refused.exit_code, 6) << refused.Describe();
   EXPECT_NE(refused.err.find("0 valid co-signatures of the 2 needed"), std::string::npos) << refused.Describe();
 }
 
