@@ -1,4 +1,4 @@
-// Tests of the misuse rules engine (rules.h). For every rule of RULES.md: a minimal stream that
+// Tests of the misuse rules engine (rules.h). For every rule of docs/RULES.md: a minimal stream that
 // must raise it and near misses that must not (just inside the threshold, the exemption that
 // applies, an approved adjustment, a reversed event). Then: a seeded scenario of thousands of
 // events with planted cases of every rule (each must be flagged, the clean part must raise
@@ -1151,7 +1151,7 @@ TEST_F(RuleAN2, NearMisses) {
   EXPECT_TRUE(OfRule(flags, "AN-2").empty()) << Describe(flags);
 }
 
-// ----- AN-1 and AN-2 against their definitions, transcribed literally (quadratic) from RULES.md
+// ----- AN-1 and AN-2 against their definitions, transcribed literally (quadratic) from docs/RULES.md
 // and rules.h, on seeded random payments: repeated amounts and invoice numbers, payment dates out
 // of append order, reversals, and two policy changes (threshold, windows, and AN-2 restricted to
 // government money) whose versions interleave in date order. The engine finds repeats and groups
@@ -1168,7 +1168,7 @@ struct Payment {
 };
 
 struct Version {
-  int64_t threshold_fen = 10000000;  // the defaults of RULES.md
+  int64_t threshold_fen = 10000000;  // the defaults of docs/RULES.md
   int32_t split_days = 7;
   int32_t duplicate_days = 30;
   bool split_government_only = false;

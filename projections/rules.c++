@@ -1,5 +1,5 @@
 // The misuse rules engine. See rules.h for the model (facts folded in, rules evaluated on
-// demand) and ../shared/brief/RULES.md for the catalogue.
+// demand) and docs/RULES.md for the catalogue.
 //
 // Memory: per entity (grant, organisation, vendor, project, task, agreement, body, outcome) a
 // small record, plus one record per live money, outcome and review event. The per-event records

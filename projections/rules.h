@@ -1,4 +1,4 @@
-// Misuse detection: the rules of ../shared/brief/RULES.md (sections A to F) evaluated as a
+// Misuse detection: the rules of docs/RULES.md (sections A to F) evaluated as a
 // deterministic fold of the event stream, so that an incremental run, a rebuild from zero and a
 // crash plus catch-up give identical flags. A flag is an indicator for an auditor, not a verdict.
 //
@@ -44,15 +44,15 @@
 namespace fundtrail::projections {
 
 // The thresholds, keyword lists (Chinese and English), holiday calendar, approval thresholds and
-// indirect-cost tiers in force. Version 0 is the built-in default of RULES.md; a policy_set event
-// (admin) replaces it with its JSON document, merged over the defaults (RFC 7386 merge patch:
+// indirect-cost tiers in force. Version 0 is the built-in default of docs/RULES.md; a policy_set
+// event (admin) replaces it with its JSON document, merged over the defaults (RFC 7386 merge patch:
 // objects merge key by key, arrays and scalars replace, null removes a key and so is an error).
 struct Policy {
   uint32_t version = 0;
   nlohmann::json document;  // the full policy, defaults filled in
 };
 
-// The default policy document (RULES.md defaults). The holiday calendar ("AN-6".holidays and
+// The default policy document (docs/RULES.md defaults). The holiday calendar ("AN-6".holidays and
 // .working_weekends) lists mainland China's public holidays and make-up working days for
 // 2023-2026 as published by the State Council General Office; later years are added by a
 // policy_set event.

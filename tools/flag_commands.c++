@@ -127,7 +127,7 @@ int RunPolicyShow(const std::string& ledger_flag, bool json, Clock* clock) {
     std::cout << nlohmann::json{{"version", policy.version}, {"document", policy.document}}.dump() << std::endl;
     return kExitOk;
   }
-  std::cout << "policy version " << policy.version << (policy.version == 0 ? " (the defaults of RULES.md)" : "") << "\n"
+  std::cout << "policy version " << policy.version << (policy.version == 0 ? " (the defaults of docs/RULES.md)" : "") << "\n"
             << policy.document.dump(2) << "\n";
   for (const auto& problem : loaded->rules.policy_problems()) std::cout << "rejected policy: " << problem << "\n";
   std::cout.flush();

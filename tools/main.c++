@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
   });
 
   FlagOptions flag_options;
-  auto* flags = app.add_subcommand("flags", "misuse flags with their evidence (rules of RULES.md), as of a date");
+  auto* flags = app.add_subcommand("flags", "misuse flags with their evidence (rules of docs/RULES.md), as of a date");
   add_view_options(flags);
   flags->add_option("--rule", flag_options.rule, "only this rule, e.g. TP-1");
   flags->add_option("--severity", flag_options.severity, "only this severity: low, medium, high, critical");
