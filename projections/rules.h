@@ -82,6 +82,10 @@ struct Flag {
   std::string rule;      // "TP-1"
   std::string severity;  // low | medium | high | critical
   std::string subject;   // "grant:G-1", "org:...", "vendor:V-17", "outcome:O-1", "alliance:A"
+  // Every subject the flag involves, sorted, the subject included: the grants, members and
+  // vendors of its evidence events, an outcome's grant and owners, and the members named in its
+  // figures (docs/RULES.md, "A flag"). `flags --subject` matches these.
+  std::vector<std::string> touches;
   uint32_t policy_version = 0;
   nlohmann::ordered_json parameters;  // the policy values the rule used
   nlohmann::ordered_json figures;     // what it computed
@@ -94,6 +98,9 @@ struct Flag {
   std::string review_status = "open";
   std::vector<Review> reviews;  // live flag_disposition events naming this id, in order
 };
+
+// The 27 rule ids of docs/RULES.md, in catalogue order ("PU-1" ... "AL-3").
+const std::vector<std::string>& RuleIds();
 
 // The flag as JSON, fields in declaration order, hashes in hex.
 nlohmann::ordered_json FlagToJson(const Flag& flag);
@@ -156,6 +163,9 @@ class RulesEngine {
   const std::vector<std::string>& policy_problems() const;
   // The last sequence folded in (0 before any).
   uint64_t sequence() const;
+  // Every subject a flag can name, "kind:id", sorted: grants, organisations, vendors, outcomes
+  // and the alliance.
+  std::vector<std::string> KnownSubjects() const;
 
   // Deterministic serialisation of the engine state, for the projection snapshot: equal for
   // equal folds, whether the engine holds its expenditures or not. The expenditures themselves
