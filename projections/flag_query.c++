@@ -58,7 +58,7 @@ Result<std::string> CheckedSubject(const std::string& typed,
   if (typed.empty()) return std::string();
   const std::string kinds = Joined(SubjectKinds());
   size_t colon = typed.find(':');
-  if (colon == std::string::npos || colon + 1 == typed.size()) {
+  if (colon == std::string::npos || colon == 0 || colon + 1 == typed.size()) {
     return Error(Status::InvalidArgument("--subject \"" + typed +
                                          "\" is not KIND:ID; KIND is one of: " + kinds +
                                          " (e.g. org:91110000MA01ABCD1X)"));

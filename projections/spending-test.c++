@@ -52,6 +52,33 @@ json Reverse(uint64_t target) {
   return {{"type", "reversal"}, {"target_sequence", target}, {"reason", "录入错误"}};
 }
 
+// A query, field by field (designated initializers would have to name every field).
+struct Query {
+  SpendingFilter filter;
+  Query& Grant(const std::string& id) {
+    filter.grant_id = id;
+    return *this;
+  }
+  Query& Member(const std::string& id) {
+    filter.org_id = id;
+    return *this;
+  }
+  Query& Category(int category) {
+    filter.category = category;
+    return *this;
+  }
+  Query& Paid(const char* from, const char* to) {
+    filter.from_days = *ParseDate(from);
+    filter.to_days = *ParseDate(to);
+    return *this;
+  }
+  Query& By(SpendingGroup by) {
+    filter.by = by;
+    return *this;
+  }
+  operator SpendingFilter() const { return filter; }  // NOLINT: a builder
+};
+
 // The events, folded into a SpendingFold and, for comparison, a Projection.
 class SpendingTest : public ::testing::Test {
  protected:
@@ -114,34 +141,34 @@ TEST_F(SpendingTest, TotalsByHand) {
   Seed();
   // G-1: 1,000.00 + 3,000.50 + 500.25 + 999.99 + 111.11 (the equipment and the
   // 123.45 reversed), less the vendor refund of 200.00.
-  EXPECT_EQ(Rows({.grant_id = "G-1"}),
+  EXPECT_EQ(Rows(Query().Grant("G-1")),
             (std::vector<std::string>{"total CNY 5 561185 1 20000 541185"}));
   // G-2: 777.00 less a refund of 77.00 that counts for the grant, not for UNI.
-  EXPECT_EQ(Rows({.grant_id = "G-2"}),
+  EXPECT_EQ(Rows(Query().Grant("G-2")),
             (std::vector<std::string>{"total CNY 1 77700 1 7700 70000"}));
-  EXPECT_EQ(Rows({.grant_id = "G-2", .org_id = "UNI"}),
+  EXPECT_EQ(Rows(Query().Grant("G-2").Member("UNI")),
             (std::vector<std::string>{"total CNY 1 77700 0 0 77700"}));
   // UNI on G-1: 1,000.00 + 500.25 + 999.99 less 200.00.
-  EXPECT_EQ(Rows({.grant_id = "G-1", .org_id = "UNI"}),
+  EXPECT_EQ(Rows(Query().Grant("G-1").Member("UNI")),
             (std::vector<std::string>{"total CNY 3 250024 1 20000 230024"}));
   // Everything.
-  EXPECT_EQ(Rows({}), (std::vector<std::string>{"total CNY 6 638885 2 27700 611185"}));
+  EXPECT_EQ(Rows(Query()), (std::vector<std::string>{"total CNY 6 638885 2 27700 611185"}));
   // Nothing matches: one zero total.
-  EXPECT_EQ(Rows({.grant_id = "G-9"}), (std::vector<std::string>{"total CNY 0 0 0 0 0"}));
+  EXPECT_EQ(Rows(Query().Grant("G-9")), (std::vector<std::string>{"total CNY 0 0 0 0 0"}));
 }
 
 TEST_F(SpendingTest, GroupsByHand) {
   Seed();
-  EXPECT_EQ(Rows({.grant_id = "G-1", .by = SpendingGroup::kMonth}),
+  EXPECT_EQ(Rows(Query().Grant("G-1").By(SpendingGroup::kMonth)),
             (std::vector<std::string>{
                 "2025-01 CNY 1 100000 0 0 100000", "2025-02 CNY 2 350075 1 20000 330075",
                 "2025-03 CNY 1 99999 0 0 99999", "2025-04 CNY 1 11111 0 0 11111",
                 "total CNY 5 561185 1 20000 541185"}));
-  EXPECT_EQ(Rows({.grant_id = "G-1", .by = SpendingGroup::kCategory}),
+  EXPECT_EQ(Rows(Query().Grant("G-1").By(SpendingGroup::kCategory)),
             (std::vector<std::string>{
                 "materials CNY 4 511160 0 0 511160", "testing CNY 1 50025 0 0 50025",
                 "vendor_refund CNY 0 0 1 20000 -20000", "total CNY 5 561185 1 20000 541185"}));
-  EXPECT_EQ(Rows({.by = SpendingGroup::kMember}),
+  EXPECT_EQ(Rows(Query().By(SpendingGroup::kMember)),
             (std::vector<std::string>{"- CNY 0 0 1 7700 -7700", "ENT CNY 2 311161 0 0 311161",
                                       "UNI CNY 4 327724 1 20000 307724",
                                       "total CNY 6 638885 2 27700 611185"}));
@@ -149,18 +176,17 @@ TEST_F(SpendingTest, GroupsByHand) {
 
 TEST_F(SpendingTest, PeriodAndCategoryByHand) {
   Seed();
-  auto days = [](const char* date) { return *ParseDate(date); };
   EXPECT_EQ(
-      Rows({.grant_id = "G-1", .from_days = days("2025-02-01"), .to_days = days("2025-02-28")}),
+      Rows(Query().Grant("G-1").Paid("2025-02-01", "2025-02-28")),
       (std::vector<std::string>{"total CNY 2 350075 1 20000 330075"}));
   // Both ends inclusive; the refund of 2025-02-15 lies outside.
   EXPECT_EQ(
-      Rows({.grant_id = "G-1", .from_days = days("2025-02-28"), .to_days = days("2025-03-31")}),
+      Rows(Query().Grant("G-1").Paid("2025-02-28", "2025-03-31")),
       (std::vector<std::string>{"total CNY 2 150024 0 0 150024"}));
   // A category leaves vendor refunds out: they have none.
-  EXPECT_EQ(Rows({.grant_id = "G-1", .category = *BudgetCategoryFromName("Materials")}),
+  EXPECT_EQ(Rows(Query().Grant("G-1").Category(*BudgetCategoryFromName("Materials"))),
             (std::vector<std::string>{"total CNY 4 511160 0 0 511160"}));
-  EXPECT_EQ(Rows({.grant_id = "G-1", .category = *BudgetCategoryFromName("equipment")}),
+  EXPECT_EQ(Rows(Query().Grant("G-1").Category(*BudgetCategoryFromName("equipment"))),
             (std::vector<std::string>{"total CNY 0 0 0 0 0"}));
   EXPECT_FALSE(BudgetCategoryFromName("furniture").has_value());
   EXPECT_EQ(BudgetCategoryNames().size(), 10u);
@@ -170,16 +196,16 @@ TEST_F(SpendingTest, PeriodAndCategoryByHand) {
 TEST_F(SpendingTest, TotalsEqualTheViews) {
   Seed();
   for (const auto& [id, grant] : projection_.grants()) {
-    auto rows = QuerySpending(fold_, {.grant_id = id}, "CNY");
+    auto rows = QuerySpending(fold_, Query().Grant(id), "CNY");
     ASSERT_TRUE(rows.has_value());
     EXPECT_EQ(rows->back().spent(), grant.spent) << id;
     for (const auto& [category, amount] : grant.spent_by_category) {
-      auto by_category = QuerySpending(fold_, {.grant_id = id, .category = category}, "CNY");
+      auto by_category = QuerySpending(fold_, Query().Grant(id).Category(category), "CNY");
       EXPECT_EQ(by_category->back().spent(), amount) << id << " " << category;
     }
   }
   for (const auto& [key, member] : projection_.member_grants()) {
-    auto rows = QuerySpending(fold_, {.grant_id = key.second, .org_id = key.first}, "CNY");
+    auto rows = QuerySpending(fold_, Query().Grant(key.second).Member(key.first), "CNY");
     ASSERT_TRUE(rows.has_value());
     EXPECT_EQ(rows->back().spent(), member.spent) << key.first << " " << key.second;
   }
@@ -189,7 +215,7 @@ TEST_F(SpendingTest, TotalsEqualTheViews) {
 
 TEST_F(SpendingTest, ViewHasTableCsvAndJsonRows) {
   Seed();
-  SpendingFilter filter{.grant_id = "G-1", .by = SpendingGroup::kMonth};
+  SpendingFilter filter = Query().Grant("G-1").By(SpendingGroup::kMonth);
   ViewData view = SpendingView(*QuerySpending(fold_, filter, "CNY"), filter, "grant G-1");
   EXPECT_EQ(view.headers.front(), "month");
   ASSERT_EQ(view.rows.size(), 5u);
