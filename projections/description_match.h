@@ -1,9 +1,9 @@
 // The keyword searches of PU-1 (prohibited use) and BR-4 (equipment misfiled) over an
 // expenditure's free-text description, in one pass.
 //
-// The definition (FindLiteral, and RULES.md): ASCII letters compare case-insensitively, a keyword
-// whose first (last) byte is an ASCII letter or digit must not follow (be followed by) one, so
-// "fine" does not match "refined", and other keywords (Chinese) match anywhere.
+// The definition (FindLiteral, and docs/RULES.md): ASCII letters compare case-insensitively, a
+// keyword whose first (last) byte is an ASCII letter or digit must not follow (be followed by)
+// one, so "fine" does not match "refined", and other keywords (Chinese) match anywhere.
 //   PU-1 searches "<description> <category name>" after blanking out every occurrence of each
 //        exclusion in turn ("酒店" so that a hotel is not 酒, alcohol); the answer is the first
 //        purpose, in policy order, with a keyword found, and its first keyword found.

@@ -1,4 +1,4 @@
-// Tests of the misuse rules engine (rules.h). For every rule of RULES.md: a minimal stream that
+// Tests of the misuse rules engine (rules.h). For every rule of docs/RULES.md: a minimal stream that
 // must raise it and near misses that must not (just inside the threshold, the exemption that
 // applies, an approved adjustment, a reversed event). Then: a seeded scenario of thousands of
 // events with planted cases of every rule (each must be flagged, the clean part must raise
@@ -1151,7 +1151,7 @@ TEST_F(RuleAN2, NearMisses) {
   EXPECT_TRUE(OfRule(flags, "AN-2").empty()) << Describe(flags);
 }
 
-// ----- AN-1 and AN-2 against their definitions, transcribed literally (quadratic) from RULES.md
+// ----- AN-1 and AN-2 against their definitions, transcribed literally (quadratic) from docs/RULES.md
 // and rules.h, on seeded random payments: repeated amounts and invoice numbers, payment dates out
 // of append order, reversals, and two policy changes (threshold, windows, and AN-2 restricted to
 // government money) whose versions interleave in date order. The engine finds repeats and groups
@@ -1168,7 +1168,7 @@ struct Payment {
 };
 
 struct Version {
-  int64_t threshold_fen = 10000000;  // the defaults of RULES.md
+  int64_t threshold_fen = 10000000;  // the defaults of docs/RULES.md
   int32_t split_days = 7;
   int32_t duplicate_days = 30;
   bool split_government_only = false;
@@ -1542,6 +1542,91 @@ TEST_F(RuleAN9, SegregationOfDuties) {
   EXPECT_NE(FindId(flags, "AN-9/" + std::to_string(payee) + "/payee"), nullptr) << Describe(flags);
   EXPECT_EQ(Raised(flags, "AN-9", fine), nullptr) << Describe(flags);
   EXPECT_EQ(OfRule(flags, "AN-9").size(), 2u) << Describe(flags);
+}
+
+// ----- Touches: every subject a flag involves, whatever its own subject.
+
+bool Touches(const Flag& flag, const std::string& subject) {
+  return std::binary_search(flag.touches.begin(), flag.touches.end(), subject);
+}
+
+TEST_F(RuleTest, TouchesNameEveryGrantMemberVendorAndOutcomeInvolved) {
+  uint64_t prohibited = AddSpend({{"description", "招待客户晚宴"}, {"vendor_id", "V-3"}});
+  uint64_t first = AddSpend({{"vendor_id", "V-4"}, {"invoice_number", "DUP-1"}, {"amount", Cny(5000000)}});
+  s_.Add(Spend({{"grant_id", "G-E"},
+                {"org_id", kEnt},
+                {"vendor_id", "V-4"},
+                {"invoice_number", "DUP-1"},
+                {"amount", Cny(5000000)}}),
+         kEnt);
+  uint64_t resembling = s_.Add(Vendor("V-TAX", "TAX-ENT"));
+  AddSpend({{"vendor_id", "V-TAX"}});
+  s_.Add(Outcome("O-1", "G-1", "2024-06-01", {{kInst, 10000}}));
+  uint64_t revenue = s_.Add(Revenue("O-1", {{kInst, 1000000}, {kUni, 9000000}}, "2024-09-02"));
+  auto flags = s_.Flags("2024-12-31");
+
+  const Flag* pu1 = FindId(flags, "PU-1/" + std::to_string(prohibited));
+  ASSERT_NE(pu1, nullptr) << Describe(flags);
+  EXPECT_EQ(pu1->subject, "grant:G-1");
+  EXPECT_EQ(pu1->touches, (std::vector<std::string>{"grant:G-1", "org:UNI-1", "vendor:V-3"}));
+
+  const Flag* pu3 = FindId(flags, "PU-3/" + std::to_string(first));
+  ASSERT_NE(pu3, nullptr) << Describe(flags);
+  EXPECT_EQ(pu3->subject, "vendor:V-4");
+  EXPECT_EQ(pu3->touches,
+            (std::vector<std::string>{"grant:G-1", "grant:G-E", "org:ENT-1", "org:UNI-1", "vendor:V-4"}));
+
+  const Flag* an8 = FindId(flags, "AN-8/" + std::to_string(resembling) + "/member");
+  ASSERT_NE(an8, nullptr) << Describe(flags);
+  EXPECT_TRUE(Touches(*an8, "org:ENT-1")) << "the member it resembles";
+  EXPECT_TRUE(Touches(*an8, "org:UNI-1")) << "the member that paid it";
+
+  const Flag* al1 = FindId(flags, "AL-1/" + std::to_string(revenue) + "/shares");
+  ASSERT_NE(al1, nullptr) << Describe(flags);
+  EXPECT_EQ(al1->subject, "outcome:O-1");
+  EXPECT_EQ(al1->touches,
+            (std::vector<std::string>{"grant:G-1", "org:INST-1", "org:UNI-1", "outcome:O-1"}));
+
+  // Before touches, a subject filter saw none of these as the university's.
+  for (const Flag* flag : {pu1, pu3, an8, al1}) {
+    EXPECT_NE(flag->subject, "org:UNI-1");
+    EXPECT_TRUE(Touches(*flag, "org:UNI-1")) << flag->id;
+  }
+  // Every flag touches its subject and lists each subject once, sorted.
+  for (const Flag& flag : flags) {
+    EXPECT_TRUE(Touches(flag, flag.subject)) << flag.id;
+    EXPECT_TRUE(std::adjacent_find(flag.touches.begin(), flag.touches.end(),
+                                   std::greater_equal<>()) == flag.touches.end())
+        << flag.id;
+  }
+  EXPECT_EQ(FlagToJson(*pu1)["touches"], nlohmann::ordered_json(pu1->touches));
+}
+
+TEST_F(RuleTest, TouchesOfDisbursementsAndSignatures) {
+  // FL-3: a disbursement before every member signed touches the recipient and the unsigned.
+  s_.Add(Organisation("LATE-1", "enterprise", "周总", "TAX-LATE"));
+  s_.Add(Admit("LATE-1", "2024-04-01"));
+  s_.Add(Task("T-L", "P-1", "LATE-1"));
+  uint64_t disbursed = s_.Add(Disburse("G-1", kInst, 1000000, "2024-04-10"));
+  auto flags = s_.Flags("2024-06-30");
+  const Flag* fl3 = FindId(flags, "FL-3/" + std::to_string(disbursed));
+  ASSERT_NE(fl3, nullptr) << Describe(flags);
+  EXPECT_EQ(fl3->subject, "grant:G-1");
+  EXPECT_EQ(fl3->touches, (std::vector<std::string>{"grant:G-1", "org:INST-1", "org:LATE-1"}));
+  std::vector<const Flag*> al3 = OfRule(flags, "AL-3");
+  ASSERT_EQ(al3.size(), 1u) << Describe(flags);
+  EXPECT_TRUE(Touches(*al3[0], "org:LATE-1"));
+  EXPECT_TRUE(Touches(*al3[0], "alliance:ALLIANCE-T"));
+}
+
+TEST_F(RuleTest, KnownSubjectsAreEveryEntityAFlagCanName) {
+  s_.Add(Outcome("O-1", "G-1", "2024-06-01", {{kUni, 10000}}));
+  std::vector<std::string> known = s_.engine().KnownSubjects();
+  EXPECT_TRUE(std::is_sorted(known.begin(), known.end()));
+  for (const char* subject : {"alliance:ALLIANCE-T", "grant:G-1", "grant:G-E", "org:UNI-1", "org:FUNDER-1",
+                              "vendor:V-5", "outcome:O-1"}) {
+    EXPECT_TRUE(std::binary_search(known.begin(), known.end(), subject)) << subject;
+  }
 }
 
 // ----- AL-1
@@ -2420,6 +2505,9 @@ TEST(RuleScenario, PlantedCasesAreFlaggedAndTheCleanPartIsNot) {
         << flag.id;
     EXPECT_FALSE(flag.explanation.empty()) << flag.id;
     EXPECT_NE(std::string("low medium high critical").find(flag.severity), std::string::npos)
+        << flag.id;
+    EXPECT_TRUE(std::is_sorted(flag.touches.begin(), flag.touches.end())) << flag.id;
+    EXPECT_TRUE(std::binary_search(flag.touches.begin(), flag.touches.end(), flag.subject))
         << flag.id;
     for (size_t i = 0; i < flag.evidence.size(); ++i) {
       EXPECT_EQ(flag.evidence[i].chain_hash, FakeChainHash(flag.evidence[i].sequence)) << flag.id;

@@ -1,5 +1,5 @@
 // The misuse rules engine. See rules.h for the model (facts folded in, rules evaluated on
-// demand) and ../shared/brief/RULES.md for the catalogue.
+// demand) and docs/RULES.md for the catalogue.
 //
 // Memory: per entity (grant, organisation, vendor, project, task, agreement, body, outcome) a
 // small record, plus one record per live money, outcome and review event. The per-event records
@@ -404,6 +404,8 @@ struct Params {
   std::set<int32_t> working_weekends;
 };
 
+}  // namespace
+
 const std::vector<std::string>& RuleIds() {
   static const std::vector<std::string> ids = {
       "PU-1", "PU-2", "PU-3", "PU-4", "BR-1", "BR-2", "BR-3", "BR-4", "TP-1",
@@ -411,6 +413,8 @@ const std::vector<std::string>& RuleIds() {
       "AN-4", "AN-5", "AN-6", "AN-7", "AN-8", "AN-9", "AL-1", "AL-2", "AL-3"};
   return ids;
 }
+
+namespace {
 
 // Reads one section of a policy document, naming keys as "SECTION.key" in errors and rejecting
 // keys it was not asked for (so that a misspelt key is an error, not a silently kept default).
@@ -1271,18 +1275,16 @@ class LiveEvents {
   }
   void Add(uint64_t sequence, Fact fact) { Add(sequence) = std::move(fact); }
 
+  // The live event `sequence`, or null. O(log n).
+  const Fact* Find(uint64_t sequence) const {
+    size_t slot = SlotOf(sequence);
+    return slot == slot_count_ ? nullptr : &At(slot).fact;
+  }
+
   // Erases the live event `sequence`, if there is one.
   void Erase(uint64_t sequence) {
-    size_t low = 0, high = slot_count_;  // the first slot at or after `sequence`, by bisection
-    while (low < high) {
-      size_t middle = low + (high - low) / 2;
-      if (At(middle).sequence < sequence) {
-        low = middle + 1;
-      } else {
-        high = middle;
-      }
-    }
-    if (low == slot_count_ || At(low).sequence != sequence || !At(low).live) return;
+    size_t low = SlotOf(sequence);
+    if (low == slot_count_) return;
     At(low).live = false;
     At(low).fact = Fact{};
     ++dead_count_;
@@ -1299,6 +1301,23 @@ class LiveEvents {
 
   size_t size() const { return slot_count_ - dead_count_; }
 
+ private:
+  // The slot of the live event `sequence`, or slot_count_: bisection over the slots.
+  size_t SlotOf(uint64_t sequence) const {
+    size_t low = 0, high = slot_count_;  // the first slot at or after `sequence`
+    while (low < high) {
+      size_t middle = low + (high - low) / 2;
+      if (At(middle).sequence < sequence) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    if (low == slot_count_ || At(low).sequence != sequence || !At(low).live) return slot_count_;
+    return low;
+  }
+
+ public:
   class Iterator {
    public:
     Iterator(const LiveEvents* events, size_t index) : events_(events), index_(index) {
@@ -1898,6 +1917,8 @@ struct Draft {
   std::vector<Evidence> evidence;
   std::string discriminator;  // "" when the rule can fire once per first evidence event
   std::string explanation;
+  // Subjects the flag touches that neither its subject nor its evidence events name (Touches).
+  std::vector<std::string> also_touches = {};
 };
 
 ordered_json EvidenceJson(const Evidence& evidence) {
@@ -2213,7 +2234,72 @@ class Evaluator {
     flag.figures = std::move(draft.figures);
     flag.evidence = std::move(draft.evidence);
     flag.explanation = std::move(draft.explanation);
+    flag.touches = Touches(flag, draft.also_touches);
     flags_.push_back(std::move(flag));
+  }
+
+  // Every subject `flag` touches, sorted: its subject, what its evidence events name (an
+  // expenditure's grant, member and vendor; a disbursement's or refund's grant and member; a
+  // receipt's or budget adjustment's grant; a licence's outcome and licensee; a revenue
+  // distribution's outcome and payees; a sharing's outcome and recipient), an outcome's grant and
+  // owners, and `also`. So `flags --subject org:X` finds the flags on X's expenditures that are
+  // raised against a grant or a vendor, and those on the outcomes X owns.
+  std::vector<std::string> Touches(const Flag& flag, const std::vector<std::string>& also) const {
+    std::set<std::string> out(also.begin(), also.end());
+    out.insert(flag.subject);
+    auto org = [&](const std::string& id) {
+      if (!id.empty()) out.insert("org:" + id);
+    };
+    auto outcome = [&](const std::string& id) {
+      out.insert("outcome:" + id);
+      auto found = state_.outcomes.find(id);
+      if (found == state_.outcomes.end()) return;
+      if (!found->second.grant_id.empty()) out.insert("grant:" + found->second.grant_id);
+      for (const auto& [owner, share] : found->second.owners) org(owner);
+    };
+    if (flag.subject.starts_with("outcome:")) outcome(flag.subject.substr(8));
+    for (const Evidence& evidence : flag.evidence) {
+      const uint64_t sequence = evidence.sequence;
+      if (const ExpenditureFact* spent = Expenditure(sequence)) {
+        out.insert("grant:" + spent->grant_id.str());
+        org(spent->org_id);
+        out.insert("vendor:" + spent->vendor_id);
+      } else if (const auto* disbursed = state_.disbursements.Find(sequence)) {
+        out.insert("grant:" + disbursed->grant_id);
+        org(disbursed->org_id);
+      } else if (const auto* refund = state_.refunds.Find(sequence)) {
+        out.insert("grant:" + refund->grant_id);
+        org(refund->org_id);
+      } else if (const auto* received = state_.receipts.Find(sequence)) {
+        out.insert("grant:" + received->grant_id);
+      } else if (const auto* adjustment = state_.adjustments.Find(sequence)) {
+        out.insert("grant:" + adjustment->grant_id);
+      } else if (const auto* licence = state_.licences.Find(sequence)) {
+        outcome(licence->outcome_id);
+        org(licence->licensee_org_id);
+      } else if (const auto* revenue = state_.revenues.Find(sequence)) {
+        outcome(revenue->outcome_id);
+        for (const auto& [payee, amount] : revenue->payments) org(payee);
+      } else if (const auto* sharing = state_.sharings.Find(sequence)) {
+        outcome(sharing->outcome_id);
+        org(sharing->recipient_org_id);
+      }
+    }
+    return {out.begin(), out.end()};
+  }
+
+  static std::vector<std::string> OrgSubjects(const std::vector<std::string>& org_ids) {
+    std::vector<std::string> out;
+    for (const auto& id : org_ids) out.push_back("org:" + id);
+    return out;
+  }
+
+  // The live expenditure `sequence`, or null: bisection over expenditures_ (in sequence order).
+  const ExpenditureFact* Expenditure(uint64_t sequence) const {
+    auto found = std::lower_bound(
+        expenditures_.begin(), expenditures_.end(), sequence,
+        [](const ExpenditureFact& spent, uint64_t wanted) { return spent.event.sequence < wanted; });
+    return found != expenditures_.end() && found->event.sequence == sequence ? &*found : nullptr;
   }
 
   // ----- A, B, C, D, E: rules of one expenditure
@@ -2627,7 +2713,8 @@ class Evaluator {
                     Date(disbursed.days) +
                     (agreement == nullptr ? " was made before any alliance agreement was registered"
                                           : " was made before agreement " + agreement_id +
-                                                " was signed by " + names)});
+                                                " was signed by " + names),
+                OrgSubjects(unsigned_members)});
         }
       }
     }
@@ -3563,6 +3650,7 @@ class Evaluator {
 
       ordered_json matches = ordered_json::array();
       std::string described;
+      std::vector<std::string> resembled;
       for (const auto& [org_id, organisation] : state_.organisations) {
         if (organisation.memberships.empty()) continue;  // never a member
         std::vector<std::string> fields;
@@ -3584,6 +3672,7 @@ class Evaluator {
                            {"shared", fields},
                            {"registration", EvidenceJson(organisation.registered)}});
         described += (described.empty() ? "" : "; ") + joined + " with member " + org_id;
+        resembled.push_back("org:" + org_id);
       }
       if (!matches.empty()) {
         Emit({"AN-8",
@@ -3595,7 +3684,8 @@ class Evaluator {
               evidence,
               "member",
               "vendor " + vendor_id + ", paid " + std::to_string(payments.size()) + " time" +
-                  (payments.size() == 1 ? "" : "s") + ", shares its " + described});
+                  (payments.size() == 1 ? "" : "s") + ", shares its " + described,
+              resembled});
       }
 
       if (!vendor.legal_representative.empty()) {
@@ -3897,7 +3987,8 @@ class Evaluator {
           evidence,
           "",
           "on " + Date(as_of_) + " the alliance " + state_.alliance_id +
-              " does not meet the Article 8 pilot conditions: " + joined});
+              " does not meet the Article 8 pilot conditions: " + joined,
+          OrgSubjects(unsigned_members)});
   }
 
   const State& state_;
@@ -3925,6 +4016,18 @@ class Evaluator {
 };
 
 }  // namespace
+
+std::vector<std::string> RulesEngine::KnownSubjects() const {
+  const State& state = *state_;
+  std::vector<std::string> out;
+  for (const auto& [id, grant] : state.grants) out.push_back("grant:" + id);
+  for (const auto& [id, organisation] : state.organisations) out.push_back("org:" + id);
+  for (const auto& [id, vendor] : state.vendors) out.push_back("vendor:" + id);
+  for (const auto& [id, outcome] : state.outcomes) out.push_back("outcome:" + id);
+  if (!state.alliance_id.empty()) out.push_back("alliance:" + state.alliance_id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 bool RulesEngine::holds_every_expenditure() const { return state_->expenditure_events_in_log == 0; }
 
@@ -4032,6 +4135,7 @@ ordered_json FlagToJson(const Flag& flag) {
           {"rule", flag.rule},
           {"severity", flag.severity},
           {"subject", flag.subject},
+          {"touches", flag.touches},
           {"policy_version", flag.policy_version},
           {"parameters", flag.parameters},
           {"figures", flag.figures},

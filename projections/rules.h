@@ -1,4 +1,4 @@
-// Misuse detection: the rules of ../shared/brief/RULES.md (sections A to F) evaluated as a
+// Misuse detection: the rules of docs/RULES.md (sections A to F) evaluated as a
 // deterministic fold of the event stream, so that an incremental run, a rebuild from zero and a
 // crash plus catch-up give identical flags. A flag is an indicator for an auditor, not a verdict.
 //
@@ -44,15 +44,15 @@
 namespace fundtrail::projections {
 
 // The thresholds, keyword lists (Chinese and English), holiday calendar, approval thresholds and
-// indirect-cost tiers in force. Version 0 is the built-in default of RULES.md; a policy_set event
-// (admin) replaces it with its JSON document, merged over the defaults (RFC 7386 merge patch:
+// indirect-cost tiers in force. Version 0 is the built-in default of docs/RULES.md; a policy_set
+// event (admin) replaces it with its JSON document, merged over the defaults (RFC 7386 merge patch:
 // objects merge key by key, arrays and scalars replace, null removes a key and so is an error).
 struct Policy {
   uint32_t version = 0;
   nlohmann::json document;  // the full policy, defaults filled in
 };
 
-// The default policy document (RULES.md defaults). The holiday calendar ("AN-6".holidays and
+// The default policy document (docs/RULES.md defaults). The holiday calendar ("AN-6".holidays and
 // .working_weekends) lists mainland China's public holidays and make-up working days for
 // 2023-2026 as published by the State Council General Office; later years are added by a
 // policy_set event.
@@ -82,6 +82,10 @@ struct Flag {
   std::string rule;      // "TP-1"
   std::string severity;  // low | medium | high | critical
   std::string subject;   // "grant:G-1", "org:...", "vendor:V-17", "outcome:O-1", "alliance:A"
+  // Every subject the flag involves, sorted, the subject included: the grants, members and
+  // vendors of its evidence events, an outcome's grant and owners, and the members named in its
+  // figures (docs/RULES.md, "A flag"). `flags --subject` matches these.
+  std::vector<std::string> touches;
   uint32_t policy_version = 0;
   nlohmann::ordered_json parameters;  // the policy values the rule used
   nlohmann::ordered_json figures;     // what it computed
@@ -94,6 +98,9 @@ struct Flag {
   std::string review_status = "open";
   std::vector<Review> reviews;  // live flag_disposition events naming this id, in order
 };
+
+// The 27 rule ids of docs/RULES.md, in catalogue order ("PU-1" ... "AL-3").
+const std::vector<std::string>& RuleIds();
 
 // The flag as JSON, fields in declaration order, hashes in hex.
 nlohmann::ordered_json FlagToJson(const Flag& flag);
@@ -156,6 +163,9 @@ class RulesEngine {
   const std::vector<std::string>& policy_problems() const;
   // The last sequence folded in (0 before any).
   uint64_t sequence() const;
+  // Every subject a flag can name, "kind:id", sorted: grants, organisations, vendors, outcomes
+  // and the alliance.
+  std::vector<std::string> KnownSubjects() const;
 
   // Deterministic serialisation of the engine state, for the projection snapshot: equal for
   // equal folds, whether the engine holds its expenditures or not. The expenditures themselves

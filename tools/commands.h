@@ -125,6 +125,13 @@ struct ViewOptions {
   uint64_t as_of_sequence = 0;    // 0: the head
   std::string as_of_date;         // YYYY-MM-DD, by append time
   bool digest = false;
+  // `view spending`: filters (empty: any) and the business period, by payment date.
+  std::string grant;
+  std::string member;
+  std::string category;
+  std::string from_date;          // YYYY-MM-DD, inclusive
+  std::string to_date;            // YYYY-MM-DD, inclusive
+  std::string by;                 // "", month, category or member
   OutputFormat format = OutputFormat::kTable;
 };
 
@@ -141,7 +148,12 @@ struct FlagOptions {
   std::string subject;
   std::string status;
 };
+// Filter values are checked case-insensitively (projections/flag_query.h); an unknown one is a
+// usage error that lists the valid values.
 int RunFlags(const FlagOptions& options, Clock* clock);
+// Prints one flag with its evidence events in full (`log --json`'s form), each checked against
+// the log's chain hash. `flag_id` as FindFlag accepts it.
+int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* clock);
 int RunFlagReview(const std::string& ledger, const std::string& key_path, const std::string& flag_id,
                   const std::string& disposition, const std::string& note, Clock* clock);
 int RunPolicyShow(const std::string& ledger, bool json, Clock* clock);

@@ -1,9 +1,13 @@
-// `fundtrail flags`, `flags review`, `policy show` and `policy set`: the misuse rules.
+// `fundtrail flags`, `flags show`, `flags review`, `policy show` and `policy set`: the misuse
+// rules (docs/RULES.md).
 #include <fstream>
 #include <iostream>
 
 #include "ledger/client.h"
+#include "ledger/json_codec.h"
+#include "ledger/log_format.h"
 #include "ledger/store.h"
+#include "projections/flag_query.h"
 #include "projections/projection_store.h"
 #include "tools/commands.h"
 #include "tools/output.h"
@@ -37,25 +41,98 @@ int AppendOne(const std::string& ledger_flag, const std::string& key_path, const
   return kExitOk;
 }
 
+// A bad filter value is a bad command line: exit 1, like a value CLI11 rejects.
+int ReportUsage(const Status& status) {
+  std::cerr << "fundtrail: error: " << status.message() << std::endl;
+  return kExitUsage;
+}
+
+// The flags of the ledger as the view options ask: as of a sequence number, evaluated at a date.
+struct LoadedFlags {
+  uint64_t sequence = 0;
+  int32_t as_of_days = 0;
+  uint32_t policy_version = 0;
+  std::vector<std::string> known_subjects;
+  std::vector<projections::Flag> flags;
+};
+
+Result<LoadedFlags> LoadFlags(const Ledger& ledger, const ViewOptions& view, Clock* clock) {
+  auto to = AsOfSequence(ledger, view);
+  if (!to) return Error(to.error());
+  LoadedFlags out;
+  out.sequence = *to;
+  out.as_of_days = Today(clock);
+  if (!view.as_of_date.empty()) out.as_of_days = *ParseDate(view.as_of_date);  // checked above
+  auto loaded = projections::Load(ledger, *to);
+  if (!loaded) return Error(loaded.error());
+  out.policy_version = loaded->rules.policy().version;
+  out.known_subjects = loaded->rules.KnownSubjects();
+  out.flags = loaded->rules.Flags(out.as_of_days);
+  return out;
+}
+
+// An evidence event in full, as `log --json` prints it, after checking that the log holds it
+// under the chain hash the flag cites.
+Result<nlohmann::ordered_json> EvidenceEvent(const Ledger& ledger, const projections::Evidence& evidence) {
+  const std::string where = "evidence event " + std::to_string(evidence.sequence);
+  auto entry = ledger.ReadEntry(evidence.sequence);
+  if (!entry) return Error(entry.error().WithPrefix(where));
+  auto view = DecodeEntry(entry->record);
+  if (!view) return Error(view.error().WithPrefix(where));
+  if (view->chain_hash != evidence.chain_hash) {
+    return Error(Status::Corruption(where + ": the flag cites chain hash " + HexEncode(evidence.chain_hash) +
+                                    ", the log holds " + HexEncode(view->chain_hash) +
+                                    "; run `fundtrail verify`, then `fundtrail rebuild`"));
+  }
+  auto event = DecodedEvent::Open(view->canonical_event, where);
+  if (!event) return Error(event.error());
+  auto bytes = ledger.ReadSubmission(view->submission_sequence);
+  if (!bytes) return Error(bytes.error().WithPrefix(where));
+  auto submission = DecodedSubmission::Open(*bytes, where + ": submission");
+  if (!submission) return Error(submission.error());
+  capnp::Data::Reader key_id = submission->root().getBody().getKeyId();
+  std::string key_id_hex = HexEncode(ByteSpan(key_id.begin(), key_id.size()));
+  const KeyRecord* key = ledger.state().keys.Find(key_id_hex);
+  return nlohmann::ordered_json{{"sequence", evidence.sequence},
+                                {"time", FormatTimestamp(submission->root().getAppendedAt())},
+                                {"type", EventTypeName(event->root())},
+                                {"author_org", key ? key->org_id : "operator"},
+                                {"key_id", key_id_hex},
+                                {"hash", HexEncode(view->chain_hash)},
+                                {"event", EncodeEventJson(event->root())}};
+}
+
+void PrintFlagFields(const projections::Flag& flag, std::ostream& out) {
+  out << "flag " << flag.id << "  [" << flag.severity << ", " << flag.review_status << "]\n"
+      << "  rule         " << flag.rule << " (docs/RULES.md)\n"
+      << "  subject      " << flag.subject << "\n  touches     ";
+  for (const auto& subject : flag.touches) out << " " << subject;
+  out << "\n  policy       version " << flag.policy_version << ": " << flag.parameters.dump() << "\n"
+      << "  explanation  " << flag.explanation << "\n  figures\n";
+  for (const auto& [key, value] : flag.figures.items()) {
+    out << "    " << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+  }
+  for (const auto& review : flag.reviews) {
+    out << "  review       #" << review.sequence << " " << review.disposition << ": " << review.note << "\n";
+  }
+}
+
 }  // namespace
 
 int RunFlags(const FlagOptions& options, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.view.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
-  auto to = AsOfSequence(**opened, options.view);
-  if (!to) return ReportError(to.error());
-  int32_t as_of_days = Today(clock);
-  if (!options.view.as_of_date.empty()) as_of_days = *ParseDate(options.view.as_of_date);  // checked above
-  auto loaded = projections::Load(**opened, *to);
+  auto loaded = LoadFlags(**opened, options.view, clock);
   if (!loaded) return ReportError(loaded.error());
+  auto filter = projections::MakeFlagFilter({options.rule, options.severity, options.subject, options.status},
+                                            loaded->known_subjects);
+  if (!filter) return ReportUsage(filter.error());
   std::vector<projections::Flag> flags;
-  for (auto& flag : loaded->rules.Flags(as_of_days)) {
-    if (!options.rule.empty() && flag.rule != options.rule) continue;
-    if (!options.severity.empty() && flag.severity != options.severity) continue;
-    if (!options.subject.empty() && flag.subject != options.subject) continue;
-    if (!options.status.empty() && flag.review_status != options.status) continue;
-    flags.push_back(std::move(flag));
+  for (auto& flag : loaded->flags) {
+    if (filter->Matches(flag)) flags.push_back(std::move(flag));
   }
+  const uint64_t sequence = loaded->sequence;
+  const int32_t as_of_days = loaded->as_of_days;
   switch (options.view.format) {
     case OutputFormat::kJson:
       for (const auto& flag : flags) std::cout << projections::FlagToJson(flag).dump() << '\n';
@@ -70,8 +147,8 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
       }
       break;
     case OutputFormat::kTable: {
-      std::cout << "flags as of " << FormatDate(as_of_days) << ", ledger sequence " << *to << ", policy version "
-                << loaded->rules.policy().version << "\n\n";
+      std::cout << "flags as of " << FormatDate(as_of_days) << ", ledger sequence " << sequence << ", policy version "
+                << loaded->policy_version << "\n\n";
       for (const auto& flag : flags) {
         std::cout << flag.id << "  [" << flag.severity << ", " << flag.review_status << "]  " << flag.subject << "\n  "
                   << flag.explanation << "\n  evidence:";
@@ -98,22 +175,64 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
   return kExitOk;
 }
 
+int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* clock) {
+  auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
+  if (!opened) return ReportError(opened.error());
+  auto loaded = LoadFlags(**opened, options, clock);
+  if (!loaded) return ReportError(loaded.error());
+  auto found = projections::FindFlag(loaded->flags, flag_id);
+  if (!found) {
+    return ReportError(found.error().WithPrefix(
+        "as of " + FormatDate(loaded->as_of_days) + ", ledger sequence " + std::to_string(loaded->sequence) +
+        (found.error().code() == StatusCode::kNotFound ? " (list them with `fundtrail flags`)" : "")));
+  }
+  const projections::Flag& flag = **found;
+  std::vector<nlohmann::ordered_json> events;
+  for (const auto& evidence : flag.evidence) {
+    auto event = EvidenceEvent(**opened, evidence);
+    if (!event) return ReportError(event.error());
+    events.push_back(std::move(*event));
+  }
+  if (options.format == OutputFormat::kJson) {
+    nlohmann::ordered_json out = projections::FlagToJson(flag);
+    out["evidence_events"] = events;
+    std::cout << out.dump() << std::endl;
+    return kExitOk;
+  }
+  std::cout << "as of " << FormatDate(loaded->as_of_days) << ", ledger sequence " << loaded->sequence << "\n\n";
+  PrintFlagFields(flag, std::cout);
+  std::cout << "  evidence     " << events.size() << (events.size() == 1 ? " event" : " events")
+            << " (prove one offline with `fundtrail prove --seq N`)\n";
+  for (const auto& event : events) {
+    std::cout << "    #" << event["sequence"].get<uint64_t>() << "  " << event["time"].get<std::string>() << "  "
+              << event["type"].get<std::string>() << "  by " << event["author_org"].get<std::string>() << "\n"
+              << "      chain hash " << event["hash"].get<std::string>() << "\n"
+              << "      " << event["event"].dump() << "\n";
+  }
+  std::cout.flush();
+  return kExitOk;
+}
+
 int RunFlagReview(const std::string& ledger_flag, const std::string& key_path, const std::string& flag_id,
                   const std::string& disposition, const std::string& note, Clock* clock) {
+  std::string id;
   {
-    // Only flags the ledger raises today can be reviewed: a typo must not record a disposition.
+    // Only flags the ledger raises today can be reviewed: a typo must not record a disposition. The
+    // disposition names the whole id, however the auditor typed it.
     auto opened = Ledger::Open(ResolveLedgerDirectory(ledger_flag), Ledger::Access::kReadOnly, clock);
     if (!opened) return ReportError(opened.error());
     auto loaded = projections::Load(**opened, (*opened)->head().sequence);
     if (!loaded) return ReportError(loaded.error());
-    bool found = false;
-    for (const auto& flag : loaded->rules.Flags(Today(clock))) found |= flag.id == flag_id;
+    std::vector<projections::Flag> flags = loaded->rules.Flags(Today(clock));
+    auto found = projections::FindFlag(flags, flag_id);
     if (!found) {
-      return ReportError(Status::NotFound("there is no flag \"" + flag_id + "\" as of today; list them with `fundtrail flags`"));
+      return ReportError(found.error().WithPrefix(
+          found.error().code() == StatusCode::kNotFound ? "as of today (list them with `fundtrail flags`)" : "flag review"));
     }
+    id = (*found)->id;
   }
   return AppendOne(ledger_flag, key_path,
-                   {{"type", "flag_disposition"}, {"flag_id", flag_id}, {"disposition", disposition}, {"note", note}},
+                   {{"type", "flag_disposition"}, {"flag_id", id}, {"disposition", disposition}, {"note", note}},
                    "flag review", clock);
 }
 
@@ -127,7 +246,7 @@ int RunPolicyShow(const std::string& ledger_flag, bool json, Clock* clock) {
     std::cout << nlohmann::json{{"version", policy.version}, {"document", policy.document}}.dump() << std::endl;
     return kExitOk;
   }
-  std::cout << "policy version " << policy.version << (policy.version == 0 ? " (the defaults of RULES.md)" : "") << "\n"
+  std::cout << "policy version " << policy.version << (policy.version == 0 ? " (the defaults of docs/RULES.md)" : "") << "\n"
             << policy.document.dump(2) << "\n";
   for (const auto& problem : loaded->rules.policy_problems()) std::cout << "rejected policy: " << problem << "\n";
   std::cout.flush();

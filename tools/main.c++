@@ -168,14 +168,24 @@ int main(int argc, char** argv) {
     view.ledger = ledger;
     view.format = view_json ? OutputFormat::kJson : view_csv ? OutputFormat::kCsv : OutputFormat::kTable;
   };
-  auto* view_command = app.add_subcommand("view", "oversight views: grants, members, alliance, outcomes");
+  auto* view_command = app.add_subcommand("view", "oversight views: grants, members, alliance, outcomes, spending");
   add_view_options(view_command);
-  view_command->add_option("name", view.name, "grants | members | alliance | outcomes");
+  view_command->add_option("name", view.name, "grants | members | alliance | outcomes | spending");
+  view_command->add_option("--grant", view.grant, "spending: only this grant");
+  view_command->add_option("--member", view.member, "spending: only this member (organisation id)");
+  view_command->add_option("--category", view.category, "spending: only this budget category, e.g. equipment");
+  view_command->add_option("--from-date", view.from_date, "spending: paid on or after this day (YYYY-MM-DD, payment date)");
+  view_command->add_option("--to-date", view.to_date, "spending: paid on or before this day (YYYY-MM-DD, payment date)");
+  view_command->add_option("--by", view.by, "spending: one row per month, category or member, then the total");
+  view_command->footer(
+      "view spending: expenditures less vendor refunds, by payment date (a vendor refund by its date), reversed "
+      "events left out; with no period and no category its totals equal the spent of `view grants` and `view "
+      "members`. --from-date/--to-date choose the business period; --as-of-seq the ledger position.");
   view_command->add_flag("--digest", view.digest, "print the digest of the projection state instead");
   view_command->callback([&] {
     view_format();
     if (view.name.empty() && !view.digest) {
-      exit_code = ReportError(Status::InvalidArgument("name a view: grants, members, alliance or outcomes (or --digest)"));
+      exit_code = ReportError(Status::InvalidArgument("name a view: grants, members, alliance, outcomes or spending (or --digest)"));
       return;
     }
     exit_code = RunView(view, &clock);
@@ -191,12 +201,17 @@ int main(int argc, char** argv) {
   });
 
   FlagOptions flag_options;
-  auto* flags = app.add_subcommand("flags", "misuse flags with their evidence (rules of RULES.md), as of a date");
+  auto* flags = app.add_subcommand("flags", "misuse flags with their evidence (rules of docs/RULES.md), as of a date");
   add_view_options(flags);
-  flags->add_option("--rule", flag_options.rule, "only this rule, e.g. TP-1");
+  flags->add_option("--rule", flag_options.rule, "only this rule, e.g. TP-1 (one of the 27 ids of docs/RULES.md)");
   flags->add_option("--severity", flag_options.severity, "only this severity: low, medium, high, critical");
-  flags->add_option("--subject", flag_options.subject, "only this subject, e.g. grant:G-1");
+  flags->add_option("--subject", flag_options.subject,
+                    "only flags touching KIND:ID, KIND grant, org, vendor, outcome or alliance: for org:X also "
+                    "the flags on X's expenditures, vendors, disbursements and outcomes");
   flags->add_option("--status", flag_options.status, "only this review status: open, confirmed, false_positive, remediated");
+  flags->footer("Filter values are case-insensitive; an unknown one is an error listing the valid ones (exit 1).\n"
+                "Flag ids are RULE/SEQUENCE[/CHECK], e.g. TP-1/8812/after: the rule, the first evidence event, and "
+                "which check fired when one event can raise the rule twice.");
   flags->callback([&] {
     if (flags->get_subcommands().empty()) {
       view_format();
@@ -204,10 +219,26 @@ int main(int argc, char** argv) {
       exit_code = RunFlags(flag_options, &clock);
     }
   });
+  std::string shown_flag;
+  ViewOptions show_options;
+  bool show_json = false;
+  auto* show = flags->add_subcommand("show", "print one flag with its evidence events in full");
+  show->add_option("flag", shown_flag, "flag id as `fundtrail flags` prints it (RULE/SEQUENCE when that names one flag)")
+      ->required();
+  show->add_option("--ledger", show_options.ledger, "ledger directory");
+  show->add_option("--as-of-seq", show_options.as_of_sequence, "as the ledger stood after this sequence number");
+  show->add_option("--as-of-date", show_options.as_of_date,
+                   "the date time-based rules are evaluated at, and the ledger as it stood at its end (by append time)");
+  show->add_flag("--json", show_json, "one JSON object: the flag and its evidence events (as `log --json` prints them)");
+  show->callback([&] {
+    show_options.format = show_json ? OutputFormat::kJson : OutputFormat::kTable;
+    exit_code = RunFlagShow(show_options, shown_flag, &clock);
+  });
   std::string review_key, review_flag, disposition, note;
   auto* review = flags->add_subcommand("review", "record an auditor's disposition of a flag (appends an event)");
   review->add_option("--ledger", ledger, "ledger directory");
-  review->add_option("flag", review_flag, "flag id, as `fundtrail flags` lists it")->required();
+  review->add_option("flag", review_flag, "flag id as `fundtrail flags` prints it (RULE/SEQUENCE when that names one flag)")
+      ->required();
   review->add_option("--key", review_key, "the auditor's private key (PEM)")->required();
   review->add_option("--disposition", disposition, "confirmed | false_positive | remediated")
       ->required()->check(CLI::IsMember({"confirmed", "false_positive", "remediated"}));

@@ -1,10 +1,12 @@
 // `fundtrail view`, `history` and `rebuild`: projections of the log.
 #include <chrono>
 #include <iostream>
+#include <tuple>
 
 #include "ledger/store.h"
 #include "projections/history_store.h"
 #include "projections/projection_store.h"
+#include "projections/spending.h"
 #include "projections/views.h"
 #include "tools/commands.h"
 #include "tools/output.h"
@@ -38,6 +40,97 @@ void PrintView(const projections::ViewData& view, OutputFormat format, std::ostr
 }
 
 
+// The view of the projection called `name`; one without headers when there is none.
+projections::ViewData NamedView(const projections::Projection& views, const std::string& name) {
+  if (name == "grants") return projections::GrantsView(views);
+  if (name == "members") return projections::MembersView(views);
+  if (name == "alliance") return projections::AllianceView(views);
+  if (name == "outcomes") return projections::OutcomesView(views);
+  return {};
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+// The filter of `view spending`, checked: the grant and member exist, the category and the
+// grouping are known (any case), the dates parse and are in order. Returns the filter and a
+// description of it for the title.
+Result<std::pair<projections::SpendingFilter, std::string>> SpendingFilterOf(const Ledger& ledger,
+                                                                             const ViewOptions& options) {
+  projections::SpendingFilter filter;
+  std::string scope;
+  auto add = [&](const std::string& part) { scope += (scope.empty() ? "" : ", ") + part; };
+  if (!options.grant.empty()) {
+    if (!ledger.state().grants.Contains(options.grant)) {
+      return Error(Status::InvalidArgument("--grant \"" + options.grant +
+                                           "\": no such grant in the ledger; list them with `fundtrail view grants`"));
+    }
+    filter.grant_id = options.grant;
+    add("grant " + options.grant);
+  }
+  if (!options.member.empty()) {
+    if (!ledger.state().organisations.Contains(options.member)) {
+      return Error(Status::InvalidArgument("--member \"" + options.member +
+                                           "\": no such organisation in the ledger; list them with `fundtrail view members`"));
+    }
+    filter.org_id = options.member;
+    add("member " + options.member);
+  }
+  if (!options.category.empty()) {
+    auto category = projections::BudgetCategoryFromName(options.category);
+    if (!category) {
+      std::string names;
+      for (const auto& name : projections::BudgetCategoryNames()) names += (names.empty() ? "" : ", ") + name;
+      return Error(Status::InvalidArgument("--category \"" + options.category +
+                                           "\" is not a budget category; use one of: " + names));
+    }
+    filter.category = *category;
+    add("category " + projections::BudgetCategoryName(*category));
+  }
+  for (const auto& [option, text, days] : {std::tuple{"--from-date", &options.from_date, &filter.from_days},
+                                           std::tuple{"--to-date", &options.to_date, &filter.to_days}}) {
+    if (text->empty()) continue;
+    auto parsed = ParseDate(*text);
+    if (!parsed) return Error(parsed.error().WithPrefix(option));
+    *days = *parsed;
+  }
+  if (filter.from_days > filter.to_days) {
+    return Error(Status::InvalidArgument("--from-date " + options.from_date + " is after --to-date " + options.to_date));
+  }
+  add("paid " + (options.from_date.empty() ? std::string("from the start") : options.from_date) + " to " +
+      (options.to_date.empty() ? std::string("the end") : options.to_date));
+  const std::string by = Lower(options.by);
+  if (by == "month") {
+    filter.by = projections::SpendingGroup::kMonth;
+  } else if (by == "category") {
+    filter.by = projections::SpendingGroup::kCategory;
+  } else if (by == "member") {
+    filter.by = projections::SpendingGroup::kMember;
+  } else if (!by.empty()) {
+    return Error(Status::InvalidArgument("--by \"" + options.by + "\" is not a grouping; use one of: month, category, member"));
+  }
+  return std::pair{filter, scope};
+}
+
+// `view spending`: reads the log up to `to` (projections/spending.h).
+Result<projections::ViewData> SpendingViewOf(const Ledger& ledger, const ViewOptions& options, uint64_t to) {
+  auto filter = SpendingFilterOf(ledger, options);
+  if (!filter) return Error(filter.error());
+  auto fold = projections::FoldSpending(ledger, to);
+  if (!fold) return Error(fold.error());
+  std::string currency = "CNY";
+  if (!options.grant.empty()) {
+    if (const auto* grant = ledger.state().grants.Find(options.grant)) currency = grant->currency;
+  }
+  auto rows = projections::QuerySpending(*fold, filter->first, currency);
+  if (!rows) return Error(rows.error());
+  return projections::SpendingView(*rows, filter->first, filter->second);
+}
+
 }  // namespace
 
 // The sequence number the options ask for: --as-of-seq, --as-of-date, or the head.
@@ -68,21 +161,26 @@ int RunView(const ViewOptions& options, Clock* clock) {
               << projection->checkpoint().sequence << std::endl;
     return kExitOk;
   }
-  // The views need not the rules' state.
-  auto views = projections::LoadViews(**opened, *to);
-  if (!views) return ReportError(views.error());
+  const bool spending = options.name == "spending";
+  if (!spending && (!options.grant.empty() || !options.member.empty() || !options.category.empty() ||
+                    !options.from_date.empty() || !options.to_date.empty() || !options.by.empty())) {
+    return ReportError(Status::InvalidArgument(
+        "--grant, --member, --category, --from-date, --to-date and --by belong to `view spending`"));
+  }
   projections::ViewData view;
-  if (options.name == "grants") {
-    view = projections::GrantsView(*views);
-  } else if (options.name == "members") {
-    view = projections::MembersView(*views);
-  } else if (options.name == "alliance") {
-    view = projections::AllianceView(*views);
-  } else if (options.name == "outcomes") {
-    view = projections::OutcomesView(*views);
+  if (spending) {
+    auto built = SpendingViewOf(**opened, options, *to);
+    if (!built) return ReportError(built.error());
+    view = std::move(*built);
   } else {
-    return ReportError(Status::InvalidArgument("unknown view \"" + options.name +
-                                               "\" (views: grants, members, alliance, outcomes; or --digest)"));
+    // The views need not the rules' state.
+    auto views = projections::LoadViews(**opened, *to);
+    if (!views) return ReportError(views.error());
+    view = NamedView(*views, options.name);
+    if (view.headers.empty()) {
+      return ReportError(Status::InvalidArgument("unknown view \"" + options.name +
+                                                 "\" (views: grants, members, alliance, outcomes, spending; or --digest)"));
+    }
   }
   if (options.format == OutputFormat::kTable) {
     std::cout << "as of sequence " << *to << " of " << (*opened)->head().sequence << "\n\n";

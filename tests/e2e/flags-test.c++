@@ -1,6 +1,8 @@
 // End-to-end tests of the misuse rules, the policy and signed tree heads through the binary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "tests/testing/cli_harness.h"
@@ -109,6 +111,186 @@ TEST_F(Flags, AnAuditorRecordsADisposition) {
   EXPECT_EQ(unknown.exit_code, 5) << unknown.Describe();
   CommandResult bad = Run({"flags", "review", id, "--key", auditor_.path, "--disposition", "ignored", "--note", "x"});
   EXPECT_EQ(bad.exit_code, 1) << bad.Describe();
+}
+
+// The flags that involve a member: those whose subject it is, and those raised against a grant or
+// a vendor by its expenditures and disbursements. Computed here from the log, independently of
+// the rules' own bookkeeping.
+std::set<std::string> FlagsInvolving(const std::vector<nlohmann::json>& flags, const std::vector<nlohmann::json>& log,
+                                     const std::string& org_id) {
+  std::map<uint64_t, nlohmann::json> events;
+  for (const auto& entry : log) events[entry["sequence"].get<uint64_t>()] = entry["event"];
+  std::set<std::string> out;
+  for (const auto& flag : flags) {
+    if (flag["subject"] == "org:" + org_id) out.insert(flag["id"]);
+    for (const auto& evidence : flag["evidence"]) {
+      const nlohmann::json& event = events.at(evidence["sequence"].get<uint64_t>());
+      if (event.value("org_id", "") == org_id || event.value("member_org_id", "") == org_id) out.insert(flag["id"]);
+    }
+  }
+  return out;
+}
+
+std::set<std::string> Ids(const std::vector<nlohmann::json>& flags) {
+  std::set<std::string> out;
+  for (const auto& flag : flags) out.insert(flag["id"].get<std::string>());
+  return out;
+}
+
+TEST_F(Flags, SubjectListsEveryFlagThatTouchesTheMember) {
+  using A = SampleAlliance;
+  nlohmann::json prohibited = ExpenditureRecorded(A::kGrantBattery, A::kTsinghua, "materials", "V-LAB", "INV-PU1",
+                                                  "2345.67 CNY");
+  prohibited["description"] = "招待专家晚宴";  // PU-1, raised against the grant
+  nlohmann::json early = ExpenditureRecorded(A::kGrantBattery, A::kTsinghua, "materials", "V-LAB", "INV-EARLY",
+                                             "3456.78 CNY");
+  early["invoice_date"] = "2023-12-20";  // TP-1, before the grant's period: against the grant
+  nlohmann::json repeat = ExpenditureRecorded(A::kGrantBattery, A::kTsinghua, "materials", "V-LAB", "INV-101",
+                                              "48000.00 CNY");  // AN-1, a repeat: against the vendor
+  alliance_->Append(alliance_->finance_tsinghua, {prohibited, early, repeat});
+  AppendWeekendPayment();  // AN-6, against the member itself
+
+  CommandResult all = Run({"flags", "--json"});
+  ASSERT_EQ(all.exit_code, 0) << all.Describe();
+  auto flags = ParseJsonLines(all.out);
+  std::set<std::string> expected = FlagsInvolving(flags, alliance_->Log(), A::kTsinghua);
+  std::set<std::string> subjects_before;  // what `--subject` matched before: the subject alone
+  std::set<std::string> kinds;
+  for (const auto& flag : flags) {
+    if (!expected.contains(flag["id"])) continue;
+    std::string subject = flag["subject"];
+    kinds.insert(subject.substr(0, subject.find(':')));
+    if (subject == std::string("org:") + A::kTsinghua) subjects_before.insert(flag["id"]);
+  }
+  for (const char* kind : {"grant", "org", "vendor"}) EXPECT_TRUE(kinds.contains(kind)) << kind << "\n" << all.out;
+  EXPECT_LT(subjects_before.size(), expected.size());
+
+  CommandResult listed = Run({"flags", "--subject", std::string("org:") + A::kTsinghua, "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.Describe();
+  EXPECT_EQ(Ids(ParseJsonLines(listed.out)), expected);
+  for (const auto& flag : ParseJsonLines(listed.out)) {
+    std::vector<std::string> touches = flag["touches"];
+    EXPECT_TRUE(std::find(touches.begin(), touches.end(), std::string("org:") + A::kTsinghua) != touches.end());
+  }
+  // The kind in any case, and member for org.
+  for (const std::string kind : {"ORG:", "Member:"}) {
+    CommandResult same = Run({"flags", "--subject", kind + A::kTsinghua, "--json"});
+    ASSERT_EQ(same.exit_code, 0) << same.Describe();
+    EXPECT_EQ(same.out, listed.out) << kind;
+  }
+  // The vendor's flags include those of the expenditures paid to it, whatever their subject.
+  CommandResult vendor = Run({"flags", "--subject", "vendor:V-LAB", "--json"});
+  ASSERT_EQ(vendor.exit_code, 0) << vendor.Describe();
+  std::set<std::string> vendor_rules;
+  for (const auto& flag : ParseJsonLines(vendor.out)) vendor_rules.insert(flag["rule"]);
+  for (const char* rule : {"PU-1", "TP-1", "AN-1", "AN-6"}) EXPECT_TRUE(vendor_rules.contains(rule)) << rule;
+  // The other member's list holds none of these.
+  CommandResult catl = Run({"flags", "--subject", std::string("org:") + A::kCatl, "--json"});
+  ASSERT_EQ(catl.exit_code, 0) << catl.Describe();
+  for (const auto& flag : ParseJsonLines(catl.out)) {
+    EXPECT_NE(flag["rule"], "PU-1") << flag.dump();
+    EXPECT_NE(flag["rule"], "AN-6") << flag.dump();
+  }
+}
+
+TEST_F(Flags, FilterValuesInAnyCaseAndEveryBadOneRejected) {
+  AppendWeekendPayment();
+  CommandResult canonical = Run({"flags", "--severity", "low", "--rule", "AN-6", "--status", "open", "--json"});
+  ASSERT_EQ(canonical.exit_code, 0) << canonical.Describe();
+  ASSERT_FALSE(ParseJsonLines(canonical.out).empty());
+  CommandResult any_case = Run({"flags", "--severity", "LOW", "--rule", "an-6", "--status", "Open", "--json"});
+  ASSERT_EQ(any_case.exit_code, 0) << any_case.Describe();
+  EXPECT_EQ(any_case.out, canonical.out);
+  EXPECT_EQ(Run({"flags", "--severity", "CRITICAL"}).exit_code, 0);
+
+  struct Bad {
+    std::vector<std::string> args;
+    std::string listed;  // a valid value the error must list
+  };
+  const std::vector<Bad> bad = {
+      {{"--severity", "CRITICALL"}, "low, medium, high, critical"},
+      {{"--severity", "severe"}, "low, medium, high, critical"},
+      {{"--rule", "tp-9"}, "PU-1, PU-2, PU-3, PU-4, BR-1"},
+      {{"--rule", "TP1"}, "AL-3"},
+      {{"--status", "closed"}, "open, confirmed, false_positive, remediated"},
+      {{"--subject", "person:李娜"}, "grant, org, vendor, outcome, alliance"},
+      {{"--subject", "清华大学"}, "KIND:ID"},
+      {{"--subject", "org:"}, "KIND:ID"},
+      {{"--subject", "org:NO-SUCH-ORG"}, std::string(SampleAlliance::kTsinghua)},
+      {{"--subject", "grant:G-9999"}, SampleAlliance::kGrantBattery},
+      {{"--subject", "vendor:V-NONE"}, "V-LAB"},
+      {{"--subject", "outcome:O-1"}, "none of that kind"},
+  };
+  for (const auto& [args, listed] : bad) {
+    std::vector<std::string> command = {"flags"};
+    command.insert(command.end(), args.begin(), args.end());
+    CommandResult result = Run(command);
+    std::string what = args[0] + " " + args[1];
+    EXPECT_EQ(result.exit_code, 1) << what << "\n" << result.Describe();
+    EXPECT_TRUE(result.out.empty()) << what << "\n" << result.out;
+    EXPECT_NE(result.err.find("\"" + args[1] + "\""), std::string::npos) << what << "\n" << result.err;
+    EXPECT_NE(result.err.find(listed), std::string::npos) << what << "\n" << result.err;
+    EXPECT_EQ(SplitLines(result.err).size(), 1u) << what << "\n" << result.err;
+  }
+}
+
+TEST_F(Flags, ShowPrintsAFlagWithItsEvidenceEventsInFull) {
+  uint64_t weekend = AppendWeekendPayment();
+  std::string hash;
+  for (const auto& entry : alliance_->Log()) {
+    if (entry["sequence"] == weekend) hash = entry["hash"];
+  }
+  std::string id = "AN-6/" + std::to_string(weekend);
+  CommandResult shown = Run({"flags", "show", id});
+  ASSERT_EQ(shown.exit_code, 0) << shown.Describe();
+  for (const std::string& expected : {std::string("flag ") + id, std::string("INV-WEEKEND"), hash,
+                                      std::string("expenditure_recorded"), std::string("by 清华大学"),
+                                      std::string("2024-06-15"), std::string("vendor:V-LAB")}) {
+    EXPECT_NE(shown.out.find(expected), std::string::npos) << expected << "\n" << shown.out;
+  }
+  CommandResult json = Run({"flags", "show", id, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.Describe();
+  auto flag = nlohmann::json::parse(json.out);
+  EXPECT_EQ(flag["id"], id);
+  ASSERT_EQ(flag["evidence_events"].size(), 1u);
+  EXPECT_EQ(flag["evidence_events"][0]["hash"], hash);
+  EXPECT_EQ(flag["evidence_events"][0]["event"]["invoice_number"], "INV-WEEKEND");
+  EXPECT_EQ(flag["evidence_events"][0]["author_org"], SampleAlliance::kTsinghua);
+
+  // One id form everywhere: RULE/SEQUENCE/CHECK as listed; RULE/SEQUENCE when it names one flag.
+  nlohmann::json both = ExpenditureRecorded(SampleAlliance::kGrantRecycling, SampleAlliance::kTsinghua, "testing",
+                                            "V-LAB", "INV-TWICE", "2222.22 CNY");
+  uint64_t twice = alliance_->Append(alliance_->finance_tsinghua, {both})["first_sequence"];
+  std::string prefix = "PU-2/" + std::to_string(twice);
+  CommandResult listed = Run({"flags", "--rule", "PU-2"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.Describe();
+  EXPECT_NE(listed.out.find(prefix + "/category"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(prefix + "/task"), std::string::npos) << listed.out;
+  CommandResult ambiguous = Run({"flags", "show", prefix});
+  EXPECT_EQ(ambiguous.exit_code, 2) << ambiguous.Describe();
+  EXPECT_NE(ambiguous.err.find(prefix + "/category, " + prefix + "/task"), std::string::npos) << ambiguous.err;
+  CommandResult whole = Run({"flags", "show", "pu-2/" + std::to_string(twice) + "/TASK", "--json"});
+  ASSERT_EQ(whole.exit_code, 0) << whole.Describe();
+  EXPECT_EQ(nlohmann::json::parse(whole.out)["id"], prefix + "/task");
+  CommandResult missing = Run({"flags", "show", "AN-6/999999"});
+  EXPECT_EQ(missing.exit_code, 5) << missing.Describe();
+  EXPECT_NE(missing.err.find("there is no flag \"AN-6/999999\""), std::string::npos) << missing.err;
+
+  // A review typed in the short form records the whole id.
+  uint64_t testing = 0;
+  for (const auto& entry : alliance_->Log({"--type", "expenditure_recorded"})) {
+    if (entry["event"]["invoice_number"] == "INV-102") testing = entry["sequence"];
+  }
+  ASSERT_NE(testing, 0u);
+  CommandResult reviewed = Run({"flags", "review", "pu-2/" + std::to_string(testing), "--key", auditor_.path,
+                                "--disposition", "confirmed", "--note", "测试费无预算"});
+  ASSERT_EQ(reviewed.exit_code, 0) << reviewed.Describe();
+  auto dispositions = alliance_->Log({"--type", "flag_disposition"});
+  ASSERT_EQ(dispositions.size(), 1u);
+  EXPECT_EQ(dispositions[0]["event"]["flag_id"], "PU-2/" + std::to_string(testing) + "/category");
+  CommandResult confirmed = Run({"flags", "--status", "CONFIRMED", "--json"});
+  ASSERT_EQ(confirmed.exit_code, 0) << confirmed.Describe();
+  EXPECT_EQ(Ids(ParseJsonLines(confirmed.out)), std::set<std::string>{"PU-2/" + std::to_string(testing) + "/category"});
 }
 
 TEST_F(Flags, PolicyShowAndSet) {

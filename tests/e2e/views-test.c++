@@ -257,6 +257,144 @@ TEST_F(Views, RebuildGivesTheIncrementalDigest) {
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(alliance_->ledger()) / "history-load"));
 }
 
+// `view spending` on the sample history plus Tsinghua's spending of 2024-05 to 2025-01, a vendor
+// refund and a reversed expenditure; the sums below are computed by hand.
+class Spending : public Views {
+ protected:
+  void SetUp() override {
+    Views::SetUp();
+    using A = SampleAlliance;
+    auto spend = [](const std::string& category, const std::string& invoice, const std::string& amount,
+                     const std::string& paid) {
+      nlohmann::json event = ExpenditureRecorded(A::kGrantBattery, A::kTsinghua, category, "V-LAB", invoice, amount);
+      event["invoice_date"] = paid;
+      event["payment_date"] = paid;
+      return event;
+    };
+    nlohmann::json receipt = alliance_->Append(
+        alliance_->finance_tsinghua,
+        {spend("materials", "INV-201", "10000.00 CNY", "2024-05-06"),
+         spend("equipment", "INV-202", "200000.00 CNY", "2024-05-20"),
+         spend("materials", "INV-203", "3333.33 CNY", "2024-12-31"),
+         spend("materials", "INV-204", "1111.11 CNY", "2025-01-01"),
+         {{"type", "refund_recorded"}, {"grant_id", A::kGrantBattery}, {"org_id", A::kTsinghua},
+          {"kind", "vendor_refund"}, {"amount", "500.00 CNY"}, {"date", "2024-05-25"}, {"vendor_id", "V-LAB"}}});
+    uint64_t equipment = receipt["first_sequence"].get<uint64_t>() + 1;
+    before_reversal_ = equipment + 3;
+    alliance_->Append(alliance_->finance_tsinghua,
+                      {{{"type", "reversal"}, {"target_sequence", equipment}, {"reason", "重复录入"}}});
+  }
+
+  // The rows of `view spending ARGS --json`: each group's spent, then "total".
+  std::map<std::string, std::string> Spent(std::vector<std::string> args) {
+    args.insert(args.begin(), {"view", "spending"});
+    args.push_back("--json");
+    CommandResult result = Run(args);
+    EXPECT_EQ(result.exit_code, 0) << result.Describe();
+    std::map<std::string, std::string> out;
+    for (const auto& row : ParseJsonLines(result.out)) {
+      std::string group = "total";
+      for (const char* by : {"month", "category", "member"}) {
+        if (row.contains(by)) group = row[by];
+      }
+      out[group] = row["spent"];
+    }
+    return out;
+  }
+  uint64_t before_reversal_ = 0;
+};
+
+TEST_F(Spending, SumsByHandWithReversalsAndRefunds) {
+  const std::string grant = SampleAlliance::kGrantBattery, thu = SampleAlliance::kTsinghua;
+  // The grant: 1,250,000.00 + 48,000.00 + 12,345.67 (the history) + 10,000.00 + 3,333.33 +
+  // 1,111.11, less the refund of 500.00; the reversed 200,000.00 not at all.
+  using Rows = std::map<std::string, std::string>;
+  EXPECT_EQ(Spent({"--grant", grant}), (Rows{{"total", "1324290.11 CNY"}}));
+  // Tsinghua's 2024 on it.
+  EXPECT_EQ(Spent({"--grant", grant, "--member", thu, "--from-date", "2024-01-01", "--to-date", "2024-12-31"}),
+            (Rows{{"total", "73179.00 CNY"}}));
+  EXPECT_EQ(Spent({"--grant", grant, "--member", thu, "--by", "month"}),
+            (Rows{{"2024-03", "60345.67 CNY"},
+                  {"2024-05", "9500.00 CNY"},
+                  {"2024-12", "3333.33 CNY"},
+                  {"2025-01", "1111.11 CNY"},
+                  {"total", "74290.11 CNY"}}));
+  // A category leaves refunds out; --by category shows them apart.
+  EXPECT_EQ(Spent({"--member", thu, "--category", "MATERIALS", "--from-date", "2024-01-01", "--to-date", "2024-12-31"}),
+            (Rows{{"total", "61333.33 CNY"}}));
+  EXPECT_EQ(Spent({"--grant", grant, "--by", "category"}),
+            (Rows{{"equipment", "1250000.00 CNY"},
+                  {"materials", "62444.44 CNY"},
+                  {"testing", "12345.67 CNY"},
+                  {"vendor_refund", "-500.00 CNY"},
+                  {"total", "1324290.11 CNY"}}));
+  EXPECT_EQ(Spent({"--grant", grant, "--by", "member"}),
+            (Rows{{SampleAlliance::kCatl, "1250000.00 CNY"}, {thu, "74290.11 CNY"}, {"total", "1324290.11 CNY"}}));
+  // As of the ledger position before the reversal, for May 2024: the equipment still counts.
+  EXPECT_EQ(Spent({"--member", thu, "--from-date", "2024-05-01", "--to-date", "2024-05-31", "--as-of-seq",
+                   std::to_string(before_reversal_)}),
+            (Rows{{"total", "209500.00 CNY"}}));
+  EXPECT_EQ(Spent({"--member", thu, "--from-date", "2024-05-01", "--to-date", "2024-05-31"}),
+            (Rows{{"total", "9500.00 CNY"}}));
+}
+
+TEST_F(Spending, TotalsMatchTheGrantsAndMembersViews) {
+  CommandResult grants = Run({"view", "grants", "--json"});
+  ASSERT_EQ(grants.exit_code, 0) << grants.Describe();
+  for (const auto& grant : ParseJsonLines(grants.out)) {
+    EXPECT_EQ(Spent({"--grant", grant["grant_id"]})["total"], grant["spent"]) << grant.dump();
+  }
+  CommandResult members = Run({"view", "members", "--json"});
+  ASSERT_EQ(members.exit_code, 0) << members.Describe();
+  int compared = 0;
+  for (const auto& member : ParseJsonLines(members.out)) {
+    for (const auto& grant : member["grants"]) {
+      EXPECT_EQ(Spent({"--grant", grant["grant_id"], "--member", member["org_id"]})["total"], grant["spent"])
+          << member.dump();
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 3);
+}
+
+TEST_F(Spending, TableAndCsv) {
+  CommandResult table = Run({"view", "spending", "--grant", SampleAlliance::kGrantBattery, "--by", "month"});
+  ASSERT_EQ(table.exit_code, 0) << table.Describe();
+  for (const char* expected : {"Spending by payment date: grant G-2024-01", "month", "2024-05", "9,500.00 CNY",
+                               "1,324,290.11 CNY", "vendor refunds"}) {
+    EXPECT_NE(table.out.find(expected), std::string::npos) << expected << "\n" << table.out;
+  }
+  CommandResult csv = Run({"view", "spending", "--grant", SampleAlliance::kGrantBattery, "--by", "month", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.Describe();
+  auto rows = ParseCsv(csv.out);
+  ASSERT_EQ(rows.size(), 6u) << csv.out;  // header, four months, total
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"month", "payments", "expenditures", "vendor refunds", "spent"}));
+  EXPECT_EQ(rows[2], (std::vector<std::string>{"2024-05", "1", "10000.00 CNY", "500.00 CNY", "9500.00 CNY"}));
+  EXPECT_EQ(rows[5], (std::vector<std::string>{"total", "6", "1324790.11 CNY", "500.00 CNY", "1324290.11 CNY"}));
+}
+
+TEST_F(Spending, BadArgumentsAreErrorsThatSayWhatToUse) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+      {{"--by", "week"}, "month, category, member"},
+      {{"--category", "furniture"}, "equipment, materials, testing"},
+      {{"--from-date", "2024-13-01"}, "--from-date"},
+      {{"--from-date", "2025-01-01", "--to-date", "2024-12-31"}, "after --to-date"},
+      {{"--grant", "G-NOPE"}, "view grants"},
+      {{"--member", "NOPE"}, "view members"},
+  };
+  for (const auto& [args, expected] : bad) {
+    std::vector<std::string> command = {"view", "spending"};
+    command.insert(command.end(), args.begin(), args.end());
+    CommandResult result = Run(command);
+    EXPECT_EQ(result.exit_code, 2) << args[0] << "\n" << result.Describe();
+    EXPECT_NE(result.err.find(expected), std::string::npos) << args[0] << "\n" << result.err;
+    EXPECT_TRUE(result.out.empty()) << result.out;
+  }
+  CommandResult misplaced = Run({"view", "grants", "--by", "month"});
+  EXPECT_EQ(misplaced.exit_code, 2) << misplaced.Describe();
+  EXPECT_NE(misplaced.err.find("view spending"), std::string::npos) << misplaced.err;
+}
+
 TEST_F(Views, ErrorsNameWhatIsWrong) {
   CommandResult unknown = Run({"view", "budgets"});
   EXPECT_EQ(unknown.exit_code, 2);

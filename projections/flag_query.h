@@ -1,0 +1,60 @@
+// What a user types to pick flags: the filters of `fundtrail flags` (rule,
+// severity, subject, review status) and flag ids. Values are checked
+// case-insensitively against the valid ones, and an unknown value is an error
+// that lists them, so that a typo is never "0 flags".
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/status.h"
+#include "projections/rules.h"
+
+namespace fundtrail::projections {
+
+const std::vector<std::string>& Severities();      // low, medium, high, critical
+const std::vector<std::string>& ReviewStatuses();  // open, confirmed, false_positive, remediated
+const std::vector<std::string>& SubjectKinds();    // grant, org, vendor, outcome, alliance
+
+// The filters as typed; empty means any.
+struct FlagFilterText {
+  std::string rule;
+  std::string severity;
+  std::string subject;  // KIND:ID
+  std::string status;
+};
+
+// The filters checked and spelt as the flags spell them; empty means any.
+struct FlagFilter {
+  std::string rule;      // "TP-1"
+  std::string severity;  // "critical"
+  std::string subject;   // "org:91110000MA01ABCD1X", matched against Flag::touches
+  std::string status;    // "false_positive"
+
+  bool Matches(const Flag& flag) const;
+};
+
+// Checks `text`: the rule one of RuleIds(), the severity one of Severities(),
+// the status one of ReviewStatuses() (a '-' may stand for '_'), each
+// case-insensitively; the subject KIND:ID with KIND one of SubjectKinds() (or
+// "member" for org), case-insensitively, and ID one the ledger knows
+// (`known_subjects`, RulesEngine::KnownSubjects), exactly or, when only one
+// matches so, case-insensitively. Errors name the option and list the valid
+// values, e.g.
+//   --severity "CRITICALL" is not a severity; use one of: low, medium, high,
+//   critical
+// REQUIRES: `known_subjects` is sorted.
+Result<FlagFilter> MakeFlagFilter(const FlagFilterText& text,
+                                  const std::vector<std::string>& known_subjects);
+
+// The flag of `flags` that `id` names: the flag whose id equals it,
+// case-insensitively, else, when `id` is RULE/SEQUENCE, the only flag whose id
+// starts with `id` + "/" (so "PU-4/330" finds "PU-4/330/cap" when the rule
+// raised nothing else at #330). NotFound when none does; InvalidArgument,
+// listing the candidates, when several do.
+Result<const Flag*> FindFlag(const std::vector<Flag>& flags, std::string_view id);
+
+}  // namespace fundtrail::projections
