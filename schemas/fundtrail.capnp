@@ -313,6 +313,10 @@ struct ExpenditureRecorded {
   expertDays @14 :UInt32 $optional;        # person-days, for expert consultation
   expertIsAcademician @15 :Bool $optional;
   reference @16 :Text $optional;
+  sourceKey @17 :Text $optional;
+  # The row's key in the member's finance system, written by `fundtrail import`: by default
+  # "ORG|PERIOD|VOUCHER|LINE" (organisation, accounting period, voucher number, line). A re-import
+  # appends no row whose key is already in the ledger.
 }
 
 struct RefundRecorded {

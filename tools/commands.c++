@@ -24,6 +24,12 @@ std::string Str(capnp::Data::Reader data) {
   return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
 }
 
+Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& flag, Ledger::Access access, Clock* clock) {
+  return Ledger::Open(ResolveLedgerDirectory(flag), access, clock);
+}
+
+}  // namespace
+
 void PrintReceipt(const Receipt& receipt, bool json) {
   if (json) {
     nlohmann::ordered_json out = {
@@ -56,12 +62,6 @@ void PrintReceipt(const Receipt& receipt, bool json) {
   }
   std::cout << "head: " << receipt.last_sequence << " " << HexEncode(receipt.head) << std::endl;
 }
-
-Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& flag, Ledger::Access access, Clock* clock) {
-  return Ledger::Open(ResolveLedgerDirectory(flag), access, clock);
-}
-
-}  // namespace
 
 int ReportError(const Status& status) {
   std::cerr << "fundtrail: error: " << status.message() << std::endl;
@@ -130,6 +130,29 @@ int RunAppend(const std::string& ledger_flag, const std::string& key_path, const
   return kExitOk;
 }
 
+bool MatchesPaperTrail(schema::Event::Reader event, const LogOptions& options) {
+  if (options.voucher.empty() && options.invoice.empty()) return true;
+  std::string reference, source_key, invoice;
+  switch (event.which()) {
+    case schema::Event::EXPENDITURE_RECORDED: {
+      auto spent = event.getExpenditureRecorded();
+      reference = spent.getReference().cStr();
+      source_key = spent.getSourceKey().cStr();
+      invoice = spent.getInvoiceNumber().cStr();
+      break;
+    }
+    case schema::Event::REFUND_RECORDED: reference = event.getRefundRecorded().getReference().cStr(); break;
+    case schema::Event::FUNDS_DISBURSED: reference = event.getFundsDisbursed().getReference().cStr(); break;
+    case schema::Event::FUNDS_RECEIVED: reference = event.getFundsReceived().getReference().cStr(); break;
+    default: return false;
+  }
+  if (!options.invoice.empty() && invoice != options.invoice) return false;
+  if (options.voucher.empty()) return true;
+  if (reference == options.voucher) return true;
+  // "记-12" matches the key "ORG|2026.1|记-12|1", and so does "2026.1|记-12".
+  return !source_key.empty() && ("|" + source_key + "|").find("|" + options.voucher + "|") != std::string::npos;
+}
+
 int RunLog(const LogOptions& options, Clock* clock) {
   auto opened = OpenLedger(options.ledger, Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
@@ -169,6 +192,7 @@ int RunLog(const LogOptions& options, Clock* clock) {
     }
     auto root = event->root();
     if (!types.empty() && std::find(types.begin(), types.end(), root.which()) == types.end()) return true;
+    if (!MatchesPaperTrail(root, options)) return true;
     if (view->submission_sequence != submission_sequence) {
       auto bytes = ledger.ReadSubmission(view->submission_sequence);
       if (!bytes) {
@@ -187,11 +211,14 @@ int RunLog(const LogOptions& options, Clock* clock) {
     const KeyRecord* key = ledger.state().keys.Find(key_id_hex);
     std::string author = key ? key->org_id : "operator";
     EventSummary summary = SummariseEvent(root);
+    // A later reversal undoes this event (views and histories already leave it out).
+    bool reversed = ledger.state().reversed.Contains(std::to_string(entry.sequence));
     std::string time = FormatTimestamp(appended_at).substr(0, 19) + "Z";
     std::string hash = HexEncode(view->chain_hash);
     switch (options.format) {
       case OutputFormat::kTable:
-        table.AddRow({std::to_string(entry.sequence), time, EventTypeName(root), author, summary.subject,
+        table.AddRow({std::to_string(entry.sequence), time, EventTypeName(root) + (reversed ? " (reversed)" : ""),
+                      author, summary.subject,
                       summary.amount ? FormatMoneyGrouped(*summary.amount) : "", hash.substr(0, 16)});
         break;
       case OutputFormat::kCsv:
@@ -209,6 +236,7 @@ int RunLog(const LogOptions& options, Clock* clock) {
                                        {"subject", summary.subject}};
         line["amount"] = summary.amount ? nlohmann::ordered_json(FormatMoneyPlain(*summary.amount)) : nullptr;
         line["hash"] = hash;
+        line["reversed"] = reversed;
         line["event"] = EncodeEventJson(root);
         std::cout << line.dump() << '\n';
         break;

@@ -10,6 +10,7 @@
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
 #include "ledger/status.h"
+#include "schemas/fundtrail.capnp.h"
 
 namespace fundtrail {
 
@@ -37,7 +38,14 @@ struct LogOptions {
   std::string subject;
   uint64_t limit = UINT64_MAX;
   OutputFormat format = OutputFormat::kTable;
+  // From the paper trail: events whose reference is `voucher` or whose source key (fundtrail
+  // import) holds it as one or more whole "|"-separated parts; events charging invoice `invoice`.
+  std::string voucher;
+  std::string invoice;
 };
+
+// Whether `event` matches `options.voucher` and `options.invoice` (true when both are empty).
+bool MatchesPaperTrail(schema::Event::Reader event, const LogOptions& options);
 
 struct InitCommandOptions {
   std::string ledger;
@@ -50,6 +58,10 @@ struct InitCommandOptions {
   std::vector<std::string> admin_keys;
   std::string admin_org;
 };
+
+struct Receipt;
+// Prints a receipt: a table of sequence numbers and hashes, or one JSON object.
+void PrintReceipt(const Receipt& receipt, bool json);
 
 int RunKeygen(const std::string& out_path);
 int RunInit(const InitCommandOptions& options, Clock* clock);
@@ -74,6 +86,32 @@ int RunVerify(const VerifyCommandOptions& options, Clock* clock);
 int RunHead(const std::string& ledger, const std::string& sign_key, bool json, const std::string& out,
             Clock* clock);
 int RunDemo(const std::string& ledger, const std::string& examples, Clock* clock);
+
+// `fundtrail import` (tools/import_commands.c++): a CSV export through a mapping.
+struct ImportCommandOptions {
+  std::string ledger;
+  std::string key;       // signs the submissions; not needed with --check
+  std::string mapping;   // TOML mapping file
+  std::string input;     // the CSV file
+  std::string encoding;  // "" or auto: from the mapping, else detected
+  bool check = false;    // report every error, append nothing
+  bool json = false;     // receipts and the summary as JSON
+  size_t rows_per_submission = 100000;  // 1..kSubmissionEventCountMax
+};
+int RunImport(const ImportCommandOptions& options, Clock* clock);
+
+// `fundtrail reverse --submission ID` and `fundtrail correct --seq N FILE` (ledger/corrections.h).
+struct CorrectionOptions {
+  std::string ledger;
+  std::string key;
+  std::string reason;
+  std::string submission;  // reverse: the submission to undo
+  uint64_t sequence = 0;   // correct: the event to replace
+  std::string input;       // correct: JSON Lines with the corrected event(s)
+  bool json = false;
+};
+int RunReverse(const CorrectionOptions& options, Clock* clock);
+int RunCorrect(const CorrectionOptions& options, Clock* clock);
 
 // Proofs and bundles (tools/proof_commands.c++).
 struct ProveOptions {

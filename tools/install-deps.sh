@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential cmake g++ pkg-config
   librocksdb-dev capnproto libcapnp-dev libssl-dev libspdlog-dev libgtest-dev
-  libcli11-dev nlohmann-json3-dev libutf8proc-dev
+  libcli11-dev nlohmann-json3-dev libutf8proc-dev libtomlplusplus-dev
 )
 missing=()
 for package in "${packages[@]}"; do

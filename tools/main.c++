@@ -51,6 +51,68 @@ int main(int argc, char** argv) {
   append->add_option("input", input, "JSON Lines file, or - for stdin")->required();
   append->callback([&] { exit_code = RunAppend(ledger, key_path, input, submission_id, json, &clock); });
 
+  ImportCommandOptions import_options;
+  auto* import = app.add_subcommand(
+      "import", "import a finance system's CSV export (Kingdee, Yonyou, Excel) as expenditure_recorded events");
+  import->footer(
+      "The whole file is checked first: every error is listed (row, column, value, fix) and one error\n"
+      "appends nothing. Then all rows are appended in one signed submission (several, with ids derived\n"
+      "from the file, past 100,000 rows). Rows already in the ledger (same source key, same content) are\n"
+      "not appended again; a row whose key is in with other content is reported as changed.\n\n"
+      "The mapping (TOML; it reads like hledger's CSV rules) says which column is which field:\n"
+      "  [import]     encoding = \"gbk\"  skip_lines = 0  date_formats = [\"%Y/%m/%d\"]  currency = \"CNY\"\n"
+      "               skip_when_blank = [\"凭证字号\"]  source_key = [\"会计期间\", \"凭证字号\", \"分录号\"]\n"
+      "  [constants]  grant_id = \"G-1\"  org_id = \"9132...\"\n"
+      "  [columns]    amount = \"借方金额\"  invoice_date = \"发票日期\"  period = \"会计期间\"\n"
+      "               voucher = \"凭证字号\"  line = 3   (header name, or 1-based index)\n"
+      "  [map.category]   \"设备费\" = \"equipment\"      [map.vendor_id]  \"某某公司\" = \"V-07\"\n"
+      "Dates: 2025-06-09, 2025/6/9, 2025年6月9日, 20250609 (others by date_formats). Amounts: 36018.26,\n"
+      "36,018.26, ¥36,018.26; negative amounts ((1,200.00), -1200) are rejected: record a refund or a\n"
+      "reversal instead. See README.md, \"Importing from a finance system\", and examples/import/.");
+  add_ledger(import);
+  import->add_option("--key", import_options.key, "private key (PEM) of the member's finance department; signs the batch");
+  import->add_option("--mapping", import_options.mapping, "mapping file (TOML)")->required();
+  import->add_option("--encoding", import_options.encoding,
+                     "utf-8, utf-8-bom, gbk or gb18030 (default: the mapping's, else detected)");
+  import->add_flag("--check", import_options.check, "check the whole file and list every error; append nothing");
+  import->add_flag("--json", import_options.json, "print the summary as JSON");
+  import->add_option("--rows-per-submission", import_options.rows_per_submission,
+                     "rows of the file per signed submission (default and most: 100000)");
+  import->add_option("input", import_options.input, "CSV file")->required();
+  import->callback([&] {
+    import_options.ledger = ledger;
+    exit_code = RunImport(import_options, &clock);
+  });
+
+  CorrectionOptions correction;
+  auto* reverse = app.add_subcommand(
+      "reverse", "undo a whole submission: one signed submission of a reversal for each of its events");
+  add_ledger(reverse);
+  reverse->add_option("--key", correction.key, "private key (PEM) allowed to reverse the events (their author's role, or admin)")
+      ->required();
+  reverse->add_option("--submission", correction.submission, "the submission id, as its receipt names it")->required();
+  reverse->add_option("--reason", correction.reason, "why (kept in each reversal)")->required();
+  reverse->add_flag("--json", correction.json, "print the receipt as JSON");
+  reverse->callback([&] {
+    correction.ledger = ledger;
+    exit_code = RunReverse(correction, &clock);
+  });
+  auto* correct = app.add_subcommand(
+      "correct", "replace an event: its reversal and the corrected event(s), in one signed submission");
+  correct->footer("Find the sequence number with fundtrail log --voucher REF or --invoice NUMBER. FILE holds the "
+                  "corrected event as JSON Lines, as fundtrail append reads it.");
+  add_ledger(correct);
+  correct->add_option("--key", correction.key, "private key (PEM) that signs (the event's author's role, or admin)")
+      ->required();
+  correct->add_option("--seq", correction.sequence, "sequence number of the event to replace")->required();
+  correct->add_option("--reason", correction.reason, "why (kept in the reversal)")->required();
+  correct->add_flag("--json", correction.json, "print the receipt as JSON");
+  correct->add_option("input", correction.input, "JSON Lines file with the corrected event(s), or - for stdin")->required();
+  correct->callback([&] {
+    correction.ledger = ledger;
+    exit_code = RunCorrect(correction, &clock);
+  });
+
   LogOptions log;
   bool log_json = false, log_csv = false;
   auto* log_command = app.add_subcommand("log", "list events: sequence, time, type, author, subject, amount, hash");
@@ -60,6 +122,10 @@ int main(int argc, char** argv) {
   log_command->add_option("--type", log.types, "only this event type (repeatable)");
   log_command->add_option("--subject", log.subject, "only events touching org:ID, grant:ID, project:ID or vendor:ID");
   log_command->add_option("--limit", log.limit, "at most this many events");
+  log_command->add_option("--voucher", log.voucher,
+                          "only events of this voucher: its reference, or part of its import source key "
+                          "(记-12, or 2026.1|记-12 for one period)");
+  log_command->add_option("--invoice", log.invoice, "only expenditures charging this invoice number");
   log_command->add_flag("--json", log_json, "JSON Lines, with the full event");
   log_command->add_flag("--csv", log_csv, "CSV");
   log_command->callback([&] {

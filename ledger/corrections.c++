@@ -1,0 +1,88 @@
+#include "ledger/corrections.h"
+
+#include "ledger/json_codec.h"
+#include "ledger/log_format.h"
+
+namespace fundtrail {
+
+namespace {
+
+Result<std::string> ReversalEvent(uint64_t sequence, const std::string& reason) {
+  return EncodeEvent({{"type", "reversal"}, {"target_sequence", sequence}, {"reason", reason}});
+}
+
+}  // namespace
+
+Result<EventBatch> ReverseSubmissionBatch(const Ledger& ledger, const std::string& submission_id,
+                                          const std::string& reason) {
+  // Submissions are found by reading the log's entries: one submission read per submission.
+  uint64_t first = 0, count = 0, submission_sequence = 0;
+  Status failure;
+  Status scanned = ledger.ScanEntries(1, UINT64_MAX, [&](const StoredEntry& entry) {
+    auto view = DecodeEntry(entry.record);
+    if (!view) {
+      failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
+      return false;
+    }
+    if (view->submission_sequence == submission_sequence) return true;
+    submission_sequence = view->submission_sequence;
+    auto bytes = ledger.ReadSubmission(submission_sequence);
+    if (!bytes) {
+      failure = bytes.error();
+      return false;
+    }
+    auto submission = DecodedSubmission::Open(*bytes, "submission " + std::to_string(submission_sequence));
+    if (!submission) {
+      failure = submission.error();
+      return false;
+    }
+    auto body = submission->root().getBody();
+    if (body.getSubmissionId() != submission_id.c_str()) return true;
+    first = submission_sequence;
+    count = body.getEventCount();
+    return false;
+  });
+  if (!scanned.ok()) return Error(scanned);
+  if (!failure.ok()) return Error(failure);
+  if (first == 0) {
+    return Error(Status::NotFound("no submission \"" + submission_id +
+                                  "\" in the ledger; receipts and `fundtrail log --json` (via its sequence "
+                                  "numbers) name submissions"));
+  }
+  EventBatch batch;
+  batch.source = "reversal of submission \"" + submission_id + "\"";
+  for (uint64_t sequence = first; sequence < first + count; ++sequence) {
+    if (ledger.state().reversed.Contains(std::to_string(sequence))) continue;
+    auto event = ReversalEvent(sequence, reason);
+    if (!event) return Error(event.error().WithPrefix("--reason"));
+    batch.canonical_events.push_back(std::move(*event));
+    batch.line_numbers.push_back(sequence - first + 1);
+    batch.types.push_back("reversal of sequence " + std::to_string(sequence));
+  }
+  if (batch.canonical_events.empty()) {
+    return Error(Status::InvalidArgument("every event of submission \"" + submission_id + "\" (sequence " +
+                                         std::to_string(first) + ".." + std::to_string(first + count - 1) +
+                                         ") is already reversed; nothing to do"));
+  }
+  return batch;
+}
+
+Result<EventBatch> CorrectionBatch(const Ledger& ledger, uint64_t sequence, const std::string& reason,
+                                   EventBatch replacement) {
+  if (sequence == 0 || sequence > ledger.head().sequence) {
+    return Error(Status::InvalidArgument("--seq " + std::to_string(sequence) + ": the ledger's events are 1.." +
+                                         std::to_string(ledger.head().sequence)));
+  }
+  if (ledger.state().reversed.Contains(std::to_string(sequence))) {
+    return Error(Status::InvalidArgument("event " + std::to_string(sequence) +
+                                         " is already reversed; append the corrected event with fundtrail append"));
+  }
+  auto event = ReversalEvent(sequence, reason);
+  if (!event) return Error(event.error().WithPrefix("--reason"));
+  replacement.canonical_events.insert(replacement.canonical_events.begin(), std::move(*event));
+  replacement.line_numbers.insert(replacement.line_numbers.begin(), 0);
+  replacement.types.insert(replacement.types.begin(), "reversal of sequence " + std::to_string(sequence));
+  return replacement;
+}
+
+}  // namespace fundtrail
