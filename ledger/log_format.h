@@ -22,6 +22,7 @@
 #include <kj/array.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -95,10 +96,14 @@ class LogEventReader {
   Status Read(std::string_view bytes, uint64_t sequence, Use&& use) {
     if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) return NotWords(bytes, sequence);
     // Word-aligned, as Cap'n Proto reads it (RocksDB's values need not be).
-    words_.resize(bytes.size() / sizeof(capnp::word));
-    std::memcpy(words_.data(), bytes.data(), bytes.size());
+    const size_t word_count = bytes.size() / sizeof(capnp::word);
+    if (words_.size() < word_count) {
+      // Grown, never shrunk. Not a std::vector: capnp::word cannot be copied under clang.
+      words_ = kj::heapArray<capnp::word>(std::max(word_count, 2 * words_.size()));
+    }
+    std::memcpy(words_.begin(), bytes.data(), bytes.size());
     try {
-      kj::ArrayPtr<const capnp::word> segment(words_.data(), words_.size());
+      kj::ArrayPtr<const capnp::word> segment(words_.begin(), word_count);
       capnp::SegmentArrayMessageReader reader(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>>(&segment, 1));
       schema::Event::Reader event = reader.getRoot<schema::Event>();
       if (!KnownType(event.which())) return UnknownType(sequence, event.which());
@@ -113,7 +118,7 @@ class LogEventReader {
   static Status NotWords(std::string_view bytes, uint64_t sequence);
   static Status UnknownType(uint64_t sequence, schema::Event::Which which);
   static Status Unreadable(uint64_t sequence, const kj::Exception& exception);
-  std::vector<capnp::word> words_;
+  kj::Array<capnp::word> words_;
 };
 
 // A read-only Cap'n Proto message over bytes that may come from an untrusted source. Copies the

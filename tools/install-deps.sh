@@ -6,6 +6,8 @@ packages=(
   build-essential cmake g++ pkg-config
   librocksdb-dev capnproto libcapnp-dev libssl-dev libspdlog-dev libgtest-dev
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libtomlplusplus-dev
+  # the libFuzzer targets (tests/fuzz): clang 14 and its runtime (libFuzzer, ASan, UBSan)
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for package in "${packages[@]}"; do
