@@ -340,7 +340,8 @@ TEST_F(WitnessTest, VerifyWithAPolicyCountsEachWitnessOnce) {
   json doubled = json::parse(ReadFile(head));
   doubled["cosignatures"].push_back(doubled["cosignatures"][0]);
   WriteFile(head, doubled.dump(2));
-  ExpectFailure(VerifyWithPolicy(head), 3,
+  // A quorum not met means the head is not trusted (exit 6); the log itself is valid.
+  ExpectFailure(VerifyWithPolicy(head), 6,
                 {"1 valid co-signature of the 2 needed", "1 repeated co-signature by a witness already counted",
                  "ignored 1 co-signature by a key not in the policy (key id " + outsider.key_id_hex + ")"});
   // A co-signature altered after the fact is named as invalid and does not count.
@@ -350,7 +351,7 @@ TEST_F(WitnessTest, VerifyWithAPolicyCountsEachWitnessOnce) {
   signature[0] = signature[0] == '0' ? '1' : '0';
   altered["cosignatures"].back()["signature"] = signature;
   WriteFile(head, altered.dump(2));
-  ExpectFailure(VerifyWithPolicy(head), 3,
+  ExpectFailure(VerifyWithPolicy(head), 6,
                 {"invalid: cosignatures[3] (监管机构 regulator): the co-signature does not verify",
                  "missing 财政局 finance bureau, 监管机构 regulator"});
   // Re-co-signing replaces the broken co-signature; now two of three.
