@@ -198,7 +198,7 @@ TEST_F(HostileJsonTest, AnInclusionProofRefusesHugeArrays) {
   head.ledger_id = std::string(16, '\x01');
   head.tree_size = 4;
   SignTreeHead(key_, &head);
-  json entry = {{"sequence", 1},
+  json entry = {{"sequence", uint64_t{1}},
                 {"previous_chain_hash", std::string(64, '0')},
                 {"submission", "00"},
                 {"record", "00"},

@@ -50,37 +50,65 @@ std::string ParserMessage(const nlohmann::json::exception& error) {
 
 }  // namespace
 
-Result<nlohmann::json> ParseJson(std::string_view text, const std::string& where) {
-  using Event = nlohmann::json::parse_event_t;
-  // The keys of each object being parsed, innermost last: nlohmann keeps the last of two equal
-  // keys, so that `{"amount": "1.00 CNY", "amount": "9.00 CNY"}` would silently mean 9.00.
-  std::vector<std::set<std::string>> open_objects;
-  std::string duplicate_key;
-  bool too_deep = false;
-  auto check = [&](int depth, Event event, nlohmann::json& parsed) {
-    if (depth > kJsonDepthMax) too_deep = true;
-    if (event == Event::object_start) open_objects.emplace_back();
-    if (event == Event::object_end && !open_objects.empty()) open_objects.pop_back();
-    if (event == Event::key && !open_objects.empty() && duplicate_key.empty() &&
-        !open_objects.back().insert(parsed.get<std::string>()).second) {
-      duplicate_key = parsed.get<std::string>();
+// A SAX pass that builds nothing and checks what nlohmann's DOM parser lets through: a key twice
+// in one object (nlohmann keeps the last, so `{"amount": "1.00 CNY", "amount": "9.00 CNY"}`
+// would silently mean 9.00) and the depth. Linear in the input (nlohmann's callback parser is
+// quadratic in the length of an array of objects, so it is not used).
+class StrictnessCheck {
+ public:
+  using json = nlohmann::json;
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(json::number_integer_t) { return true; }
+  bool number_unsigned(json::number_unsigned_t) { return true; }
+  bool number_float(json::number_float_t, const json::string_t&) { return true; }
+  bool string(json::string_t&) { return true; }
+  bool binary(json::binary_t&) { return true; }
+  bool start_object(std::size_t) { return Open(true); }
+  bool end_object() { return Close(); }
+  bool start_array(std::size_t) { return Open(false); }
+  bool end_array() { return Close(); }
+  bool key(json::string_t& name) {
+    if (!keys_.back().insert(name).second) {
+      problem_ = "key \"" + name + "\" appears twice in one object; give each key once";
+      return false;
     }
     return true;
-  };
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  bool Open(bool object) {
+    if (keys_.size() >= static_cast<size_t>(kJsonDepthMax)) {
+      problem_ = "arrays and objects nest more than " + std::to_string(kJsonDepthMax) + " deep";
+      return false;
+    }
+    keys_.emplace_back();  // arrays get an unused set, so that the stack matches the nesting
+    (void)object;
+    return true;
+  }
+  bool Close() {
+    FT_ASSERT(!keys_.empty());
+    keys_.pop_back();
+    return true;
+  }
+  std::vector<std::set<std::string>> keys_;
+  std::string problem_;
+};
+
+Result<nlohmann::json> ParseJson(std::string_view text, const std::string& where) {
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(text, check);
+    json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& error) {
     // Besides syntax errors: out_of_range 406 for a number beyond a double (1e400).
     return Error(Status::InvalidArgument(where + " is not JSON: " + ParserMessage(error)));
   }
-  if (!duplicate_key.empty()) {
-    return Error(Status::InvalidArgument(where + ": key \"" + duplicate_key +
-                                         "\" appears twice in one object; give each key once"));
-  }
-  if (too_deep) {
-    return Error(Status::InvalidArgument(where + ": arrays and objects nest more than " +
-                                         std::to_string(kJsonDepthMax) + " deep"));
+  StrictnessCheck check;
+  if (!nlohmann::json::sax_parse(text, &check)) {
+    FT_ASSERT(!check.problem().empty());
+    return Error(Status::InvalidArgument(where + ": " + check.problem()));
   }
   return json;
 }
