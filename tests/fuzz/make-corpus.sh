@@ -4,13 +4,13 @@
 # taken from the golden vectors (events, submissions, JSON Lines). The examples' JSON Lines
 # (examples/power-battery/steps/) are copied as they are.
 #
-#   tests/fuzz/make-corpus.sh [BUILD_DIR]     (default build/, which must hold tools/fundtrail)
+#   tests/fuzz/make-corpus.sh [FUNDTRAIL]     (the fundtrail binary; default build/tools/fundtrail)
 #
 # The files differ from run to run (times, signatures); commit them only when a format changes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-fundtrail="$root/${1:-build}/tools/fundtrail"
+fundtrail=$(realpath "${1:-build/tools/fundtrail}")
 corpus="$root/tests/fuzz/corpus"
 keys="$root/examples/power-battery/keys"
 work=$(mktemp -d)
