@@ -253,11 +253,22 @@ Result<bool> CsvSource::Refill() {
 }
 
 Result<bool> CsvSource::Next(CsvRecord* record) {
-  record->fields.clear();
   record->line = line_;
+  // The record's strings are reused from the last record, so that reading allocates little.
+  std::vector<std::string>& fields = record->fields;
+  size_t count = 0;
   enum class State { kFieldStart, kUnquoted, kQuoted, kQuoteInQuoted };
   State state = State::kFieldStart;
   std::string field;
+  auto finish_field = [&] {
+    if (count < fields.size()) {
+      fields[count].swap(field);
+    } else {
+      fields.push_back(std::move(field));
+    }
+    ++count;
+    field.clear();
+  };
   size_t record_size = 0;
   bool any = false;
   for (;;) {
@@ -266,6 +277,24 @@ Result<bool> CsvSource::Next(CsvRecord* record) {
       auto more = Refill();
       if (!more) return Error(more.error());
       if (!*more) break;
+    }
+    if (state == State::kUnquoted || state == State::kQuoted) {
+      // A run of ordinary characters is copied at once.
+      const char* data = text_.data();
+      size_t end = position_;
+      char special = state == State::kUnquoted ? delimiter_ : '"';
+      while (end < text_.size() && data[end] != special && data[end] != '\n' && data[end] != '\r') ++end;
+      if (end > position_) {
+        field.append(data + position_, end - position_);
+        record_size += end - position_;
+        position_ = end;
+        any = true;
+        if (record_size > kRecordSizeBytesMax) {
+          return Error(Status::InvalidArgument(path_ + ": line " + std::to_string(record->line) +
+                                               ": a record longer than 1 MiB; is a quote not closed?"));
+        }
+        continue;
+      }
     }
     char c = text_[position_++];
     any = true;
@@ -279,14 +308,14 @@ Result<bool> CsvSource::Next(CsvRecord* record) {
         if (c == '"' && state == State::kFieldStart) {
           state = State::kQuoted;
         } else if (c == delimiter_) {
-          record->fields.push_back(std::move(field));
-          field.clear();
+          finish_field();
           state = State::kFieldStart;
         } else if (c == '\n' || c == '\r') {
           ++line_;
           // A CR ends the record too (old Mac files); the LF of a CRLF is skipped here.
           if (c == '\r') {
-            record->fields.push_back(std::move(field));
+            finish_field();
+            fields.resize(count);
             if (position_ < text_.size()) {
               if (text_[position_] == '\n') ++position_;
             } else if (!at_end_) {
@@ -296,7 +325,8 @@ Result<bool> CsvSource::Next(CsvRecord* record) {
             }
             return true;
           }
-          record->fields.push_back(std::move(field));
+          finish_field();
+          fields.resize(count);
           return true;
         } else {
           field.push_back(c);
@@ -325,8 +355,7 @@ Result<bool> CsvSource::Next(CsvRecord* record) {
           field.push_back('"');
           state = State::kQuoted;
         } else if (c == delimiter_) {
-          record->fields.push_back(std::move(field));
-          field.clear();
+          finish_field();
           state = State::kFieldStart;
         } else if (c == '\n' || c == '\r') {
           --position_;  // ends the record like an unquoted line break
@@ -334,7 +363,7 @@ Result<bool> CsvSource::Next(CsvRecord* record) {
         } else {
           return Error(Status::InvalidArgument(
               path_ + ": line " + std::to_string(line_) + ": text after the closing quote of field " +
-              std::to_string(record->fields.size() + 1) + "; a quote inside a quoted field is written twice (\"\")"));
+              std::to_string(count + 1) + "; a quote inside a quoted field is written twice (\"\")"));
         }
         break;
     }
@@ -344,7 +373,8 @@ Result<bool> CsvSource::Next(CsvRecord* record) {
                                          ": a quoted field is not closed before the end of the file"));
   }
   if (!any) return false;
-  record->fields.push_back(std::move(field));
+  finish_field();
+  fields.resize(count);
   return true;
 }
 
