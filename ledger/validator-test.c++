@@ -688,3 +688,23 @@ TEST_F(ValidatorTest, Version2RefusesBidiOverridesControlCharactersAndAmountsBey
 
 }  // namespace
 }  // namespace fundtrail
+
+namespace fundtrail {
+namespace {
+
+// Regression (the `event` fuzz target, UndefinedBehaviorSanitizer): a canonical event may carry a
+// budget category that is no enumerant of the schema; it used to shift a bit by 107.
+TEST_F(ValidatorTest, AnUnknownBudgetCategoryIsRefused) {
+  std::string canonical = test::MustEncode(BudgetAdjustedJson("G-1"));
+  auto decoded = DecodedEvent::Open(canonical, "event");
+  ASSERT_TRUE(decoded.has_value());
+  capnp::MallocMessageBuilder message;
+  message.setRoot(decoded->root());
+  auto adjusted = message.getRoot<schema::Event>().getBudgetAdjusted();
+  adjusted.getLines()[0].setCategory(static_cast<schema::BudgetCategory>(107));
+  ExpectInvalid(TryCanonical(alliance_.funder, CanonicalBytes(message.getRoot<schema::Event>().asReader())),
+                "field \"lines[0].category\": unknown budget category 107");
+}
+
+}  // namespace
+}  // namespace fundtrail

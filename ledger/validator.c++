@@ -122,7 +122,13 @@ Status CheckBudgetLines(std::string_view field, capnp::List<schema::BudgetLine>:
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string path = std::string(field) + "[" + std::to_string(i) + "]";
     auto line = lines[i];
-    uint32_t bit = 1u << static_cast<uint32_t>(line.getCategory());
+    // A canonical event may carry any 16-bit enumerant; only the schema's are categories (and
+    // the bit below is defined only for them). Found by the `event` fuzz target.
+    const uint32_t category = static_cast<uint32_t>(line.getCategory());
+    if (category >= capnp::Schema::from<schema::BudgetCategory>().getEnumerants().size()) {
+      return FieldError(path + ".category", "unknown budget category " + std::to_string(category));
+    }
+    uint32_t bit = 1u << category;
     if (seen & bit) return FieldError(path + ".category", "category appears twice");
     seen |= bit;
     FT_RETURN_IF_ERROR(CheckMoney(path + ".amount", line.getAmount(), true));
