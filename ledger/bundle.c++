@@ -422,6 +422,7 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
   // Context and lookup events, proven against the head.
   BundleLookup lookup;
   Replayer replayer(&lookup);
+  replayer.set_fold(options.views);
   std::map<uint64_t, std::string> proven_submissions;
   bool context_started = false;
   // What the bundle shows at the trusted head's size, once it shows it.
@@ -636,6 +637,8 @@ Result<BundleReport> VerifyBundle(const std::string& path, const BundleVerifyOpt
     FT_RETURN_IF_ERROR(CompareWithTrustedHead(*trusted, trusted_point, head->tree_size, unreachable));
     report.trusted_head_checked = true;
   }
+  report.views_checked = replayer.views_checked();
+  report.views_unchecked = replayer.views_unchecked();
   return report;
 }
 

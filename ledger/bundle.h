@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "ledger/anchors.h"
+#include "ledger/committed_fold.h"
 #include "ledger/evidence.h"
 #include "ledger/status.h"
 #include "ledger/tree_head.h"
@@ -109,6 +110,10 @@ struct BundleReport {
   uint64_t context_entries = 0;
   uint64_t lookup_entries = 0;
   bool trusted_head_checked = false;
+  // Submissions whose views commitment was compared with the fold's (BundleVerifyOptions::views),
+  // and those of another fold version, not compared.
+  uint64_t views_checked = 0;
+  uint64_t views_unchecked = 0;
   AnchorReport anchors;  // the ledger id and operator key trusted, and where the trust came from
 };
 
@@ -120,6 +125,9 @@ struct BundleVerifyOptions {
   TrustAnchors anchors;
   // Called now and then with (entries done, entries in the range).
   std::function<void(uint64_t, uint64_t)> progress;
+  // The views' fold (projections/views_fold.h, empty), to compare each submission's views
+  // commitment with what the log folds into; only a bundle from sequence 1 can.
+  CommittedFold* views = nullptr;
 };
 
 // Verifies a bundle file, streaming (memory holds the validation state, the context and lookup

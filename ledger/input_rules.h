@@ -18,7 +18,14 @@
 
 namespace fundtrail {
 
-inline constexpr uint16_t kValidationVersionCurrent = 2;
+inline constexpr uint16_t kValidationVersionCurrent = 3;
+// Version 3 checks events as version 2 does, and requires every submission to commit the views'
+// digest (Submission.viewsDigest, docs/FORMAT.md section 5, "The views commitment"): a verifier
+// that knows only version 2 refuses such a ledger clearly instead of ignoring the commitment.
+inline constexpr uint16_t kValidationVersionViews = 3;
+// What a writer without the views' fold appends (the ledger's own tests, tools below the
+// projections): version 2, which a ledger already at version 3 refuses.
+inline constexpr uint16_t kValidationVersionWithoutViews = 2;
 inline constexpr size_t kEventTextSizeBytesMax = 4096;
 // Every currency's limit is 10^12 of its major unit (1,000,000,000,000.00 CNY), in minor units.
 inline constexpr int kAmountLimitMajorDigits = 12;

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "ledger/committed_fold.h"
 #include "ledger/crypto.h"
 #include "ledger/log_format.h"
 #include "ledger/state.h"
@@ -60,6 +61,16 @@ class Replayer {
   uint64_t submission_count() const { return submission_count_; }
   const LedgerState& state() const { return state_; }
 
+  // Folds every event into `fold` too and compares its digest with each submission's views
+  // commitment of the same fold version (docs/FORMAT.md, section 5). Not in a partial replay,
+  // whose state holds only the context. Before the first BeginSubmission; `fold` starts empty
+  // and outlives the replayer.
+  void set_fold(CommittedFold* fold) { fold_ = fold; }
+  // Submissions whose views digest was compared, and those whose digest another fold version
+  // computed (not compared).
+  uint64_t views_checked() const { return views_checked_; }
+  uint64_t views_unchecked() const { return views_unchecked_; }
+
  private:
   struct CheckedEntry {
     Digest chain_hash;
@@ -74,12 +85,18 @@ class Replayer {
   // The checks of a submission record that need no state: event count, validation version
   // (never decreasing; sets the validator's), submission id, state digest size.
   Status CheckEnvelope(schema::Submission::Reader submission, const std::string& where);
+  bool folding() const { return fold_ != nullptr && !partial_; }
+  Status CompareViews(schema::Submission::Reader submission);
   static Status VerifySubmissionSignature(schema::Submission::Reader submission,
                                           const std::string& key_id_hex,
                                           const std::string& public_key_raw);
 
   LedgerState state_;
   Validator validator_;
+  EventLookup* lookup_;
+  CommittedFold* fold_ = nullptr;
+  uint64_t views_checked_ = 0;
+  uint64_t views_unchecked_ = 0;
   ChainHasher hasher_;
   uint64_t last_sequence_ = 0;
   Digest head_{};

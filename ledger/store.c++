@@ -133,6 +133,26 @@ std::string ResolveLedgerDirectory(const std::string& flag_value) {
 }
 
 // Reads earlier events for reversals: from the batch being appended, else from the store.
+namespace {
+
+// The subjects the index holds `event` under, signed by `key_id_hex`, as of `state` before it
+// (Append, and verify's and rebuild's replay of the index). A reversal's missing target is the
+// validator's to report.
+std::vector<Subject> SubjectsToIndex(schema::Event::Reader event, const std::string& key_id_hex,
+                                     const LedgerState& state, EventLookup& lookup) {
+  const KeyRecord* key = state.keys.Find(key_id_hex);
+  std::optional<EarlierEvent> target;
+  if (event.isReversal()) {
+    auto found = lookup.Find(event.getReversal().getTargetSequence());
+    if (found) target = std::move(*found);
+  }
+  schema::Event::Reader target_event;
+  if (target) target_event = target->event.root();
+  return IndexedSubjects(event, key ? key->org_id : std::string(), target ? &target_event : nullptr, state);
+}
+
+}  // namespace
+
 class Ledger::Lookup : public EventLookup {
  public:
   explicit Lookup(const Ledger* ledger) : ledger_(ledger) {}
@@ -419,7 +439,9 @@ Status Ledger::CheckState() const {
   return Status::Ok();
 }
 
-Status Ledger::ReplayStateInto(LedgerState* state) const {
+Status Ledger::ReplayStateInto(LedgerState* state) const { return ReplayEvents(state, nullptr); }
+
+Status Ledger::ReplayEvents(LedgerState* state, const ReplayVisitor& before_apply) const {
   Lookup lookup(this);
   Validator validator(state, &lookup);
   rocksdb::ReadOptions options;
@@ -445,6 +467,7 @@ Status Ledger::ReplayStateInto(LedgerState* state) const {
       if (!view) return view.error().WithPrefix("sequence " + std::to_string(sequence));
       auto event = DecodedEvent::Open(view->canonical_event, "event " + std::to_string(sequence));
       if (!event) return event.error();
+      if (before_apply) FT_RETURN_IF_ERROR(before_apply(sequence, key_id_hex, event->root(), lookup));
       Status applied = validator.Apply(sequence, key_id_hex, first == 1, event->root());
       if (!applied.ok()) return Status::Corruption("sequence " + std::to_string(sequence) + ": " + applied.message());
     }
@@ -702,16 +725,7 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   state_.Begin();
   for (size_t i = 0; i < count; ++i) {
     auto event = events[i].root();
-    const KeyRecord* key = state_.keys.Find(key_id_hex);
-    std::optional<EarlierEvent> target;
-    if (event.isReversal()) {
-      // A missing target is the validator's to report, below.
-      auto found = lookup_events.Find(event.getReversal().getTargetSequence());
-      if (found) target = std::move(*found);
-    }
-    schema::Event::Reader target_event;
-    if (target) target_event = target->event.root();
-    subjects[i] = IndexedSubjects(event, key ? key->org_id : std::string(), target ? &target_event : nullptr, state_);
+    subjects[i] = SubjectsToIndex(event, key_id_hex, state_, lookup_events);
     Status applied = checked.Apply(first + i, key_id_hex, genesis, event);
     if (!applied.ok()) {
       state_.Rollback();
@@ -731,6 +745,12 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
       return Error(signature);
     }
   }
+  // The views after the submission, committed beside the state (docs/FORMAT.md, section 5).
+  auto views = FoldViews(first, events, &lookup_events, failed_event_index);
+  if (!views) {
+    state_.Rollback();
+    return Error(views.error());
+  }
 
   // The stored submission record, then the entries chained through its digest.
   capnp::MallocMessageBuilder message;
@@ -741,11 +761,15 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   stored.setFirstSequence(first);
   int64_t appended_at = clock_->NowMicros();
   stored.setAppendedAt(appended_at);
-  stored.setValidationVersion(kValidationVersionCurrent);
+  stored.setValidationVersion(views->has_value() ? kValidationVersionCurrent : kValidationVersionWithoutViews);
   // The state this submission leaves, committed in the chain (docs/FORMAT.md, section 5): every
   // open checks the stored state rows against it.
   const Digest state_digest = state_.ComputeDigest();
   stored.setStateDigest(capnp::Data::Reader(state_digest.data(), state_digest.size()));
+  if (views->has_value()) {
+    stored.setViewsVersion(views_fold_->version());
+    stored.setViewsDigest(capnp::Data::Reader((*views)->data(), (*views)->size()));
+  }
   std::string stored_bytes = CanonicalBytes(stored.asReader());
   Digest submission_digest = SubmissionDigest(stored_bytes);
 
@@ -768,6 +792,7 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
       auto grown = merkle.AppendLeaf(LogLeafHash(next.chain_hash));
       if (!grown) {
         state_.Rollback();
+        if (views_fold_) views_fold_->Rollback();
         return Error(grown.error());
       }
     }
@@ -800,11 +825,62 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   rocksdb::Status written = database_->Write(options, &batch);
   if (!written.ok()) {
     state_.Rollback();
+    if (views_fold_) views_fold_->Rollback();
     return Error(FromRocks(written, "writing the submission"));
   }
   state_.Commit();
+  if (views_fold_) views_fold_->Commit(next.sequence, next.chain_hash);
   head_ = next;
   return receipt;
+}
+
+Result<std::optional<Digest>> Ledger::FoldViews(uint64_t first, std::span<const DecodedEvent> events,
+                                                EventLookup* lookup, size_t* failed_event_index) {
+  if (!views_fold_) {
+    // A writer without the views' fold may not append to a ledger whose submissions commit them.
+    if (head_.sequence == 0) return std::optional<Digest>();
+    auto last = LastSubmission();
+    if (!last) return Error(last.error());
+    if (ValidationVersionOf(last->root()) >= kValidationVersionViews) {
+      return Error(Status::InvalidArgument(
+          "this ledger commits its views in every submission (validation version " +
+          std::to_string(kValidationVersionViews) + "), and this writer was opened without the views' fold; "
+          "append with the fundtrail command"));
+    }
+    return std::optional<Digest>();
+  }
+  views_fold_->Begin();
+  for (size_t i = 0; i < events.size(); ++i) {
+    Status applied = views_fold_->Apply(first + i, events[i].root(), lookup);
+    if (!applied.ok()) {
+      views_fold_->Rollback();
+      *failed_event_index = i;
+      return Error(Status::InvalidArgument(applied.message()));
+    }
+  }
+  return std::optional<Digest>(views_fold_->StateDigest());
+}
+
+Result<std::optional<ViewsCommitment>> Ledger::ViewsCommitmentAt(uint64_t sequence) const {
+  if (sequence == 0 || sequence > head_.sequence) return std::optional<ViewsCommitment>();
+  std::unique_ptr<rocksdb::Iterator> iterator(database_->NewIterator(rocksdb::ReadOptions(), handles_[kSubmissions]));
+  std::string key = SequenceKey(sequence);
+  iterator->SeekForPrev(key);
+  FT_RETURN_IF_ERROR(FromRocks(iterator->status(), "reading the submissions"));
+  if (!iterator->Valid()) return std::optional<ViewsCommitment>();
+  rocksdb::Slice value = iterator->value();
+  auto decoded = DecodedSubmission::Open(std::string_view(value.data(), value.size()), "a submission record");
+  if (!decoded) return Error(decoded.error());
+  auto submission = decoded->root();
+  const uint64_t last = submission.getFirstSequence() + submission.getBody().getEventCount() - 1;
+  if (last != sequence || !submission.hasViewsDigest() || submission.getViewsDigest().size() != kDigestSizeBytes) {
+    return std::optional<ViewsCommitment>();
+  }
+  ViewsCommitment commitment;
+  commitment.submission_sequence = submission.getFirstSequence();
+  commitment.version = submission.getViewsVersion();
+  std::memcpy(commitment.digest.data(), submission.getViewsDigest().begin(), kDigestSizeBytes);
+  return std::optional<ViewsCommitment>(commitment);
 }
 
 Result<uint64_t> Ledger::LastSequenceAppendedBy(int64_t micros) const {
@@ -1097,6 +1173,113 @@ Status Ledger::VerifyMerkleNodes() const {
   return Status::Ok();
 }
 
+namespace {
+
+// The sequence number a subject index key ends with (SubjectKey).
+uint64_t SubjectKeySequence(const rocksdb::Slice& key) {
+  return key.size() < 8 ? 0 : GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data() + key.size() - 8));
+}
+
+}  // namespace
+
+Status Ledger::ForEachIndexedKey(uint64_t from, uint64_t to,
+                                 const std::function<Status(uint64_t, std::vector<std::string>&)>& visit) const {
+  LedgerState replayed;
+  std::vector<std::string> keys;
+  return ReplayEvents(&replayed, [&](uint64_t sequence, const std::string& key_id_hex, schema::Event::Reader event,
+                                     EventLookup& lookup) -> Status {
+    if (sequence < from || sequence > to) return Status::Ok();
+    // Exactly what Append indexes: the subjects as of the state before the event.
+    keys.clear();
+    for (const auto& subject : SubjectsToIndex(event, key_id_hex, replayed, lookup)) {
+      keys.push_back(SubjectKey(subject, sequence));
+    }
+    return visit(sequence, keys);
+  });
+}
+
+Result<SubjectIndexDifference> Ledger::VerifySubjectIndex() const {
+  SubjectIndexDifference difference;
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  // Every key the log implies must be there (looked up a submission's worth at a time)...
+  std::vector<std::string> pending;
+  std::vector<uint64_t> pending_sequences;
+  auto look_up = [&]() -> Status {
+    std::vector<rocksdb::Slice> slices(pending.begin(), pending.end());
+    std::vector<rocksdb::PinnableSlice> values(slices.size());
+    std::vector<rocksdb::Status> statuses(slices.size());
+    database_->MultiGet(options, handles_[kSubjects], slices.size(), slices.data(), values.data(), statuses.data());
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      if (statuses[i].IsNotFound()) {
+        if (difference.missing++ == 0) difference.first_missing_sequence = pending_sequences[i];
+      } else {
+        FT_RETURN_IF_ERROR(FromRocks(statuses[i], "reading the subject index"));
+      }
+    }
+    pending.clear();
+    pending_sequences.clear();
+    return Status::Ok();
+  };
+  FT_RETURN_IF_ERROR(ForEachIndexedKey(1, head_.sequence, [&](uint64_t sequence, std::vector<std::string>& keys) {
+    difference.expected += keys.size();
+    for (auto& key : keys) {
+      pending.push_back(std::move(key));
+      pending_sequences.push_back(sequence);
+    }
+    return pending.size() >= 4096 ? look_up() : Status::Ok();
+  }));
+  FT_RETURN_IF_ERROR(look_up());
+  // ...and, since keys are unique, no others: the count says whether there are.
+  uint64_t stored = 0;
+  std::unique_ptr<rocksdb::Iterator> keys(database_->NewIterator(options, handles_[kSubjects]));
+  for (keys->SeekToFirst(); keys->Valid(); keys->Next()) ++stored;
+  FT_RETURN_IF_ERROR(FromRocks(keys->status(), "reading the subject index"));
+  difference.extra = stored - (difference.expected - difference.missing);
+  return difference;
+}
+
+Result<SubjectIndexDifference> Ledger::RebuildSubjectIndex() {
+  FT_ASSERT(access_ == Access::kReadWrite, "RebuildSubjectIndex on a read-only ledger");
+  auto found = VerifySubjectIndex();
+  if (!found || found->missing + found->extra == 0) return found;
+  // Mended in windows of the log, each in one synced write that adds the missing keys of its
+  // events and removes the keys of its events that the log does not imply: a reader meanwhile
+  // sees no right key go, and memory holds one window's keys.
+  constexpr uint64_t kWindowEvents = 200'000;
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  for (uint64_t from = 1; from <= head_.sequence; from += kWindowEvents) {
+    const uint64_t to = std::min(head_.sequence, from + kWindowEvents - 1);
+    std::set<std::string> implied;
+    FT_RETURN_IF_ERROR(ForEachIndexedKey(from, to, [&](uint64_t, std::vector<std::string>& keys) {
+      for (auto& key : keys) implied.insert(std::move(key));
+      return Status::Ok();
+    }));
+    rocksdb::WriteBatch batch;
+    std::unique_ptr<rocksdb::Iterator> keys(database_->NewIterator(options, handles_[kSubjects]));
+    for (keys->SeekToFirst(); keys->Valid(); keys->Next()) {
+      const uint64_t sequence = SubjectKeySequence(keys->key());
+      // Keys of no sequence in the log at all (malformed, or beyond the head) go with the first window.
+      const bool in_window = (sequence >= from && sequence <= to) ||
+                             (from == 1 && (keys->key().size() < 10 || sequence == 0 || sequence > head_.sequence));
+      if (!in_window) continue;
+      auto it = implied.find(keys->key().ToString());
+      if (it == implied.end()) {
+        FT_ASSERT(batch.Delete(handles_[kSubjects], keys->key()).ok());
+      } else {
+        implied.erase(it);
+      }
+    }
+    FT_RETURN_IF_ERROR(FromRocks(keys->status(), "reading the subject index"));
+    for (const auto& key : implied) FT_ASSERT(batch.Put(handles_[kSubjects], key, rocksdb::Slice()).ok());
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    FT_RETURN_IF_ERROR(FromRocks(database_->Write(write, &batch), "writing the rebuilt subject index"));
+  }
+  return found;
+}
+
 Result<std::vector<std::string>> Ledger::RebuildSubmissionIds() {
   FT_ASSERT(access_ == Access::kReadWrite, "RebuildSubmissionIds on a read-only ledger");
   rocksdb::ReadOptions options;
@@ -1199,9 +1382,11 @@ Status Ledger::VerifySubmissionIds() const {
   return Status::Ok();
 }
 
-Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, Checkpoint* checkpoint) const {
+Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, Checkpoint* checkpoint,
+                      CommittedFold* views, uint64_t* views_checked) const {
   Lookup lookup(this);
   Replayer replayer(&lookup);
+  replayer.set_fold(views);
   if (checkpoint != nullptr && checkpoint->size == 0) {
     checkpoint->reached = true;
     checkpoint->root = MerkleEmptyRoot();
@@ -1286,6 +1471,7 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, C
   }
   FT_RETURN_IF_ERROR(VerifyStateRows(replayer.state()));
   FT_RETURN_IF_ERROR(VerifySubmissionIds());
+  if (views_checked != nullptr) *views_checked = replayer.views_checked();
   if (progress) progress(done, head_.sequence);
   return Status::Ok();
 }

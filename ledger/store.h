@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ledger/committed_fold.h"
 #include "ledger/dates.h"
 #include "ledger/event_info.h"
 #include "ledger/log_format.h"
@@ -70,6 +71,21 @@ struct StoredEntry {
   std::string record;  // the entry record (ledger/log_format.h)
 };
 
+// What a submission commits of the views (docs/FORMAT.md, section 5, "The views commitment").
+struct ViewsCommitment {
+  uint64_t submission_sequence = 0;  // the submission's first event
+  uint16_t version = 0;              // of the fold that computed it
+  Digest digest{};
+};
+
+// How the subject index (column family `subjects`) differs from the keys the log implies.
+struct SubjectIndexDifference {
+  uint64_t expected = 0;                // keys the log implies
+  uint64_t missing = 0;                 // of those, not in the index
+  uint64_t first_missing_sequence = 0;  // the event of the first one missing
+  uint64_t extra = 0;                   // keys in the index that the log does not imply
+};
+
 class Ledger {
  public:
   enum class Access { kReadOnly, kReadWrite };
@@ -97,6 +113,15 @@ class Ledger {
   // *failed_event_index is the index of the offending event in the batch, or SIZE_MAX when the
   // submission as a whole is wrong (signature, key, ledger id, submission id).
   Result<Receipt> Append(const SignedSubmission& submission, size_t* failed_event_index);
+
+  // The views' fold that Append applies each submission's events to, committing its digest in
+  // the submission (validation version 3). Without it, Append writes validation version 2, and
+  // refuses a ledger already at version 3. The fold must hold the views as of the head.
+  void SetViewsFold(std::unique_ptr<CommittedFold> fold) { views_fold_ = std::move(fold); }
+  CommittedFold* views_fold() const { return views_fold_.get(); }
+  // The views commitment of the submission whose last event is `sequence`; nullopt when no
+  // submission ends there or it commits none (written before validation version 3).
+  Result<std::optional<ViewsCommitment>> ViewsCommitmentAt(uint64_t sequence) const;
 
   const Head& head() const { return head_; }
   std::string ledger_id() const;  // 16 raw bytes
@@ -232,8 +257,11 @@ class Ledger {
     Digest root{};
     Digest chain_hash{};
   };
+  // With `views` (the views' fold, empty), also compares each submission's views commitment
+  // with what the log folds into, and counts the submissions compared in *views_checked.
   Status Verify(const std::function<void(uint64_t, uint64_t)>& progress,
-                Checkpoint* checkpoint = nullptr) const;
+                Checkpoint* checkpoint = nullptr, CommittedFold* views = nullptr,
+                uint64_t* views_checked = nullptr) const;
 
   // Replays the log's events through the validator into `state` (empty), each submission at its
   // validation version: the validation state the log builds. Checks no signature, digest or
@@ -244,6 +272,13 @@ class Ledger {
   // right. Then checks the rebuilt state against the last submission's commitment.
   // REQUIRES: a writer.
   Result<std::vector<std::string>> RebuildState();
+  // `fundtrail verify`: compares the subject index with the keys a replay of the log implies
+  // (what Append indexes for each event), reading each implied key and counting the stored ones.
+  Result<SubjectIndexDifference> VerifySubjectIndex() const;
+  // `fundtrail rebuild`: the same, then, if they differ, adds the missing keys and removes the
+  // others, window by window of the log (each window one synced write; a reader meanwhile never
+  // loses a right key). Returns what differed. REQUIRES: a writer.
+  Result<SubjectIndexDifference> RebuildSubjectIndex();
   // `fundtrail rebuild`: rewrites the submission id index from the submission records (one
   // synced write); returns what differed ("missing", "extra", "changed"), empty when the index
   // was right. REQUIRES: a writer.
@@ -267,6 +302,14 @@ class Ledger {
   Status LoadHeadAndState();
   // StateCheck::kCheck (see Open).
   Status CheckState() const;
+  // ReplayStateInto, calling `before_apply(sequence, signing key id, event, lookup)` for each
+  // event before the validator applies it (`state` then holds the state before the event).
+  using ReplayVisitor =
+      std::function<Status(uint64_t, const std::string&, schema::Event::Reader, EventLookup&)>;
+  Status ReplayEvents(LedgerState* state, const ReplayVisitor& before_apply) const;
+  // The subject index keys of each event in [from, to], from a replay of the log.
+  Status ForEachIndexedKey(uint64_t from, uint64_t to,
+                           const std::function<Status(uint64_t, std::vector<std::string>&)>& visit) const;
   // The last submission record, decoded.
   Result<DecodedSubmission> LastSubmission() const;
   // Verify's checks of the derived stores the writer relies on: the stored state against the
@@ -276,6 +319,10 @@ class Ledger {
   // Writes the history store's memtables to disk and waits for it.
   Status FlushHistory();
   Result<Receipt> ReceiptFor(uint64_t first_sequence) const;
+  // Append's fold of a validated submission into the views: their digest, or nullopt without a
+  // fold (refused when the ledger already commits its views).
+  Result<std::optional<Digest>> FoldViews(uint64_t first, std::span<const DecodedEvent> events,
+                                          EventLookup* lookup, size_t* failed_event_index);
   Status VerifyMerkleNodes() const;
 
   std::string directory_;
@@ -289,6 +336,7 @@ class Ledger {
   Head head_;
   LedgerState state_;
   std::unique_ptr<MerkleNodes> merkle_nodes_;
+  std::unique_ptr<CommittedFold> views_fold_;
   bool merkle_tree_ = true;
 };
 

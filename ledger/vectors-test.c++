@@ -138,7 +138,7 @@ std::string StoredSubmission(const SignedSubmission& signed_submission, uint64_t
                                           signed_submission.signature.size()));
   stored.setFirstSequence(first_sequence);
   stored.setAppendedAt(appended_at_micros);
-  stored.setValidationVersion(kValidationVersionCurrent);
+  stored.setValidationVersion(kValidationVersionWithoutViews);
   stored.setStateDigest(capnp::Data::Reader(state_digest.data(), state_digest.size()));
   return CanonicalBytes(stored.asReader());
 }
@@ -189,7 +189,7 @@ class FormatVectorsTest : public ::testing::Test {
     LedgerState state;
     test::MemoryEventLookup lookup;
     Validator validator(&state, &lookup);
-    validator.set_validation_version(kValidationVersionCurrent);
+    validator.set_validation_version(kValidationVersionWithoutViews);
     for (size_t i = 0; i < signed_.size(); ++i) {
       const SignedSubmission& signed_submission = signed_[i];
       const uint64_t first = sequence + 1;
@@ -214,7 +214,7 @@ class FormatVectorsTest : public ::testing::Test {
       record["first_sequence"] = first;
       record["body_canonical"] = test::Hex(signed_submission.canonical_body);
       record["signature"] = test::Hex(signed_submission.signature);
-      record["validation_version"] = kValidationVersionCurrent;
+      record["validation_version"] = kValidationVersionWithoutViews;
       record["state_digest"] = test::Hex(state_digest);
       record["submission_canonical"] = test::Hex(stored);
       record["submission_digest"] = test::Hex(submission_digest);

@@ -25,6 +25,11 @@ namespace fundtrail::projections {
 // Amounts by budget category (schema::BudgetCategory as int).
 using CategoryAmounts = std::map<int, int64_t>;
 
+// The version of the views' fold (Projection::Apply and ToJson), recorded beside every views
+// digest a submission commits. Raise it whenever a change to the fold or to ToJson changes the
+// digest of any log: a replay compares only the digests of its own version.
+inline constexpr uint16_t kViewsFoldVersion = 1;
+
 struct GrantFigures {
   std::string title;
   std::string funder_org_id;
@@ -183,6 +188,13 @@ class Projection {
   static Result<Projection> FromJson(const nlohmann::json& json);
   // SHA-256 of ToJson().dump(): equal for equal states.
   Digest StateDigest() const;
+  // The digest a submission commits of the views (docs/FORMAT.md, section 5, "The views
+  // commitment"): SHA-256("FTVIEWS1" || be16(kViewsFoldVersion) || the JSON text of ToJson()
+  // without its "checkpoint"), which names no chain hash, so that a submission can commit it.
+  Digest CommittedDigest() const;
+  // Where the fold stands: the writer folds a submission before its chain hashes exist, and sets
+  // them once it is written (ViewsFold::Commit).
+  void set_checkpoint(const Checkpoint& checkpoint) { checkpoint_ = checkpoint; }
 
  private:
   Status Post(const std::string& debit, const std::string& credit, int64_t amount,

@@ -6,6 +6,7 @@
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
 #include "projections/history_store.h"
+#include "projections/views_fold.h"
 
 namespace fundtrail::projections {
 
@@ -160,18 +161,70 @@ std::optional<nlohmann::json> ReadJson(const Ledger& ledger, const char* key, St
   return json;
 }
 
-// The stored views, if present, consistent with the log and not beyond `to`; else empty views.
-Result<Projection> StoredViews(const Ledger& ledger, uint64_t to) {
+}  // namespace
+
+Result<StoredViews> ReadStoredViews(const Ledger& ledger, uint64_t to) {
   Status failure;
   auto json = ReadJson(ledger, kViewsKey, &failure);
   FT_RETURN_IF_ERROR(failure);
-  if (!json) return Projection();
-  auto views = Projection::FromJson(*json);
-  if (!views || views->checkpoint().sequence > to ||
-      !OnTheLog(ledger, views->checkpoint().sequence, views->checkpoint().chain_hash)) {
-    return Projection();
+  StoredViews stored;
+  if (!json) {
+    auto present = ledger.GetDerived(kViewsKey);
+    if (!present) return Error(present.error());
+    if (present->has_value()) stored.check = ViewsCheck::kUnreadable;
+    return stored;
   }
-  return std::move(*views);
+  auto views = Projection::FromJson(*json);
+  if (!views) {
+    stored.check = ViewsCheck::kUnreadable;
+    return stored;
+  }
+  if (views->checkpoint().sequence > to ||
+      !OnTheLog(ledger, views->checkpoint().sequence, views->checkpoint().chain_hash)) {
+    stored.check = ViewsCheck::kOffTheLog;
+    return stored;
+  }
+  // Figures are shown only once proven: by the digest that the submission ending at the
+  // snapshot's checkpoint commits (docs/FORMAT.md, section 5), else by a fold from the log.
+  auto commitment = ledger.ViewsCommitmentAt(views->checkpoint().sequence);
+  if (!commitment) return Error(commitment.error());
+  if (!commitment->has_value() || (*commitment)->version != kViewsFoldVersion) {
+    stored.check = ViewsCheck::kNotCommitted;
+    return stored;
+  }
+  stored.committed_at = (*commitment)->submission_sequence;
+  if (views->CommittedDigest() != (*commitment)->digest) {
+    stored.check = ViewsCheck::kDiffered;
+    return stored;
+  }
+  stored.check = ViewsCheck::kProven;
+  stored.views = std::move(*views);
+  return stored;
+}
+
+namespace {
+
+// The stored views if proven; empty views (to fold from the log) when none are stored or no
+// commitment covers them; Corruption when they differ from their commitment.
+Result<Projection> ProvenViews(const Ledger& ledger, uint64_t to) {
+  auto stored = ReadStoredViews(ledger, to);
+  if (!stored) return Error(stored.error());
+  if (stored->check == ViewsCheck::kDiffered) {
+    return Error(Status::Corruption(
+        "the stored views (column family \"projections\", key \"views\") differ from the digest that the "
+        "submission at sequence " + std::to_string(stored->committed_at) +
+        " commits: their figures were changed outside fundtrail; run `fundtrail rebuild` to rebuild them "
+        "from the log"));
+  }
+  return std::move(stored->views);
+}
+
+// The writer's views as of `head`: those its views' fold holds (they were just committed), else
+// the stored ones.
+Result<Projection> WriterViews(const Ledger& ledger, uint64_t head) {
+  const auto* fold = dynamic_cast<const ViewsFold*>(ledger.views_fold());
+  if (fold != nullptr && fold->views().checkpoint().sequence == head) return fold->views();
+  return ProvenViews(ledger, head);
 }
 
 // The same for the rules, which leave the expenditures in the log (ExpenditureBytes::kInLog).
@@ -222,7 +275,7 @@ Status Store(Ledger& ledger, const Projection* views, const RulesEngine* rules) 
 
 Result<Projection> LoadViews(const Ledger& ledger, uint64_t to) {
   FT_ASSERT(to <= ledger.head().sequence);
-  auto views = StoredViews(ledger, to);
+  auto views = ProvenViews(ledger, to);
   if (!views) return views;
   FT_RETURN_IF_ERROR(Fold(ledger, to, &*views, nullptr));
   return views;
@@ -230,7 +283,7 @@ Result<Projection> LoadViews(const Ledger& ledger, uint64_t to) {
 
 Result<Projections> Load(const Ledger& ledger, uint64_t to, RulesUse use) {
   FT_ASSERT(to <= ledger.head().sequence);
-  auto views = StoredViews(ledger, to);
+  auto views = ProvenViews(ledger, to);
   if (!views) return Error(views.error());
   // As Rebuild: the expenditures read back through the checks, for flags.
   auto rules = StoredRules(ledger, to);
@@ -243,7 +296,7 @@ Result<Projections> Load(const Ledger& ledger, uint64_t to, RulesUse use) {
 
 Status CatchUp(Ledger& ledger, RulesSnapshot rules_snapshot) {
   const uint64_t head = ledger.head().sequence;
-  auto views = StoredViews(ledger, head);
+  auto views = WriterViews(ledger, head);
   if (!views) return views.error();
   // The rules' checkpoint is read without the (large) state when it may stay as it is.
   std::optional<RulesEngine> rules;
@@ -306,6 +359,20 @@ Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* diges
   FT_RETURN_IF_ERROR(history);
   FT_RETURN_IF_ERROR(stored);
   return projection;
+}
+
+Status AttachViewsFold(Ledger& ledger) {
+  auto views = LoadViews(ledger, ledger.head().sequence);
+  if (!views) return views.error();
+  ledger.SetViewsFold(std::make_unique<ViewsFold>(std::move(*views)));
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Ledger>> OpenWriter(const std::string& directory, Clock* clock) {
+  auto ledger = Ledger::Open(directory, Ledger::Access::kReadWrite, clock);
+  if (!ledger) return ledger;
+  FT_RETURN_IF_ERROR(AttachViewsFold(**ledger));
+  return ledger;
 }
 
 Result<uint64_t> SequenceAtEndOfDate(const Ledger& ledger, const std::string& date) {

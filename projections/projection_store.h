@@ -56,7 +56,26 @@ Status ScanExpenditures(const Ledger& ledger, uint64_t through,
                         const std::function<Status(const LoggedExpenditure&)>& visit);
 // Reads the expenditures `rules` leaves in the log, so that rules->Flags() can run.
 Status ReadExpenditures(const Ledger& ledger, RulesEngine* rules);
-// The views alone, the same way, without reading the rules' state.
+// What the stored views are worth (column family `projections`, key "views"): they are shown
+// only when kProven, by the digest that the submission ending at their checkpoint commits
+// (docs/FORMAT.md, section 5, "The views commitment").
+enum class ViewsCheck {
+  kMissing,       // none stored
+  kUnreadable,    // not the JSON of a projection
+  kOffTheLog,     // beyond the sequence asked for, or of another history (chain hash)
+  kNotCommitted,  // no commitment of this fold version covers them (written before format 3)
+  kDiffered,      // they differ from the commitment: changed outside fundtrail
+  kProven,
+};
+struct StoredViews {
+  ViewsCheck check = ViewsCheck::kMissing;
+  uint64_t committed_at = 0;  // the submission whose commitment was compared (kDiffered, kProven)
+  Projection views;           // kProven only
+};
+Result<StoredViews> ReadStoredViews(const Ledger& ledger, uint64_t to);
+
+// The views alone, the same way, without reading the rules' state. Stored views that differ
+// from their commitment are Corruption naming the store and `fundtrail rebuild`.
 Result<Projection> LoadViews(const Ledger& ledger, uint64_t to);
 
 // Whether CatchUp rewrites the rules' snapshot every time (tests, tools that want it current) or
@@ -77,6 +96,13 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules = RulesSnapshot::kAlways);
 // thread while the fold runs) and the digest of the new one up to the old one's checkpoint.
 Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* digests = nullptr,
                                     ReplacedHistory* replaced = nullptr);
+
+// Writer side: gives `ledger` the views' fold (projections/views_fold.h) as of its head, so that
+// every submission it appends commits the views' digest (docs/FORMAT.md, section 5). Every
+// command that appends calls it, through OpenWriter.
+Status AttachViewsFold(Ledger& ledger);
+// Opens `directory` for writing (Ledger::Open, kReadWrite) with the views' fold attached.
+Result<std::unique_ptr<Ledger>> OpenWriter(const std::string& directory, Clock* clock);
 
 // The sequence number the ledger had at the end of `date` (YYYY-MM-DD, UTC), by append time.
 Result<uint64_t> SequenceAtEndOfDate(const Ledger& ledger, const std::string& date);

@@ -416,6 +416,10 @@ struct Submission {
   # written before format 2, whose digests therefore did not change.
   validationVersion @4 :UInt16; # the validation rules the events were checked under; 0 means 1
   stateDigest @5 :Data;         # 32 bytes: digest of the validation state after this submission
+  # Format 3 (docs/FORMAT.md, section 5, "The views commitment"): set by the ledger from
+  # validation version 3 on, and so covered by the submission digest and the chain.
+  viewsVersion @6 :UInt16;      # the version of the views' fold that computed viewsDigest
+  viewsDigest @7 :Data;         # 32 bytes: digest of the views' state after this submission
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -75,6 +75,7 @@
 #include "ledger/submission.h"
 #include "projections/history_store.h"
 #include "projections/projection_store.h"
+#include "projections/views_fold.h"
 #include "projections/views.h"
 
 namespace fundtrail {
@@ -544,6 +545,8 @@ void AppendOrFail(Ledger& ledger, const SignedSubmission& submission) {
 std::unique_ptr<Ledger> CreateLedger(const std::string& directory, const Alliance& alliance,
                                      Clock* clock) {
   auto ledger = Check(Ledger::Create(directory, alliance.genesis, clock), "creating " + directory);
+  // As every fundtrail command that appends: each submission commits the views.
+  Check(projections::AttachViewsFold(*ledger), "attaching the views' fold");
   AppendOrFail(*ledger, alliance.setup_admin);
   AppendOrFail(*ledger, alliance.setup_funder);
   if (alliance.workload == Workload::kRealistic) AppendOrFail(*ledger, alliance.setup_disbursement);
@@ -760,7 +763,9 @@ VerifyFigures MeasureVerify(const std::string& directory, const Alliance& allian
     figures.open_seconds = SecondsSince(open_start);
     figures.event_count = ledger->head().sequence;
     Stopwatch stopwatch;
-    Check(ledger->Verify(nullptr), "verify");
+    // As `fundtrail verify` does: the views folded and compared with each commitment.
+    projections::ViewsFold views;
+    Check(ledger->Verify(nullptr, nullptr, &views), "verify");
     Timing timing = stopwatch.Elapsed();
     figures.verify_seconds = timing.seconds;
     figures.verify_cpu_seconds = timing.cpu_seconds;
@@ -862,7 +867,8 @@ int RunVerifyChild(const std::string& directory) {
   double open_seconds = SecondsSince(open_start);
   uint64_t open_kib = ProcStatusKib("VmRSS:");
   auto start = SteadyClock::now();
-  Check(ledger->Verify(nullptr), "verify");
+  projections::ViewsFold views;
+  Check(ledger->Verify(nullptr, nullptr, &views), "verify");
   double seconds = SecondsSince(start);
   // VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss across execve, so it would report
   // the parent's size at fork time.

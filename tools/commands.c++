@@ -14,6 +14,7 @@
 #include "ledger/tree_head.h"
 #include "ledger/witness.h"
 #include "projections/projection_store.h"
+#include "projections/views_fold.h"
 #include "tools/output.h"
 
 namespace fundtrail {
@@ -118,7 +119,7 @@ int RunAppend(const std::string& ledger_flag, const std::string& key_path, const
   // Parse and check the whole input before taking the writer lock.
   auto batch = ReadJsonLinesFile(input);
   if (!batch) return ReportError(batch.error());
-  auto ledger = OpenLedger(ledger_flag, Ledger::Access::kReadWrite, clock);
+  auto ledger = projections::OpenWriter(ResolveLedgerDirectory(ledger_flag), clock);
   if (!ledger) return ReportError(ledger.error());
   auto receipt = AppendBatch(**ledger, *key, *batch, submission_id, clock);
   if (!receipt) return ReportError(receipt.error());
@@ -281,6 +282,29 @@ Result<GenesisIdentity> LedgerGenesis(const Ledger& ledger) {
 
 }  // namespace
 
+namespace {
+
+// `verify`'s check of the subject index, as a Corruption naming the store and the remedy.
+Status CheckSubjectIndex(const Ledger& ledger) {
+  auto difference = ledger.VerifySubjectIndex();
+  if (!difference) return difference.error();
+  if (difference->missing + difference->extra == 0) return Status::Ok();
+  std::string what;
+  if (difference->missing > 0) {
+    what = "lacks " + std::to_string(difference->missing) + " of the " + std::to_string(difference->expected) +
+           " keys the log implies (the first of event " + std::to_string(difference->first_missing_sequence) +
+           ", which `log --subject` and histories would not show)";
+  }
+  if (difference->extra > 0) {
+    what += std::string(what.empty() ? "" : ", and ") + "holds " + std::to_string(difference->extra) +
+            " keys the log does not imply";
+  }
+  return Status::Corruption("the subject index (column family \"subjects\") " + what +
+                            "; the log itself verifies: run `fundtrail rebuild` to rebuild the index from it");
+}
+
+}  // namespace
+
 int RunVerify(const VerifyCommandOptions& options, Clock* clock) {
   if (!options.anchors.witness_policy.empty() && options.anchors.trusted_head.empty()) {
     std::cerr << "fundtrail: usage error: --witness-policy checks the co-signatures of a saved head: pass "
@@ -300,13 +324,22 @@ int RunVerify(const VerifyCommandOptions& options, Clock* clock) {
   Ledger::Checkpoint checkpoint;
   if (trusted) checkpoint.size = trusted->tree_size;
   auto start = std::chrono::steady_clock::now();
+  projections::ViewsFold views;
+  uint64_t views_checked = 0;
   Status verified = ledger.Verify(
       [&](uint64_t done, uint64_t total) {
         if (options.quiet || done == total) return;
         std::cerr << "verify: " << done << " of " << total << " events (" << (total ? done * 100 / total : 100)
                   << "%)" << std::endl;
       },
-      trusted ? &checkpoint : nullptr);
+      trusted ? &checkpoint : nullptr, &views, &views_checked);
+  // The derived stores that readers rely on: the stored views must be the ones the log's
+  // commitments prove (LoadViews checks them), and the subject index the one the log implies.
+  if (verified.ok()) {
+    auto stored = projections::LoadViews(ledger, ledger.head().sequence);
+    if (!stored) verified = stored.error();
+  }
+  if (verified.ok()) verified = CheckSubjectIndex(ledger);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto fail = [](const Status& status) {
     if (status.code() == StatusCode::kNotAnchored) {
@@ -338,6 +371,10 @@ int RunVerify(const VerifyCommandOptions& options, Clock* clock) {
   std::cout << "ok: verified " << head.sequence << " events in " << head.submission_count
             << " submissions (chain, Merkle tree, canonical encoding, signatures, keys, permissions, validation) in "
             << static_cast<int64_t>(seconds * 1000) << " ms\n";
+  if (views_checked > 0) {
+    std::cout << "ok: the views' figures fold from the events into the digest each of " << views_checked
+              << " submissions commits\n";
+  }
   if (trusted) {
     std::cout << "ok: the log extends the trusted head of " << trusted->tree_size << " entries signed at "
               << FormatTimestamp(trusted->timestamp_micros) << "\n";

@@ -62,6 +62,8 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
   if (!created) return ReportError(created.error());
   std::ofstream(fs::path(directory) / kDemoMarker) << "created by `fundtrail demo`; rerunning the demo replaces it\n";
   Ledger& ledger = **created;
+  // Every later submission commits the views (docs/FORMAT.md, section 5), as `fundtrail append` does.
+  if (Status attached = projections::AttachViewsFold(ledger); !attached.ok()) return ReportError(attached);
   std::cout << "1. init: ledger " << HexEncode(AsBytes(ledger.ledger_id())) << " in " << directory << ", genesis of "
             << ledger.head().sequence << " events signed by the operator key\n";
 

@@ -30,7 +30,7 @@ int AppendOne(const std::string& ledger_flag, const std::string& key_path, const
   batch.canonical_events.push_back(std::move(*encoded));
   batch.line_numbers.push_back(1);
   batch.types.push_back(event["type"].get<std::string>());
-  auto ledger = Ledger::Open(ResolveLedgerDirectory(ledger_flag), Ledger::Access::kReadWrite, clock);
+  auto ledger = projections::OpenWriter(ResolveLedgerDirectory(ledger_flag), clock);
   if (!ledger) return ReportError(ledger.error());
   auto receipt = AppendBatch(**ledger, *key, batch, "", clock);
   if (!receipt) return ReportError(receipt.error());

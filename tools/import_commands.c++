@@ -75,8 +75,8 @@ int RunImport(const ImportCommandOptions& options, Clock* clock) {
     if (!read) return ReportError(read.error());
     key = std::move(*read);
   }
-  auto ledger = Ledger::Open(ResolveLedgerDirectory(options.ledger),
-                             options.check ? Ledger::Access::kReadOnly : Ledger::Access::kReadWrite, clock);
+  auto ledger = options.check ? Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock)
+                               : projections::OpenWriter(ResolveLedgerDirectory(options.ledger), clock);
   if (!ledger) return ReportError(ledger.error());
   ImportMessages messages;
   messages.error = [](const std::string& line) { std::cerr << "fundtrail: error: " << line << "\n"; };
@@ -112,7 +112,7 @@ int AppendCorrection(Ledger& ledger, const PrivateKey& key, const EventBatch& ba
 int RunReverse(const CorrectionOptions& options, Clock* clock) {
   auto key = PrivateKey::FromPemFile(options.key);
   if (!key) return ReportError(key.error());
-  auto ledger = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadWrite, clock);
+  auto ledger = projections::OpenWriter(ResolveLedgerDirectory(options.ledger), clock);
   if (!ledger) return ReportError(ledger.error());
   auto batch = ReverseSubmissionBatch(**ledger, options.submission, options.reason);
   if (!batch) return ReportError(batch.error());
@@ -125,7 +125,7 @@ int RunCorrect(const CorrectionOptions& options, Clock* clock) {
   if (!key) return ReportError(key.error());
   auto replacement = ReadJsonLinesFile(options.input);
   if (!replacement) return ReportError(replacement.error());
-  auto ledger = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadWrite, clock);
+  auto ledger = projections::OpenWriter(ResolveLedgerDirectory(options.ledger), clock);
   if (!ledger) return ReportError(ledger.error());
   auto batch = CorrectionBatch(**ledger, options.sequence, options.reason, std::move(*replacement));
   if (!batch) return ReportError(batch.error());

@@ -1,7 +1,7 @@
 // fundtrail-verify: the regulator's offline verifier. Checks bundles (`fundtrail export`),
 // inclusion proofs (`fundtrail prove --seq`) and consistency proofs (`fundtrail prove
 // --from-head`) without RocksDB or the ledger directory: it links only the verifier core (OpenSSL
-// and the schema code). With a witness policy, the head must carry a quorum of co-signatures.
+// and the schema code) and the views' fold (projections/views_fold.h, pure). With a witness policy, the head must carry a quorum of co-signatures.
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -15,6 +15,7 @@
 #include "ledger/proof_file.h"
 #include "ledger/validator.h"
 #include "ledger/witness.h"
+#include "projections/views_fold.h"
 #include "tools/commands.h"
 
 namespace fundtrail {
@@ -58,6 +59,9 @@ int VerifyBundleFile(const Options& cli) {
       if (done != total) std::cerr << "verify: " << done << " of " << total << " events" << std::endl;
     };
   }
+  // The views' figures are recomputed and compared with what each submission commits.
+  projections::ViewsFold views;
+  options.views = &views;
   auto report = VerifyBundle(path, options);
   if (!report) return Fail(report.error());
   const std::optional<TreeHead> trusted =
@@ -77,6 +81,14 @@ int VerifyBundleFile(const Options& cli) {
   std::cout << "  the entries form a tree that the head of " << report->head.tree_size
             << " entries extends; the head is signed by the operator key at "
             << FormatTimestamp(report->head.timestamp_micros) << "\n";
+  if (report->views_checked > 0) {
+    std::cout << "  the views' figures (grants, members, alliance) fold from the events into the digest each of "
+              << report->views_checked << " submissions commits\n";
+  }
+  if (report->views_unchecked > 0) {
+    std::cout << "  note: " << report->views_unchecked << " submissions commit views of another fold version than "
+              << "this fundtrail-verify computes (" << projections::kViewsFoldVersion << "); not compared\n";
+  }
   if (report->trusted_head_checked) {
     std::cout << "  the log extends the trusted head of " << trusted->tree_size << " entries signed at "
               << FormatTimestamp(trusted->timestamp_micros) << "\n";

@@ -209,15 +209,34 @@ int RunHistory(const ViewOptions& options, Clock* clock) {
 
 // Prints whether a rebuilt store of the writer's own (the validation state, the submission id
 // index) differed from the one it replaced.
-void ReportRebuiltStore(const std::string& what, const std::vector<std::string>& differing) {
+// `consequence` says what the difference did.
+void ReportRebuiltStore(const std::string& what, const std::vector<std::string>& differing,
+                        const std::string& consequence =
+                            "the writer would have validated against what the log does not say") {
   if (differing.empty()) {
     std::cout << what << ": the stored one was the same\n";
     return;
   }
   std::string parts;
   for (const auto& part : differing) parts += (parts.empty() ? "" : ", ") + part;
-  std::cout << what << ": the stored one DIFFERED from the log (" << parts
-            << ") and was replaced: the writer would have validated against what the log does not say\n";
+  std::cout << what << ": the stored one DIFFERED from the log (" << parts << ") and was replaced: " << consequence
+            << "\n";
+}
+
+std::string DescribeReplacedViews(const projections::StoredViews& before) {
+  using projections::ViewsCheck;
+  const std::string at = std::to_string(before.committed_at);
+  switch (before.check) {
+    case ViewsCheck::kProven: return "the stored ones were the same (proven by the commitment of the submission at " + at + ")";
+    case ViewsCheck::kDiffered:
+      return "the stored ones DIFFERED from the commitment of the submission at " + at +
+             " and were replaced: no command showed them, each refused to";
+    case ViewsCheck::kNotCommitted: return "no commitment covered the stored ones (a ledger written before format 3); replaced";
+    case ViewsCheck::kOffTheLog: return "the stored ones were of another history or beyond the head; replaced";
+    case ViewsCheck::kUnreadable: return "the stored ones could not be read; replaced";
+    case ViewsCheck::kMissing: return "none were stored; written";
+  }
+  return "";
 }
 
 int RunRebuild(const std::string& ledger_flag, Clock* clock) {
@@ -232,6 +251,16 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
   auto ids = ledger.RebuildSubmissionIds();
   if (!ids) return ReportError(ids.error());
   ReportRebuiltStore("submission id index", *ids);
+  auto subjects = ledger.RebuildSubjectIndex();
+  if (!subjects) return ReportError(subjects.error());
+  std::vector<std::string> subject_parts;
+  if (subjects->missing > 0) subject_parts.push_back(std::to_string(subjects->missing) + " missing");
+  if (subjects->extra > 0) subject_parts.push_back(std::to_string(subjects->extra) + " extra");
+  ReportRebuiltStore("subject index", subject_parts,
+                     "`log --subject` and histories showed events that are not the subject's, or hid some");
+  // Whether the stored views were what the log's commitments prove, said once they are replaced.
+  auto views_before = projections::ReadStoredViews(ledger, ledger.head().sequence);
+  if (!views_before) return ReportError(views_before.error());
   // The time printed includes reading the store it replaces (on a thread of its own).
   auto start = std::chrono::steady_clock::now();
   // What the history store held up to its checkpoint, to say whether it agreed with the log; the
@@ -247,6 +276,7 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
   std::cout << "rebuilt projections and the history store from " << projection->checkpoint().sequence
             << " events in " << static_cast<int64_t>(seconds * 1000) << " ms\nprojection digest "
             << HexEncode(projection->StateDigest()) << " at sequence " << projection->checkpoint().sequence << "\n";
+  std::cout << "views: " << DescribeReplacedViews(*views_before) << "\n";
   std::cout << "history store: " << rebuilt.whole.records << " records, digest " << HexEncode(rebuilt.whole.digest)
             << "; ";
   if (!unreadable.empty()) {

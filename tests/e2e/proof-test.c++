@@ -147,7 +147,10 @@ class ProofTest : public ::testing::Test {
         verified,
         {"ok: bundle of events 1.." + std::to_string(last_) + " (" + std::to_string(last_) +
              " events in 8 submissions)",
-         "alliance PBA", "the entries form a tree that the head of " + std::to_string(last_) + " entries extends"});
+         "alliance PBA", "the entries form a tree that the head of " + std::to_string(last_) + " entries extends",
+         // Every submission after the genesis commits the views (docs/FORMAT.md, section 5).
+         "the views' figures (grants, members, alliance) fold from the events into the digest each of 7 "
+         "submissions commits"});
 
     // A partial range, starting and ending inside submissions: widened to whole ones.
     const json& disbursed = alliance_->receipts()[3];     // three events

@@ -619,5 +619,89 @@ TEST_F(TamperTest, ChangedHistoryRecordIsReportedAndMendedByRebuild) {
   EXPECT_EQ(history().out, before.out);
 }
 
+// The views' figures (column family `projections`, key "views") are committed in every
+// submission (docs/FORMAT.md, section 5, "The views commitment"): a figure changed in the store
+// stops every command that would show it, verify names the store, and rebuild mends it.
+TEST_F(TamperTest, ChangedViewFigureIsRefusedByReadersReportedByVerifyAndMendedByRebuild) {
+  auto grants = [&] { return Fundtrail({"view", "grants", "--csv", "--ledger", alliance_.ledger()}); };
+  CommandResult before = grants();
+  ASSERT_EQ(before.exit_code, 0) << before.Describe();
+  const std::string honest = RawStore(alliance_.ledger()).Get("projections", "views");
+  json forged = json::parse(honest);
+  json& received = forged["grants"][SampleAlliance::kGrantBattery]["received"];
+  received = received.get<int64_t>() + 1000000;  // 10,000.00 CNY more received than the log says
+  RawStore(alliance_.ledger()).Put("projections", "views", forged.dump());
+
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"view", "grants"}, {"view", "members"}, {"flags"}}) {
+    std::vector<std::string> args = command;
+    args.insert(args.end(), {"--ledger", alliance_.ledger()});
+    CommandResult refused = Fundtrail(args);
+    EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+    EXPECT_NE(refused.err.find("column family \"projections\", key \"views\""), std::string::npos)
+        << refused.Describe();
+    EXPECT_NE(refused.err.find("fundtrail rebuild"), std::string::npos) << refused.Describe();
+  }
+  CommandResult verified = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(verified.exit_code, 3) << verified.Describe();
+  EXPECT_NE(verified.err.find("column family \"projections\""), std::string::npos) << verified.Describe();
+
+  CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("views: the stored ones DIFFERED from the commitment"), std::string::npos)
+      << rebuilt.Describe();
+  EXPECT_EQ(grants().out, before.out);
+  ExpectVerifies();
+  CommandResult again = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  EXPECT_NE(again.out.find("views: the stored ones were the same"), std::string::npos) << again.Describe();
+}
+
+// The subject index (column family `subjects`) serves `log --subject` and histories: a key
+// removed hid an event, and a key added showed one that does not touch the subject. verify
+// replays the log's index keys and names the store; rebuild mends it.
+TEST_F(TamperTest, SubjectIndexKeyRemovedOrAddedIsReportedByVerifyAndMendedByRebuild) {
+  const std::string grant = SampleAlliance::kGrantBattery;
+  auto subject_log = [&] {
+    return Fundtrail({"log", "--subject", "grant:" + grant, "--csv", "--ledger", alliance_.ledger()});
+  };
+  CommandResult before = subject_log();
+  ASSERT_EQ(before.exit_code, 0) << before.Describe();
+  // The last event of the grant (the CSV's last line starts with its sequence number).
+  const size_t last_line = before.out.rfind('\n', before.out.size() - 2) + 1;
+  const uint64_t sequence = std::stoull(before.out.substr(last_line, before.out.find(',', last_line) - last_line));
+  const std::string key = std::string("g") + grant + '\0' + SequenceKey(sequence);
+  ASSERT_EQ(RawStore(alliance_.ledger()).Get("subjects", key), "");
+  RawStore(alliance_.ledger()).Delete("subjects", key);
+  EXPECT_NE(subject_log().out, before.out);  // the event is hidden
+
+  CommandResult verified = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(verified.exit_code, 3) << verified.Describe();
+  EXPECT_NE(verified.err.find("the subject index (column family \"subjects\") lacks 1 of the"), std::string::npos)
+      << verified.Describe();
+  EXPECT_NE(verified.err.find("the first of event " + std::to_string(sequence)), std::string::npos)
+      << verified.Describe();
+  CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("subject index: the stored one DIFFERED from the log (1 missing)"), std::string::npos)
+      << rebuilt.Describe();
+  EXPECT_EQ(subject_log().out, before.out);
+  ExpectVerifies();
+
+  // The genesis shown as an event of the grant.
+  RawStore(alliance_.ledger()).Put("subjects", std::string("g") + grant + '\0' + SequenceKey(1), "");
+  EXPECT_NE(subject_log().out, before.out);
+  CommandResult extra = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(extra.exit_code, 3) << extra.Describe();
+  EXPECT_NE(extra.err.find("holds 1 keys the log does not imply"), std::string::npos) << extra.Describe();
+  CommandResult mended = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(mended.exit_code, 0) << mended.Describe();
+  EXPECT_NE(mended.out.find("subject index: the stored one DIFFERED from the log (1 extra)"), std::string::npos)
+      << mended.Describe();
+  EXPECT_EQ(subject_log().out, before.out);
+  ExpectVerifies();
+  CommandResult again = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  EXPECT_NE(again.out.find("subject index: the stored one was the same"), std::string::npos) << again.Describe();
+}
+
 }  // namespace
 }  // namespace fundtrail::testing
