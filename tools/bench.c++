@@ -1815,8 +1815,8 @@ void RunFigures(const Options& options, const std::string& root) {
   double settle_seconds = 0;
   uint64_t single_first_sequence = 0;
   {
-    auto ledger = Check(Ledger::Open(ledger_path, Ledger::Access::kReadWrite, &clock),
-                        "opening " + ledger_path);
+    // A writer as every fundtrail command that appends opens it: with the views' fold.
+    auto ledger = Check(projections::OpenWriter(ledger_path, &clock), "opening " + ledger_path);
     single_first_sequence = ledger->head().sequence + 1;
     Progress(
         "2. waiting for the ledger's background flushes and compactions to settle (at most 120 s)");
