@@ -538,16 +538,20 @@ Result<Projection> Projection::FromJson(const nlohmann::json& json) {
   return projection;
 }
 
-Digest Projection::CommittedDigest() const {
+std::string Projection::CommittedJson() const {
   nlohmann::json json = ToJson();
   json.erase("checkpoint");
+  // Text replaced, not thrown on, if it is not UTF-8 (a ledger of validation version 1 may hold
+  // such text): U+FFFD, as FORMAT.md says.
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Digest Projection::CommittedDigest() const {
   const uint8_t version[2] = {static_cast<uint8_t>(kViewsFoldVersion >> 8), static_cast<uint8_t>(kViewsFoldVersion)};
   Sha256 hash;
   hash.Update(std::string_view("FTVIEWS1"));
   hash.Update(std::string_view(reinterpret_cast<const char*>(version), 2));
-  // Text replaced, not thrown on, if it is not UTF-8 (a ledger of validation version 1 may hold
-  // such text): U+FFFD for each invalid byte, as FORMAT.md says.
-  hash.Update(json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  hash.Update(CommittedJson());
   return hash.Finish();
 }
 

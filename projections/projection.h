@@ -192,6 +192,8 @@ class Projection {
   // commitment"): SHA-256("FTVIEWS1" || be16(kViewsFoldVersion) || the JSON text of ToJson()
   // without its "checkpoint"), which names no chain hash, so that a submission can commit it.
   Digest CommittedDigest() const;
+  // J of that digest: the JSON text of ToJson() without "checkpoint".
+  std::string CommittedJson() const;
   // Where the fold stands: the writer folds a submission before its chain hashes exist, and sets
   // them once it is written (ViewsFold::Commit).
   void set_checkpoint(const Checkpoint& checkpoint) { checkpoint_ = checkpoint; }
