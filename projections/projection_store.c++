@@ -361,6 +361,18 @@ Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* diges
   return projection;
 }
 
+Result<std::optional<uint64_t>> FindDifferingRulesSnapshot(const Ledger& ledger) {
+  auto stored = StoredRules(ledger, ledger.head().sequence);
+  if (!stored) return Error(stored.error());
+  // A snapshot that is missing, unreadable or off the log is not used, and so harms nothing.
+  const uint64_t at = stored->sequence();
+  if (at == 0) return std::optional<uint64_t>();
+  auto folded = Rebuild(ledger, at, RulesUse::kStateOnly);
+  if (!folded) return Error(folded.error());
+  if (folded->rules.ToJson() == stored->ToJson()) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(at);
+}
+
 Status AttachViewsFold(Ledger& ledger) {
   auto views = LoadViews(ledger, ledger.head().sequence);
   if (!views) return views.error();

@@ -97,6 +97,12 @@ Status CatchUp(Ledger& ledger, RulesSnapshot rules = RulesSnapshot::kAlways);
 Result<Projections> RebuildAndStore(Ledger& ledger, RebuiltHistoryDigests* digests = nullptr,
                                     ReplacedHistory* replaced = nullptr);
 
+// `fundtrail verify`: the sequence number of the stored rules' snapshot if it differs from the
+// rules' fold of the log up to it; nullopt when it agrees or is not used (missing, unreadable,
+// of another history). The rules' snapshot is not committed in the chain (yet): readers use it
+// unchecked, so verify compares it.
+Result<std::optional<uint64_t>> FindDifferingRulesSnapshot(const Ledger& ledger);
+
 // Writer side: gives `ledger` the views' fold (projections/views_fold.h) as of its head, so that
 // every submission it appends commits the views' digest (docs/FORMAT.md, section 5). Every
 // command that appends calls it, through OpenWriter.

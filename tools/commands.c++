@@ -340,6 +340,17 @@ int RunVerify(const VerifyCommandOptions& options, Clock* clock) {
     if (!stored) verified = stored.error();
   }
   if (verified.ok()) verified = CheckSubjectIndex(ledger);
+  if (verified.ok()) {
+    auto rules = projections::FindDifferingRulesSnapshot(ledger);
+    if (!rules) {
+      verified = rules.error();
+    } else if (rules->has_value()) {
+      verified = Status::Corruption(
+          "the stored misuse rules' state (column family \"projections\", key \"rules\") differs from the rules' fold "
+          "of the log up to sequence " + std::to_string(**rules) +
+          ": `flags` would show what the log does not say; the log itself verifies: run `fundtrail rebuild`");
+    }
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   auto fail = [](const Status& status) {
     if (status.code() == StatusCode::kNotAnchored) {

@@ -258,6 +258,9 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
   if (subjects->extra > 0) subject_parts.push_back(std::to_string(subjects->extra) + " extra");
   ReportRebuiltStore("subject index", subject_parts,
                      "`log --subject` and histories showed events that are not the subject's, or hid some");
+  // Whether the stored rules' state was the log's (it is not committed; verify compares it too).
+  auto rules_before = projections::FindDifferingRulesSnapshot(ledger);
+  if (!rules_before) return ReportError(rules_before.error());
   // Whether the stored views were what the log's commitments prove, said once they are replaced.
   auto views_before = projections::ReadStoredViews(ledger, ledger.head().sequence);
   if (!views_before) return ReportError(views_before.error());
@@ -277,6 +280,12 @@ int RunRebuild(const std::string& ledger_flag, Clock* clock) {
             << " events in " << static_cast<int64_t>(seconds * 1000) << " ms\nprojection digest "
             << HexEncode(projection->StateDigest()) << " at sequence " << projection->checkpoint().sequence << "\n";
   std::cout << "views: " << DescribeReplacedViews(*views_before) << "\n";
+  if (rules_before->has_value()) {
+    std::cout << "rules' state: the stored one DIFFERED from the log up to sequence " << **rules_before
+              << " and was replaced: flags shown before were not the log's\n";
+  } else {
+    std::cout << "rules' state: the stored one was the same, or not used; replaced\n";
+  }
   std::cout << "history store: " << rebuilt.whole.records << " records, digest " << HexEncode(rebuilt.whole.digest)
             << "; ";
   if (!unreadable.empty()) {

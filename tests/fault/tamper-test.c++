@@ -703,5 +703,32 @@ TEST_F(TamperTest, SubjectIndexKeyRemovedOrAddedIsReportedByVerifyAndMendedByReb
   EXPECT_NE(again.out.find("subject index: the stored one was the same"), std::string::npos) << again.Describe();
 }
 
+// The misuse rules' state (column family `projections`, key "rules") is not committed in the chain:
+// verify folds the rules up to the snapshot and names it when it differs; rebuild says so and
+// mends it. (A snapshot that does not parse as a rules' state is not used at all.)
+TEST_F(TamperTest, ChangedRulesStateIsReportedByVerifyAndMendedByRebuild) {
+  auto flags = [&] { return Fundtrail({"flags", "--csv", "--ledger", alliance_.ledger()}); };
+  CommandResult before = flags();
+  ASSERT_EQ(before.exit_code, 0) << before.Describe();
+  json rules = json::parse(RawStore(alliance_.ledger()).Get("projections", "rules"));
+  ASSERT_TRUE(rules["state"]["alliance_id"].is_string());
+  rules["state"]["alliance_id"] = "FORGED-ALLIANCE";
+  RawStore(alliance_.ledger()).Put("projections", "rules", rules.dump());
+
+  CommandResult verified = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+  EXPECT_EQ(verified.exit_code, 3) << verified.Describe();
+  EXPECT_NE(verified.err.find("misuse rules' state (column family \"projections\", key \"rules\") differs"),
+            std::string::npos)
+      << verified.Describe();
+  CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
+  EXPECT_NE(rebuilt.out.find("rules' state: the stored one DIFFERED from the log up to sequence " +
+                             std::to_string(rules["sequence"].get<uint64_t>())),
+            std::string::npos)
+      << rebuilt.Describe();
+  EXPECT_EQ(flags().out, before.out);
+  ExpectVerifies();
+}
+
 }  // namespace
 }  // namespace fundtrail::testing
