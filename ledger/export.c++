@@ -3,6 +3,7 @@
 #include <set>
 
 #include "ledger/crypto.h"
+#include "ledger/json_codec.h"
 #include "ledger/validator.h"
 
 namespace fundtrail {
@@ -82,6 +83,35 @@ Status CheckHeadOfLedger(const Ledger& ledger, const TreeHead& head) {
                               HexEncode(head.root_hash) + "): run `fundtrail verify --trusted-head` on it");
   }
   return Status::Ok();
+}
+
+Result<nlohmann::ordered_json> ReadEvidenceEvent(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash) {
+  const std::string where = "evidence event " + std::to_string(sequence);
+  auto entry = ledger.ReadEntry(sequence);
+  if (!entry) return Error(entry.error().WithPrefix(where));
+  auto view = DecodeEntry(entry->record);
+  if (!view) return Error(view.error().WithPrefix(where));
+  if (view->chain_hash != chain_hash) {
+    return Error(Status::Corruption(where + ": the flag cites chain hash " + HexEncode(chain_hash) +
+                                    ", the log holds " + HexEncode(view->chain_hash) +
+                                    "; run `fundtrail verify`, then `fundtrail rebuild`"));
+  }
+  auto event = DecodedEvent::Open(view->canonical_event, where);
+  if (!event) return Error(event.error());
+  auto bytes = ledger.ReadSubmission(view->submission_sequence);
+  if (!bytes) return Error(bytes.error().WithPrefix(where));
+  auto submission = DecodedSubmission::Open(*bytes, where + ": submission");
+  if (!submission) return Error(submission.error());
+  capnp::Data::Reader key_id = submission->root().getBody().getKeyId();
+  std::string key_id_hex = HexEncode(ByteSpan(key_id.begin(), key_id.size()));
+  const KeyRecord* key = ledger.state().keys.Find(key_id_hex);
+  return nlohmann::ordered_json{{"sequence", sequence},
+                                {"time", FormatTimestamp(submission->root().getAppendedAt())},
+                                {"type", EventTypeName(event->root())},
+                                {"author_org", key ? key->org_id : "operator"},
+                                {"key_id", key_id_hex},
+                                {"hash", HexEncode(view->chain_hash)},
+                                {"event", EncodeEventJson(event->root())}};
 }
 
 Result<ProvenEntry> ProveEntry(const Ledger& ledger, uint64_t sequence, uint64_t tree_size) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "ledger/bundle.h"
 #include "ledger/evidence.h"
 #include "ledger/store.h"
@@ -27,6 +29,12 @@ Result<ProvenEntry> ProveEntry(const Ledger& ledger, uint64_t sequence, uint64_t
 // The head's co-signatures, if any, travel with it.
 Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t sequence, const TreeHead& head,
                                                  const std::vector<Cosignature>& cosignatures = {});
+
+// Event `sequence` in full, as `log --json` prints it (sequence, time, type, author_org, key_id,
+// hash, event), after checking that the log holds it under `chain_hash`, the hash that a flag or
+// a report cites: Corruption naming both hashes when it does not. `flags show` and `report` read
+// their evidence with it.
+Result<nlohmann::ordered_json> ReadEvidenceEvent(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash);
 
 struct ExportSummary {
   uint64_t from_sequence = 0;  // widened to whole submissions
