@@ -2,6 +2,7 @@
 // and what `fundtrail-verify` checks (ledger/evidence.h, ledger/bundle.h).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -33,8 +34,16 @@ Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t 
 // Event `sequence` in full, as `log --json` prints it (sequence, time, type, author_org, key_id,
 // hash, event), after checking that the log holds it under `chain_hash`, the hash that a flag or
 // a report cites: Corruption naming both hashes when it does not. `flags show` and `report` read
-// their evidence with it.
-Result<nlohmann::ordered_json> ReadEvidenceEvent(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash);
+// their evidence with it. `signers`, when given, keeps what each submission read says (its key
+// id and time) for the next call: a submission of 100,000 events lists 3.2 MB of digests, and a
+// report may cite hundreds of its events.
+struct SubmissionSigner {
+  std::string key_id_hex;
+  std::string time;
+};
+using SubmissionSigners = std::map<uint64_t, SubmissionSigner>;  // by submission sequence
+Result<nlohmann::ordered_json> ReadEvidenceEvent(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash,
+                                                 SubmissionSigners* signers = nullptr);
 
 struct ExportSummary {
   uint64_t from_sequence = 0;  // widened to whole submissions

@@ -355,8 +355,9 @@ std::string EventSummary(const nlohmann::ordered_json& event) {
 
 Result<Json> EvidenceModel(const Ledger& ledger, const std::map<uint64_t, Citation>& cited, const ReportScope& scope) {
   Json rows = Json::array();
+  SubmissionSigners signers;
   for (const auto& [sequence, citation] : cited) {
-    auto event = ReadEvidenceEvent(ledger, sequence, citation.chain_hash);
+    auto event = ReadEvidenceEvent(ledger, sequence, citation.chain_hash, &signers);
     if (!event) return Error(event.error());
     std::string flags;
     for (const auto& id : citation.flag_ids) flags += (flags.empty() ? "" : " ") + id;
