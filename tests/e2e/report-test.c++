@@ -240,8 +240,10 @@ TEST_F(Report, ErrorsSayWhatToFix) {
 
 TEST_F(Report, PdfWithoutChromiumSaysHowToInstallIt) {
   TempDir empty;
-  CommandResult result = Run({"report", "--head", head_, "--pdf", temp_->File("x.pdf"), "--out", temp_->File("y.html")},
-                             {.environment = {{"PATH", empty.path()}}});
+  RunOptions no_chromium;
+  no_chromium.environment["PATH"] = empty.path();
+  CommandResult result =
+      Run({"report", "--head", head_, "--pdf", temp_->File("x.pdf"), "--out", temp_->File("y.html")}, no_chromium);
   EXPECT_EQ(result.exit_code, 5) << result.Describe();
   EXPECT_NE(result.err.find("--pdf needs Chromium, and there is no `chromium` in PATH: install Debian's"),
             std::string::npos)
