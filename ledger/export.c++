@@ -3,6 +3,7 @@
 #include <set>
 
 #include "ledger/crypto.h"
+#include "ledger/json_codec.h"
 #include "ledger/validator.h"
 
 namespace fundtrail {
@@ -82,6 +83,54 @@ Status CheckHeadOfLedger(const Ledger& ledger, const TreeHead& head) {
                               HexEncode(head.root_hash) + "): run `fundtrail verify --trusted-head` on it");
   }
   return Status::Ok();
+}
+
+namespace {
+
+Result<SubmissionSigner> ReadSubmissionSigner(const Ledger& ledger, uint64_t submission_sequence,
+                                              const std::string& where) {
+  auto bytes = ledger.ReadSubmission(submission_sequence);
+  if (!bytes) return Error(bytes.error().WithPrefix(where));
+  auto submission = DecodedSubmission::Open(*bytes, where + ": submission");
+  if (!submission) return Error(submission.error());
+  capnp::Data::Reader key_id = submission->root().getBody().getKeyId();
+  return SubmissionSigner{HexEncode(ByteSpan(key_id.begin(), key_id.size())),
+                          FormatTimestamp(submission->root().getAppendedAt())};
+}
+
+}  // namespace
+
+Result<nlohmann::ordered_json> ReadEvidenceEvent(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash,
+                                                 SubmissionSigners* signers) {
+  const std::string where = "evidence event " + std::to_string(sequence);
+  auto entry = ledger.ReadEntry(sequence);
+  if (!entry) return Error(entry.error().WithPrefix(where));
+  auto view = DecodeEntry(entry->record);
+  if (!view) return Error(view.error().WithPrefix(where));
+  if (view->chain_hash != chain_hash) {
+    return Error(Status::Corruption(where + ": the flag cites chain hash " + HexEncode(chain_hash) +
+                                    ", the log holds " + HexEncode(view->chain_hash) +
+                                    "; run `fundtrail verify`, then `fundtrail rebuild`"));
+  }
+  auto event = DecodedEvent::Open(view->canonical_event, where);
+  if (!event) return Error(event.error());
+  SubmissionSigners local;
+  if (signers == nullptr) signers = &local;
+  auto found = signers->find(view->submission_sequence);
+  if (found == signers->end()) {
+    auto signer = ReadSubmissionSigner(ledger, view->submission_sequence, where);
+    if (!signer) return Error(signer.error());
+    found = signers->emplace(view->submission_sequence, std::move(*signer)).first;
+  }
+  const SubmissionSigner& signer = found->second;
+  const KeyRecord* key = ledger.state().keys.Find(signer.key_id_hex);
+  return nlohmann::ordered_json{{"sequence", sequence},
+                                {"time", signer.time},
+                                {"type", EventTypeName(event->root())},
+                                {"author_org", key ? key->org_id : "operator"},
+                                {"key_id", signer.key_id_hex},
+                                {"hash", HexEncode(view->chain_hash)},
+                                {"event", EncodeEventJson(event->root())}};
 }
 
 Result<ProvenEntry> ProveEntry(const Ledger& ledger, uint64_t sequence, uint64_t tree_size) {

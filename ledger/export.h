@@ -2,7 +2,10 @@
 // and what `fundtrail-verify` checks (ledger/evidence.h, ledger/bundle.h).
 #pragma once
 
+#include <map>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "ledger/bundle.h"
 #include "ledger/evidence.h"
@@ -27,6 +30,20 @@ Result<ProvenEntry> ProveEntry(const Ledger& ledger, uint64_t sequence, uint64_t
 // The head's co-signatures, if any, travel with it.
 Result<InclusionEvidence> BuildInclusionEvidence(const Ledger& ledger, uint64_t sequence, const TreeHead& head,
                                                  const std::vector<Cosignature>& cosignatures = {});
+
+// Event `sequence` in full, as `log --json` prints it (sequence, time, type, author_org, key_id,
+// hash, event), after checking that the log holds it under `chain_hash`, the hash that a flag or
+// a report cites: Corruption naming both hashes when it does not. `flags show` and `report` read
+// their evidence with it. `signers`, when given, keeps what each submission read says (its key
+// id and time) for the next call: a submission of 100,000 events lists 3.2 MB of digests, and a
+// report may cite hundreds of its events.
+struct SubmissionSigner {
+  std::string key_id_hex;
+  std::string time;
+};
+using SubmissionSigners = std::map<uint64_t, SubmissionSigner>;  // by submission sequence
+Result<nlohmann::ordered_json> ReadEvidenceEvent(const Ledger& ledger, uint64_t sequence, const Digest& chain_hash,
+                                                 SubmissionSigners* signers = nullptr);
 
 struct ExportSummary {
   uint64_t from_sequence = 0;  // widened to whole submissions

@@ -200,3 +200,24 @@ int RunHistory(const ViewOptions& options, Clock* clock);
 int RunRebuild(const std::string& ledger, Clock* clock);
 
 }  // namespace fundtrail
+
+namespace fundtrail {
+
+// `fundtrail report` (tools/report_commands.c++, report/audit_report.h): the audit report as of
+// a signed head, as HTML (`out`) and/or PDF (`pdf`, through Chromium).
+struct ReportCommandOptions {
+  std::string ledger;
+  std::string head;            // a signed head file (fundtrail head --sign-key ... --out)
+  std::string witness_policy;  // optional: the quorum the verification statement reports
+  std::string grant;
+  std::string member;
+  std::string from_date;       // business dates (payment dates), inclusive
+  std::string to_date;
+  std::string lang = "zh";
+  std::string out;             // the HTML file
+  std::string pdf;             // the PDF file
+  std::string chromium;        // optional: the Chromium binary
+};
+int RunReport(const ReportCommandOptions& options, Clock* clock);
+
+}  // namespace fundtrail

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "ledger/client.h"
+#include "ledger/export.h"
 #include "ledger/json_codec.h"
 #include "ledger/log_format.h"
 #include "ledger/store.h"
@@ -69,37 +70,6 @@ Result<LoadedFlags> LoadFlags(const Ledger& ledger, const ViewOptions& view, Clo
   out.known_subjects = loaded->rules.KnownSubjects();
   out.flags = loaded->rules.Flags(out.as_of_days);
   return out;
-}
-
-// An evidence event in full, as `log --json` prints it, after checking that the log holds it
-// under the chain hash the flag cites.
-Result<nlohmann::ordered_json> EvidenceEvent(const Ledger& ledger, const projections::Evidence& evidence) {
-  const std::string where = "evidence event " + std::to_string(evidence.sequence);
-  auto entry = ledger.ReadEntry(evidence.sequence);
-  if (!entry) return Error(entry.error().WithPrefix(where));
-  auto view = DecodeEntry(entry->record);
-  if (!view) return Error(view.error().WithPrefix(where));
-  if (view->chain_hash != evidence.chain_hash) {
-    return Error(Status::Corruption(where + ": the flag cites chain hash " + HexEncode(evidence.chain_hash) +
-                                    ", the log holds " + HexEncode(view->chain_hash) +
-                                    "; run `fundtrail verify`, then `fundtrail rebuild`"));
-  }
-  auto event = DecodedEvent::Open(view->canonical_event, where);
-  if (!event) return Error(event.error());
-  auto bytes = ledger.ReadSubmission(view->submission_sequence);
-  if (!bytes) return Error(bytes.error().WithPrefix(where));
-  auto submission = DecodedSubmission::Open(*bytes, where + ": submission");
-  if (!submission) return Error(submission.error());
-  capnp::Data::Reader key_id = submission->root().getBody().getKeyId();
-  std::string key_id_hex = HexEncode(ByteSpan(key_id.begin(), key_id.size()));
-  const KeyRecord* key = ledger.state().keys.Find(key_id_hex);
-  return nlohmann::ordered_json{{"sequence", evidence.sequence},
-                                {"time", FormatTimestamp(submission->root().getAppendedAt())},
-                                {"type", EventTypeName(event->root())},
-                                {"author_org", key ? key->org_id : "operator"},
-                                {"key_id", key_id_hex},
-                                {"hash", HexEncode(view->chain_hash)},
-                                {"event", EncodeEventJson(event->root())}};
 }
 
 void PrintFlagFields(const projections::Flag& flag, std::ostream& out) {
@@ -189,7 +159,7 @@ int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* c
   const projections::Flag& flag = **found;
   std::vector<nlohmann::ordered_json> events;
   for (const auto& evidence : flag.evidence) {
-    auto event = EvidenceEvent(**opened, evidence);
+    auto event = ReadEvidenceEvent(**opened, evidence.sequence, evidence.chain_hash);
     if (!event) return ReportError(event.error());
     events.push_back(std::move(*event));
   }

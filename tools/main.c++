@@ -329,6 +329,44 @@ int main(int argc, char** argv) {
   add_ledger(rebuild);
   rebuild->callback([&] { exit_code = RunRebuild(ledger, &clock); });
 
+  ReportCommandOptions report_options;
+  auto* report = app.add_subcommand(
+      "report", "an audit report for a committee: one self-contained HTML file (Chinese or English), and PDF");
+  add_ledger(report);
+  report->add_option("--head", report_options.head,
+                     "a signed tree head saved earlier (fundtrail head --sign-key OPERATOR.pem --out FILE): the "
+                     "report is as of its size and its time")
+      ->required();
+  report->add_option("--grant", report_options.grant, "only this grant (default: every grant)");
+  report->add_option("--member", report_options.member,
+                     "only this member (organisation id): its figures, its grants, the flags touching it");
+  report->add_option("--from-date,--from", report_options.from_date,
+                     "business period: paid on or after this day (YYYY-MM-DD, payment date)");
+  report->add_option("--to-date,--to", report_options.to_date,
+                     "business period: paid on or before this day (YYYY-MM-DD, payment date)");
+  report->add_option("--lang", report_options.lang, "zh (Chinese, the default) or en")->capture_default_str();
+  report->add_option("--out", report_options.out, "the HTML file to write");
+  report->add_option("--pdf", report_options.pdf, "the PDF file to write (prints the HTML with headless Chromium)");
+  report->add_option("--witness-policy", report_options.witness_policy,
+                     "a witness policy: the verification statement says whether the head's co-signatures meet its "
+                     "quorum");
+  report->add_option("--chromium", report_options.chromium, "the Chromium to print with (default: chromium in PATH)");
+  report->footer(
+      "The report holds a cover, a verification statement (the head's size, root, operator key, witnesses and\n"
+      "signing time), per grant the budget against actual by category and the spending by month (charts), the\n"
+      "disbursed, spent and unspent per member, then the flags touching the scope with their evidence, the\n"
+      "auditors' dispositions and an appendix of evidence events with the command that proves each offline.\n"
+      "Figures are those of `view grants`, `view members`, `view spending` and `flags`, as of the head's size;\n"
+      "flags are evaluated at the head's date. Nothing reads the clock: the same ledger, head and scope give\n"
+      "byte-identical HTML. The HTML fetches nothing when viewed. --pdf needs Debian's chromium (and\n"
+      "fonts-noto-cjk for Chinese); without it, --pdf fails (exit 5) and --out alone still works.\n"
+      "Exit codes: 0 written; 1 bad command line; 2 unknown grant or member, bad dates, a head of another\n"
+      "ledger; 3 the head does not match the log; 5 a missing file, no Chromium, or Chromium failed.");
+  report->callback([&] {
+    report_options.ledger = ledger;
+    exit_code = RunReport(report_options, &clock);
+  });
+
   std::string examples = FUNDTRAIL_EXAMPLES_DIR;
   auto* demo = app.add_subcommand("demo", "build the sample power-battery alliance and verify it");
   demo->add_option("--ledger", ledger, "ledger directory for the demo (default: ./demo-ledger)");
