@@ -43,8 +43,8 @@ TEST(WireTest, DamagedEnvelopesAreRefusedNamingTheField) {
   without_events.erase("events");
   std::string whole = good.dump();
   std::vector<Case> cases = {
-      {"", "request: "},
-      {whole.substr(0, whole.size() / 2), "request: "},
+      {"", "request is not JSON: "},
+      {whole.substr(0, whole.size() / 2), "request is not JSON: "},
       {"[1, 2]", "request must be a JSON object"},
       {with("format", "fundtrail-signed-submission-9"),
        "request: field \"format\" is \"fundtrail-signed-submission-9\", expected "
