@@ -314,6 +314,87 @@ TEST_F(StoreTest, AFailingBatchAppendsNothing) {
             "batch.jsonl: line 2 (funds_received): field \"amount\": \"1.234 CNY\" has 3 decimals, CNY allows 2");
 }
 
+// Signs `events` as one submission for the test ledger, as a remote client would.
+SignedSubmission SignForTest(const Ledger& ledger, const PrivateKey& key, const std::vector<json>& events,
+                             const std::string& submission_id) {
+  std::vector<std::string> canonical;
+  for (const auto& event : events) canonical.push_back(test::MustEncode(event));
+  return SignSubmission(key, ledger.ledger_id(), submission_id, 1, std::move(canonical));
+}
+
+TEST_F(StoreTest, AppendGroupFailsABadSubmissionAloneAndKeepsTheRest) {
+  const Head head = ledger_->head();
+  std::vector<SignedSubmission> group = {
+      SignForTest(*ledger_, alliance_.admin, {test::VendorJson("V-20")}, "group-1"),
+      // Valid events, then one naming an organisation that does not exist.
+      SignForTest(*ledger_, alliance_.admin, {test::VendorJson("V-21"), test::TaskJson("T-21", "P-1", "NOBODY")},
+                  "group-2"),
+      // Uses what the first submission of the group registered, not yet synced.
+      SignForTest(*ledger_, alliance_.finance_uni, {test::ExpenditureJson("G-1", kUniversity, "V-20", "1.00 CNY")},
+                  "group-3"),
+      // A retry, within the group, of the first submission.
+      SignForTest(*ledger_, alliance_.admin, {test::VendorJson("V-20")}, "group-1"),
+  };
+  // A signature that does not verify fails alone too.
+  SignedSubmission forged = SignForTest(*ledger_, alliance_.admin, {test::VendorJson("V-22")}, "group-5");
+  forged.signature[0] ^= 1;
+  group.push_back(forged);
+
+  std::vector<Ledger::GroupResult> results = ledger_->AppendGroup(group);
+  ASSERT_EQ(results.size(), group.size());
+  ASSERT_TRUE(results[0].receipt.has_value()) << results[0].receipt.error().message();
+  EXPECT_EQ(results[0].receipt->first_sequence, head.sequence + 1);
+  ASSERT_FALSE(results[1].receipt.has_value());
+  EXPECT_EQ(results[1].receipt.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(results[1].receipt.error().message(), "field \"org_id\": organisation \"NOBODY\" is not registered");
+  EXPECT_EQ(results[1].failed_event_index, 1u);
+  ASSERT_TRUE(results[2].receipt.has_value()) << results[2].receipt.error().message();
+  EXPECT_EQ(results[2].receipt->first_sequence, head.sequence + 2);
+  ASSERT_TRUE(results[3].receipt.has_value()) << results[3].receipt.error().message();
+  EXPECT_TRUE(results[3].receipt->already_appended);
+  EXPECT_EQ(results[3].receipt->entry_hashes, results[0].receipt->entry_hashes);
+  ASSERT_FALSE(results[4].receipt.has_value());
+  EXPECT_EQ(results[4].receipt.error().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(results[4].failed_event_index, SIZE_MAX);
+
+  EXPECT_EQ(ledger_->head().sequence, head.sequence + 2);
+  EXPECT_EQ(ledger_->head().submission_count, head.submission_count + 2);
+  EXPECT_EQ(ledger_->head().chain_hash, results[2].receipt->head);
+  EXPECT_FALSE(ledger_->state().vendors.Contains("V-21"));
+  EXPECT_FALSE(ledger_->state().vendors.Contains("V-22"));
+  EXPECT_EQ(UsedSubmissionIds().count("group-2"), 0u);
+  ExpectVerifies(*ledger_);
+
+  // What the group wrote is what a reopened ledger holds, and the failed id is free again.
+  ledger_.reset();
+  auto reopened = Ledger::Open(LedgerPath(), Ledger::Access::kReadWrite, &clock_);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ledger_ = std::move(*reopened);
+  EXPECT_EQ(ledger_->head().sequence, head.sequence + 2);
+  ExpectVerifies(*ledger_);
+  std::vector<SignedSubmission> fixed = {SignForTest(
+      *ledger_, alliance_.admin, {test::VendorJson("V-21"), test::TaskJson("T-21", "P-1", kUniversity)}, "group-2")};
+  auto again = ledger_->AppendGroup(fixed);
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_TRUE(again[0].receipt.has_value()) << again[0].receipt.error().message();
+  EXPECT_FALSE(again[0].receipt->already_appended);
+  EXPECT_EQ(again[0].receipt->first_sequence, head.sequence + 3);
+}
+
+TEST_F(StoreTest, AnEmptyGroupAndAGroupOfRetriesWriteNothing) {
+  auto first = Append(alliance_.admin, {test::VendorJson("V-30")}, "single");
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  const Head head = ledger_->head();
+  EXPECT_TRUE(ledger_->AppendGroup({}).empty());
+  std::vector<SignedSubmission> retries = {SignForTest(*ledger_, alliance_.admin, {test::VendorJson("V-30")}, "single")};
+  auto results = ledger_->AppendGroup(retries);
+  ASSERT_TRUE(results[0].receipt.has_value()) << results[0].receipt.error().message();
+  EXPECT_TRUE(results[0].receipt->already_appended);
+  EXPECT_EQ(results[0].receipt->head, first->head);
+  EXPECT_EQ(ledger_->head().sequence, head.sequence);
+  EXPECT_EQ(ledger_->head().submission_count, head.submission_count);
+}
+
 TEST_F(StoreTest, ASecondWriterIsBusy) {
   auto second = Ledger::Open(LedgerPath(), Ledger::Access::kReadWrite, &clock_);
   ASSERT_FALSE(second.has_value());

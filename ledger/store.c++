@@ -821,7 +821,7 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   FT_ASSERT(batch.Put(handles_[kDefault], kHeadKey, EncodeHead(next)).ok());
 
   rocksdb::WriteOptions options;
-  options.sync = true;  // the receipt promises durability
+  options.sync = sync_writes_;  // the receipt promises durability (AppendGroup syncs at its end)
   rocksdb::Status written = database_->Write(options, &batch);
   if (!written.ok()) {
     state_.Rollback();
@@ -881,6 +881,34 @@ Result<std::optional<ViewsCommitment>> Ledger::ViewsCommitmentAt(uint64_t sequen
   commitment.version = submission.getViewsVersion();
   std::memcpy(commitment.digest.data(), submission.getViewsDigest().begin(), kDigestSizeBytes);
   return std::optional<ViewsCommitment>(commitment);
+}
+
+std::vector<Ledger::GroupResult> Ledger::AppendGroup(std::span<const SignedSubmission> submissions) {
+  FT_ASSERT(access_ == Access::kReadWrite, "AppendGroup on a read-only ledger");
+  FT_ASSERT(submissions.size() <= kGroupSizeMax);
+  FT_ASSERT(sync_writes_, "AppendGroup inside AppendGroup");
+  std::vector<GroupResult> results;
+  results.reserve(submissions.size());
+  bool wrote = false;
+  sync_writes_ = false;
+  for (const SignedSubmission& submission : submissions) {
+    size_t failed_event_index = SIZE_MAX;
+    Result<Receipt> receipt = Append(submission, &failed_event_index);
+    wrote = wrote || (receipt.has_value() && !receipt->already_appended);
+    results.push_back(GroupResult{std::move(receipt), failed_event_index});
+  }
+  sync_writes_ = true;
+  if (!wrote) return results;
+  // One fsync makes every batch written above durable: the write-ahead log is one sequential
+  // file (or several, each synced), and the batches were written to it in order.
+  rocksdb::Status synced = database_->FlushWAL(/*sync=*/true);
+  if (synced.ok()) return results;
+  Status failed = FromRocks(synced, "syncing the write-ahead log");
+  // A retry of a submission written earlier in this group is no more durable than it.
+  for (GroupResult& result : results) {
+    if (result.receipt.has_value()) result.receipt = Error(failed);
+  }
+  return results;
 }
 
 Result<uint64_t> Ledger::LastSequenceAppendedBy(int64_t micros) const {

@@ -114,6 +114,24 @@ class Ledger {
   // submission as a whole is wrong (signature, key, ledger id, submission id).
   Result<Receipt> Append(const SignedSubmission& submission, size_t* failed_event_index);
 
+  // Group commit (fundtrail serve): appends `submissions` in order, each exactly as Append does
+  // (all or nothing, validated against the state the earlier ones of the group left), but pays
+  // one fsync for the whole group: each submission's batch is written without syncing the
+  // write-ahead log, then the log is synced once. A submission that fails validation fails
+  // alone; the others land. Returns after the sync, so every receipt returned is durable. A
+  // crash before the sync loses a suffix of the group at most (the write-ahead log is replayed
+  // up to its last whole record), never a submission whose receipt was returned.
+  // If the sync fails, every submission the group wrote gets the sync's error (they may not
+  // survive a crash, and were not acknowledged), and the ledger must be closed: RocksDB refuses
+  // further writes after a failed sync.
+  // REQUIRES: a writer; submissions.size() <= kGroupSizeMax.
+  struct GroupResult {
+    Result<Receipt> receipt;
+    size_t failed_event_index = SIZE_MAX;  // as Append's *failed_event_index
+  };
+  static constexpr size_t kGroupSizeMax = 4096;
+  std::vector<GroupResult> AppendGroup(std::span<const SignedSubmission> submissions);
+
   // The views' fold that Append applies each submission's events to, committing its digest in
   // the submission (validation version 3). Without it, Append writes validation version 2, and
   // refuses a ledger already at version 3. The fold must hold the views as of the head.
@@ -338,6 +356,7 @@ class Ledger {
   std::unique_ptr<MerkleNodes> merkle_nodes_;
   std::unique_ptr<CommittedFold> views_fold_;
   bool merkle_tree_ = true;
+  bool sync_writes_ = true;  // false only inside AppendGroup, which syncs once at its end
 };
 
 // The subject index's key of `subject`'s event `sequence`: kind byte || id || 0x00 ||

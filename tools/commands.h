@@ -11,6 +11,7 @@
 #include "ledger/dates.h"
 #include "ledger/status.h"
 #include "schemas/fundtrail.capnp.h"
+#include "server/http_server.h"
 
 namespace fundtrail {
 
@@ -64,6 +65,25 @@ struct Receipt;
 void PrintReceipt(const Receipt& receipt, bool json);
 
 int RunKeygen(const std::string& out_path);
+
+// `fundtrail serve` (server/http_server.h); prints "listening on http://HOST:PORT" once bound.
+int RunServe(const server::ServeOptions& options, Clock* clock);
+// `fundtrail append --server URL`: reads and signs locally (the private key never leaves this
+// machine; the ledger id comes from the server's head), posts, prints the receipt.
+int RunRemoteAppend(const std::string& server_url, const std::string& key_path, const std::string& input,
+                    const std::string& submission_id, bool json, Clock* clock);
+struct SignCommandOptions {
+  std::string key;
+  std::string input;
+  std::string out;
+  std::string submission_id;
+  std::string ledger_id_hex;  // offline: the ledger to sign for
+  std::string server;         // or: ask this server for its ledger id
+};
+// `fundtrail sign`: writes the signed submission (ledger/wire.h) to a file, for an offline
+// signing machine; `fundtrail submit FILE --server URL` sends it.
+int RunSign(const SignCommandOptions& options, Clock* clock);
+int RunSubmit(const std::string& server_url, const std::string& file, bool json);
 int RunInit(const InitCommandOptions& options, Clock* clock);
 int RunAppend(const std::string& ledger, const std::string& key_path, const std::string& input,
               const std::string& submission_id, bool json, Clock* clock);

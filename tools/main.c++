@@ -1,4 +1,4 @@
-// fundtrail: the command-line interface. Wiring only; the work is in ledger/.
+// fundtrail: the command-line interface. Wiring only; the work is in ledger/ and server/.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -48,8 +48,63 @@ int main(int argc, char** argv) {
   append->add_option("--key", key_path, "private key (PEM) that signs the batch")->required();
   append->add_option("--submission-id", submission_id, "id that makes retries safe (default: derived from key and content)");
   append->add_flag("--json", json, "print the receipt as JSON");
+  std::string server_url;
+  append->add_option("--server", server_url,
+                     "append through fundtrail serve at this URL (http://HOST:PORT): signed here, the key never "
+                     "leaves this machine")
+      ->excludes("--ledger");
   append->add_option("input", input, "JSON Lines file, or - for stdin")->required();
-  append->callback([&] { exit_code = RunAppend(ledger, key_path, input, submission_id, json, &clock); });
+  append->callback([&] {
+    exit_code = server_url.empty() ? RunAppend(ledger, key_path, input, submission_id, json, &clock)
+                                   : RunRemoteAppend(server_url, key_path, input, submission_id, json, &clock);
+  });
+
+  SignCommandOptions sign_options;
+  auto* sign = app.add_subcommand(
+      "sign", "sign events from JSON Lines into a submission file (for an offline signing machine); "
+              "send it with fundtrail submit");
+  sign->add_option("--key", sign_options.key, "private key (PEM) that signs the batch")->required();
+  sign->add_option("--out", sign_options.out, "the signed submission file to write (JSON, docs/FORMAT.md)")->required();
+  sign->add_option("--ledger-id", sign_options.ledger_id_hex, "the ledger to sign for: 32 hex digits (fundtrail head)");
+  sign->add_option("--server", sign_options.server, "or: ask this server (http://HOST:PORT) for its ledger id");
+  sign->add_option("--submission-id", sign_options.submission_id,
+                   "id that makes retries safe (default: derived from key and content)");
+  sign->add_option("input", sign_options.input, "JSON Lines file, or - for stdin")->required();
+  sign->callback([&] { exit_code = RunSign(sign_options, &clock); });
+
+  std::string submit_server, submit_file;
+  bool submit_json = false;
+  auto* submit = app.add_subcommand("submit", "send a signed submission file (fundtrail sign) to a server");
+  submit->add_option("--server", submit_server, "the server: http://HOST:PORT")->required();
+  submit->add_flag("--json", submit_json, "print the receipt as JSON");
+  submit->add_option("file", submit_file, "the signed submission file")->required();
+  submit->callback([&] { exit_code = RunSubmit(submit_server, submit_file, submit_json); });
+
+  server::ServeOptions serve_options;
+  auto* serve = app.add_subcommand(
+      "serve", "serve one ledger over HTTP: signed submissions with group commit, heads, health and metrics "
+               "(docs/OPERATIONS.md)");
+  add_ledger(serve);
+  serve->add_option("--listen", serve_options.listen,
+                    "HOST:PORT to listen on; a loopback address (TLS is not offered yet); port 0 picks a free one")
+      ->capture_default_str();
+  serve->add_option("--tls-cert", serve_options.tls_certificate, "TLS certificate (PEM): not offered yet, refused");
+  serve->add_option("--tls-key", serve_options.tls_key, "TLS private key (PEM): not offered yet, refused");
+  serve->add_option("--operator-key", serve_options.operator_key,
+                    "the ledger's operator key (PEM): signs the heads served at /v1/head");
+  serve->add_option("--queue-size-max", serve_options.queue_size_max,
+                    "submissions waiting for the writer; beyond, 503 with Retry-After")
+      ->capture_default_str();
+  serve->add_option("--body-size-max", serve_options.body_size_max_bytes, "largest request body in bytes; beyond, 413")
+      ->capture_default_str();
+  serve->add_option("--request-timeout", serve_options.request_timeout_seconds,
+                    "seconds to receive a request's headers, and its body; then 408 or the connection closes")
+      ->capture_default_str();
+  serve->add_option("--log-format", serve_options.log_format, "the log on stderr: text or json")->capture_default_str();
+  serve->callback([&] {
+    serve_options.ledger = ledger;
+    exit_code = RunServe(serve_options, &clock);
+  });
 
   ImportCommandOptions import_options;
   auto* import = app.add_subcommand(
