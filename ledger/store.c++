@@ -76,6 +76,12 @@ Status FromRocks(const rocksdb::Status& status, const std::string& what) {
   if (status.ok()) return Status::Ok();
   if (status.IsNotFound()) return Status::NotFound(what + ": not found");
   if (status.IsCorruption()) return Status::Corruption(what + ": " + status.ToString());
+  if (status.IsNoSpace()) {
+    // A full disk is the user's to mend. RocksDB wrote nothing of the failed batch it reports,
+    // and refuses further writes until reopened.
+    return Status::IoError(what + ": no space left on device; nothing was written: free space on the "
+                           "ledger's disk, then retry");
+  }
   return Status::IoError(what + ": " + status.ToString());
 }
 
@@ -217,7 +223,7 @@ Ledger::~Ledger() {
   // OpenDatabase).
   std::optional<FilesLock> files;
   if (access_ == Access::kReadWrite && database_ != nullptr) files.emplace(directory_, /*exclusive=*/true);
-  if (access_ == Access::kReadWrite && database_ != nullptr) {
+  if (access_ == Access::kReadWrite && database_ != nullptr && !write_failure_) {
     // A writer flushes every column family when it closes, so that no write-ahead log is left
     // to replay. The small column families (head, submissions, ...) rarely fill a memtable, so
     // RocksDB otherwise keeps every WAL file since their last flush, and each later open replays
@@ -229,7 +235,15 @@ Ledger::~Ledger() {
     }
     (void)database_->Flush(rocksdb::FlushOptions(), open);
   }
-  if (files) (void)database_->EnableFileDeletions(/*force=*/true);
+  // After a failed write (a full disk), RocksDB may be recovering on a thread of its own, and
+  // asserts that file deletions stay disabled meanwhile: the obsolete files then wait for the
+  // next writer's close.
+  std::string background_errors;
+  const bool failed = write_failure_.has_value() ||
+                      (database_ != nullptr &&
+                       database_->GetProperty("rocksdb.background-errors", &background_errors) &&
+                       background_errors != "0");
+  if (files && !failed) (void)database_->EnableFileDeletions(/*force=*/true);
   merkle_nodes_.reset();
   for (auto* handle : handles_) {
     if (handle != nullptr) database_->DestroyColumnFamilyHandle(handle);
@@ -255,7 +269,7 @@ std::string Ledger::ledger_id() const {
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& directory, Access access,
-                                                     bool create, Clock* clock) {
+                                                     bool create, Clock* clock, rocksdb::Env* env) {
   namespace fs = std::filesystem;
   std::error_code error;
   std::string database_path = directory + "/db";
@@ -286,6 +300,7 @@ Result<std::unique_ptr<Ledger>> Ledger::OpenDatabase(const std::string& director
     }
   }
   rocksdb::Options options;
+  if (env != nullptr) options.env = env;
   options.create_if_missing = create;
   // Of an existing ledger, only `history` (derived, added after the others) may be missing: a
   // writer then adds it, a reader opens without it. Any other missing column family is damage,
@@ -393,8 +408,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(const std::string& directory,
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& directory, Access access, Clock* clock,
-                                             StateCheck state_check) {
-  auto ledger = OpenDatabase(directory, access, /*create=*/false, clock);
+                                             StateCheck state_check, rocksdb::Env* env) {
+  auto ledger = OpenDatabase(directory, access, /*create=*/false, clock, env);
   if (!ledger) return ledger;
   FT_RETURN_IF_ERROR((*ledger)->LoadHeadAndState());
   if ((*ledger)->head_.sequence == 0) return Error(Status::Corruption("ledger " + directory + " has no genesis"));
@@ -498,7 +513,7 @@ Result<std::vector<std::string>> Ledger::RebuildState() {
   for (const auto& [key, value] : rows) FT_ASSERT(batch.Put(handles_[kState], key, value).ok());
   rocksdb::WriteOptions options;
   options.sync = true;
-  FT_RETURN_IF_ERROR(FromRocks(database_->Write(options, &batch), "writing the rebuilt state"));
+  FT_RETURN_IF_ERROR(WriteThrough([&] { return database_->Write(options, &batch); }, "writing the rebuilt state"));
   // Reload what was written, so that the state in memory is the stored one.
   state_.Clear();
   for (const auto& [key, value] : rows) FT_RETURN_IF_ERROR(state_.LoadRow(key, value));
@@ -822,11 +837,11 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
 
   rocksdb::WriteOptions options;
   options.sync = sync_writes_;  // the receipt promises durability (AppendGroup syncs at its end)
-  rocksdb::Status written = database_->Write(options, &batch);
+  Status written = WriteThrough([&] { return database_->Write(options, &batch); }, "writing the submission");
   if (!written.ok()) {
     state_.Rollback();
     if (views_fold_) views_fold_->Rollback();
-    return Error(FromRocks(written, "writing the submission"));
+    return Error(written);
   }
   state_.Commit();
   if (views_fold_) views_fold_->Commit(next.sequence, next.chain_hash);
@@ -901,14 +916,29 @@ std::vector<Ledger::GroupResult> Ledger::AppendGroup(std::span<const SignedSubmi
   if (!wrote) return results;
   // One fsync makes every batch written above durable: the write-ahead log is one sequential
   // file (or several, each synced), and the batches were written to it in order.
-  rocksdb::Status synced = database_->FlushWAL(/*sync=*/true);
-  if (synced.ok()) return results;
-  Status failed = FromRocks(synced, "syncing the write-ahead log");
+  Status failed = WriteThrough([&] { return database_->FlushWAL(/*sync=*/true); }, "syncing the write-ahead log");
+  if (failed.ok()) return results;
   // A retry of a submission written earlier in this group is no more durable than it.
   for (GroupResult& result : results) {
     if (result.receipt.has_value()) result.receipt = Error(failed);
   }
   return results;
+}
+
+Status Ledger::WriteThrough(const std::function<rocksdb::Status()>& write, const std::string& what) {
+  {
+    std::lock_guard lock(write_failure_mutex_);
+    if (write_failure_) {
+      return Status::IoError(what + ": refused after an earlier write failed (" + write_failure_->message() +
+                             "); open the ledger again");
+    }
+  }
+  Status status = FromRocks(write(), what);
+  if (!status.ok() && status.code() != StatusCode::kNotFound) {
+    std::lock_guard lock(write_failure_mutex_);
+    if (!write_failure_) write_failure_ = status;
+  }
+  return status;
 }
 
 Result<uint64_t> Ledger::LastSequenceAppendedBy(int64_t micros) const {
@@ -957,7 +987,8 @@ Result<std::optional<std::string>> Ledger::GetDerived(const std::string& key) co
 Status Ledger::PutDerived(const std::string& key, const std::string& value) {
   FT_ASSERT(access_ == Access::kReadWrite, "PutDerived on a read-only ledger");
   // Derived data can be recomputed from the log, so no sync: a crash only means catching up.
-  return FromRocks(database_->Put(rocksdb::WriteOptions(), handles_[kDerived], key, value), "writing " + key);
+  return WriteThrough([&] { return database_->Put(rocksdb::WriteOptions(), handles_[kDerived], key, value); },
+                      "writing " + key);
 }
 
 bool Ledger::HasHistory() const { return handles_[kHistory] != nullptr; }
@@ -1073,7 +1104,8 @@ Ledger::HistoryBatch Ledger::NewHistoryBatch() {
 Status Ledger::WriteHistory(HistoryBatch& batch) {
   FT_ASSERT(access_ == Access::kReadWrite, "WriteHistory on a read-only ledger");
   // Derived data, so no sync (as PutDerived).
-  return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch.batch_), "writing the history store");
+  return WriteThrough([&] { return database_->Write(rocksdb::WriteOptions(), &batch.batch_); },
+                      "writing the history store");
 }
 
 Ledger::HistoryTable::HistoryTable() = default;
@@ -1134,7 +1166,7 @@ Status Ledger::AddHistoryTable(HistoryTable table) {
   // A table added to level 0 gets its sequence number in RocksDB's metadata only, not also
   // written into the file (RocksDB's advice for new uses; no random write per table).
   options.write_global_seqno = false;
-  return FromRocks(database_->IngestExternalFile(handles_[kHistory], {table.path_}, options),
+  return WriteThrough([&] { return database_->IngestExternalFile(handles_[kHistory], {table.path_}, options); },
                    "adding " + table.path_ + " to the history store");
 }
 
@@ -1142,19 +1174,20 @@ Status Ledger::FlushHistory() {
   FT_ASSERT(access_ == Access::kReadWrite, "FlushHistory on a read-only ledger");
   rocksdb::FlushOptions options;
   options.wait = true;
-  return FromRocks(database_->Flush(options, handles_[kHistory]), "flushing the history store");
+  return WriteThrough([&] { return database_->Flush(options, handles_[kHistory]); }, "flushing the history store");
 }
 
 Status Ledger::PutDerived(const std::vector<std::pair<std::string, std::string>>& puts) {
   FT_ASSERT(access_ == Access::kReadWrite, "PutDerived on a read-only ledger");
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : puts) FT_ASSERT(batch.Put(handles_[kDerived], key, value).ok());
-  return FromRocks(database_->Write(rocksdb::WriteOptions(), &batch), "writing derived data");
+  return WriteThrough([&] { return database_->Write(rocksdb::WriteOptions(), &batch); }, "writing derived data");
 }
 
 Status Ledger::DeleteDerived(const std::string& key) {
   FT_ASSERT(access_ == Access::kReadWrite, "DeleteDerived on a read-only ledger");
-  return FromRocks(database_->Delete(rocksdb::WriteOptions(), handles_[kDerived], key), "deleting " + key);
+  return WriteThrough([&] { return database_->Delete(rocksdb::WriteOptions(), handles_[kDerived], key); },
+                      "deleting " + key);
 }
 
 Status Ledger::VerifyMerkleNodes() const {
@@ -1303,7 +1336,7 @@ Result<SubjectIndexDifference> Ledger::RebuildSubjectIndex() {
     for (const auto& key : implied) FT_ASSERT(batch.Put(handles_[kSubjects], key, rocksdb::Slice()).ok());
     rocksdb::WriteOptions write;
     write.sync = true;
-    FT_RETURN_IF_ERROR(FromRocks(database_->Write(write, &batch), "writing the rebuilt subject index"));
+    FT_RETURN_IF_ERROR(WriteThrough([&] { return database_->Write(write, &batch); }, "writing the rebuilt subject index"));
   }
   return found;
 }
@@ -1355,7 +1388,8 @@ Result<std::vector<std::string>> Ledger::RebuildSubmissionIds() {
   }
   rocksdb::WriteOptions write;
   write.sync = true;
-  FT_RETURN_IF_ERROR(FromRocks(database_->Write(write, &batch), "writing the rebuilt submission id index"));
+  FT_RETURN_IF_ERROR(
+      WriteThrough([&] { return database_->Write(write, &batch); }, "writing the rebuilt submission id index"));
   return std::vector<std::string>(differing.begin(), differing.end());
 }
 

@@ -31,6 +31,8 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -104,9 +106,12 @@ class Ledger {
   //              and report (verify) or mend (rebuild, RebuildState) a state that differs.
   enum class StateCheck { kCheck, kUnchecked };
   // Opens an existing ledger. kReadWrite fails with Busy if another writer holds it.
-  // REQUIRES: clock outlives the ledger.
+  // `env`: tests only, the RocksDB environment (and so the file system) the store works through,
+  // for fault injection (ledger/fault_file_system.h); nullptr is RocksDB's default, the disk.
+  // REQUIRES: clock, and env if given, outlive the ledger.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& directory, Access access,
-                                              Clock* clock, StateCheck state_check = StateCheck::kCheck);
+                                              Clock* clock, StateCheck state_check = StateCheck::kCheck,
+                                              rocksdb::Env* env = nullptr);
   ~Ledger();
 
   // Validates and appends a signed submission, all or nothing. On a validation error
@@ -316,7 +321,8 @@ class Ledger {
   class MerkleNodes;
   Ledger() = default;
   static Result<std::unique_ptr<Ledger>> OpenDatabase(const std::string& directory, Access access,
-                                                      bool create, Clock* clock);
+                                                      bool create, Clock* clock,
+                                                      rocksdb::Env* env = nullptr);
   Status LoadHeadAndState();
   // StateCheck::kCheck (see Open).
   Status CheckState() const;
@@ -342,6 +348,12 @@ class Ledger {
   Result<std::optional<Digest>> FoldViews(uint64_t first, std::span<const DecodedEvent> events,
                                           EventLookup* lookup, size_t* failed_event_index);
   Status VerifyMerkleNodes() const;
+  // Every write to the database goes through here. After a write fails (a full disk, an I/O
+  // error), RocksDB must not be written again through this object: its write-ahead log writer
+  // is left in error, and RocksDB asserts (aborts) when it is used again. So the first failure is
+  // kept, and every later write, and the flush at close, is refused with it until the ledger is
+  // opened again. Thread-safe.
+  Status WriteThrough(const std::function<rocksdb::Status()>& write, const std::string& what);
 
   std::string directory_;
   Access access_ = Access::kReadOnly;
@@ -357,6 +369,8 @@ class Ledger {
   std::unique_ptr<CommittedFold> views_fold_;
   bool merkle_tree_ = true;
   bool sync_writes_ = true;  // false only inside AppendGroup, which syncs once at its end
+  std::mutex write_failure_mutex_;
+  std::optional<Status> write_failure_;  // the first failed write (see WriteThrough)
 };
 
 // The subject index's key of `subject`'s event `sequence`: kind byte || id || 0x00 ||
