@@ -15,6 +15,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 
 #include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
@@ -294,6 +295,28 @@ class FormatVectorsTest : public ::testing::TestWithParam<int> {
     return Status::Ok();
   }
 
+  // Changes stored submission `index` of `document` with `edit`, then recomputes every entry's
+  // chain hash, so that the edit is the only thing wrong.
+  static void EditStored(json& document, size_t index, const std::function<void(schema::Submission::Builder)>& edit) {
+    json& submission = document["submissions"][index];
+    auto stored = DecodedSubmission::Open(test::Unhex(submission["submission_canonical"].get<std::string>()), "stored");
+    FT_ASSERT(stored.has_value());
+    capnp::MallocMessageBuilder message;
+    message.setRoot(stored->root());
+    auto builder = message.getRoot<schema::Submission>();
+    edit(builder);
+    submission["submission_canonical"] = test::Hex(CanonicalBytes(builder.asReader()));
+    Digest head{};
+    for (auto& each : document["submissions"]) {
+      Digest submission_digest = SubmissionDigest(test::Unhex(each["submission_canonical"].get<std::string>()));
+      for (auto& event : each["events"]) {
+        std::string canonical = test::Unhex(event["canonical"].get<std::string>());
+        head = ChainHash(head, event["sequence"], submission_digest, EventDigest(canonical));
+        event["entry_record"] = test::Hex(EncodeEntry(head, each["first_sequence"], canonical));
+      }
+    }
+  }
+
   const bool views_;          // format 3: submissions after the genesis commit the views
   const std::string path_;    // the vectors file of the format
   test::TempDir directory_;
@@ -489,27 +512,13 @@ TEST_P(FormatVectorsTest, Format1VectorsStillVerify) {
 TEST_P(FormatVectorsTest, AWrongStateDigestFails) {
   json document = Load();
   ASSERT_FALSE(document.is_null());
-  auto& submission = document["submissions"][2];
-  auto stored = DecodedSubmission::Open(test::Unhex(submission["submission_canonical"].get<std::string>()), "v2");
-  ASSERT_TRUE(stored.has_value());
-  capnp::MallocMessageBuilder message;
-  message.setRoot(stored->root());
-  auto builder = message.getRoot<schema::Submission>();
-  Digest wrong{};
-  wrong[0] = 1;
-  builder.setStateDigest(capnp::Data::Reader(wrong.data(), wrong.size()));
-  submission["submission_canonical"] = test::Hex(CanonicalBytes(builder.asReader()));
-  // The chain hashes change with the submission digest; recompute them so that only the state
-  // digest is wrong.
-  Digest head{};
-  for (auto& each : document["submissions"]) {
-    Digest submission_digest = SubmissionDigest(test::Unhex(each["submission_canonical"].get<std::string>()));
-    for (auto& event : each["events"]) {
-      std::string canonical = test::Unhex(event["canonical"].get<std::string>());
-      head = ChainHash(head, event["sequence"], submission_digest, EventDigest(canonical));
-      event["entry_record"] = test::Hex(EncodeEntry(head, each["first_sequence"], canonical));
-    }
-  }
+  // The chain hashes change with the submission digest; EditStored recomputes them so that only
+  // the state digest is wrong.
+  EditStored(document, 2, [](schema::Submission::Builder builder) {
+    Digest wrong{};
+    wrong[0] = 1;
+    builder.setStateDigest(capnp::Data::Reader(wrong.data(), wrong.size()));
+  });
   Status replayed = Replay(document);
   ASSERT_EQ(replayed.code(), StatusCode::kCorruption) << replayed.message();
   EXPECT_NE(replayed.message().find("commits the validation state digest"), std::string::npos) << replayed.message();
@@ -521,33 +530,20 @@ TEST_P(FormatVectorsTest, AWrongStateDigestFails) {
 TEST_P(FormatVectorsTest, AWrongOrMissingViewsDigestFails) {
   json document = Load();
   ASSERT_FALSE(document.is_null());
-  auto& submission = document["submissions"][3];
-  auto stored = DecodedSubmission::Open(test::Unhex(submission["submission_canonical"].get<std::string>()), "v3");
-  ASSERT_TRUE(stored.has_value());
-  capnp::MallocMessageBuilder message;
-  message.setRoot(stored->root());
-  auto builder = message.getRoot<schema::Submission>();
+  const json& submission = document["submissions"][3];
   std::string expected;
-  if (views_) {
-    Digest wrong{};
-    wrong[5] = 7;
-    builder.setViewsDigest(capnp::Data::Reader(wrong.data(), wrong.size()));
-    expected = "it commits the views digest";
-  } else {
-    builder.setValidationVersion(kValidationVersionViews);
-    expected = "requires the views' digest and its version";
-  }
-  submission["submission_canonical"] = test::Hex(CanonicalBytes(builder.asReader()));
   // Chain hashes recomputed, so that only the views commitment is wrong.
-  Digest head{};
-  for (auto& each : document["submissions"]) {
-    Digest submission_digest = SubmissionDigest(test::Unhex(each["submission_canonical"].get<std::string>()));
-    for (auto& event : each["events"]) {
-      std::string canonical = test::Unhex(event["canonical"].get<std::string>());
-      head = ChainHash(head, event["sequence"], submission_digest, EventDigest(canonical));
-      event["entry_record"] = test::Hex(EncodeEntry(head, each["first_sequence"], canonical));
+  EditStored(document, 3, [&](schema::Submission::Builder builder) {
+    if (views_) {
+      Digest wrong{};
+      wrong[5] = 7;
+      builder.setViewsDigest(capnp::Data::Reader(wrong.data(), wrong.size()));
+      expected = "it commits the views digest";
+    } else {
+      builder.setValidationVersion(kValidationVersionViews);
+      expected = "requires the views' digest and its version";
     }
-  }
+  });
   projections::ViewsFold views;
   Status replayed = Replay(document, nullptr, &views);
   ASSERT_EQ(replayed.code(), StatusCode::kCorruption) << replayed.message();
