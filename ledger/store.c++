@@ -1310,13 +1310,8 @@ Result<SubjectIndexDifference> Ledger::RebuildSubjectIndex() {
   constexpr uint64_t kWindowEvents = 200'000;
   rocksdb::ReadOptions options;
   options.fill_cache = false;
-  for (uint64_t from = 1; from <= head_.sequence; from += kWindowEvents) {
-    const uint64_t to = std::min(head_.sequence, from + kWindowEvents - 1);
-    std::set<std::string> implied;
-    FT_RETURN_IF_ERROR(ForEachIndexedKey(from, to, [&](uint64_t, std::vector<std::string>& keys) {
-      for (auto& key : keys) implied.insert(std::move(key));
-      return Status::Ok();
-    }));
+  std::set<std::string> implied;  // the keys of the window's events, from one replay of the whole log
+  auto mend_window = [&](uint64_t from, uint64_t to) -> Status {
     rocksdb::WriteBatch batch;
     std::unique_ptr<rocksdb::Iterator> keys(database_->NewIterator(options, handles_[kSubjects]));
     for (keys->SeekToFirst(); keys->Valid(); keys->Next()) {
@@ -1334,10 +1329,19 @@ Result<SubjectIndexDifference> Ledger::RebuildSubjectIndex() {
     }
     FT_RETURN_IF_ERROR(FromRocks(keys->status(), "reading the subject index"));
     for (const auto& key : implied) FT_ASSERT(batch.Put(handles_[kSubjects], key, rocksdb::Slice()).ok());
+    implied.clear();
     rocksdb::WriteOptions write;
     write.sync = true;
-    FT_RETURN_IF_ERROR(WriteThrough([&] { return database_->Write(write, &batch); }, "writing the rebuilt subject index"));
-  }
+    return WriteThrough([&] { return database_->Write(write, &batch); }, "writing the rebuilt subject index");
+  };
+  uint64_t window_from = 1;
+  FT_RETURN_IF_ERROR(ForEachIndexedKey(1, head_.sequence, [&](uint64_t sequence, std::vector<std::string>& keys) {
+    for (auto& key : keys) implied.insert(std::move(key));
+    if (sequence != head_.sequence && sequence - window_from + 1 < kWindowEvents) return Status::Ok();
+    Status mended = mend_window(window_from, sequence);
+    window_from = sequence + 1;
+    return mended;
+  }));
   return found;
 }
 
