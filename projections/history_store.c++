@@ -634,9 +634,9 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
 // A store written from zero: a new, empty column family (Ledger::RecreateHistory), indexed by
 // `workers` threads over contiguous parts of the log (cut at digest block boundaries), each batch
 // as tables added to the store whole (Ledger::HistoryTable: no write-ahead log, memtable or
-// flush), left as RocksDB keeps it (Ledger::SettleHistory: no compaction pending), and only then
-// given its one checkpoint, through the write-ahead log. A crash before that leaves a store without a
-// checkpoint, which reads ignore and the next writer rebuilds. With `whole`, also the store's
+// flush), then given its one checkpoint (a table too: see below) and left as RocksDB keeps it
+// (Ledger::SettleHistory: no compaction pending). A crash before the checkpoint leaves a store
+// without one, which reads ignore and the next writer rebuilds. With `whole`, also the store's
 // digests.
 Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, DigestParts* whole, DigestParts* part,
                      std::optional<uint64_t> digest_up_to) {
@@ -676,15 +676,28 @@ Status IndexFromZero(Ledger& ledger, uint64_t events_per_batch, size_t workers, 
       }
     }
   }
-  // The tables are all added, or (after a failure) of no use.
-  Status ended = ledger.EndHistoryLoad();
-  for (const Status& status : statuses) FT_RETURN_IF_ERROR(status);
-  FT_RETURN_IF_ERROR(ended);
-  FT_RETURN_IF_ERROR(ledger.SettleHistory());
+  for (const Status& status : statuses) {
+    if (!status.ok()) {
+      (void)ledger.EndHistoryLoad();  // the tables added are of no use without a checkpoint
+      return status;
+    }
+  }
+  // The checkpoint is added as a table of its own, after every table of records, and not written
+  // through the write-ahead log: a reader that opens meanwhile reads the store's tables from the
+  // MANIFEST, then the write-ahead log, so a checkpoint in the log could show it a checkpoint
+  // without the tables added after its MANIFEST was read (it read a store of no records up to the
+  // checkpoint). A table is in the MANIFEST after every table added before it.
   auto chain_hash = ledger.ChainHash(head);
   if (!chain_hash) return chain_hash.error();
   const std::string checkpoint = EncodeCheckpoint(head, *chain_hash);
-  FT_RETURN_IF_ERROR(ledger.WriteHistory({{kCheckpointKey, checkpoint}}));
+  {
+    auto table = ledger.NewHistoryTable();
+    if (!table) return table.error();
+    FT_RETURN_IF_ERROR(table->Put(kCheckpointKey, checkpoint));
+    FT_RETURN_IF_ERROR(ledger.AddHistoryTable(std::move(*table)));
+  }
+  FT_RETURN_IF_ERROR(ledger.EndHistoryLoad());
+  FT_RETURN_IF_ERROR(ledger.SettleHistory());
   if (whole != nullptr) {
     for (size_t index = 0; index < ranges.size(); ++index) {
       whole->Append(std::move(wholes[index]));
@@ -978,16 +991,18 @@ Result<std::vector<HistoryRecord>> ReadHistory(const Ledger& ledger, const Subje
     FT_RETURN_IF_ERROR(indexed_status);
     // The store holds exactly the events the subject index (written with the log, in the same
     // batch as each event) names: a group dropped or added is caught here.
-    uint64_t differs = 0;
-    for (size_t i = 0; i < std::max(indexed.size(), records.size()) && differs == 0; ++i) {
-      if (i >= records.size()) differs = indexed[i];
-      else if (i >= indexed.size() || records[i].sequence != indexed[i]) differs = records[i].sequence;
-    }
-    if (differs != 0) {
-      return Error(Status::Corruption("the history store's records of " + SubjectKindName(subject.kind) + " " +
-                                      subject.id + " disagree with the subject index at sequence " +
-                                      std::to_string(differs) +
-                                      "; run `fundtrail rebuild` to recompute the store from the log"));
+    for (size_t i = 0; i < std::max(indexed.size(), records.size()); ++i) {
+      if (i < records.size() && i < indexed.size() && records[i].sequence == indexed[i]) continue;
+      auto name = [](const auto& list, size_t at, auto sequence_of) {
+        return at < list.size() ? "sequence " + std::to_string(sequence_of(list[at])) : std::string("nothing");
+      };
+      return Error(Status::Corruption(
+          "the history store's records of " + SubjectKindName(subject.kind) + " " + subject.id +
+          " disagree with the subject index: its record " + std::to_string(i + 1) + " is " +
+          name(records, i, [](const HistoryRecord& record) { return record.sequence; }) + ", the index names " +
+          name(indexed, i, [](uint64_t sequence) { return sequence; }) + " (" + std::to_string(records.size()) +
+          " records, " + std::to_string(indexed.size()) + " indexed, up to sequence " + std::to_string(stored_to) +
+          "); run `fundtrail rebuild` to recompute the store from the log"));
     }
   }
   if (stored_to < to) {

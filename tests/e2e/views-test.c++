@@ -3,8 +3,10 @@
 // independently from the events the test appended.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "ledger/money.h"
 #include "tests/testing/cli_harness.h"
@@ -255,6 +257,33 @@ TEST_F(Views, RebuildGivesTheIncrementalDigest) {
   EXPECT_NE(rebuilt.out.find("the stored one was the same"), std::string::npos) << rebuilt.Describe();
   // The tables it loaded the store with are gone from the ledger's directory.
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(alliance_->ledger()) / "history-load"));
+}
+
+// A reader that opens the ledger while `rebuild` replaces the history store sees the old store,
+// or the new one whole, or reads the log: never a checkpoint without its records. (Before the
+// checkpoint was added as a table of its own, about 1 read in 20 on the demo ledger failed with
+// "disagree with the subject index".) The race is timing-dependent: a regression shows as some
+// failed reads out of many, not on every run.
+TEST_F(Views, HistoryReadWhileRebuildRunsIsWholeOrFromTheLog) {
+  const std::vector<std::string> read = {"history", "grant", SampleAlliance::kGrantBattery, "--json"};
+  CommandResult expected = Run(read);
+  ASSERT_EQ(expected.exit_code, 0) << expected.Describe();
+  std::atomic<bool> done = false;
+  std::vector<CommandResult> rebuilds;
+  std::thread rebuilder([&] {
+    for (int round = 0; round < 12; ++round) rebuilds.push_back(Run({"rebuild"}));
+    done = true;
+  });
+  int reads = 0;
+  std::vector<std::string> wrong;
+  while (!done || reads == 0) {
+    CommandResult result = Run(read);
+    ++reads;
+    if (result.exit_code != 0 || result.out != expected.out) wrong.push_back(result.Describe());
+  }
+  rebuilder.join();
+  for (const CommandResult& rebuild : rebuilds) EXPECT_EQ(rebuild.exit_code, 0) << rebuild.Describe();
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " of " << reads << " reads differed; the first: " << wrong.front();
 }
 
 // `view spending` on the sample history plus Tsinghua's spending of 2024-05 to 2025-01, a vendor
