@@ -551,7 +551,9 @@ TEST_P(FormatVectorsTest, AWrongOrMissingViewsDigestFails) {
   EXPECT_NE(replayed.message().find("submission at sequence " + std::to_string(submission["first_sequence"].get<uint64_t>())),
             std::string::npos)
       << replayed.message();
-  if (views_) EXPECT_TRUE(Replay(document).ok());  // without the fold: the log alone verifies
+  if (views_) {
+    EXPECT_TRUE(Replay(document).ok());  // without the fold: the log alone verifies
+  }
 }
 
 // Damaged copies of the vectors: each must fail verification with a Corruption status that
