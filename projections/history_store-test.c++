@@ -363,6 +363,42 @@ TEST(HistoryStore, ADamagedRecordIsReportedAndRebuildMendsIt) {
   ExpectStoreAsTheLog(ledger, Subject{SubjectKind::kGrant, "G-1"}, head, head);
 }
 
+// What verify relies on: a store that agrees with the log is found to agree; one record changed
+// (a figure, its chain hash), dropped or added, is found to differ up to the store's checkpoint.
+TEST(HistoryStore, FindDifferingHistoryStoreComparesEveryRecordWithTheLog) {
+  Fixture fixture;
+  ASSERT_NO_FATAL_FAILURE(fixture.Make(30, 12));
+  Ledger& ledger = fixture.ledger();
+  const uint64_t head = ledger.head().sequence;
+  auto agrees = [&] {
+    auto found = FindDifferingHistoryStore(ledger, HistoryIndexOptions{.events_per_batch = 7});
+    EXPECT_TRUE(found.has_value()) << found.error().message();
+    return found.has_value() && !found->has_value();
+  };
+  ASSERT_TRUE(agrees());
+  const Subject grant{SubjectKind::kGrant, "G-1"};
+  auto records = ReadHistory(ledger, grant, head);
+  ASSERT_TRUE(records.has_value() && records->size() >= 2);
+  const std::string key = "r" + SubjectKey(grant, (*records)[0].sequence);
+  const std::string group = **ledger.GetHistory(key);
+  // The last byte of the group: a figure or the reversal's grant id, never read unless checked.
+  std::string changed = group;
+  changed.back() = static_cast<char>(changed.back() ^ 0x01);
+  ASSERT_TRUE(ledger.WriteHistory({{key, changed}}).ok());
+  auto found = FindDifferingHistoryStore(ledger);
+  ASSERT_TRUE(found.has_value()) << found.error().message();
+  EXPECT_EQ(*found, std::optional<uint64_t>(head));
+  // One record fewer, then one too many.
+  ASSERT_TRUE(ledger.WriteHistory({{key, Group({(*records)[0]})}}).ok());
+  EXPECT_FALSE(agrees());
+  HistoryRecord extra = (*records)[0];
+  extra.sequence = 2;
+  ASSERT_TRUE(ledger.WriteHistory({{key, group}, {"r" + SubjectKey(grant, 2), Group({extra})}}).ok());
+  EXPECT_FALSE(agrees());
+  ASSERT_TRUE(RebuildHistory(ledger).ok());
+  EXPECT_TRUE(agrees());
+}
+
 TEST(HistoryStore, AGroupDroppedOrAddedIsCaughtByTheSubjectIndex) {
   Fixture fixture;
   ASSERT_NO_FATAL_FAILURE(fixture.Make(24, 12));

@@ -371,7 +371,8 @@ struct IndexPlan {
   // part of a rebuild from zero, each batch as tables added to the store whole
   // (Ledger::HistoryTable), without checkpoint: the rebuild's one checkpoint is written when every
   // part is in the store.
-  enum class Write { kCatchUp, kTables } write = Write::kCatchUp;
+  // kNone: nothing written, the records only digested (FindDifferingHistoryStore).
+  enum class Write { kCatchUp, kTables, kNone } write = Write::kCatchUp;
   // Digests what it writes (whole and, with `digest_up_to`, up to it) into *digests.
   DigestParts* whole = nullptr;
   DigestParts* part = nullptr;
@@ -506,6 +507,7 @@ Status IndexEventsInBatches(Ledger& ledger, uint64_t from, uint64_t to, uint64_t
   std::optional<Ledger::HistoryTable> table;
   char table_kind = 0;
   auto put = [&](std::string_view prefix, const PendingGroup& group) {
+    if (plan.write == IndexPlan::Write::kNone) return Status::Ok();
     key.assign(1, kRecordPrefix);
     key += prefix;
     key += SequenceKey(group.first_sequence);
@@ -1034,6 +1036,29 @@ Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::opt
   digests.whole = whole.Finish();
   if (up_to) digests.part = part.Finish();
   return digests;
+}
+
+Result<std::optional<uint64_t>> FindDifferingHistoryStore(Ledger& ledger, const HistoryIndexOptions& options) {
+  auto checkpoint = UsableHistoryCheckpoint(ledger);
+  if (!checkpoint) return Error(checkpoint.error());
+  // A store without a usable checkpoint is not read: readers take the log.
+  if (!checkpoint->has_value() || (*checkpoint)->sequence == 0) return std::optional<uint64_t>();
+  const uint64_t to = (*checkpoint)->sequence;
+  // The stored records read back on a second thread while the log's are computed, unwritten.
+  std::optional<Result<HistoryStoreDigest>> stored;
+  DigestParts computed;
+  Status indexed;
+  {
+    std::jthread reader([&] { stored.emplace(DigestHistoryStore(ledger, to)); });
+    IndexPlan plan;
+    plan.write = IndexPlan::Write::kNone;
+    plan.whole = &computed;
+    indexed = IndexEventsInBatches(ledger, 1, to, options.events_per_batch, plan);
+  }
+  FT_RETURN_IF_ERROR(indexed);
+  if (!*stored) return Error(stored->error());
+  if ((*stored)->digest == computed.Finish().digest) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(to);
 }
 
 ReplacedHistory ReadReplacedHistory(const Ledger& ledger) {

@@ -176,6 +176,12 @@ struct RebuiltHistoryDigests {
 Result<RebuiltHistoryDigests> RebuildHistoryWithDigests(Ledger& ledger, std::optional<uint64_t> up_to,
                                                         const HistoryIndexOptions& options = {});
 
+// Whether the store differs from the log up to its checkpoint: its records read back against those
+// computed from the log (nothing written), by their digests (DigestHistoryStore). Returns the
+// checkpoint's sequence number if they differ, nothing if they agree or no store is read (none,
+// or no usable checkpoint). `verify` reports a store that differs; `rebuild` mends it.
+Result<std::optional<uint64_t>> FindDifferingHistoryStore(Ledger& ledger, const HistoryIndexOptions& options = {});
+
 // The store a rebuild replaces, as it was: its usable checkpoint and the digest of its records up
 // to it (DigestHistoryStore), to say whether it agreed with the log. Best effort: `unreadable`
 // says why a store could not be read (such a store is what a rebuild mends).

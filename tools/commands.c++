@@ -13,6 +13,7 @@
 #include "ledger/store.h"
 #include "ledger/tree_head.h"
 #include "ledger/witness.h"
+#include "projections/history_store.h"
 #include "projections/projection_store.h"
 #include "projections/views_fold.h"
 #include "tools/output.h"
@@ -349,6 +350,17 @@ int RunVerify(const VerifyCommandOptions& options, Clock* clock) {
           "the stored misuse rules' state (column family \"projections\", key \"rules\") differs from the rules' fold "
           "of the log up to sequence " + std::to_string(**rules) +
           ": `flags` would show what the log does not say; the log itself verifies: run `fundtrail rebuild`");
+    }
+  }
+  if (verified.ok()) {
+    auto history = projections::FindDifferingHistoryStore(ledger);
+    if (!history) {
+      verified = history.error().WithPrefix("the history store (column family \"history\")");
+    } else if (history->has_value()) {
+      verified = Status::Corruption(
+          "the history store (column family \"history\") differs from the log up to its checkpoint at sequence " +
+          std::to_string(**history) +
+          ": `history` would show what the log does not say; the log itself verifies: run `fundtrail rebuild`");
     }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -585,7 +585,7 @@ TEST_F(TamperTest, DeletedSubmissionIdIsReportedByVerifyAndMendedByRebuild) {
   ExpectVerifies();
 }
 
-TEST_F(TamperTest, ChangedHistoryRecordIsReportedAndMendedByRebuild) {
+TEST_F(TamperTest, ChangedHistoryRecordIsReportedByVerifyAndMendedByRebuild) {
   const std::string grant = SampleAlliance::kGrantBattery;
   auto history = [&] { return Fundtrail({"history", "grant", grant, "--csv", "--ledger", alliance_.ledger()}); };
   CommandResult before = history();
@@ -604,19 +604,30 @@ TEST_F(TamperTest, ChangedHistoryRecordIsReportedAndMendedByRebuild) {
   CommandResult changed = history();
   ASSERT_EQ(changed.exit_code, 0) << changed.Describe();
   EXPECT_NE(changed.out, before.out);
-  ExpectVerifies();  // the log is untouched
+  // The log is untouched; verify compares the store with the records the log gives.
+  auto expect_verify_names_the_store = [&] {
+    CommandResult verified = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+    EXPECT_EQ(verified.exit_code, 3) << verified.Describe();
+    EXPECT_NE(verified.err.find("the history store (column family \"history\")"), std::string::npos)
+        << verified.Describe();
+    EXPECT_NE(verified.err.find("fundtrail rebuild"), std::string::npos) << verified.Describe();
+  };
+  expect_verify_names_the_store();
   CommandResult rebuilt = Fundtrail({"rebuild", "--ledger", alliance_.ledger()});
   ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.Describe();
   EXPECT_NE(rebuilt.out.find("the stored one DIFFERED from the log"), std::string::npos) << rebuilt.Describe();
   EXPECT_EQ(history().out, before.out);
+  ExpectVerifies();
 
   RawStore(alliance_.ledger()).Put("history", key, record.substr(0, 10));
   CommandResult damaged = history();
   EXPECT_NE(damaged.exit_code, 0) << damaged.Describe();
   EXPECT_NE(damaged.err.find("sequence " + std::to_string(sequence)), std::string::npos) << damaged.Describe();
   EXPECT_NE(damaged.err.find("fundtrail rebuild"), std::string::npos) << damaged.Describe();
+  expect_verify_names_the_store();
   ASSERT_EQ(Fundtrail({"rebuild", "--ledger", alliance_.ledger()}).exit_code, 0);
   EXPECT_EQ(history().out, before.out);
+  ExpectVerifies();
 }
 
 // The views' figures (column family `projections`, key "views") are committed in every
