@@ -23,6 +23,7 @@
 #include "ledger/store.h"
 #include "ledger/submission.h"
 #include "ledger/test_util.h"
+#include "ledger/witness.h"
 
 namespace fundtrail {
 namespace test {
@@ -795,6 +796,130 @@ TEST_F(BundleTest, AMissingContextEventIsCaught) {
     EXPECT_EQ(dropped->context_entries, report->context_entries - 1);
   }
   std::cout << "\n";
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// What docs/FORMAT.md section 10 says a second verifier must do to agree byte for byte.
+
+// The header and head records must be the exact compact JSON `fundtrail export` writes: any other
+// spelling of the same values (a space, another member order, uppercase hex, a newline) is refused.
+TEST_F(BundleTest, TheHeaderAndHeadRecordsMustBeTheExactBytesExportWrites) {
+  const auto good = ParseRecords(ReadBytes(Export(1, kLast)));
+  const std::string ledger_hex = test::Hex(shared_->alliance.ledger_id);
+  const std::string time = "2026-01-01T00:00:00.000000Z";
+  ASSERT_EQ(good[0].type, BundleRecord::kHeader);
+  EXPECT_EQ(good[0].payload, "{\"format\":\"fundtrail-bundle-1\",\"ledger_id\":\"" + ledger_hex +
+                                 "\",\"from_sequence\":1,\"to_sequence\":19,\"tree_size\":19,"
+                                 "\"exported_at\":1767225600000000,\"exported_at_time\":\"" + time + "\"}");
+  ASSERT_EQ(good[1].type, BundleRecord::kHead);
+  EXPECT_EQ(good[1].payload, "{\"ledger_id\":\"" + ledger_hex + "\",\"tree_size\":19,\"root_hash\":\"" +
+                                 HexEncode(head().root_hash) + "\",\"chain_hash\":\"" +
+                                 HexEncode(head().chain_hash) + "\",\"timestamp\":1767225600000000,\"time\":\"" +
+                                 time + "\",\"key_id\":\"" + test::KeyIdHex(operator_key()) +
+                                 "\",\"signature\":\"" + HexEncode(AsBytes(head().signature)) + "\"}");
+  ASSERT_TRUE(VerifyRecords(good).has_value()) << "the records as exported verify";
+
+  auto replaced = [&](size_t index, const std::string& from, const std::string& to) {
+    auto records = good;
+    const size_t at = records[index].payload.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) records[index].payload.replace(at, from.size(), to);
+    return records;
+  };
+  const std::string not_in_form = "is not in the form `fundtrail export` writes";
+  // The header: a space after a comma or a colon, a trailing newline, two members swapped,
+  // uppercase hex, an informative time that is not the time of `exported_at`.
+  ExpectRejected(VerifyRecords(replaced(0, ",\"ledger_id\"", ", \"ledger_id\"")), {"(header, at byte 8)", not_in_form});
+  ExpectRejected(VerifyRecords(replaced(0, "\"tree_size\":19", "\"tree_size\": 19")), {not_in_form});
+  ExpectRejected(VerifyRecords(replaced(0, time + "\"}", time + "\"}\n")), {not_in_form});
+  ExpectRejected(VerifyRecords(replaced(0, "\"from_sequence\":1,\"to_sequence\":19",
+                                        "\"to_sequence\":19,\"from_sequence\":1")),
+                 {not_in_form});
+  std::string upper = ledger_hex;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](char c) { return std::toupper(c); });
+  ASSERT_NE(upper, ledger_hex);
+  ExpectRejected(VerifyRecords(replaced(0, ledger_hex, upper)), {not_in_form});
+  ExpectRejected(VerifyRecords(replaced(0, time, "2026-01-01T00:00:00Z")), {not_in_form});
+  ExpectRejected(VerifyRecords(replaced(0, "}", ",\"note\":\"x\"}")), {not_in_form});
+  // A number written as a fraction is not a whole number, before any comparison of bytes.
+  ExpectRejected(VerifyRecords(replaced(0, "\"to_sequence\":19", "\"to_sequence\":19.0")),
+                 {"field \"to_sequence\" must be a whole number"});
+  // The head: the same, though none of these bytes is covered by the operator's signature.
+  ExpectRejected(VerifyRecords(replaced(1, "\"tree_size\":19", "\"tree_size\": 19")), {"(head, at byte", not_in_form});
+  ExpectRejected(VerifyRecords(replaced(1, "\"time\":\"" + time, "\"time\":\"2026-01-01T08:00:00+08:00")),
+                 {not_in_form});
+  const std::string root_hex = HexEncode(head().root_hash);
+  std::string root_upper = root_hex;
+  std::transform(root_upper.begin(), root_upper.end(), root_upper.begin(), [](char c) { return std::toupper(c); });
+  ExpectRejected(VerifyRecords(replaced(1, root_hex, root_upper)), {not_in_form});
+}
+
+// The validator reads a reversal's target only from lookup records, so a bundle from sequence 1
+// needs one even for a target whose own entry is inside its range.
+TEST_F(BundleTest, ABundleFromTheGenesisNeedsALookupForAReversalTargetInsideItsRange) {
+  auto records = ParseRecords(ReadBytes(Export(1, kLast)));
+  const size_t lookup = Find(records, BundleRecord::kLookup, HasSequence(kReversalTarget));
+  ASSERT_LT(lookup, Find(records, BundleRecord::kPrefix)) << "lookup records come before the prefix";
+  ASSERT_NE(Find(records, BundleRecord::kEntry, HasSequence(kReversalTarget)), 0u) << "the target is in the range";
+  records.erase(records.begin() + static_cast<std::ptrdiff_t>(lookup));
+  ExpectRejected(VerifyRecords(records), {"16 (reversal)", "event 14 is referred to but the bundle has no lookup "
+                                          "entry for it"});
+  // A lookup record after a context record is out of order (a partial bundle has both).
+  auto partial = ParseRecords(ReadBytes(Export(kReversal, kLast)));
+  const size_t target = Find(partial, BundleRecord::kLookup, HasSequence(kReversalTarget));
+  const size_t context = Find(partial, BundleRecord::kContext);
+  ASSERT_LT(target, context);
+  Record moved = partial[target];
+  partial.erase(partial.begin() + static_cast<std::ptrdiff_t>(target));
+  partial.insert(partial.begin() + static_cast<std::ptrdiff_t>(context), moved);
+  ExpectRejected(VerifyRecords(partial), {"lookup entries must precede context entries"});
+}
+
+// The head must carry the operator key's id and signature: a head signed by another key of the
+// ledger (its admin) is refused before its signature is checked, one unsigned too.
+TEST_F(BundleTest, AHeadNotSignedWithTheOperatorKeyIdIsRejected) {
+  const auto good = ParseRecords(ReadBytes(Export(1, kLast)));
+  auto with_head = [&](const TreeHead& replacement) {
+    auto records = good;
+    records[1].payload = CosignedHeadToJson({replacement, {}}).dump();
+    return records;
+  };
+  TreeHead by_admin = test::SignedHeadAt(ledger(), kLast, shared_->alliance.admin, kExportMicros);
+  ExpectRejected(VerifyRecords(with_head(by_admin)),
+                 {"the bundle's head", "is signed by key " + test::KeyIdHex(shared_->alliance.admin) +
+                                           ", not by the ledger's operator key " + test::KeyIdHex(operator_key())});
+  TreeHead named_operator = by_admin;  // the operator's key id, the admin's signature
+  named_operator.key_id = head().key_id;
+  ExpectRejected(VerifyRecords(with_head(named_operator)), {"the head's signature does not verify with the operator key"});
+  TreeHead unsigned_head = head();
+  unsigned_head.signature.clear();
+  ExpectRejected(VerifyRecords(with_head(unsigned_head)), {"the bundle's head: the head is not signed"});
+}
+
+// The writer (`fundtrail init`) refuses a genesis without an admin key; a replay does not
+// (FORMAT.md section 4), neither `verify` nor a bundle.
+TEST(BundleGenesisTest, AGenesisWithoutAnAdminKeyIsAcceptedByAReplay) {
+  test::TempDir directory;
+  test::TestAlliance alliance(directory.path());
+  test::FixedClock clock;
+  json genesis = alliance.GenesisEvents()[0];
+  auto created = test::CreateLedger(
+      directory.File("ledger"), alliance.operator_key,
+      {genesis, test::OrganisationJson(kUniversity, "华东理工大学", "university"),
+       test::KeyRegisteredJson(alliance.finance_uni, kUniversity, {"member_finance"})},
+      {}, &clock);
+  ASSERT_TRUE(created.has_value()) << created.error().message();
+  const Ledger& ledger = **created;
+  Status verified = ledger.Verify(nullptr);
+  EXPECT_TRUE(verified.ok()) << verified.message();
+  TreeHead head = test::SignedHeadAt(ledger, 3, alliance.operator_key, kExportMicros);
+  const std::string path = directory.File("bundle");
+  auto exported = ExportBundle(ledger, 1, 3, head, kExportMicros, path);
+  ASSERT_TRUE(exported.has_value()) << exported.error().message();
+  auto report = VerifyBundle(path, {});
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  EXPECT_EQ(report->entries, 3u);
 }
 
 }  // namespace

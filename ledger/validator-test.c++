@@ -706,5 +706,71 @@ TEST_F(ValidatorTest, AnUnknownBudgetCategoryIsRefused) {
                 "field \"lines[0].category\": unknown budget category 107");
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// What docs/FORMAT.md section 5 says a second verifier must do to agree byte for byte.
+
+// "Space" is the byte 0x20 only and "control character" the bytes 0x00-0x1F and 0x7F: Unicode
+// spaces pass the identifier rule; C1 controls pass it under version 1 and fail version 2's Text rule.
+TEST_F(ValidatorTest, IdentifierByteClassesAreThoseOfFormatSection5) {
+  for (const std::string refused : {"V\x01" "1", "V\t1", "V\n1", "V\x1f" "1", "V 1", "V\x7f" "1"}) {
+    ExpectInvalid(TryCanonical(alliance_.admin, VendorWithRawId(refused)), "contains a space or control character");
+  }
+  const std::string nbsp = "V\xc2\xa0" "1";          // U+00A0 NO-BREAK SPACE
+  const std::string ideographic = "V\xe3\x80\x80" "1";  // U+3000 IDEOGRAPHIC SPACE
+  const std::string next_line = "V\xc2\x85" "1";      // U+0085 NEXT LINE, a C1 control
+  const std::string bidi = "V\xe2\x80\xae" "1";       // U+202E RIGHT-TO-LEFT OVERRIDE
+  for (const std::string& id : {nbsp, ideographic, next_line, bidi}) {
+    EXPECT_TRUE(TryCanonical(alliance_.admin, VendorWithRawId(id)).ok()) << "version 1 accepts " << test::Hex(id);
+  }
+  validator_.set_validation_version(2);
+  EXPECT_TRUE(TryCanonical(alliance_.admin, VendorWithRawId(nbsp)).ok());
+  EXPECT_TRUE(TryCanonical(alliance_.admin, VendorWithRawId(ideographic)).ok());
+  ExpectInvalid(TryCanonical(alliance_.admin, VendorWithRawId(next_line)),
+                "field \"vendor_id\": contains the control character U+0085");
+  ExpectInvalid(TryCanonical(alliance_.admin, VendorWithRawId(bidi)),
+                "field \"vendor_id\": contains the bidirectional formatting character U+202E");
+}
+
+// Under version 1 a replay does not check Text beyond the rules of section 5: an empty required
+// name and a carriage return pass (the writer's JSON input refuses both); version 2 refuses the
+// carriage return.
+TEST_F(ValidatorTest, Version1ChecksNoOtherTextThanFormatSection5Lists) {
+  capnp::MallocMessageBuilder message;
+  auto vendor = message.initRoot<schema::Event>().initVendorRegistered();
+  vendor.setVendorId("V-CR");
+  vendor.setName("");
+  vendor.setTaxId("TAX\r1");
+  const std::string canonical = CanonicalBytes(message.getRoot<schema::Event>().asReader());
+  EXPECT_TRUE(TryCanonical(alliance_.admin, canonical).ok());
+  validator_.set_validation_version(2);
+  ExpectInvalid(TryCanonical(alliance_.admin, canonical), "field \"tax_id\": contains the control character U+000D");
+}
+
+// References ask that an organisation is registered, not that it is a member now.
+TEST_F(ValidatorTest, AWithdrawnMemberMayStillBeDisbursedToAndSpend) {
+  ASSERT_TRUE(ApplyAs(alliance_.admin, WithdrawnJson(kUniversity, "2025-01-01")).ok());
+  ASSERT_FALSE(state_.organisations.Find(kUniversity)->member);
+  EXPECT_TRUE(TryAs(alliance_.fund_manager, test::FundsDisbursedJson("G-1", kUniversity, "9.00 CNY")).ok());
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, test::ExpenditureJson("G-1", kUniversity, "V-1", "9.00 CNY")).ok());
+  // kSecretariat was registered by the genesis and never admitted: a disbursement to it is valid too.
+  ASSERT_FALSE(state_.organisations.Find(kSecretariat)->ever_admitted);
+  EXPECT_TRUE(TryAs(alliance_.fund_manager, test::FundsDisbursedJson("G-1", kSecretariat, "9.00 CNY")).ok());
+}
+
+// An adjustment's lines are the new amounts of the lines it lists: they need not sum to the award.
+TEST_F(ValidatorTest, AdjustedBudgetLinesNeedNotSumToTheAward) {
+  json adjusted = BudgetAdjustedJson("G-1");  // one line of 10.00 CNY; the award is 1,000,000.00 CNY
+  EXPECT_TRUE(TryAs(alliance_.funder, adjusted).ok());
+  adjusted["lines"][0]["amount"] = "0.00 CNY";
+  EXPECT_TRUE(TryAs(alliance_.funder, adjusted).ok()) << "a line may be set to zero";
+  adjusted["lines"] = json::array();
+  ExpectInvalid(TryAs(alliance_.funder, adjusted), "field \"lines\": is empty");
+  adjusted["lines"] = json::array({{{"category", "testing"}, {"amount", "1.00 CNY"}},
+                                   {{"category", "testing"}, {"amount", "2.00 CNY"}}});
+  ExpectInvalid(TryAs(alliance_.funder, adjusted), "field \"lines[1].category\": category appears twice");
+}
+
+
 }  // namespace
 }  // namespace fundtrail
