@@ -745,7 +745,7 @@ TEST_F(TamperTest, DamageSeveralWindowsDeepGetsTheSequentialMessage) {
   }
   const std::string head = alliance_.VerifiedHead();
   const uint64_t last = std::stoull(head.substr(std::string("head: ").size()));
-  ASSERT_GT(last, uint64_t{3 * 2048});
+  ASSERT_GT(last - 700, uint64_t{2 * 2048});  // the damage below lies in the third window or later
   auto verify_both_ways = [&](uint64_t sequence, const std::string& needle) {
     CommandResult parallel = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
     CommandResult sequential = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet", "--sequential"});
