@@ -17,7 +17,7 @@ std::string Str(capnp::Data::Reader data) {
 
 Replayer::Replayer(EventLookup* lookup) : validator_(&state_, lookup), lookup_(lookup) {}
 
-Status Replayer::BeginSubmission(std::string_view canonical_submission) {
+Status Replayer::BeginSubmission(std::string_view canonical_submission, const SubmissionPrecheck* precheck) {
   FT_ASSERT(!submission_.has_value(), "BeginSubmission without EndSubmission");
   uint64_t first = last_sequence_ + 1;
   std::string where = "submission at sequence " + std::to_string(first);
@@ -41,7 +41,9 @@ Status Replayer::BeginSubmission(std::string_view canonical_submission) {
     }
   }
   FT_RETURN_IF_ERROR(CheckEnvelope(submission, where));
-  submission_digest_ = SubmissionDigest(canonical_submission);
+  // A precheck counts for these very bytes only.
+  if (precheck != nullptr && precheck->record != canonical_submission) precheck = nullptr;
+  submission_digest_ = precheck != nullptr ? precheck->digest : SubmissionDigest(canonical_submission);
   key_id_hex_ = HexEncode(AsBytes(Str(body.getKeyId())));
   events_seen_ = 0;
   signature_checked_ = false;
@@ -51,7 +53,11 @@ Status Replayer::BeginSubmission(std::string_view canonical_submission) {
     // Key validity as of the start of the submission; each event rechecks it.
     auto key = validator_.SigningKey(key_id_hex_);
     if (!key) return Status::Corruption(where + ": " + key.error().message());
-    FT_RETURN_IF_ERROR(VerifySignature(*key));
+    if (precheck != nullptr && !precheck->verified_public_key.empty() && precheck->verified_public_key == *key) {
+      signature_checked_ = true;  // verified ahead with the key the state names
+    } else {
+      FT_RETURN_IF_ERROR(VerifySignature(*key));
+    }
   }
   return Status::Ok();
 }
@@ -117,9 +123,9 @@ Status Replayer::VerifySignature(const std::string& public_key_raw) {
   return Status::Ok();
 }
 
-Result<Replayer::CheckedEntry> Replayer::CheckEntry(uint64_t sequence, schema::Submission::Reader submission,
-                                                    const Digest& submission_digest, uint32_t index,
-                                                    const Digest& previous, std::string_view record) {
+Result<CheckedEntry> Replayer::CheckEntry(ChainHasher* hasher, uint64_t sequence,
+                                          schema::Submission::Reader submission, const Digest& submission_digest,
+                                          uint32_t index, const Digest& previous, std::string_view record) {
   std::string where = "sequence " + std::to_string(sequence);
   auto body = submission.getBody();
   if (index >= body.getEventCount()) {
@@ -134,14 +140,14 @@ Result<Replayer::CheckedEntry> Replayer::CheckEntry(uint64_t sequence, schema::S
                                     std::to_string(entry->submission_sequence) + ", expected " +
                                     std::to_string(submission.getFirstSequence())));
   }
-  Digest event_digest = hasher_.Event(entry->canonical_event);
+  Digest event_digest = hasher->Event(entry->canonical_event);
   auto signed_digest = body.getEventDigests()[index];
   if (signed_digest.size() != 32 ||
       std::memcmp(signed_digest.begin(), event_digest.data(), 32) != 0) {
     return Error(Status::Corruption(where + ": the event differs from the digest its submission signed "
                                     "(the event was altered or moved)"));
   }
-  Digest chain = hasher_.Chain(previous, sequence, submission_digest, event_digest);
+  Digest chain = hasher->Chain(previous, sequence, submission_digest, event_digest);
   if (chain != entry->chain_hash) {
     return Error(Status::Corruption(where + ": stored chain hash " + HexEncode(entry->chain_hash) +
                                     " differs from the recomputed " + HexEncode(chain)));
@@ -151,7 +157,7 @@ Result<Replayer::CheckedEntry> Replayer::CheckEntry(uint64_t sequence, schema::S
   return CheckedEntry{chain, std::move(*event)};
 }
 
-Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
+Status Replayer::AddEntry(uint64_t sequence, std::string_view record, const EntryPrecheck* precheck) {
   FT_ASSERT(submission_.has_value(), "AddEntry outside a submission");
   std::string where = "sequence " + std::to_string(sequence);
   if (sequence != last_sequence_ + 1) {
@@ -160,13 +166,23 @@ Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
   }
   auto submission = submission_->root();
   auto body = submission.getBody();
-  auto checked = CheckEntry(sequence, submission, submission_digest_, events_seen_, head_, record);
-  if (!checked) return checked.error();
-  Digest chain = checked->chain_hash;
+  // A precheck stands for CheckEntry only if it was made with the same inputs.
+  const bool prechecked = precheck != nullptr && precheck->checked.has_value() && precheck->index == events_seen_ &&
+                          precheck->submission_digest == submission_digest_ && precheck->previous_chain_hash == head_ &&
+                          precheck->record == record;
+  std::optional<CheckedEntry> own;
+  if (!prechecked) {
+    auto checked = CheckEntry(&hasher_, sequence, submission, submission_digest_, events_seen_, head_, record);
+    if (!checked) return checked.error();
+    own = std::move(*checked);
+  }
+  const CheckedEntry& checked = prechecked ? *precheck->checked : *own;
+  Digest chain = checked.chain_hash;
   bool genesis = submission.getFirstSequence() == 1;
-  Status applied = validator_.Apply(sequence, key_id_hex_, genesis, checked->event.root());
+  Status applied = validator_.Apply(sequence, key_id_hex_, genesis, checked.event.root(),
+                                    /*input_checked=*/prechecked && precheck->input_checked);
   if (!applied.ok()) {
-    return Status::Corruption(where + " (" + EventTypeName(checked->event.root()) + "): " + applied.message());
+    return Status::Corruption(where + " (" + EventTypeName(checked.event.root()) + "): " + applied.message());
   }
   if (genesis && !signature_checked_) {
     // The genesis submission is signed by the operator key its first event declares.
@@ -180,15 +196,15 @@ Status Replayer::AddEntry(uint64_t sequence, std::string_view record) {
     FT_RETURN_IF_ERROR(VerifySignature(*raw));
   }
   if (folding()) {
-    Status folded = fold_->Apply(sequence, checked->event.root(), lookup_);
+    Status folded = fold_->Apply(sequence, checked.event.root(), lookup_);
     if (!folded.ok()) {
-      return Status::Corruption(where + " (" + EventTypeName(checked->event.root()) + "): the views' fold refuses it: " +
+      return Status::Corruption(where + " (" + EventTypeName(checked.event.root()) + "): the views' fold refuses it: " +
                                 folded.message());
     }
   }
   head_ = chain;
   last_sequence_ = sequence;
-  last_leaf_ = LogLeafHash(chain);
+  last_leaf_ = prechecked ? precheck->leaf_hash : LogLeafHash(chain);
   CompactRangeAppend(&merkle_range_, last_leaf_);
   ++events_seen_;
   return Status::Ok();
@@ -220,7 +236,7 @@ Result<Digest> Replayer::ApplyContext(uint64_t sequence, std::string_view canoni
   }
   FT_RETURN_IF_ERROR(CheckEnvelope(submission, where + ", its submission"));
   Digest submission_digest = SubmissionDigest(canonical_submission);
-  auto checked = CheckEntry(sequence, submission, submission_digest, static_cast<uint32_t>(sequence - first),
+  auto checked = CheckEntry(&hasher_, sequence, submission, submission_digest, static_cast<uint32_t>(sequence - first),
                             previous_chain_hash, record);
   if (!checked) return Error(checked.error().WithPrefix("context"));
   std::string key_id_hex = HexEncode(AsBytes(Str(body.getKeyId())));

@@ -27,14 +27,49 @@
 
 namespace fundtrail {
 
+// An entry that passed Replayer::CheckEntry: its chain hash and its event, decoded.
+struct CheckedEntry {
+  Digest chain_hash;
+  DecodedEvent event;
+};
+
+// Checks made ahead of the replay, on other threads (ledger/precheck.h). Each records a success
+// with the inputs it assumed; the replay uses it only when its own inputs are the same, and
+// otherwise checks for itself, so the outcome and every message stay those of a replay without.
+struct EntryPrecheck {
+  std::string_view record;        // the entry record checked
+  Digest submission_digest{};     // of the submission it was checked against
+  uint32_t index = 0;             // its index in that submission
+  Digest previous_chain_hash{};   // the chain hash it was chained from
+  std::optional<CheckedEntry> checked;  // set when CheckEntry passed
+  Digest leaf_hash{};             // LogLeafHash of the chain hash
+  bool input_checked = false;     // CheckEventInput passed on the event
+};
+struct SubmissionPrecheck {
+  std::string_view record;          // the submission record checked
+  Digest digest{};                  // SubmissionDigest(record)
+  std::string verified_public_key;  // raw key the signature verified with; empty: not checked
+};
+
 class Replayer {
  public:
   // REQUIRES: lookup outlives the replayer.
   explicit Replayer(EventLookup* lookup);
 
-  Status BeginSubmission(std::string_view canonical_submission);
-  Status AddEntry(uint64_t sequence, std::string_view record);
+  // `precheck` (may be null): what was checked ahead of the replay, for this record or another.
+  Status BeginSubmission(std::string_view canonical_submission, const SubmissionPrecheck* precheck = nullptr);
+  Status AddEntry(uint64_t sequence, std::string_view record, const EntryPrecheck* precheck = nullptr);
   Status EndSubmission();
+
+  // The checks of an entry that need no state (shared by AddEntry, ApplyContext and the
+  // prechecks): the entry decodes, names `submission`, its event is the `index`-th digest the
+  // submission signed, and its chain hash follows `previous`.
+  static Result<CheckedEntry> CheckEntry(ChainHasher* hasher, uint64_t sequence,
+                                         schema::Submission::Reader submission, const Digest& submission_digest,
+                                         uint32_t index, const Digest& previous, std::string_view record);
+  // Whether `submission`'s signature verifies with `public_key_raw`; Corruption naming it if not.
+  static Status VerifySubmissionSignature(schema::Submission::Reader submission, const std::string& key_id_hex,
+                                          const std::string& public_key_raw);
 
   // Checks one earlier event against its submission (the digest it signed, the chain hash from
   // `previous_chain_hash`, the submission's signature by a key valid at that point, checked once
@@ -72,24 +107,12 @@ class Replayer {
   uint64_t views_unchecked() const { return views_unchecked_; }
 
  private:
-  struct CheckedEntry {
-    Digest chain_hash;
-    DecodedEvent event;
-  };
-  // The checks shared by AddEntry and ApplyContext: the entry decodes, names `submission`, its
-  // event is the `index`-th digest the submission signed, and its chain hash follows `previous`.
-  Result<CheckedEntry> CheckEntry(uint64_t sequence, schema::Submission::Reader submission,
-                                  const Digest& submission_digest, uint32_t index,
-                                  const Digest& previous, std::string_view record);
   Status VerifySignature(const std::string& public_key_raw);
   // The checks of a submission record that need no state: event count, validation version
   // (never decreasing; sets the validator's), submission id, state digest size.
   Status CheckEnvelope(schema::Submission::Reader submission, const std::string& where);
   bool folding() const { return fold_ != nullptr && !partial_; }
   Status CompareViews(schema::Submission::Reader submission);
-  static Status VerifySubmissionSignature(schema::Submission::Reader submission,
-                                          const std::string& key_id_hex,
-                                          const std::string& public_key_raw);
 
   LedgerState state_;
   Validator validator_;

@@ -21,6 +21,7 @@
 #include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
 #include "ledger/merkle.h"
+#include "ledger/read_ahead.h"
 #include "ledger/replayer.h"
 
 namespace fundtrail {
@@ -1448,8 +1449,86 @@ Status Ledger::VerifySubmissionIds() const {
   return Status::Ok();
 }
 
+namespace {
+
+// Verify's replay of the log in order, one stored entry at a time: the submission record that
+// begins at it, the entry itself, its stored Merkle leaf, and the checkpoint. The same steps
+// whether the state-independent checks of the entry were made ahead on other threads (a
+// window's prechecks, ledger/precheck.h) or not, so both ways report the same first failure.
+class VerifyReplay {
+ public:
+  // REQUIRES: every argument outlives this object; `checkpoint` may be null.
+  VerifyReplay(Replayer* replayer, rocksdb::Iterator* submissions, rocksdb::Iterator* leaves,
+               Ledger::Checkpoint* checkpoint)
+      : replayer_(replayer), submissions_(submissions), leaves_(leaves), checkpoint_(checkpoint) {}
+
+  // The entry stored under `key`. `window` (may be null) holds it at `entry_index`, with the
+  // prechecks of its entries and submissions.
+  Status Step(rocksdb::Slice key, std::string_view record, const LogWindow* window,
+              size_t entry_index) {
+    if (key.size() != 8) {
+      return Status::Corruption("a log key has " + std::to_string(key.size()) + " bytes after sequence " +
+                                std::to_string(replayer_->last_sequence()));
+    }
+    const uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(key.data()));
+    if (!replayer_->submission_open()) FT_RETURN_IF_ERROR(BeginSubmission(sequence, window));
+    const EntryPrecheck* precheck = window != nullptr ? &window->entry_prechecks[entry_index] : nullptr;
+    FT_RETURN_IF_ERROR(replayer_->AddEntry(sequence, record, precheck));
+    FT_RETURN_IF_ERROR(CheckLeaf(sequence));
+    if (checkpoint_ != nullptr && sequence == checkpoint_->size) {
+      checkpoint_->reached = true;
+      checkpoint_->root = replayer_->MerkleRoot();
+      checkpoint_->chain_hash = replayer_->head();
+    }
+    if (replayer_->events_remaining() == 0) FT_RETURN_IF_ERROR(replayer_->EndSubmission());
+    return Status::Ok();
+  }
+
+ private:
+  Status BeginSubmission(uint64_t sequence, const LogWindow* window) {
+    if (!submissions_->Valid()) {
+      return Status::Corruption("sequence " + std::to_string(sequence) + ": no submission record covers it");
+    }
+    // The window's precheck of this record, if the window holds it (a precheck of another
+    // record is ignored by the replayer, which compares the bytes).
+    const SubmissionPrecheck* precheck = nullptr;
+    if (window != nullptr) {
+      const auto& records = window->submissions;
+      auto found = std::lower_bound(records.begin(), records.end(), submissions_->key(),
+                                    [](const LogWindow::Record& record, const rocksdb::Slice& key) {
+                                      return rocksdb::Slice(record.key).compare(key) < 0;
+                                    });
+      if (found != records.end()) precheck = &window->submission_prechecks[found - records.begin()];
+    }
+    rocksdb::Slice value = submissions_->value();
+    FT_RETURN_IF_ERROR(replayer_->BeginSubmission(std::string_view(value.data(), value.size()), precheck));
+    submissions_->Next();
+    return Status::Ok();
+  }
+
+  // The stored Merkle leaves are read in step with the log: leaf n-1 must be LogLeafHash(h_n).
+  Status CheckLeaf(uint64_t sequence) {
+    const Digest& leaf = replayer_->last_leaf();
+    const std::string key = MerkleNodeKey(0, sequence - 1);
+    if (!leaves_->Valid() || leaves_->key() != rocksdb::Slice(key) ||
+        leaves_->value() != rocksdb::Slice(reinterpret_cast<const char*>(leaf.data()), leaf.size())) {
+      return Status::Corruption("sequence " + std::to_string(sequence) + ": the stored Merkle leaf is " +
+                                (leaves_->Valid() && leaves_->key() == rocksdb::Slice(key) ? "altered" : "missing"));
+    }
+    leaves_->Next();
+    return Status::Ok();
+  }
+
+  Replayer* replayer_;
+  rocksdb::Iterator* submissions_;
+  rocksdb::Iterator* leaves_;
+  Ledger::Checkpoint* checkpoint_;
+};
+
+}  // namespace
+
 Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, Checkpoint* checkpoint,
-                      CommittedFold* views, uint64_t* views_checked) const {
+                      CommittedFold* views, uint64_t* views_checked, VerifyMode mode) const {
   Lookup lookup(this);
   Replayer replayer(&lookup);
   replayer.set_fold(views);
@@ -1458,49 +1537,44 @@ Status Ledger::Verify(const std::function<void(uint64_t, uint64_t)>& progress, C
     checkpoint->root = MerkleEmptyRoot();
     checkpoint->chain_hash = Digest{};
   }
+  // Every reader of the replay sees the same state of the store, the read-ahead thread included.
+  std::unique_ptr<const rocksdb::Snapshot, std::function<void(const rocksdb::Snapshot*)>> snapshot(
+      database_->GetSnapshot(), [this](const rocksdb::Snapshot* taken) { database_->ReleaseSnapshot(taken); });
   rocksdb::ReadOptions options;
   options.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> entries(database_->NewIterator(options, handles_[kLog]));
+  options.snapshot = snapshot.get();
   std::unique_ptr<rocksdb::Iterator> submissions(database_->NewIterator(options, handles_[kSubmissions]));
   submissions->SeekToFirst();
-  // The stored Merkle leaves, read in step with the log: leaf n-1 must be LogLeafHash(h_n).
   std::unique_ptr<rocksdb::Iterator> leaves(database_->NewIterator(options, handles_[kMerkle]));
   leaves->Seek(MerkleNodeKey(0, 0));
+  VerifyReplay replay(&replayer, submissions.get(), leaves.get(), checkpoint);
   uint64_t done = 0;
-  for (entries->SeekToFirst(); entries->Valid(); entries->Next()) {
-    if (entries->key().size() != 8) {
-      return Status::Corruption("a log key has " + std::to_string(entries->key().size()) +
-                                " bytes after sequence " + std::to_string(replayer.last_sequence()));
-    }
-    uint64_t sequence = GetBigEndian64(reinterpret_cast<const uint8_t*>(entries->key().data()));
-    if (!replayer.submission_open()) {
-      if (!submissions->Valid()) {
-        return Status::Corruption("sequence " + std::to_string(sequence) + ": no submission record covers it");
-      }
-      rocksdb::Slice value = submissions->value();
-      FT_RETURN_IF_ERROR(replayer.BeginSubmission(std::string_view(value.data(), value.size())));
-      submissions->Next();
-    }
-    rocksdb::Slice value = entries->value();
-    FT_RETURN_IF_ERROR(replayer.AddEntry(sequence, std::string_view(value.data(), value.size())));
-    const Digest& leaf = replayer.last_leaf();
-    if (!leaves->Valid() || leaves->key() != rocksdb::Slice(MerkleNodeKey(0, sequence - 1)) ||
-        leaves->value() != rocksdb::Slice(reinterpret_cast<const char*>(leaf.data()), leaf.size())) {
-      return Status::Corruption("sequence " + std::to_string(sequence) + ": the stored Merkle leaf is " +
-                                (leaves->Valid() && leaves->key() == rocksdb::Slice(MerkleNodeKey(0, sequence - 1))
-                                     ? "altered"
-                                     : "missing"));
-    }
-    leaves->Next();
-    if (checkpoint != nullptr && sequence == checkpoint->size) {
-      checkpoint->reached = true;
-      checkpoint->root = replayer.MerkleRoot();
-      checkpoint->chain_hash = replayer.head();
-    }
-    if (replayer.events_remaining() == 0) FT_RETURN_IF_ERROR(replayer.EndSubmission());
+  auto advance = [&] {
     if (++done % kProgressIntervalEvents == 0 && progress) progress(done, head_.sequence);
+  };
+  if (mode == VerifyMode::kSequential) {
+    std::unique_ptr<rocksdb::Iterator> entries(database_->NewIterator(options, handles_[kLog]));
+    for (entries->SeekToFirst(); entries->Valid(); entries->Next()) {
+      rocksdb::Slice value = entries->value();
+      FT_RETURN_IF_ERROR(replay.Step(entries->key(), std::string_view(value.data(), value.size()), nullptr, 0));
+      advance();
+    }
+    FT_RETURN_IF_ERROR(FromRocks(entries->status(), "reading the log"));
+  } else {
+    // The log comes in windows read ahead, whose state-independent checks (digests, chain and
+    // leaf hashes, decoding, input rules, signatures) two other threads have made
+    // (ledger/read_ahead.h), while this one replays the windows before.
+    LogReadAhead ahead(database_.get(), handles_[kLog], handles_[kSubmissions], snapshot.get(),
+                       LogReadAhead::Options{});
+    for (std::unique_ptr<LogWindow> window = ahead.Next(); window != nullptr; window = ahead.Next()) {
+      for (size_t index = 0; index < window->entries.size(); ++index) {
+        const LogWindow::Record& entry = window->entries[index];
+        FT_RETURN_IF_ERROR(replay.Step(entry.key, entry.value, window.get(), index));
+        advance();
+      }
+    }
+    FT_RETURN_IF_ERROR(ahead.status());
   }
-  FT_RETURN_IF_ERROR(FromRocks(entries->status(), "reading the log"));
   if (replayer.submission_open()) FT_RETURN_IF_ERROR(replayer.EndSubmission());
   FT_RETURN_IF_ERROR(FromRocks(submissions->status(), "reading submissions"));
   if (submissions->Valid()) {

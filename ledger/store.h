@@ -282,9 +282,13 @@ class Ledger {
   };
   // With `views` (the views' fold, empty), also compares each submission's views commitment
   // with what the log folds into, and counts the submissions compared in *views_checked.
+  // kParallel: the checks that need no state (digests, chain and leaf hashes, decoding, input
+  // rules, signatures) run ahead on other threads (ledger/read_ahead.h); the outcome and every
+  // message are those of kSequential, which checks everything in order on this thread.
+  enum class VerifyMode { kParallel, kSequential };
   Status Verify(const std::function<void(uint64_t, uint64_t)>& progress,
                 Checkpoint* checkpoint = nullptr, CommittedFold* views = nullptr,
-                uint64_t* views_checked = nullptr) const;
+                uint64_t* views_checked = nullptr, VerifyMode mode = VerifyMode::kParallel) const;
 
   // Replays the log's events through the validator into `state` (empty), each submission at its
   // validation version: the validation state the log builds. Checks no signature, digest or

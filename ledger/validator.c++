@@ -299,7 +299,7 @@ Result<std::optional<EarlierEvent>> FindReversed(EventLookup& lookup, uint64_t s
 }
 
 Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool genesis_submission,
-                        schema::Event::Reader event) {
+                        schema::Event::Reader event, bool input_checked) {
   if (genesis_submission) {
     // The genesis submission founds the ledger: the operator key signs it and it may only
     // register the alliance, organisations, their membership and the first keys.
@@ -329,7 +329,7 @@ Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool g
     }
     FT_RETURN_IF_ERROR(CheckPermission(*key, key_id_hex, event));
   }
-  if (validation_version_ >= 2) FT_RETURN_IF_ERROR(CheckEventInput(event));
+  if (validation_version_ >= 2 && !input_checked) FT_RETURN_IF_ERROR(CheckEventInput(event));
   return ApplySemantics(sequence, key_id_hex, event);
 }
 

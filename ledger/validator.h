@@ -50,8 +50,10 @@ class Validator {
   // valid there; on success applies its effects to the state. `genesis_submission` is true for
   // every event of the ledger's first submission, which the operator key signs.
   // Errors name the field and the reason, e.g. field "grant_id": grant "G-9" is not registered.
+  // `input_checked`: CheckEventInput already passed on this event (a verifier checked it ahead,
+  // ledger/precheck.h), so it is not made again.
   Status Apply(uint64_t sequence, const std::string& key_id_hex, bool genesis_submission,
-               schema::Event::Reader event);
+               schema::Event::Reader event, bool input_checked = false);
 
   // The validation version (ledger/input_rules.h) of the events applied from now on: that of
   // their submission. 1 until set.

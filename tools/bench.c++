@@ -754,19 +754,40 @@ struct VerifyFigures {
   double ed25519_seconds = 0;
 };
 
-VerifyFigures MeasureVerify(const std::string& directory, const Alliance& alliance, Clock* clock) {
+// One Ledger::Verify of the ledger in `directory`, in a fresh read-only open, as `fundtrail
+// verify` runs it (with the views' fold, unless `with_views` is false): seconds, CPU seconds of
+// the process, and the open's seconds apart.
+struct VerifyTiming {
+  uint64_t event_count = 0;
+  double open_seconds = 0;
+  double seconds = 0;
+  double cpu_seconds = 0;
+};
+
+VerifyTiming TimeVerify(const std::string& directory, Clock* clock, Ledger::VerifyMode mode,
+                        bool with_views = true) {
+  VerifyTiming timing;
+  auto open_start = SteadyClock::now();
+  auto ledger =
+      Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
+  timing.open_seconds = SecondsSince(open_start);
+  timing.event_count = ledger->head().sequence;
+  Stopwatch stopwatch;
+  projections::ViewsFold views;
+  Check(ledger->Verify(nullptr, nullptr, with_views ? &views : nullptr, nullptr, mode), "verify");
+  Timing elapsed = stopwatch.Elapsed();
+  timing.seconds = elapsed.seconds;
+  timing.cpu_seconds = elapsed.cpu_seconds;
+  return timing;
+}
+
+VerifyFigures MeasureVerify(const std::string& directory, const Alliance& alliance, Clock* clock,
+                            Ledger::VerifyMode mode = Ledger::VerifyMode::kParallel) {
   VerifyFigures figures;
   {
-    auto open_start = SteadyClock::now();
-    auto ledger =
-        Check(Ledger::Open(directory, Ledger::Access::kReadOnly, clock), "opening " + directory);
-    figures.open_seconds = SecondsSince(open_start);
-    figures.event_count = ledger->head().sequence;
-    Stopwatch stopwatch;
-    // As `fundtrail verify` does: the views folded and compared with each commitment.
-    projections::ViewsFold views;
-    Check(ledger->Verify(nullptr, nullptr, &views), "verify");
-    Timing timing = stopwatch.Elapsed();
+    VerifyTiming timing = TimeVerify(directory, clock, mode);
+    figures.event_count = timing.event_count;
+    figures.open_seconds = timing.open_seconds;
     figures.verify_seconds = timing.seconds;
     figures.verify_cpu_seconds = timing.cpu_seconds;
   }
@@ -1435,6 +1456,84 @@ int RunRebuildOnly(const std::string& directory) {
   return 0;
 }
 
+// --verify DIR: figures 3 and 4 alone, on the ledgers DIR/ledger-n and DIR/ledger-n10 kept by an
+// earlier run (--dir), so that verification is measured before and after a change of it under
+// the same conditions. The parallel verifier (the default) and, as its baseline, the sequential
+// one (every check in order on one thread, the verifier before issue 14) run alternately, three
+// times each, each in a fresh read-only open, so that both see the same machine; the fastest of
+// each is reported beside the others. Then each once without the views' fold, to show its share,
+// and the SHA-256 and Ed25519 baselines and figure 4 as in the full run.
+int RunVerifyOnly(const Options& options, const std::string& root) {
+  SystemClock clock;
+  std::mt19937_64 random(options.seed);
+  Alliance alliance = MakeAlliance(options.workload, random, &clock);  // the keys of that run
+  const std::string load_before = LoadAverage();
+  const std::string ledger_path = root + "/ledger-n";
+  constexpr int kRunCount = 3;
+  std::vector<VerifyTiming> parallel_runs, sequential_runs;
+  for (int run = 0; run < kRunCount; ++run) {
+    Progress("3. verify, run " + std::to_string(run + 1) + " of " + std::to_string(kRunCount) +
+             ": sequential, then parallel");
+    sequential_runs.push_back(TimeVerify(ledger_path, &clock, Ledger::VerifyMode::kSequential));
+    parallel_runs.push_back(TimeVerify(ledger_path, &clock, Ledger::VerifyMode::kParallel));
+  }
+  Progress("3. verify without the views' fold: sequential, then parallel");
+  const VerifyTiming sequential_unfolded =
+      TimeVerify(ledger_path, &clock, Ledger::VerifyMode::kSequential, /*with_views=*/false);
+  const VerifyTiming parallel_unfolded =
+      TimeVerify(ledger_path, &clock, Ledger::VerifyMode::kParallel, /*with_views=*/false);
+  auto fastest_first = [](const VerifyTiming& a, const VerifyTiming& b) { return a.seconds < b.seconds; };
+  std::vector<VerifyTiming> parallel_sorted = parallel_runs, sequential_sorted = sequential_runs;
+  std::sort(parallel_sorted.begin(), parallel_sorted.end(), fastest_first);
+  std::sort(sequential_sorted.begin(), sequential_sorted.end(), fastest_first);
+  const VerifyTiming& parallel = parallel_sorted.front();
+  const VerifyTiming& sequential = sequential_sorted.front();
+  Progress("3. the SHA-256 and Ed25519 baselines");
+  const VerifyFigures baselines = MeasureVerify(ledger_path, alliance, &clock);
+  Progress("4. peak RSS of a fresh process verifying N/10 and N events");
+  ChildFigures small = VerifyInFreshProcess(root + "/ledger-n10");
+  ChildFigures large = VerifyInFreshProcess(ledger_path);
+  std::printf("%s: %s events; %ld cores; load average before %s, after %s\n\n", ledger_path.c_str(),
+              Grouped(parallel.event_count).c_str(), ::sysconf(_SC_NPROCESSORS_ONLN), load_before.c_str(),
+              LoadAverage().c_str());
+  const uint64_t n = parallel.event_count;
+  auto micros = [n](double seconds) { return Fixed(seconds / n * 1e6, 2) + " us"; };
+  auto runs = [](const std::vector<VerifyTiming>& timings) {
+    std::string text;
+    for (const VerifyTiming& timing : timings) text += (text.empty() ? "" : " / ") + Fixed(timing.seconds, 2);
+    return text;
+  };
+  auto mib = [](uint64_t kib) { return Fixed(kib / 1024.0, 1) + " MiB"; };
+  Report report;
+  report.Row({"3. full verification (Ledger::Verify, fresh read-only open)", Rate(n, parallel.seconds),
+              Rate(n, baselines.sha256_seconds) + " raw SHA-256", Percent(baselines.sha256_seconds / parallel.seconds),
+              ">= 1,000,000 ev/s and >= 25%"});
+  report.Row({"   parallel against sequential (one thread, every check in order)", Rate(n, parallel.seconds),
+              Rate(n, sequential.seconds) + " sequential", Fixed(sequential.seconds / parallel.seconds, 2) + "x", ""});
+  report.Row({"   each run in order, seconds", runs(parallel_runs), runs(sequential_runs) + " sequential", "", ""});
+  report.Row({"   CPU per event, all threads", micros(parallel.cpu_seconds),
+              micros(sequential.cpu_seconds) + " sequential", "", ""});
+  report.Row({"   without the views' fold", Rate(n, parallel_unfolded.seconds),
+              Rate(n, sequential_unfolded.seconds) + " sequential",
+              Fixed(sequential_unfolded.seconds / parallel_unfolded.seconds, 2) + "x", ""});
+  report.Row({"   SHA-256 per event (wall)", "", micros(baselines.sha256_seconds), "", ""});
+  if (baselines.signature_count > 0) {  // the kept ledger's keys may not be this run's
+    report.Row({"   Ed25519 verify, one per submission", "",
+                Rate(baselines.signature_count, baselines.ed25519_seconds, "sig/s"), "", ""});
+  }
+  const uint64_t large_own_kib = large.peak_kib - large.open_kib, small_own_kib = small.peak_kib - small.open_kib;
+  report.Row({"4. verify's own memory (peak RSS - RSS after open)", mib(large_own_kib) + " at N",
+              mib(small_own_kib) + " at N/10",
+              Fixed(static_cast<double>(large_own_kib) / std::max<uint64_t>(1, small_own_kib), 2) + "x",
+              "flat (~1.0x)"});
+  report.Row({"   process peak RSS (VmHWM)", mib(large.peak_kib) + " at N", mib(small.peak_kib) + " at N/10",
+              Fixed(static_cast<double>(large.peak_kib) / small.peak_kib, 2) + "x", ""});
+  report.Row({"   verify in that fresh process", Rate(large.event_count, large.seconds) + " at N",
+              Rate(small.event_count, small.seconds) + " at N/10", "", ""});
+  report.Print();
+  return 0;
+}
+
 void RunFigures(const Options& options, const std::string& root);
 
 // ---------------------------------------------------------------------------------------------
@@ -1780,6 +1879,15 @@ void RunFigures(const Options& options, const std::string& root) {
               ">= 1,000,000 ev/s and >= 50%"});
   report.Row({"   CPU per event", micros_per(verify.verify_cpu_seconds, verify.event_count),
               micros_per(verify.sha256_seconds, verify.event_count) + " SHA-256 (wall)", "", ""});
+  {
+    // The verifier before issue 14, every check in order on one thread, as the baseline of the
+    // parallel one (the default, above).
+    VerifyTiming sequential = TimeVerify(ledger_path, &clock, Ledger::VerifyMode::kSequential);
+    report.Row({"   parallel against sequential (one thread, every check in order)",
+                Rate(verify.event_count, verify.verify_seconds),
+                Rate(sequential.event_count, sequential.seconds) + " sequential",
+                Fixed(sequential.seconds / verify.verify_seconds, 2) + "x", ""});
+  }
   report.Row({"   Ed25519 verify, one per submission of " + Grouped(options.batch), "",
               Rate(verify.signature_count, verify.ed25519_seconds, "sig/s") + " (" +
                   Rate(verify.signature_count * options.batch, verify.ed25519_seconds) + ")",
@@ -1947,9 +2055,14 @@ int main(int argc, char** argv) {
   app.add_option(
       "--rebuild", rebuild_only,
       "figure 5 alone, on the ledger DIR kept by an earlier run (--dir; e.g. DIR/ledger-n)");
+  std::string verify_only;
+  app.add_option("--verify", verify_only,
+                 "figures 3 and 4 alone, on the ledgers DIR/ledger-n and DIR/ledger-n10 kept by an earlier run "
+                 "(--dir DIR, same --seed and --workload)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (!verify_child.empty()) return fundtrail::RunVerifyChild(verify_child);
+    if (!verify_only.empty()) return fundtrail::RunVerifyOnly(options, verify_only);
     if (!rebuild_only.empty()) return fundtrail::RunRebuildOnly(rebuild_only);
     return fundtrail::RunBenchmarks(options);
   } catch (const fundtrail::BenchmarkError& error) {

@@ -333,7 +333,8 @@ int RunVerify(const VerifyCommandOptions& options, Clock* clock) {
         std::cerr << "verify: " << done << " of " << total << " events (" << (total ? done * 100 / total : 100)
                   << "%)" << std::endl;
       },
-      trusted ? &checkpoint : nullptr, &views, &views_checked);
+      trusted ? &checkpoint : nullptr, &views, &views_checked,
+      options.sequential ? Ledger::VerifyMode::kSequential : Ledger::VerifyMode::kParallel);
   // The derived stores that readers rely on: the stored views must be the ones the log's
   // commitments prove (LoadViews checks them), and the subject index the one the log implies.
   if (verified.ok()) {

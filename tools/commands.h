@@ -98,6 +98,9 @@ int RunLog(const LogOptions& options, Clock* clock);
 struct VerifyCommandOptions {
   std::string ledger;
   bool quiet = false;
+  // Every check in order on one thread (Ledger::VerifyMode::kSequential) instead of the
+  // state-independent checks read ahead on the other cores: the same verdict and message, slower.
+  bool sequential = false;
   TrustAnchorArguments anchors;
 };
 int RunVerify(const VerifyCommandOptions& options, Clock* clock);

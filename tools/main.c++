@@ -193,6 +193,9 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "replay the whole log from genesis and check everything");
   add_ledger(verify);
   verify->add_flag("--quiet,-q", verify_options.quiet, "no progress on stderr");
+  verify->add_flag("--sequential", verify_options.sequential,
+                   "make every check in order on one thread (the same verdict, slower); by default the checks "
+                   "that need no state (digests, chain and leaf hashes, signatures) run ahead on the other cores");
   verify->add_option("--operator-key", verify_options.anchors.operator_key,
                      "anchor: the operator's public key (.pub file, PEM or 64 hex digits); the genesis must name it");
   verify->add_option("--ledger-id", verify_options.anchors.ledger_id,

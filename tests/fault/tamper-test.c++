@@ -741,5 +741,43 @@ TEST_F(TamperTest, ChangedRulesStateIsReportedByVerifyAndMendedByRebuild) {
   ExpectVerifies();
 }
 
+// `fundtrail verify` checks a large log on both cores, in windows of 2,048 entries read ahead of
+// the replay (ledger/read_ahead.h). Damage several windows deep must be reported exactly as the
+// sequential verifier (`--sequential`, every check in order on one thread) reports it.
+TEST_F(TamperTest, DamageSeveralWindowsDeepGetsTheSequentialMessage) {
+  constexpr int kSubmissionCount = 3;
+  constexpr int kEventsPerSubmission = 2000;
+  for (int k = 0; k < kSubmissionCount; ++k) {
+    std::vector<json> events;
+    for (int i = 0; i < kEventsPerSubmission; ++i) {
+      events.push_back(FundsReceived(SampleAlliance::kGrantBattery, std::to_string(1 + i) + ".00 CNY", "2024-06-01"));
+    }
+    alliance_.Append(alliance_.funder, events, "large-" + std::to_string(k));
+  }
+  const std::string head = alliance_.VerifiedHead();
+  const uint64_t last = std::stoull(head.substr(std::string("head: ").size()));
+  ASSERT_GT(last - 700, uint64_t{2 * 2048});  // the damage below lies in the third window or later
+  auto verify_both_ways = [&](uint64_t sequence, const std::string& needle) {
+    CommandResult parallel = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet"});
+    CommandResult sequential = Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet", "--sequential"});
+    std::cout << "  " << parallel.err;
+    EXPECT_EQ(parallel.exit_code, 3) << parallel.Describe();
+    EXPECT_EQ(sequential.exit_code, 3) << sequential.Describe();
+    EXPECT_EQ(parallel.err, sequential.err);
+    EXPECT_TRUE(std::regex_search(parallel.err, std::regex("sequence " + std::to_string(sequence) + "\\b")))
+        << parallel.Describe();
+    EXPECT_NE(parallel.err.find(needle), std::string::npos) << parallel.Describe();
+  };
+  const uint64_t deep = last - 700;  // in the last window but one or the last
+  const std::string original = RawStore(alliance_.ledger()).Entry(deep);
+  RawStore(alliance_.ledger()).PutEntry(deep, FlipByte(original, kEntryHeaderSizeBytes + 20));
+  verify_both_ways(deep, "differs from the digest");
+  RawStore(alliance_.ledger()).PutEntry(deep, FlipByte(original, 9, 0x80));
+  verify_both_ways(deep, "chain hash");
+  RawStore(alliance_.ledger()).PutEntry(deep, original);
+  EXPECT_EQ(alliance_.VerifiedHead(), head);
+  EXPECT_EQ(Fundtrail({"verify", "--ledger", alliance_.ledger(), "--quiet", "--sequential"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace fundtrail::testing
