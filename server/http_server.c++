@@ -18,6 +18,7 @@
 #include "ledger/tree_head.h"
 #include "ledger/wire.h"
 #include "projections/projection_store.h"
+#include "server/assets.h"
 #include "server/group_writer.h"
 #include "server/metrics.h"
 #include "server/protocol.h"
@@ -72,6 +73,7 @@ struct Answer {
   std::string content_type = "application/json";
   std::string body;
   bool retry_after = false;  // 503: "Retry-After: 1"
+  std::vector<std::pair<std::string, std::string>> headers;  // more headers (the dashboard's)
 };
 
 Answer JsonAnswer(unsigned status, const nlohmann::ordered_json& json) {
@@ -87,6 +89,7 @@ kj::StringPtr StatusText(unsigned status) {
   switch (status) {
     case 200: return "OK";
     case 201: return "Created";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
@@ -152,10 +155,11 @@ bool IsJsonContentType(kj::StringPtr value) {
 
 class Service final : public kj::HttpService {
  public:
-  Service(kj::Timer& timer, const kj::HttpHeaderTable& table, kj::HttpHeaderId retry_after, GroupWriter& writer,
-          Metrics& metrics, ServerLog& log, const ServeOptions& options)
-      : timer_(timer), table_(table), retry_after_(retry_after), writer_(writer), metrics_(metrics), log_(log),
-        options_(options) {}
+  Service(kj::Timer& timer, const kj::HttpHeaderTable& table, kj::HttpHeaderId retry_after,
+          kj::HttpHeaderId if_none_match, GroupWriter& writer, Metrics& metrics, ServerLog& log,
+          const ServeOptions& options)
+      : timer_(timer), table_(table), retry_after_(retry_after), if_none_match_(if_none_match), writer_(writer),
+        metrics_(metrics), log_(log), options_(options) {}
 
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
                             kj::AsyncInputStream& body, Response& response) override {
@@ -209,7 +213,22 @@ class Service final : public kj::HttpService {
       if (auto refused = only(kj::HttpMethod::GET)) return std::move(*refused);
       return Answer{200, "text/plain; version=0.0.4", metrics_.Render(), false};
     }
+    if (IsAssetPath(path)) {
+      if (auto refused = only(kj::HttpMethod::GET)) return std::move(*refused);
+      return Asset(headers, path);
+    }
     return ErrorAnswerOf(404, "not_found", "no such endpoint: " + path);
+  }
+
+  // The dashboard (server/assets.h): the page and its files, compiled into the binary.
+  Answer Asset(const kj::HttpHeaders& headers, const std::string& path) {
+    std::optional<std::string_view> if_none_match;
+    KJ_IF_MAYBE(value, headers.get(if_none_match_)) { if_none_match = std::string_view(value->cStr()); }
+    AssetAnswer asset = AnswerAsset(path, if_none_match);
+    Answer answer = asset.status == 404 ? ErrorAnswerOf(404, "not_found", asset.message)
+                                        : Answer{asset.status, asset.content_type, std::string(asset.body), false};
+    answer.headers = std::move(asset.headers);
+    return answer;
   }
 
   kj::Promise<Answer> PostSubmission(const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
@@ -289,6 +308,7 @@ class Service final : public kj::HttpService {
     kj::HttpHeaders headers(table_);
     headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::str(answer.content_type.c_str()));
     if (answer.retry_after) headers.set(retry_after_, "1");
+    for (const auto& [name, value] : answer.headers) headers.add(kj::StringPtr(name.c_str()), kj::StringPtr(value.c_str()));
     auto body = kj::heap<std::string>(std::move(answer.body));
     auto stream = response.send(answer.status, StatusText(answer.status), headers, body->size());
     auto written = stream->write(body->data(), body->size());
@@ -302,6 +322,7 @@ class Service final : public kj::HttpService {
   kj::Timer& timer_;
   const kj::HttpHeaderTable& table_;
   kj::HttpHeaderId retry_after_;
+  kj::HttpHeaderId if_none_match_;
   GroupWriter& writer_;
   Metrics& metrics_;
   ServerLog& log_;
@@ -364,8 +385,9 @@ Status RunEventLoop(const ServeOptions& options, const std::string& host, GroupW
     kj::AsyncIoContext io = kj::setupAsyncIo();
     kj::HttpHeaderTable::Builder builder;
     kj::HttpHeaderId retry_after = builder.add("Retry-After");
+    kj::HttpHeaderId if_none_match = builder.add("If-None-Match");
     kj::Own<kj::HttpHeaderTable> table = builder.build();
-    Service service(io.provider->getTimer(), *table, retry_after, writer, metrics, log, options);
+    Service service(io.provider->getTimer(), *table, retry_after, if_none_match, writer, metrics, log, options);
     kj::HttpServerSettings settings;
     // A client that sends its headers one byte at a time is cut off after this.
     settings.headerTimeout = options.request_timeout_seconds * kj::SECONDS;
