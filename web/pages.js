@@ -217,8 +217,12 @@ export async function flagsPage(asOf, filters = {}) {
 
 function flagTable(flags, csvName) {
   return dataTable([
-    { key: 'id', label: t('field.id'), cell: (row) => h('a', { href: `#flag-${row.id}` }, row.id) },
-    { key: 'rule', label: t('field.rule') },
+    // The hash holds the route, so the link to a flag's details scrolls instead of navigating.
+    { key: 'id', label: t('field.id'), kind: 'code', cell: (row) => h('a', { href: '#', onclick: (event) => {
+      event.preventDefault();
+      document.getElementById(`flag-${row.id}`)?.scrollIntoView();
+    } }, row.id) },
+    { key: 'rule', label: t('field.rule'), kind: 'code' },
     { key: 'severity', label: t('field.severity'), value: (row) => term('severity', row.severity) },
     { key: 'subject', label: t('field.subject') },
     { key: 'review_status', label: t('field.review'), value: (row) => term('review', row.review_status) },

@@ -40,7 +40,7 @@ export function dataTable(columns, rows, options = {}) {
   function render() {
     const shown = visibleRows();
     body.replaceChildren(...shown.map((row) => h('tr', {},
-      columns.map((column) => h('td', { class: column.kind === 'amount' || column.kind === 'number' ? 'num' : column.kind === 'date' ? 'date' : null },
+      columns.map((column) => h('td', { class: column.kind === 'amount' || column.kind === 'number' ? 'num' : ['date', 'code'].includes(column.kind) ? 'nowrap' : null },
         column.cell ? column.cell(row) : String(valueOf(column, row) ?? '')))))); 
     for (const header of headers) {
       header.classList.toggle('sorted', header.dataset.key === state.sortKey);
