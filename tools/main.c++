@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
 
   server::ServeOptions serve_options;
   auto* serve = app.add_subcommand(
-      "serve", "serve one ledger over HTTP: signed submissions with group commit, heads, health and metrics "
-               "(docs/OPERATIONS.md)");
+      "serve", "serve one ledger over HTTP: signed submissions with group commit, heads, health and metrics, "
+               "and the auditors' dashboard at / (open it in a browser; docs/OPERATIONS.md)");
   add_ledger(serve);
   serve->add_option("--listen", serve_options.listen,
                     "HOST:PORT to listen on; a loopback address (TLS is not offered yet); port 0 picks a free one")
