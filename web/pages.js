@@ -197,9 +197,19 @@ export async function memberPage(asOf, orgId) {
 // ---- Flags -----------------------------------------------------------------------------------
 
 export async function flagsPage(asOf, filters = {}) {
-  const flags = rowsOf(await get('/v1/flags', { ...asOf, ...filters }), 'flags', 'rows');
-  const rules = [...new Set(flags.map((flag) => flag.rule))].sort();
-  const select = (name, values, labeller) => h('label', {}, t(`field.${name}`), ' ',
+  // The filters apply here, to the flags this key may read, so each choice is one page of the
+  // route (#/flags?severity=high&grant=...) and the lists offer only values that occur.
+  const all = rowsOf(await get('/v1/flags', asOf), 'flags', 'rows');
+  const touched = (kind) => [...new Set(all.flatMap((flag) => (flag.touches ?? [])
+    .filter((touch) => touch.startsWith(kind + ':')).map((touch) => touch.slice(kind.length + 1))))].sort();
+  const matches = (flag) =>
+    (!filters.rule || flag.rule === filters.rule) &&
+    (!filters.severity || flag.severity === filters.severity) &&
+    (!filters.status || flag.review_status === filters.status) &&
+    (!filters.grant || (flag.touches ?? []).includes(`grant:${filters.grant}`)) &&
+    (!filters.member || (flag.touches ?? []).includes(`org:${filters.member}`));
+  const flags = all.filter(matches);
+  const select = (name, label, values, labeller) => h('label', {}, label, ' ',
     h('select', { 'data-filter': name, onchange: (event) => {
       const next = { ...filters, [name]: event.target.value };
       location.hash = '#/flags?' + new URLSearchParams(Object.entries(next).filter(([, v]) => v)).toString();
@@ -207,10 +217,12 @@ export async function flagsPage(asOf, filters = {}) {
     values.map((value) => h('option', { value, selected: filters[name] === value }, labeller(value)))));
   return h('div', {},
     h('h1', {}, t('flags.title')),
-    h('div', { class: 'filters' },
-      select('rule', filters.rule && !rules.includes(filters.rule) ? [...rules, filters.rule] : rules, (v) => v),
-      select('severity', ['critical', 'high', 'medium', 'low'], (v) => term('severity', v)),
-      select('status', ['open', 'confirmed', 'false_positive', 'remediated'], (v) => term('review', v))),
+    h('div', { class: 'filters no-print' },
+      select('rule', t('field.rule'), [...new Set(all.map((flag) => flag.rule))].sort(), (v) => v),
+      select('severity', t('field.severity'), ['critical', 'high', 'medium', 'low'], (v) => term('severity', v)),
+      select('status', t('field.review'), ['open', 'confirmed', 'false_positive', 'remediated'], (v) => term('review', v)),
+      select('grant', t('field.grant_id'), touched('grant'), (v) => v),
+      select('member', t('field.member'), touched('org'), (v) => v)),
     section(t('flags.title'), flagTable(flags, 'flags.csv')),
     section(t('flags.explanation'), h('div', { class: 'flag-details' }, flags.map(flagDetail))));
 }
@@ -223,9 +235,9 @@ function flagTable(flags, csvName) {
       document.getElementById(`flag-${row.id}`)?.scrollIntoView();
     } }, row.id) },
     { key: 'rule', label: t('field.rule'), kind: 'code' },
-    { key: 'severity', label: t('field.severity'), value: (row) => term('severity', row.severity) },
+    { key: 'severity', label: t('field.severity'), kind: 'code', value: (row) => term('severity', row.severity) },
     { key: 'subject', label: t('field.subject') },
-    { key: 'review_status', label: t('field.review'), value: (row) => term('review', row.review_status) },
+    { key: 'review_status', label: t('field.review'), kind: 'code', value: (row) => term('review', row.review_status) },
     { key: 'explanation', label: t('flags.explanation') },
   ], flags, { id: 'flags-table', csvName });
 }
