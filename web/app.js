@@ -1,11 +1,11 @@
 // The dashboard's entry point: sign-in, the language switch, the as-of pickers and the routes
-// (#/overview, #/grant/ID, #/member/ORG, #/flags?rule=..., #/verify).
+// (#/overview, #/grant/ID, #/member/ORG, #/flags?rule=..., #/outcomes, #/verify).
 
 import { signIn, signOut, currentSession, ApiError } from './api.js';
 import { SignInError, readFileText } from './auth.js';
 import { t, setLanguage, currentLanguage, translateStatic, term } from './i18n.js';
 import { h } from './dom.js';
-import { overviewPage, grantPage, memberPage, flagsPage, verifyPage } from './pages.js';
+import { overviewPage, grantPage, memberPage, flagsPage, outcomesPage, verifyPage } from './pages.js';
 
 const main = document.getElementById('main');
 const signin = document.getElementById('signin');
@@ -81,6 +81,7 @@ async function route() {
       case 'grant': page = await grantPage(query, parts[1]); break;
       case 'member': page = await memberPage(query, parts[1]); break;
       case 'flags': page = await flagsPage(query, params); break;
+      case 'outcomes': page = await outcomesPage(query); break;
       case 'verify': page = await verifyPage(); break;
       default: page = await overviewPage(query); break;
     }

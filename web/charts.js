@@ -7,10 +7,11 @@ import { amountMinor, formatMinor, parseAmount } from './format.js';
 
 const COLOURS = ['#8fa9c8', '#2f6db5', '#d9822b', '#5b8c5a'];
 
-// labels: the x axis; series: [{label, values: ["123.45 CNY", ...]}].
-export function barChart(labels, series, testId) {
+// labels: the x axis; series: [{label, values: ["123.45 CNY" or a BigInt of minor units, ...]}].
+export function barChart(labels, series, testId, currencyOfMinor = 'CNY') {
   const canvas = h('canvas', { 'data-test': testId, role: 'img' });
-  const currency = parseAmount(series[0]?.values.find((v) => parseAmount(v)))?.currency || 'CNY';
+  const currency = parseAmount(series[0]?.values.find((v) => typeof v === 'string' && parseAmount(v)))?.currency ||
+    currencyOfMinor;
   const holder = h('div', { class: 'chart' }, canvas);
   // Chart.js measures its canvas, so it is made once the page holding it is in the document (the
   // page is put in place after all its reads; a page abandoned for another is never drawn).
@@ -27,7 +28,7 @@ export function barChart(labels, series, testId) {
         labels,
         datasets: series.map((one, index) => ({
           label: one.label,
-          data: one.values.map((value) => Number(amountMinor(value) ?? 0n)),
+          data: one.values.map((value) => Number(typeof value === 'bigint' ? value : amountMinor(value) ?? 0n)),
           backgroundColor: COLOURS[index % COLOURS.length],
         })),
       },

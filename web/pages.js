@@ -4,7 +4,7 @@
 import { get } from './api.js';
 import { h, section, figures } from './dom.js';
 import { t, term, currentLanguage } from './i18n.js';
-import { formatAmount, formatDate, formatCount, shortHash, amountMinor } from './format.js';
+import { formatAmount, formatMinor, formatDate, formatCount, shortHash, amountMinor } from './format.js';
 import { dataTable } from './table.js';
 import { barChart } from './charts.js';
 import { checkHead } from './verify.js';
@@ -255,6 +255,63 @@ function flagDetail(flag) {
       if (kind === 'org') return [memberLink(id), ' '];
       return [touch, ' '];
     })) : null);
+}
+
+// ---- Outcomes and revenue -------------------------------------------------------------------
+
+// Basis points as a percentage with two decimals, from the integer (2000 -> "20.00%").
+export function basisPoints(value) {
+  const text = String(Math.trunc(Number(value) || 0)).padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}%`;
+}
+
+export async function outcomesPage(asOf) {
+  const [answer, names] = await Promise.all([get('/v1/views/outcomes', asOf), organisationNames(asOf)]);
+  const outcomes = rowsOf(answer, 'outcomes', 'rows');
+  const name = (id, fallback) => (id ? displayName(names, id) : fallback ?? '');
+  return h('div', {},
+    h('h1', {}, t('outcomes.title')),
+    section(t('outcomes.title'), dataTable([
+      { key: 'outcome_id', label: t('field.id'), kind: 'code' },
+      { key: 'kind', label: t('field.kind'), value: (row) => term('outcome', row.kind) },
+      { key: 'title', label: t('field.title') },
+      { key: 'grant_id', label: t('field.grant_id'), kind: 'code', cell: (row) => grantLink(row.grant_id) },
+      { key: 'owners', label: t('outcomes.owners'),
+        value: (row) => (row.owners ?? []).map((o) => `${name(o.org_id)} ${basisPoints(o.basis_points)}`).join('; ') },
+      { key: 'licences', label: t('outcomes.licences'), kind: 'number', value: (row) => (row.licences ?? []).length },
+      { key: 'sharing', label: t('outcomes.shared'), kind: 'number', value: (row) => (row.sharing ?? []).length },
+      { key: 'revenue_total', label: t('outcomes.revenue'), kind: 'amount', cell: (row) => formatAmount(row.revenue_total) },
+    ], outcomes, { id: 'outcomes', csvName: 'outcomes.csv' })),
+    outcomes.map((outcome) => outcomeDetail(outcome, name)));
+}
+
+function outcomeDetail(outcome, name) {
+  // Revenue paid per owner, summed exactly in minor units, beside the owner's share.
+  const paid = new Map();
+  let currency = 'CNY';
+  for (const distribution of outcome.revenue ?? []) {
+    currency = distribution.currency ?? currency;
+    for (const payment of distribution.payments ?? []) {
+      paid.set(payment.org_id, (paid.get(payment.org_id) ?? 0n) + BigInt(payment.amount));
+    }
+  }
+  const ids = [...new Set([...(outcome.owners ?? []).map((o) => o.org_id), ...paid.keys()])];
+  const share = (id) => (outcome.owners ?? []).find((o) => o.org_id === id)?.basis_points ?? 0;
+  const rows = ids.map((id) => ({ org_id: id, share: basisPoints(share(id)), paid: formatMinor(paid.get(id) ?? 0n, currency) }));
+  return section(`${outcome.outcome_id} · ${outcome.title}`,
+    paid.size ? barChart(ids.map((id) => name(id)), [{ label: t('outcomes.paid'), values: ids.map((id) => paid.get(id) ?? 0n) }],
+      `revenue-${outcome.outcome_id}`, currency) : null,
+    dataTable([
+      { key: 'org_id', label: t('field.member'), value: (row) => name(row.org_id) },
+      { key: 'share', label: t('outcomes.share'), kind: 'number', value: (row) => row.share },
+      { key: 'paid', label: t('outcomes.paid'), kind: 'amount', value: (row) => row.paid },
+    ], rows, { id: `revenue-table-${outcome.outcome_id}`, csvName: `${outcome.outcome_id}-revenue.csv` }),
+    (outcome.licences ?? []).length ? dataTable([
+      { key: 'licence_id', label: t('field.id'), kind: 'code' },
+      { key: 'date', label: t('field.date'), kind: 'date' },
+      { key: 'licensee', label: t('outcomes.licensee'), value: (row) => name(row.licensee_org_id, row.licensee) },
+      { key: 'exclusive', label: t('outcomes.exclusive'), value: (row) => (row.exclusive ? '✓' : '') },
+    ], outcome.licences, { id: `licences-${outcome.outcome_id}`, csvName: `${outcome.outcome_id}-licences.csv` }) : null);
 }
 
 // ---- Verification ----------------------------------------------------------------------------

@@ -353,6 +353,27 @@ def check_auditor_pages(browser, ledger, grants, members, flags):
     high = [f for f in flags if f['severity'] == 'high']
     check(len(rows) == len(high), f'flags of high severity: {len(rows)}, CLI {len(high)}')
 
+    # Outcomes: each one's revenue total, and what each owner was paid, summed from the CLI's
+    # integer minor units.
+    outcomes = json_lines(run('view', 'outcomes', '--ledger', ledger, '--json'))
+    browser.go('#/outcomes')
+    rows = browser.table('outcomes')
+    check(len(rows) == len(outcomes), f'outcomes: {len(rows)}, CLI {len(outcomes)}')
+    for outcome in outcomes:
+        row = next((r for r in rows if r[0] == outcome['outcome_id']), None)
+        check(row is not None and row[-1] == group(outcome['revenue_total']),
+              f'outcome {outcome["outcome_id"]} revenue: {row}, CLI {outcome["revenue_total"]}')
+        paid = {}
+        for distribution in outcome['revenue']:
+            for payment in distribution['payments']:
+                paid[payment['org_id']] = paid.get(payment['org_id'], 0) + payment['amount']
+        shown = browser.table('revenue-table-' + outcome['outcome_id']) or []
+        for org_id, minor in paid.items():
+            line = next((r for r in shown if org_id in r[0]), None)
+            expected = group(f'{minor // 100}.{minor % 100:02d} CNY')
+            check(line is not None and line[2] == expected, f'outcome {outcome["outcome_id"]} paid to {org_id}: {line}, CLI {expected}')
+    browser.screenshot('outcomes')
+
     # Verification: the head, first seen, then the same.
     head = json.loads(run('head', '--ledger', ledger, '--json'))
     browser.go('#/verify')
@@ -362,6 +383,20 @@ def check_auditor_pages(browser, ledger, grants, members, flags):
     browser.go('#/verify')
     check('一致' in browser.text('[data-test="consistency"]'), f'verify again: {browser.text("[data-test=consistency]")!r}')
     browser.screenshot('verify')
+    # The log grows (an auditor's finding, appended through the server): the page checks the
+    # consistency proof from the head it kept to the new one, in the browser.
+    finding = os.path.join(os.path.dirname(ledger), 'finding.jsonl')
+    with open(finding, 'w') as out:
+        out.write(json.dumps({'type': 'finding_recorded', 'finding_id': 'FND-BROWSER-1',
+                              'subject': 'grant:' + grant['grant_id'], 'severity': 'low',
+                              'text': '浏览器测试：账本增长'}, ensure_ascii=False) + '\n')
+    run('append', '--server', browser.url, '--key', os.path.join(KEYS, 'auditor.pem'), finding)
+    browser.go('#/overview')
+    browser.go('#/verify')
+    status = browser.text('[data-test="consistency"]')
+    check('增长了 1 个事件' in status, f'verify after one append: {status!r}')
+    check(browser.figure('previous_tree_size') == f'{head["tree_size"]:,}',
+          f'verify: the head kept {browser.figure("previous_tree_size")!r}, was {head["tree_size"]}')
 
     # English: the labels switch, the figures stay.
     browser.driver.find_element(By.ID, 'lang').click()
