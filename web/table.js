@@ -1,9 +1,11 @@
 // Tables that sort (click a column's header), filter (one box over every column) and export what
-// they show as CSV (UTF-8 with a byte order mark, so that Excel opens Chinese text correctly).
+// they show as CSV (UTF-8 with a byte order mark, so that Excel opens Chinese text correctly) or
+// as XLSX (xlsx.js).
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { amountMinor } from './format.js';
+import { xlsxBlob } from './xlsx.js';
 
 // columns: [{key, label, kind: 'text'|'amount'|'number'|'date', value(row), cell(row)}]
 //   value(row): the raw value (sorting, filtering, CSV); default row[key].
@@ -57,9 +59,18 @@ export function dataTable(columns, rows, options = {}) {
     type: 'button', class: 'export',
     onclick: () => downloadCsv(options.csvName ?? 'table.csv', columns, visibleRows(), valueOf),
   }, t('common.export_csv'));
+  const xlsxButton = h('button', {
+    type: 'button', class: 'export',
+    onclick: () => {
+      const shown = visibleRows();
+      const name = (options.csvName ?? 'table.csv').replace(/\.csv$/, '');
+      download(`${name}.xlsx`, xlsxBlob(name, columns.map((column) => column.label),
+        shown.map((row) => columns.map((column) => valueOf(column, row)))));
+    },
+  }, t('common.export_xlsx'));
   render();
   return h('div', { class: 'table-wrap', 'data-test': options.id ?? null },
-    h('div', { class: 'table-tools' }, filter, exportButton, count),
+    h('div', { class: 'table-tools' }, filter, exportButton, xlsxButton, count),
     h('table', {}, h('thead', {}, h('tr', {}, headers)), body));
 }
 
@@ -85,7 +96,10 @@ export function csvText(columns, rows, valueOf) {
 }
 
 function downloadCsv(name, columns, rows, valueOf) {
-  const blob = new Blob([csvText(columns, rows, valueOf)], { type: 'text/csv;charset=utf-8' });
+  download(name, new Blob([csvText(columns, rows, valueOf)], { type: 'text/csv;charset=utf-8' }));
+}
+
+function download(name, blob) {
   const link = h('a', { href: URL.createObjectURL(blob), download: name });
   document.body.append(link);
   link.click();

@@ -270,6 +270,23 @@ def check_modules(browser):
     check(result.get('sum') == '1234567890123456800', f'amountMinor sums exactly: {result.get("sum")}')
     check(result.get('csv') == '\ufeff名称,b\r\n"甲,乙","say ""hi"""\r\n', f'CSV: {result.get("csv")!r}')
     check(result.get('missing') == [[], []], f'labels in one language only: {result.get("missing")}')
+    # XLSX: a real ZIP of Office Open XML parts; an amount is a numeric cell of exact digits.
+    data = browser.driver.execute_async_script('''
+        const done = arguments[arguments.length - 1];
+        import('/assets/xlsx.js').then(async (xlsx) => {
+          const blob = xlsx.xlsxBlob('经费', ['名称', '金额'], [['东海理工大学 <&>', '-12345678901234567.89 CNY']]);
+          done(Array.from(new Uint8Array(await blob.arrayBuffer())));
+        }, (error) => done(String(error)));''')
+    check(isinstance(data, list), f'xlsx: {data}')
+    if isinstance(data, list):
+        import io
+        import zipfile
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as workbook:
+            check(workbook.testzip() is None, 'xlsx: a bad CRC')
+            sheet = workbook.read('xl/worksheets/sheet1.xml').decode()
+            check('<c r="B2" s="1"><v>-12345678901234567.89</v></c>' in sheet, f'xlsx amount cell: {sheet}')
+            check('东海理工大学 &lt;&amp;&gt;' in sheet, f'xlsx string cell: {sheet}')
+            check('numFmtId="4"' in workbook.read('xl/styles.xml').decode(), 'xlsx: no #,##0.00 style')
 
 
 def check_auditor_pages(browser, ledger, grants, members, flags):
