@@ -9,7 +9,7 @@ finance key must not see another member's rows; a wrong key file, an unregistere
 revoked key are refused with a clear message. One browser session for everything; screenshots of
 each page go to OUT_DIR/*.png.
 
-usage: dashboard_test.py FUNDTRAIL_BINARY SOURCE_DIR OUT_DIR
+usage: dashboard_test.py FUNDTRAIL_BINARY SOURCE_DIR OUT_DIR [--with-read-api]
 """
 import http.client
 import json
@@ -27,6 +27,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 FUNDTRAIL, SOURCE, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
+# The signed-in pages need the server's sign-in and read API (issue 15, branch `api`); until it is
+# merged, ctest runs the checks above it (assets, the page's modules, key files refused).
+WITH_READ_API = '--with-read-api' in sys.argv[4:]
 EXAMPLES = os.path.join(SOURCE, 'examples', 'power-battery')
 KEYS = os.path.join(EXAMPLES, 'keys')
 # A guard against a hang, never an assertion on time.
@@ -212,9 +215,11 @@ def main():
         check_assets(server.port)
         browser = Browser(server.url)
         check_modules(browser)
-        check_sign_in_refusals(browser, work)
-        check_auditor_pages(browser, ledger, grants, members, flags)
-        check_member_finance(browser, members)
+        check_wrong_key_files(browser, work)
+        if WITH_READ_API:
+            check_sign_in_refusals(browser, work)
+            check_auditor_pages(browser, ledger, grants, members, flags)
+            check_member_finance(browser, members)
     finally:
         if browser:
             browser.driver.quit()
@@ -227,12 +232,25 @@ def main():
     return 0
 
 
-def check_sign_in_refusals(browser, work):
-    # A public key file is not a private key: refused in the browser, before the server is asked.
+def check_wrong_key_files(browser, work):
+    """Files that are no Ed25519 private key are refused in the browser, before the server is asked."""
+    browser.open()
+    check('fundtrail-verify' in browser.text('#signin'), 'the sign-in page does not point to fundtrail-verify')
+    browser.screenshot('signin')
     browser.sign_in(os.path.join(KEYS, 'auditor.pem.pub'))
     message = browser.sign_in_message()
-    check('PRIVATE KEY' in message, f'a .pub key file: {message!r}')
+    check('PRIVATE KEY' in message and '.pub' in message, f'a .pub key file: {message!r}')
     browser.screenshot('signin-wrong-key')
+    # A PKCS#8 key of another algorithm (P-256): the browser cannot import it as Ed25519.
+    other = os.path.join(work, 'p256.pem')
+    subprocess.run(['openssl', 'genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', other],
+                   check=True, capture_output=True)
+    browser.sign_in(other)
+    message = browser.sign_in_message()
+    check('不是 Ed25519 私钥' in message, f'a P-256 key file: {message!r}')
+
+
+def check_sign_in_refusals(browser, work):
     # A key the ledger never registered: the server refuses it.
     stranger = os.path.join(work, 'stranger.pem')
     run('keygen', '--out', stranger)
