@@ -41,7 +41,7 @@ async function onSignIn() {
 function showSignedIn() {
   const session = currentSession();
   signin.hidden = Boolean(session);
-  main.hidden = !session;
+  main.hidden = !session && !isPublicRoute(parseRoute().parts);
   document.getElementById('nav').hidden = !session;
   const who = document.getElementById('who');
   if (!session) { who.replaceChildren(); return; }
@@ -69,10 +69,14 @@ function asOfBar() {
 }
 
 let routing = 0;
+// The verification page reads only the public head and proofs, so it needs no sign-in.
+const isPublicRoute = (parts) => parts[0] === 'verify';
+
 async function route() {
-  if (!currentSession()) return;
-  const ticket = ++routing;
   const { parts, params } = parseRoute();
+  main.hidden = !currentSession() && !isPublicRoute(parts);
+  if (main.hidden) return;
+  const ticket = ++routing;
   main.replaceChildren(h('p', { class: 'loading' }, t('common.loading')));
   const query = Object.fromEntries(Object.entries(asOf).filter(([, v]) => v));
   let page;
@@ -90,7 +94,7 @@ async function route() {
     if (error instanceof ApiError && error.status === 401) { signOut(); showSignedIn(); message.textContent = error.message; }
   }
   if (ticket !== routing) return;  // a later navigation won
-  main.replaceChildren(asOfBar(), page);
+  main.replaceChildren(currentSession() ? asOfBar() : '', page);
   main.dataset.page = parts[0] ?? 'overview';
   main.dataset.ready = String(ticket);
 }
@@ -111,6 +115,7 @@ document.getElementById('lang').addEventListener('click', () => {
 window.addEventListener('hashchange', route);
 setLanguage(currentLanguage());
 applyLanguage();
+route();
 document.body.dataset.loaded = 'true';
 
 export { term };

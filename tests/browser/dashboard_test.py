@@ -216,6 +216,7 @@ def main():
         browser = Browser(server.url)
         check_modules(browser)
         check_wrong_key_files(browser, work)
+        check_public_verification(browser, ledger)
         if WITH_READ_API:
             check_sign_in_refusals(browser, work)
             check_auditor_pages(browser, ledger, grants, members, flags)
@@ -248,6 +249,38 @@ def check_wrong_key_files(browser, work):
     browser.sign_in(other)
     message = browser.sign_in_message()
     check('不是 Ed25519 私钥' in message, f'a P-256 key file: {message!r}')
+
+
+def check_public_verification(browser, ledger):
+    """The verification page needs no sign-in: the head as the CLI prints it, kept in the
+    browser, then the same head, a head of the same size with another root (a split view) and a
+    shorter log, each said plainly."""
+    head = json.loads(run('head', '--ledger', ledger, '--json'))
+    browser.open()
+    browser.go('#/verify')
+    check(browser.figure('tree_size') == f'{head["tree_size"]:,}', f'verify: tree size {browser.figure("tree_size")!r}')
+    check(browser.figure('root') == head['root_hash'], f'verify: root {browser.figure("root")!r}')
+    check(browser.figure('ledger_id') == head['ledger_id'], f'verify: ledger id {browser.figure("ledger_id")!r}')
+    check('第一次' in browser.text('[data-test="consistency"]'), f'verify, first: {browser.text("[data-test=consistency]")!r}')
+    browser.open()  # signed out, only the verification page shows: a new load of it
+    browser.go('#/verify')
+    check('一致' in browser.text('[data-test="consistency"]'), f'verify, again: {browser.text("[data-test=consistency]")!r}')
+    browser.screenshot('verify')
+    key = f'fundtrail.head.{head["ledger_id"]}'
+    kept = browser.driver.execute_script('return localStorage.getItem(arguments[0])', key)
+    check(kept and json.loads(kept)['root_hash'] == head['root_hash'], f'the head kept in the browser: {kept}')
+    for saved, expected, what in [
+            ({'tree_size': head['tree_size'], 'root_hash': '00' * 32}, '两种不同的历史', 'another root, same size'),
+            ({'tree_size': head['tree_size'] + 5, 'root_hash': head['root_hash']}, '历史被截断', 'a shorter log')]:
+        browser.driver.execute_script('localStorage.setItem(arguments[0], arguments[1])', key, json.dumps(saved))
+        browser.open()
+        browser.go('#/verify')
+        status = browser.text('[data-test="consistency"]')
+        check(expected in status, f'verify after {what}: {status!r}')
+        check(json.loads(browser.driver.execute_script('return localStorage.getItem(arguments[0])', key)) == saved,
+              f'verify after {what}: the head kept was replaced')
+    browser.screenshot('verify-split')
+    browser.driver.execute_script('localStorage.removeItem(arguments[0])', key)
 
 
 def check_sign_in_refusals(browser, work):
