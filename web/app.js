@@ -15,7 +15,10 @@ const message = document.getElementById('signin-message');
 const asOf = { as_of_seq: '', as_of_date: '' };
 
 function signInMessage(error) {
-  if (error instanceof SignInError) return t(`signin.${error.code}`) !== `signin.${error.code}` ? t(`signin.${error.code}`) : error.message;
+  if (error instanceof SignInError) {
+    const key = `signin.${error.code}`;
+    return t(key) !== key ? t(key, { message: error.message }) : error.message;
+  }
   if (error instanceof ApiError) return t('signin.refused', { message: error.message });
   return t('common.error', { message: error.message ?? String(error) });
 }
@@ -46,8 +49,11 @@ function showSignedIn() {
   const who = document.getElementById('who');
   if (!session) { who.replaceChildren(); return; }
   const roles = (session.roles ?? []).join(', ');
+  // The organisation as the server names it: an id, or an object with its id and name.
+  const org = typeof session.org === 'object' && session.org !== null
+    ? [session.org.name, session.org.id ?? session.org.org_id].filter(Boolean).join(' ') : (session.org ?? '');
   who.replaceChildren(
-    h('span', { 'data-test': 'who' }, t('signin.as', { key: session.key_id, roles, org: session.org ?? '' })), ' ',
+    h('span', { 'data-test': 'who' }, t('signin.as', { key: session.key_id, roles, org })), ' ',
     h('button', { type: 'button', onclick: () => { signOut(); showSignedIn(); } }, t('nav.signout')));
 }
 
