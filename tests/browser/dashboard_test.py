@@ -217,6 +217,7 @@ def main():
         check_modules(browser)
         check_wrong_key_files(browser, work)
         check_public_verification(browser, ledger)
+        check_consistency_proofs(browser, ledger, server.url, work)
         if WITH_READ_API:
             check_sign_in_refusals(browser, work)
             check_auditor_pages(browser, ledger, grants, members, flags)
@@ -281,6 +282,66 @@ def check_public_verification(browser, ledger):
               f'verify after {what}: the head kept was replaced')
     browser.screenshot('verify-split')
     browser.driver.execute_script('localStorage.removeItem(arguments[0])', key)
+
+
+def check_consistency_proofs(browser, ledger, url, work):
+    """The page's RFC 9162 consistency check (web/verify.js) against proofs that `fundtrail prove`
+    writes as the log grows through the server, and damaged copies of them, each to be refused."""
+    operator = os.path.join(KEYS, 'operator.pem')
+    heads = []
+    for index, count in enumerate([0, 1, 3]):  # heads at N, N+1 and N+4 events, then N+6
+        for number in range(count):
+            finding = os.path.join(work, f'finding-{index}-{number}.jsonl')
+            with open(finding, 'w') as out:
+                out.write(json.dumps({'type': 'finding_recorded', 'finding_id': f'FND-PROOF-{index}-{number}',
+                                      'subject': 'grant:JS-BE2025099', 'severity': 'low', 'text': '一致性证明测试'},
+                                     ensure_ascii=False) + '\n')
+            run('append', '--server', url, '--key', os.path.join(KEYS, 'auditor.pem'), finding)
+        path = os.path.join(work, f'head-{index}.json')
+        run('head', '--ledger', ledger, '--sign-key', operator, '--out', path)
+        heads.append(path)
+    for number in range(2):
+        finding = os.path.join(work, f'finding-last-{number}.jsonl')
+        with open(finding, 'w') as out:
+            out.write(json.dumps({'type': 'finding_recorded', 'finding_id': f'FND-PROOF-LAST-{number}',
+                                  'subject': 'grant:JS-BE2025099', 'severity': 'low', 'text': '一致性证明测试'},
+                                 ensure_ascii=False) + '\n')
+        run('append', '--server', url, '--key', os.path.join(KEYS, 'auditor.pem'), finding)
+    proofs = []
+    for index, head in enumerate(heads):
+        path = os.path.join(work, f'proof-{index}.json')
+        run('prove', '--ledger', ledger, '--from-head', head, '--sign-key', operator, '--out', path)
+        with open(path) as source:
+            proofs.append(json.load(source))
+    cases = []
+    for proof in proofs:
+        cases.append((proof, True, f'{proof["old_size"]} -> {proof["new_size"]}'))
+        hashes = proof['hashes']
+        for i in range(len(hashes)):
+            flipped = hashes[:i] + [('0' if hashes[i][0] != '0' else '1') + hashes[i][1:]] + hashes[i + 1:]
+            cases.append(({**proof, 'hashes': flipped}, False, f'hash {i} changed'))
+        cases.append(({**proof, 'hashes': hashes[:-1]}, False, 'last hash dropped'))
+        cases.append(({**proof, 'hashes': hashes + [hashes[0]]}, False, 'a hash added'))
+        cases.append(({**proof, 'old_root': proof['new_root'], 'new_root': proof['old_root']}, False, 'roots swapped'))
+        cases.append(({**proof, 'old_size': proof['old_size'] - 1}, False, 'old size one less'))
+        # (Not the new size: the RFC 9162 walk accepts a proof for sizes that share its path, as
+        # the reference does; a size is bound to its root by the signed head, not by the proof.)
+        cases.append(({**proof, 'new_root': ('0' if proof['new_root'][0] != '0' else '1') + proof['new_root'][1:]},
+                      False, 'new root changed'))
+    results = browser.driver.execute_async_script('''
+        const [cases, done] = [arguments[0], arguments[arguments.length - 1]];
+        Promise.all([import('/assets/verify.js'), import('/assets/auth.js')]).then(async ([verify, auth]) => {
+          const out = [];
+          for (const proof of cases) {
+            out.push(await verify.verifyConsistency(proof.old_size, proof.new_size, auth.unhex(proof.old_root),
+              auth.unhex(proof.new_root), proof.hashes.map(auth.unhex)));
+          }
+          done(out);
+        }, (error) => done(String(error)));''', [case[0] for case in cases])
+    check(isinstance(results, list), f'verifyConsistency: {results}')
+    for (proof, expected, what), result in zip(cases, results if isinstance(results, list) else []):
+        check(result is expected, f'consistency {proof["old_size"]} -> {proof["new_size"]}, {what}: {result}, want {expected}')
+    print(f'{len(cases)} consistency proofs checked in the browser', flush=True)
 
 
 def check_sign_in_refusals(browser, work):
