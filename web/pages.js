@@ -7,7 +7,7 @@ import { t, term, currentLanguage } from './i18n.js';
 import { formatAmount, formatMinor, formatDate, formatCount, shortHash, amountMinor } from './format.js';
 import { dataTable } from './table.js';
 import { barChart } from './charts.js';
-import { checkHead } from './verify.js';
+import { checkHead, checkHeadSignature, parsePublicKey, savedOperatorKey, saveOperatorKey } from './verify.js';
 
 // The rows of an answer: the answer itself when it is an array, else its first array field named
 // in `keys`.
@@ -314,6 +314,25 @@ function outcomeDetail(outcome, name) {
     ], outcome.licences, { id: `licences-${outcome.outcome_id}`, csvName: `${outcome.outcome_id}-licences.csv` }) : null);
 }
 
+// The head's signature, checked with the operator key the user pasted (kept per ledger).
+async function signatureCheck(head) {
+  const input = h('textarea', { rows: '2', cols: '70', 'data-test': 'operator-key',
+    placeholder: t('verify.key_placeholder') }, savedOperatorKey(head.ledger_id));
+  const result = h('p', { 'data-test': 'signature' });
+  async function run() {
+    const key = parsePublicKey(input.value);
+    if (!input.value.trim()) { result.textContent = t('verify.no_key'); result.className = 'status'; return; }
+    if (!key) { result.textContent = t('verify.bad_key'); result.className = 'status bad'; return; }
+    saveOperatorKey(head.ledger_id, input.value.trim());
+    const outcome = await checkHeadSignature(head, key);
+    result.textContent = t(`verify.signature_${outcome}`);
+    result.className = `status ${outcome === 'valid' ? 'ok' : 'bad'}`;
+  }
+  await run();
+  return h('div', {}, h('label', {}, t('verify.operator_key'), h('br'), input), ' ',
+    h('button', { type: 'button', 'data-test': 'check-signature', onclick: () => run() }, t('verify.check')), result);
+}
+
 // ---- Verification ----------------------------------------------------------------------------
 
 export async function verifyPage() {
@@ -328,6 +347,7 @@ export async function verifyPage() {
       [t('field.chain_head'), h('code', {}, head.chain_hash ?? ''), 'chain_hash'],
       [t('field.time'), formatDate(head.time), 'time'],
     ], 'head')),
+    section(t('verify.signature'), await signatureCheck(head)),
     section(t('verify.last_seen'),
       check.previous ? figures([
         [t('field.tree_size'), formatCount(check.previous.tree_size), 'previous_tree_size'],

@@ -59,6 +59,67 @@ export async function verifyConsistency(first, second, firstRoot, secondRoot, pr
   return sn === 0 && equal(fr, firstRoot) && equal(sr, secondRoot);
 }
 
+// canonical(TreeHead) of docs/FORMAT.md section 8, written out: the root pointer, the data
+// section (treeSize, timestamp), three pointers to byte lists, then the ledger id (2 words), the
+// root (4 words) and the chain hash (4 words). One segment, no segment table.
+export function treeHeadBytes(head) {
+  const ledgerId = unhex(head.ledger_id);
+  const root = unhex(head.root_hash);
+  const chain = unhex(head.chain_hash);
+  if (ledgerId.length !== 16 || root.length !== 32 || chain.length !== 32) return null;
+  const bytes = new Uint8Array(16 * 8);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, 0, true);                   // struct pointer, offset 0
+  view.setUint16(4, 2, true);                   // 2 data words
+  view.setUint16(6, 3, true);                   // 3 pointers
+  view.setBigUint64(8, BigInt(head.tree_size), true);
+  view.setBigInt64(16, BigInt(head.timestamp), true);
+  const list = (word, target, size) => {        // a byte list pointer at `word` to `target`
+    view.setUint32(word * 8, ((target - word - 1) << 2) | 1, true);
+    view.setUint32(word * 8 + 4, (size << 3) | 2, true);
+  };
+  list(3, 6, 16);
+  list(4, 8, 32);
+  list(5, 12, 32);
+  bytes.set(ledgerId, 6 * 8);
+  bytes.set(root, 8 * 8);
+  bytes.set(chain, 12 * 8);
+  return bytes;
+}
+
+// The operator's public key from what a user pastes: 64 hex digits, or the PEM of
+// operator.pem.pub (an SPKI whose last 32 bytes are the key).
+export function parsePublicKey(text) {
+  const trimmed = String(text ?? '').trim();
+  if (/^[0-9a-f]{64}$/i.test(trimmed)) return unhex(trimmed.toLowerCase());
+  const match = /-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----/.exec(trimmed);
+  if (!match) return null;
+  const der = Uint8Array.from(atob(match[1].replace(/\s+/g, '')), (c) => c.charCodeAt(0));
+  return der.length === 44 ? der.slice(12) : null;
+}
+
+// Checks the head's Ed25519 signature with the operator key the user holds: 'valid', 'invalid'
+// (also a key id that is not this key's), or 'unsigned'.
+export async function checkHeadSignature(head, publicKey) {
+  if (!head.signature || !head.key_id) return 'unsigned';
+  const domain = new TextEncoder().encode('FTKEYID1');
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([...domain, ...publicKey])));
+  if (hex(digest.slice(0, 16)) !== head.key_id) return 'invalid';
+  const body = treeHeadBytes(head);
+  if (!body) return 'invalid';
+  const message = new Uint8Array([...new TextEncoder().encode('FTHEAD01'), ...body]);
+  const key = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+  return (await crypto.subtle.verify({ name: 'Ed25519' }, key, unhex(head.signature), message)) ? 'valid' : 'invalid';
+}
+
+const operatorKey = (ledgerId) => `fundtrail.operator.${ledgerId}`;
+export function savedOperatorKey(ledgerId) {
+  try { return localStorage.getItem(operatorKey(ledgerId)) ?? ''; } catch { return ''; }
+}
+export function saveOperatorKey(ledgerId, text) {
+  try { localStorage.setItem(operatorKey(ledgerId), text); } catch { /* not remembered */ }
+}
+
 // Compares `head` with the last head this browser saw of its ledger: {ok, message, previous}.
 // The new head is remembered only when it extends the old one.
 export async function checkHead(head) {

@@ -72,7 +72,8 @@ def group(amount):
 class Server:
     def __init__(self, ledger, log_path):
         self.log = open(log_path, 'ab')
-        self.process = subprocess.Popen([FUNDTRAIL, 'serve', '--ledger', ledger, '--listen', '127.0.0.1:0'],
+        self.process = subprocess.Popen([FUNDTRAIL, 'serve', '--ledger', ledger, '--listen', '127.0.0.1:0',
+                                         '--operator-key', os.path.join(KEYS, 'operator.pem')],
                                         stdout=subprocess.PIPE, stderr=self.log)
         line = self.process.stdout.readline().decode()
         prefix = 'listening on http://127.0.0.1:'
@@ -266,6 +267,17 @@ def check_public_verification(browser, ledger):
     browser.open()  # signed out, only the verification page shows: a new load of it
     browser.go('#/verify')
     check('一致' in browser.text('[data-test="consistency"]'), f'verify, again: {browser.text("[data-test=consistency]")!r}')
+    # The head's signature, with the operator key the user holds (and another key).
+    for key_file, expected in [('auditor.pem.pub', '签名无效'), ('operator.pem.pub', '签名有效')]:
+        with open(os.path.join(KEYS, key_file)) as source:
+            pem = source.read()
+        field = browser.driver.find_element(By.CSS_SELECTOR, '[data-test="operator-key"]')
+        field.clear()
+        field.send_keys(pem)
+        browser.driver.find_element(By.CSS_SELECTOR, '[data-test="check-signature"]').click()
+        shown = browser.wait(lambda d: (lambda text: text if expected in text else None)(
+            d.find_element(By.CSS_SELECTOR, '[data-test="signature"]').text), f'the signature with {key_file}')
+        check(expected in shown, f'head signature with {key_file}: {shown!r}')
     browser.screenshot('verify')
     key = f'fundtrail.head.{head["ledger_id"]}'
     kept = browser.driver.execute_script('return localStorage.getItem(arguments[0])', key)
