@@ -316,7 +316,7 @@ function outcomeDetail(outcome, name) {
 
 // The head's signature, checked with the operator key the user pasted (kept per ledger).
 async function signatureCheck(head) {
-  const input = h('textarea', { rows: '2', cols: '70', 'data-test': 'operator-key',
+  const input = h('textarea', { rows: '4', cols: '70', 'data-test': 'operator-key',
     placeholder: t('verify.key_placeholder') }, savedOperatorKey(head.ledger_id));
   const result = h('p', { 'data-test': 'signature' });
   async function run() {
