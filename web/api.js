@@ -41,16 +41,20 @@ export function get(path, params = {}) {
 
 export function post(path, body) { return send('POST', path, body); }
 
-// The bytes the key signs for the challenge (docs/FORMAT.md, "Sign-in").
-export function challengeMessage(challenge) {
-  return new TextEncoder().encode(`fundtrail-auth-v1\n${challenge.nonce}`);
+// The bytes the key signs for the challenge (docs/FORMAT.md, "Sign-in"), built here from the
+// parts rather than taken from the server's copy: the ledger id, the key id, the nonce.
+export function challengeMessage(challenge, keyId) {
+  const hexOnly = (text) => /^[0-9a-f]+$/.test(text ?? '');
+  if (!hexOnly(challenge.ledger_id) || !hexOnly(challenge.nonce)) throw new SignInError('refused', 'a malformed challenge');
+  return new TextEncoder().encode(
+    `fundtrail-auth-v1\nledger ${challenge.ledger_id}\nkey ${keyId}\nnonce ${challenge.nonce}\n`);
 }
 
 // Signs in with the text of a key file; returns the session or throws SignInError/ApiError.
 export async function signIn(keyFileText) {
   const key = await importKeyFile(keyFileText);
   const challenge = await post('/v1/auth/challenge', { key_id: key.keyId });
-  const signature = await signBytes(key.signingKey, challengeMessage(challenge));
+  const signature = await signBytes(key.signingKey, challengeMessage(challenge, key.keyId));
   const answer = await post('/v1/auth/token', { key_id: key.keyId, nonce: challenge.nonce, signature: hex(signature) });
   if (!answer?.token) throw new SignInError('refused', 'the server answered without a token');
   session = answer;

@@ -49,9 +49,7 @@ function showSignedIn() {
   const who = document.getElementById('who');
   if (!session) { who.replaceChildren(); return; }
   const roles = (session.roles ?? []).join(', ');
-  // The organisation as the server names it: an id, or an object with its id and name.
-  const org = typeof session.org === 'object' && session.org !== null
-    ? [session.org.name, session.org.id ?? session.org.org_id].filter(Boolean).join(' ') : (session.org ?? '');
+  const org = [session.org_name, session.org].filter(Boolean).join(' ');
   who.replaceChildren(
     h('span', { 'data-test': 'who' }, t('signin.as', { key: session.key_id, roles, org })), ' ',
     h('button', { type: 'button', onclick: () => { signOut(); showSignedIn(); } }, t('nav.signout')));

@@ -52,7 +52,7 @@ export async function overviewPage(asOf) {
   const grantTable = dataTable([
     { key: 'grant_id', label: t('field.grant_id'), cell: (row) => grantLink(row.grant_id) },
     { key: 'title', label: t('field.title') },
-    { key: 'funder_org_id', label: t('field.funder'), value: (row) => displayName(names, row.funder_org_id, row.funder_name, row.funder_name_en) },
+    { key: 'funder_org_id', label: t('field.funder'), value: (row) => displayName(names, row.funder_org_id, row.funder_org_name) },
     { key: 'source_kind', label: t('field.source_kind'), value: (row) => term('source', row.source_kind) },
     amountColumn('awarded'), amountColumn('received'), amountColumn('disbursed'), amountColumn('spent'),
     amountColumn('available'),
@@ -127,7 +127,7 @@ export async function grantPage(asOf, grantId) {
     h('h1', {}, `${t('grant.title')} ${grant.grant_id}`),
     h('p', { class: 'subtitle' }, grant.title),
     figures([
-      [t('field.funder'), displayName(names, grant.funder_org_id, grant.funder_name, grant.funder_name_en), 'funder'],
+      [t('field.funder'), displayName(names, grant.funder_org_id, grant.funder_org_name), 'funder'],
       [t('field.source_kind'), term('source', grant.source_kind), 'source_kind'],
       [t('field.period'), `${formatDate(grant.period_start)} – ${formatDate(grant.period_end)}`, 'period'],
       [t('field.awarded'), formatAmount(grant.awarded), 'awarded'],

@@ -141,8 +141,8 @@ export async function checkHead(head) {
   } catch (error) {
     return { ok: false, message: t('verify.no_proof', { message: error.message }), previous };
   }
-  const hashes = (answer.proof ?? answer.hashes ?? answer.consistency ?? []).map(unhex);
-  const secondRoot = answer.to_root ?? answer.second_root ?? head.root_hash;
+  const hashes = (answer.hashes ?? []).map(unhex);
+  const secondRoot = answer.new_root ?? head.root_hash;
   const ok = secondRoot === head.root_hash && await verifyConsistency(previous.tree_size, head.tree_size,
     unhex(previous.root_hash), unhex(head.root_hash), hashes);
   if (ok) save(head);
