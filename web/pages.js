@@ -96,7 +96,8 @@ function headFigures(head) {
 
 export async function grantPage(asOf, grantId) {
   const [grantsAnswer, membersAnswer, names] = await Promise.all([
-    get('/v1/views/grants', asOf), get('/v1/views/members', asOf).catch(() => []), organisationNames(asOf)]);
+    get('/v1/views/grants', asOf), get(`/v1/grants/${encodeURIComponent(grantId)}`, asOf).catch(() => ({})),
+    organisationNames(asOf)]);
   const grant = rowsOf(grantsAnswer, 'grants', 'rows').find((row) => row.grant_id === grantId);
   if (!grant) return h('p', { class: 'message' }, t('common.error', { message: `no grant ${grantId}` }));
   const budget = grant.budget ?? [];
@@ -111,12 +112,8 @@ export async function grantPage(asOf, grantId) {
     amountColumn('budget'), amountColumn('spent'), amountColumn('remaining'),
   ], budget, { id: 'budget', csvName: `${grantId}-budget.csv` });
 
-  const perMember = [];
-  for (const member of rowsOf(membersAnswer, 'members', 'rows')) {
-    for (const line of member.grants ?? []) {
-      if (line.grant_id === grantId) perMember.push({ ...line, org_id: member.org_id, name: member.name, name_en: member.name_en });
-    }
-  }
+  // Per member as the server filters it for this key (a member's key: its own row only).
+  const perMember = rowsOf(membersAnswer, 'members').map((line) => ({ ...line, name: line.org_name }));
   const memberTable = dataTable([
     { key: 'org_id', label: t('field.member'), value: (row) => displayName(names, row.org_id, row.name, row.name_en),
       cell: (row) => memberLink(row.org_id, displayName(names, row.org_id, row.name, row.name_en)) },
@@ -139,7 +136,9 @@ export async function grantPage(asOf, grantId) {
     ], 'grant-figures'),
     section(t('grant.budget_chart'), chart, budgetTable),
     section(t('grant.members'), memberTable),
-    section(t('grant.history'), await historyTable(`/v1/grants/${encodeURIComponent(grantId)}/history`, asOf, grantId)));
+    // A member's key may not read the grant's whole history (403): the page says so and shows the rest.
+    section(t('grant.history'), await historyTable(`/v1/grants/${encodeURIComponent(grantId)}/history`, asOf, grantId)
+      .catch((error) => h('p', { class: 'message', 'data-test': 'history-refused' }, t('common.error', { message: error.message })))));
 }
 
 // A history, one page at a time ("load more" asks the server for the next page).
