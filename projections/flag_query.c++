@@ -165,4 +165,17 @@ Result<const Flag*> FindFlag(const std::vector<Flag>& flags, std::string_view id
                                        "); give the whole id"));
 }
 
+const std::vector<std::string>& FlagCsvHeaders() {
+  static const std::vector<std::string> kHeaders = {"id",     "rule",           "severity", "subject",
+                                                    "status", "policy_version", "evidence", "explanation"};
+  return kHeaders;
+}
+
+std::vector<std::string> FlagCsvRow(const Flag& flag) {
+  std::string evidence;
+  for (const auto& item : flag.evidence) evidence += (evidence.empty() ? "" : " ") + std::to_string(item.sequence);
+  return {flag.id,           flag.rule, flag.severity, flag.subject, flag.review_status, std::to_string(flag.policy_version),
+          evidence, flag.explanation};
+}
+
 }  // namespace fundtrail::projections

@@ -57,4 +57,9 @@ Result<FlagFilter> MakeFlagFilter(const FlagFilterText& text,
 // listing the candidates, when several do.
 Result<const Flag*> FindFlag(const std::vector<Flag>& flags, std::string_view id);
 
+// `flags --csv`'s columns, and one flag's record (its evidence as space-separated sequence
+// numbers): the CLI and the server's CSV print the same.
+const std::vector<std::string>& FlagCsvHeaders();
+std::vector<std::string> FlagCsvRow(const Flag& flag);
+
 }  // namespace fundtrail::projections

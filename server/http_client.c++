@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ledger/json_file.h"
+#include "server/auth.h"
 #include "server/protocol.h"
 
 namespace fundtrail::server {
@@ -126,6 +127,32 @@ Result<Receipt> PostSubmission(const ServerUrl& server, const std::string& envel
     if (!overloaded || attempt == kOverloadedAttemptsMax) return Error(refused);
     std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
   }
+}
+
+Result<nlohmann::json> SignIn(const ServerUrl& server, const PrivateKey& key) {
+  const std::string key_id = HexEncode(AsBytes(key.public_key().key_id()));
+  auto challenge = Exchange(server, "POST", "/v1/auth/challenge", nlohmann::json{{"key_id", key_id}}.dump());
+  if (!challenge) return Error(challenge.error());
+  size_t ignored = SIZE_MAX;
+  if (challenge->status != 200) return Error(RefusalOf(server, *challenge, &ignored));
+  auto offered = ParseJson(challenge->body, "the challenge from " + server.text);
+  if (!offered) return Error(offered.error());
+  if (!offered->contains("nonce") || !(*offered)["nonce"].is_string() || !offered->contains("ledger_id") ||
+      !(*offered)["ledger_id"].is_string()) {
+    return Error(Status::IoError("the challenge from " + server.text + " has no nonce or ledger_id"));
+  }
+  // The message is built here from its parts, not taken from the server: the client signs only
+  // what the format says.
+  const std::string nonce = (*offered)["nonce"];
+  const std::string message = AuthMessage((*offered)["ledger_id"], key_id, nonce);
+  const std::string signature = HexEncode(AsBytes(key.Sign(AsBytes(message))));
+  auto token = Exchange(server, "POST", "/v1/auth/token",
+                        nlohmann::json{{"key_id", key_id}, {"nonce", nonce}, {"signature", signature}}.dump());
+  if (!token) return Error(token.error());
+  if (token->status != 200) return Error(RefusalOf(server, *token, &ignored));
+  auto answer = ParseJson(token->body, "the token from " + server.text);
+  if (!answer) return Error(answer.error());
+  return nlohmann::json(*answer);
 }
 
 }  // namespace fundtrail::server

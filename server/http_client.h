@@ -6,6 +6,9 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "ledger/crypto.h"
 #include "ledger/status.h"
 #include "ledger/store.h"
 #include "ledger/tree_head.h"
@@ -38,5 +41,11 @@ Result<TreeHead> FetchHead(const ServerUrl& server);
 // status the server's code stands for (protocol.h StatusForErrorCode), with the server's message;
 // *event_index is the index of the event at fault, or SIZE_MAX.
 Result<Receipt> PostSubmission(const ServerUrl& server, const std::string& envelope, size_t* event_index);
+
+// Signs in (docs/API.md, "Sign-in"): asks POST /v1/auth/challenge for a nonce for `key`, signs
+// the challenge message with it here (the private key never leaves this process), and redeems it
+// at POST /v1/auth/token. Returns the server's answer: {"token", "expires", "key_id", "roles", "org",
+// ...}. A refusal is PermissionDenied with the server's message.
+Result<nlohmann::json> SignIn(const ServerUrl& server, const PrivateKey& key);
 
 }  // namespace fundtrail::server

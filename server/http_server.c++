@@ -18,15 +18,19 @@
 #include "ledger/tree_head.h"
 #include "ledger/wire.h"
 #include "projections/projection_store.h"
+#include "server/assets.h"
 #include "server/group_writer.h"
 #include "server/metrics.h"
 #include "server/protocol.h"
+#include "server/read_api.h"
+#include "server/read_side.h"
 
 namespace fundtrail::server {
 namespace {
 
 constexpr auto kDrainTimeout = 30 * kj::SECONDS;
 constexpr size_t kReadChunkBytes = 64 << 10;
+constexpr uint64_t kSignInBodySizeMaxBytes = 4096;  // a sign-in request is a few hundred bytes
 
 // The server's log on stderr through spdlog: startup, shutdown, warnings and one access line per
 // request; as text, or one JSON object per line for log collectors. Never a secret: no request
@@ -47,7 +51,7 @@ class ServerLog {
     if (json_) {
       nlohmann::ordered_json fields = {{"method", method}, {"path", path},         {"status", status},
                                        {"bytes", bytes},   {"latency_ms", latency_ms}, {"key_id", key_id}};
-      std::string text = fields.dump();
+      std::string text = fields.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
       logger_.info(text.substr(1, text.size() - 2));  // the fields, inside the pattern's braces
       return;
     }
@@ -59,35 +63,20 @@ class ServerLog {
  private:
   std::string Message(const std::string& message) const {
     if (!json_) return message;
-    std::string quoted = nlohmann::json(message).dump();
+    std::string quoted = nlohmann::json(message).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return "\"message\":" + quoted;
   }
   bool json_;
   spdlog::logger logger_;
 };
 
-// What a handler answers.
-struct Answer {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  bool retry_after = false;  // 503: "Retry-After: 1"
-};
-
-Answer JsonAnswer(unsigned status, const nlohmann::ordered_json& json) {
-  return Answer{status, "application/json", json.dump() + "\n", false};
-}
-
-Answer ErrorAnswerOf(unsigned status, const std::string& code, const std::string& message) {
-  ErrorAnswer error{status, code, message, SIZE_MAX};
-  return Answer{status, "application/json", ErrorBody(error), status == 503};
-}
-
 kj::StringPtr StatusText(unsigned status) {
   switch (status) {
     case 200: return "OK";
     case 201: return "Created";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
@@ -152,10 +141,12 @@ bool IsJsonContentType(kj::StringPtr value) {
 
 class Service final : public kj::HttpService {
  public:
-  Service(kj::Timer& timer, const kj::HttpHeaderTable& table, kj::HttpHeaderId retry_after, GroupWriter& writer,
-          Metrics& metrics, ServerLog& log, const ServeOptions& options)
-      : timer_(timer), table_(table), retry_after_(retry_after), writer_(writer), metrics_(metrics), log_(log),
-        options_(options) {}
+  Service(kj::Timer& timer, const kj::HttpHeaderTable& table, kj::HttpHeaderId retry_after,
+          kj::HttpHeaderId authorization, kj::HttpHeaderId if_none_match, GroupWriter& writer, ReadSide& reads,
+          AuthTables& auth, Metrics& metrics, ServerLog& log, const ServeOptions& options, Clock* clock)
+      : timer_(timer), table_(table), retry_after_(retry_after), authorization_(authorization),
+        if_none_match_(if_none_match), writer_(writer), reads_(reads), auth_(auth), metrics_(metrics), log_(log),
+        options_(options), clock_(clock) {}
 
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
                             kj::AsyncInputStream& body, Response& response) override {
@@ -165,7 +156,7 @@ class Service final : public kj::HttpService {
     record->path = target.substr(0, target.find('?'));
     record->started = std::chrono::steady_clock::now();
     RequestRecord& ref = *record;
-    return Route(method, headers, body, ref)
+    return Route(method, url, headers, body, ref)
         .then([this, &response, &ref](Answer answer) { return Send(response, std::move(answer), ref); },
               [this, &ref](kj::Exception&& exception) -> kj::Promise<void> {
                 // The client went away (a truncated body) or the connection failed: there is no
@@ -181,8 +172,8 @@ class Service final : public kj::HttpService {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   }
 
-  kj::Promise<Answer> Route(kj::HttpMethod method, const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
-                            RequestRecord& record) {
+  kj::Promise<Answer> Route(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
+                            kj::AsyncInputStream& body, RequestRecord& record) {
     const std::string& path = record.path;
     auto only = [&](kj::HttpMethod allowed) -> std::optional<Answer> {
       if (method == allowed) return std::nullopt;
@@ -209,7 +200,103 @@ class Service final : public kj::HttpService {
       if (auto refused = only(kj::HttpMethod::GET)) return std::move(*refused);
       return Answer{200, "text/plain; version=0.0.4", metrics_.Render(), false};
     }
+    if (IsAssetPath(path)) {
+      if (auto refused = only(kj::HttpMethod::GET)) return std::move(*refused);
+      return Asset(headers, path);
+    }
+    if (path == "/v1/auth/challenge" || path == "/v1/auth/token") {
+      if (auto refused = only(kj::HttpMethod::POST)) return std::move(*refused);
+      return PostSignIn(path, headers, body, record);
+    }
+    auto target = ParseTarget(url.cStr());
+    if (!target) return ErrorAnswerOf(400, "bad_request", target.error().message());
+    if (IsReadPath(target->path)) {
+      if (auto refused = only(kj::HttpMethod::GET)) return std::move(*refused);
+      std::string authorization;
+      KJ_IF_MAYBE(value, headers.get(authorization_)) { authorization = value->cStr(); }
+      return Read(std::move(*target), std::move(authorization), record);
+    }
     return ErrorAnswerOf(404, "not_found", "no such endpoint: " + path);
+  }
+
+  // The dashboard (server/assets.h): the page and its files, compiled into the binary.
+  Answer Asset(const kj::HttpHeaders& headers, const std::string& path) {
+    std::optional<std::string_view> if_none_match;
+    KJ_IF_MAYBE(value, headers.get(if_none_match_)) { if_none_match = std::string_view(value->cStr()); }
+    AssetAnswer asset = AnswerAsset(path, if_none_match);
+    Answer answer = asset.status == 404 ? ErrorAnswerOf(404, "not_found", asset.message)
+                                        : Answer{asset.status, asset.content_type, std::string(asset.body), false};
+    answer.headers = std::move(asset.headers);
+    return answer;
+  }
+
+  // What a job on the reader thread hands back: the answer, and the caller's key id for the log.
+  struct ReadOutcome {
+    Answer answer;
+    std::string key_id;
+  };
+
+  // Runs `job` on the reader thread (server/read_side.h); 503 when its queue is full.
+  kj::Promise<Answer> OnReader(RequestRecord& record,
+                               std::function<ReadOutcome(const Ledger&, const TreeHead&)> job) {
+    auto pair = kj::newPromiseAndCrossThreadFulfiller<ReadOutcome>();
+    bool queued = reads_.Submit([job = std::move(job), fulfiller = kj::mv(pair.fulfiller)](
+                                    const Ledger* ledger, const TreeHead& published, const Status& opened) mutable {
+      if (ledger == nullptr) {
+        fulfiller->fulfill(ReadOutcome{ErrorAnswerOf(500, "read_failed", opened.message()), "-"});
+        return;
+      }
+      fulfiller->fulfill(job(*ledger, published));
+    });
+    if (!queued) return ErrorAnswerOf(503, "overloaded", "too many reads waiting; retry after 1 s");
+    return pair.promise.then([&record](ReadOutcome outcome) {
+      if (!outcome.key_id.empty()) record.key_id = outcome.key_id;
+      return std::move(outcome.answer);
+    });
+  }
+
+  kj::Promise<Answer> Read(ReadRequest request, std::string authorization, RequestRecord& record) {
+    const int32_t today_days = static_cast<int32_t>(clock_->NowMicros() / 86400000000LL);
+    return OnReader(record, [this, request = std::move(request), authorization = std::move(authorization),
+                             today_days](const Ledger& ledger, const TreeHead& published) {
+      auto caller = Authenticate(authorization, ledger, auth_);
+      if (auto* refused = std::get_if<Answer>(&caller)) return ReadOutcome{std::move(*refused), ""};
+      const Caller& who = std::get<Caller>(caller);
+      return ReadOutcome{AnswerRead(request, who, ledger, published, today_days), who.key_id};
+    });
+  }
+
+  // POST /v1/auth/challenge and /v1/auth/token: a small JSON body, answered on the reader thread
+  // (the key registry is read there).
+  kj::Promise<Answer> PostSignIn(const std::string& path, const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
+                                 RequestRecord& record) {
+    KJ_IF_MAYBE(type, headers.get(kj::HttpHeaderId::CONTENT_TYPE)) {
+      if (!IsJsonContentType(*type)) {
+        return ErrorAnswerOf(415, "unsupported_media_type",
+                             std::string("Content-Type is \"") + type->cStr() + "\"; send application/json");
+      }
+    } else {
+      return ErrorAnswerOf(415, "unsupported_media_type", "no Content-Type; send application/json");
+    }
+    auto read = ReadBody(body, kSignInBodySizeMaxBytes);
+    return timer_.timeoutAfter(options_.request_timeout_seconds * kj::SECONDS, kj::mv(read))
+        .then(
+            [this, path, &record](std::optional<std::string> text) -> kj::Promise<Answer> {
+              if (!text) {
+                return ErrorAnswerOf(413, "body_too_large",
+                                     "a sign-in body is at most " + std::to_string(kSignInBodySizeMaxBytes) + " bytes");
+              }
+              return OnReader(record, [this, path, text = std::move(*text)](const Ledger& ledger, const TreeHead&) {
+                if (path == "/v1/auth/challenge") return ReadOutcome{AnswerChallenge(text, ledger, auth_), ""};
+                return ReadOutcome{AnswerToken(text, ledger, auth_), ""};
+              });
+            },
+            [this](kj::Exception&& exception) -> kj::Promise<Answer> {
+              if (exception.getType() != kj::Exception::Type::OVERLOADED) return kj::mv(exception);
+              return ErrorAnswerOf(408, "request_timeout",
+                                   "the request body did not arrive within " +
+                                       std::to_string(options_.request_timeout_seconds) + " s");
+            });
   }
 
   kj::Promise<Answer> PostSubmission(const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
@@ -289,6 +376,7 @@ class Service final : public kj::HttpService {
     kj::HttpHeaders headers(table_);
     headers.set(kj::HttpHeaderId::CONTENT_TYPE, kj::str(answer.content_type.c_str()));
     if (answer.retry_after) headers.set(retry_after_, "1");
+    for (const auto& [name, value] : answer.headers) headers.add(kj::StringPtr(name.c_str()), kj::StringPtr(value.c_str()));
     auto body = kj::heap<std::string>(std::move(answer.body));
     auto stream = response.send(answer.status, StatusText(answer.status), headers, body->size());
     auto written = stream->write(body->data(), body->size());
@@ -302,10 +390,15 @@ class Service final : public kj::HttpService {
   kj::Timer& timer_;
   const kj::HttpHeaderTable& table_;
   kj::HttpHeaderId retry_after_;
+  kj::HttpHeaderId authorization_;
+  kj::HttpHeaderId if_none_match_;
   GroupWriter& writer_;
+  ReadSide& reads_;
+  AuthTables& auth_;
   Metrics& metrics_;
   ServerLog& log_;
   const ServeOptions& options_;
+  Clock* clock_;
 };
 
 // HOST:PORT, with [::1]:PORT for IPv6.
@@ -341,6 +434,7 @@ Status CheckOptions(const ServeOptions& options, const std::string& host) {
   if (options.queue_size_max == 0) return Status::InvalidArgument("--queue-size-max must be at least 1");
   if (options.body_size_max_bytes == 0) return Status::InvalidArgument("--body-size-max must be at least 1");
   if (options.request_timeout_seconds == 0) return Status::InvalidArgument("--request-timeout must be at least 1");
+  if (options.token_lifetime_seconds == 0) return Status::InvalidArgument("--token-lifetime must be at least 1");
   return Status::Ok();
 }
 
@@ -358,14 +452,18 @@ Result<std::optional<PrivateKey>> LoadHeadKey(const ServeOptions& options, const
 }
 
 // The event loop: listens, serves until a signal, then drains. The writer runs meanwhile.
-Status RunEventLoop(const ServeOptions& options, const std::string& host, GroupWriter& writer, Metrics& metrics,
-                    ServerLog& log, const std::function<void(const std::string&)>& listening) {
+Status RunEventLoop(const ServeOptions& options, const std::string& host, GroupWriter& writer, ReadSide& reads,
+                    AuthTables& auth, Metrics& metrics, ServerLog& log, Clock* clock,
+                    const std::function<void(const std::string&)>& listening) {
   try {
     kj::AsyncIoContext io = kj::setupAsyncIo();
     kj::HttpHeaderTable::Builder builder;
     kj::HttpHeaderId retry_after = builder.add("Retry-After");
+    kj::HttpHeaderId authorization = builder.add("Authorization");
+    kj::HttpHeaderId if_none_match = builder.add("If-None-Match");
     kj::Own<kj::HttpHeaderTable> table = builder.build();
-    Service service(io.provider->getTimer(), *table, retry_after, writer, metrics, log, options);
+    Service service(io.provider->getTimer(), *table, retry_after, authorization, if_none_match, writer, reads, auth,
+                    metrics, log, options, clock);
     kj::HttpServerSettings settings;
     // A client that sends its headers one byte at a time is cut off after this.
     settings.headerTimeout = options.request_timeout_seconds * kj::SECONDS;
@@ -436,7 +534,13 @@ Status Serve(const ServeOptions& options, Clock* clock, const std::function<void
   Status served;
   {
     GroupWriter writer(ledger.get(), writer_options, &metrics, clock);
-    served = RunEventLoop(options, split->first, writer, metrics, log, listening);
+    ReadSide reads(ResolveLedgerDirectory(options.ledger), [&writer] { return writer.Published(); }, clock,
+                   options.queue_size_max);
+    AuthTables::Options auth_options;
+    auth_options.token_lifetime_micros = int64_t{options.token_lifetime_seconds} * 1000000;
+    AuthTables auth(auth_options, clock);
+    served = RunEventLoop(options, split->first, writer, reads, auth, metrics, log, clock, listening);
+    reads.Stop();
     writer.Stop();  // appends what is queued
   }
   log.Info("writer stopped at sequence " + std::to_string(ledger->head().sequence));

@@ -25,6 +25,7 @@ struct ServeOptions {
   uint64_t body_size_max_bytes = uint64_t{64} << 20;  // larger request bodies: 413
   uint32_t request_timeout_seconds = 30;      // to receive a whole request body; then 408
   std::string log_format = "text";            // the access log: "text" or "json"
+  uint32_t token_lifetime_seconds = 15 * 60;  // a read API token's life after sign-in
 };
 
 // Checks the options (a non-loopback address is refused: TLS is not offered yet), opens the

@@ -91,7 +91,9 @@ ErrorAnswer AnswerForRefusal(const Status& status, size_t failed_event_index) {
 std::string ErrorBody(const ErrorAnswer& answer) {
   nlohmann::ordered_json error = {{"code", answer.code}, {"message", answer.message}};
   if (answer.event_index != SIZE_MAX) error["event_index"] = answer.event_index;
-  return nlohmann::ordered_json{{"error", error}}.dump() + "\n";
+  // Invalid UTF-8 (from a request path in a message) is replaced, never thrown on.
+  return nlohmann::ordered_json{{"error", error}}.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+         "\n";
 }
 
 Status StatusForErrorCode(const std::string& code, const std::string& message) {
@@ -99,7 +101,13 @@ Status StatusForErrorCode(const std::string& code, const std::string& message) {
       code == "unsupported_media_type" || code == "request_timeout") {
     return Status::InvalidArgument(message);
   }
-  if (code == "permission_denied") return Status::PermissionDenied(message);
+  if (code == "bad_parameter" || code == "bad_request") return Status::InvalidArgument(message);
+  // Sign-in and the read rules (docs/API.md): the caller's key or token is refused.
+  if (code == "permission_denied" || code == "forbidden" || code == "unauthenticated" || code == "token_unknown" ||
+      code == "token_expired" || code == "key_unknown" || code == "key_revoked" || code == "bad_signature" ||
+      code == "bad_nonce") {
+    return Status::PermissionDenied(message);
+  }
   if (code == "submission_id_conflict") return Status::AlreadyExists(message);
   if (code == "overloaded") return Status::Busy(message);
   return Status::IoError(message);

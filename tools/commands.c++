@@ -10,6 +10,7 @@
 #include "ledger/anchors.h"
 #include "ledger/client.h"
 #include "ledger/json_codec.h"
+#include "ledger/log_lines.h"
 #include "ledger/store.h"
 #include "ledger/tree_head.h"
 #include "ledger/witness.h"
@@ -21,10 +22,6 @@
 namespace fundtrail {
 
 namespace {
-
-std::string Str(capnp::Data::Reader data) {
-  return std::string(reinterpret_cast<const char*>(data.begin()), data.size());
-}
 
 Result<std::unique_ptr<Ledger>> OpenLedger(const std::string& flag, Ledger::Access access, Clock* clock) {
   return Ledger::Open(ResolveLedgerDirectory(flag), access, clock);
@@ -159,111 +156,30 @@ int RunLog(const LogOptions& options, Clock* clock) {
   auto opened = OpenLedger(options.ledger, Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
   Ledger& ledger = **opened;
-  std::vector<schema::Event::Which> types;
-  for (const auto& name : options.types) {
-    auto which = EventTypeFromName(name);
-    if (!which) {
-      std::string all;
-      for (const auto& known : EventTypeNames()) all += (all.empty() ? "" : ", ") + known;
-      return ReportError(Status::InvalidArgument("--type: unknown event type \"" + name + "\" (known: " + all + ")"));
-    }
-    types.push_back(*which);
+  auto types = EventTypesFromNames(options.types, "--type");
+  if (!types) return ReportError(types.error());
+  LogQuery query{options.from, options.to, std::move(*types), options.subject, nullptr};
+  if (!options.voucher.empty() || !options.invoice.empty()) {
+    query.matches = [&options](schema::Event::Reader event) { return MatchesPaperTrail(event, options); };
   }
-
   Table table({"seq", "time (UTC)", "type", "author", "subject", "amount", "hash"},
               {true, false, false, false, false, true, false});
-  if (options.format == OutputFormat::kCsv) {
-    PrintCsvRow(std::cout, {"sequence", "time", "type", "author_org", "key_id", "subject", "amount",
-                            "currency", "hash"});
-  }
-  uint64_t submission_sequence = 0;
-  std::string key_id_hex;
-  int64_t appended_at = 0;
+  if (options.format == OutputFormat::kCsv) PrintCsvRow(std::cout, LogCsvHeaders());
   uint64_t printed = 0;
-  Status failure;
-  auto show = [&](const StoredEntry& entry) -> bool {
-    auto view = DecodeEntry(entry.record);
-    if (!view) {
-      failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
-      return false;
-    }
-    auto event = DecodedEvent::Open(view->canonical_event, "sequence " + std::to_string(entry.sequence));
-    if (!event) {
-      failure = event.error();
-      return false;
-    }
-    auto root = event->root();
-    if (!types.empty() && std::find(types.begin(), types.end(), root.which()) == types.end()) return true;
-    if (!MatchesPaperTrail(root, options)) return true;
-    if (view->submission_sequence != submission_sequence) {
-      auto bytes = ledger.ReadSubmission(view->submission_sequence);
-      if (!bytes) {
-        failure = bytes.error();
-        return false;
-      }
-      auto submission = DecodedSubmission::Open(*bytes, "submission");
-      if (!submission) {
-        failure = submission.error();
-        return false;
-      }
-      submission_sequence = view->submission_sequence;
-      key_id_hex = HexEncode(AsBytes(Str(submission->root().getBody().getKeyId())));
-      appended_at = submission->root().getAppendedAt();
-    }
-    const KeyRecord* key = ledger.state().keys.Find(key_id_hex);
-    std::string author = key ? key->org_id : "operator";
-    EventSummary summary = SummariseEvent(root);
-    // A later reversal undoes this event (views and histories already leave it out).
-    bool reversed = ledger.state().reversed.Contains(std::to_string(entry.sequence));
-    std::string time = FormatTimestamp(appended_at).substr(0, 19) + "Z";
-    std::string hash = HexEncode(view->chain_hash);
+  Status scanned = ScanLog(ledger, query, [&](const LogLine& line) {
     switch (options.format) {
       case OutputFormat::kTable:
-        table.AddRow({std::to_string(entry.sequence), time, EventTypeName(root) + (reversed ? " (reversed)" : ""),
-                      author, summary.subject,
-                      summary.amount ? FormatMoneyGrouped(*summary.amount) : "", hash.substr(0, 16)});
+        table.AddRow({std::to_string(line.sequence), FormatTimestamp(line.appended_at_micros).substr(0, 19) + "Z",
+                      EventTypeName(line.event) + (line.reversed ? " (reversed)" : ""), line.author_org,
+                      line.summary.subject, line.summary.amount ? FormatMoneyGrouped(*line.summary.amount) : "",
+                      HexEncode(line.hash).substr(0, 16)});
         break;
-      case OutputFormat::kCsv:
-        PrintCsvRow(std::cout, {std::to_string(entry.sequence), FormatTimestamp(appended_at), EventTypeName(root),
-                                author, key_id_hex, summary.subject,
-                                summary.amount ? FormatAmountGrouped(summary.amount->minor_units, summary.amount->currency).c_str() : "",
-                                summary.amount ? summary.amount->currency : "", hash});
-        break;
-      case OutputFormat::kJson: {
-        nlohmann::ordered_json line = {{"sequence", entry.sequence},
-                                       {"time", FormatTimestamp(appended_at)},
-                                       {"type", EventTypeName(root)},
-                                       {"author_org", author},
-                                       {"key_id", key_id_hex},
-                                       {"subject", summary.subject}};
-        line["amount"] = summary.amount ? nlohmann::ordered_json(FormatMoneyPlain(*summary.amount)) : nullptr;
-        line["hash"] = hash;
-        line["reversed"] = reversed;
-        line["event"] = EncodeEventJson(root);
-        std::cout << line.dump() << '\n';
-        break;
-      }
+      case OutputFormat::kCsv: PrintCsvRow(std::cout, LogCsvRow(line)); break;
+      case OutputFormat::kJson: std::cout << LogLineJson(line).dump() << '\n'; break;
     }
     return ++printed < options.limit;
-  };
-
-  Status scanned;
-  if (!options.subject.empty()) {
-    auto subject = ParseSubject(options.subject);
-    if (!subject) return ReportError(subject.error());
-    scanned = ledger.ScanSubject(*subject, options.from, options.to, [&](uint64_t sequence) {
-      auto entry = ledger.ReadEntry(sequence);
-      if (!entry) {
-        failure = entry.error();
-        return false;
-      }
-      return show(*entry);
-    });
-  } else {
-    scanned = ledger.ScanEntries(options.from, options.to, show);
-  }
+  });
   if (!scanned.ok()) return ReportError(scanned);
-  if (!failure.ok()) return ReportError(failure);
   if (options.format == OutputFormat::kTable) {
     table.Print(std::cout);
     std::cout << printed << (printed == 1 ? " event" : " events") << std::endl;

@@ -84,6 +84,9 @@ struct SignCommandOptions {
 // signing machine; `fundtrail submit FILE --server URL` sends it.
 int RunSign(const SignCommandOptions& options, Clock* clock);
 int RunSubmit(const std::string& server_url, const std::string& file, bool json);
+// `fundtrail login --server URL --key KEY`: signs in for the read API (server/http_client.h,
+// SignIn) and prints the bearer token on the first line (--json: the server's whole answer).
+int RunLogin(const std::string& server_url, const std::string& key_path, bool json);
 int RunInit(const InitCommandOptions& options, Clock* clock);
 int RunAppend(const std::string& ledger, const std::string& key_path, const std::string& input,
               const std::string& submission_id, bool json, Clock* clock);

@@ -108,13 +108,8 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
       for (const auto& flag : flags) std::cout << projections::FlagToJson(flag).dump() << '\n';
       break;
     case OutputFormat::kCsv:
-      PrintCsvRow(std::cout, {"id", "rule", "severity", "subject", "status", "policy_version", "evidence", "explanation"});
-      for (const auto& flag : flags) {
-        std::string evidence;
-        for (const auto& item : flag.evidence) evidence += (evidence.empty() ? "" : " ") + std::to_string(item.sequence);
-        PrintCsvRow(std::cout, {flag.id, flag.rule, flag.severity, flag.subject, flag.review_status,
-                                std::to_string(flag.policy_version), evidence, flag.explanation});
-      }
+      PrintCsvRow(std::cout, projections::FlagCsvHeaders());
+      for (const auto& flag : flags) PrintCsvRow(std::cout, projections::FlagCsvRow(flag));
       break;
     case OutputFormat::kTable: {
       std::cout << "flags as of " << FormatDate(as_of_days) << ", ledger sequence " << sequence << ", policy version "

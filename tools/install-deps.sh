@@ -3,7 +3,9 @@
 #   tools/install-deps.sh           what the build and `fundtrail demo` need
 #   tools/install-deps.sh --tests   also what the tests need beyond that: Debian's headless Chromium
 #                                   with CJK fonts (`fundtrail report --pdf`) and poppler-utils
-#                                   (pdftoppm, pdfinfo, pdftotext: the report tests read the PDF)
+#                                   (pdftoppm, pdfinfo, pdftotext: the report tests read the PDF),
+#                                   and chromium-driver with python3-selenium (the dashboard's
+#                                   browser tests, tests/browser)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
@@ -12,12 +14,14 @@ packages=(
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libtomlplusplus-dev
   # the audit report's templates (fundtrail report): kainjow-mustache, header only
   libkainjow-mustache-dev
+  # the dashboard's charts (fundtrail serve), compiled into the binary: Chart.js 3.9.1
+  libjs-chart.js
   # the libFuzzer targets (tests/fuzz): clang 14 and its runtime (libFuzzer, ASan, UBSan)
   clang-14 libclang-rt-14-dev
 )
 case "${1:-}" in
   "") ;;
-  --tests) packages+=(chromium fonts-noto-cjk poppler-utils) ;;
+  --tests) packages+=(chromium fonts-noto-cjk poppler-utils chromium-driver python3-selenium) ;;
   *) echo "usage: tools/install-deps.sh [--tests]" >&2; exit 1 ;;
 esac
 missing=()

@@ -80,10 +80,19 @@ int main(int argc, char** argv) {
   submit->add_option("file", submit_file, "the signed submission file")->required();
   submit->callback([&] { exit_code = RunSubmit(submit_server, submit_file, submit_json); });
 
+  std::string login_server, login_key;
+  bool login_json = false;
+  auto* login = app.add_subcommand(
+      "login", "sign in to a server's read API with a registered key; prints a bearer token (docs/API.md)");
+  login->add_option("--server", login_server, "the server: http://HOST:PORT")->required();
+  login->add_option("--key", login_key, "your private key (PEM); it signs the server's nonce here")->required();
+  login->add_flag("--json", login_json, "print the server's answer as JSON (token, expires, roles, org)");
+  login->callback([&] { exit_code = RunLogin(login_server, login_key, login_json); });
+
   server::ServeOptions serve_options;
   auto* serve = app.add_subcommand(
-      "serve", "serve one ledger over HTTP: signed submissions with group commit, heads, health and metrics "
-               "(docs/OPERATIONS.md)");
+      "serve", "serve one ledger over HTTP: signed submissions with group commit, heads, health and metrics, "
+               "and the auditors' dashboard at / (open it in a browser; docs/OPERATIONS.md)");
   add_ledger(serve);
   serve->add_option("--listen", serve_options.listen,
                     "HOST:PORT to listen on; a loopback address (TLS is not offered yet); port 0 picks a free one")
@@ -101,6 +110,9 @@ int main(int argc, char** argv) {
                     "seconds to receive a request's headers, and its body; then 408 or the connection closes")
       ->capture_default_str();
   serve->add_option("--log-format", serve_options.log_format, "the log on stderr: text or json")->capture_default_str();
+  serve->add_option("--token-lifetime", serve_options.token_lifetime_seconds,
+                    "seconds a read API token lives after sign-in (fundtrail login; docs/API.md)")
+      ->capture_default_str();
   serve->callback([&] {
     serve_options.ledger = ledger;
     exit_code = RunServe(serve_options, &clock);

@@ -123,4 +123,24 @@ int RunSubmit(const std::string& server_url, const std::string& file, bool json)
   return PostAndPrint(*url, envelope, nullptr, json);
 }
 
+int RunLogin(const std::string& server_url, const std::string& key_path, bool json) {
+  auto url = server::ParseServerUrl(server_url);
+  if (!url) return ReportError(url.error());
+  auto key = PrivateKey::FromPemFile(key_path);
+  if (!key) return ReportError(key.error());
+  auto answer = server::SignIn(*url, *key);
+  if (!answer) return ReportError(answer.error());
+  if (json) {
+    std::cout << answer->dump() << std::endl;
+    return kExitOk;
+  }
+  std::string roles;
+  for (const auto& role : (*answer)["roles"]) roles += (roles.empty() ? "" : ", ") + role.get<std::string>();
+  std::cout << answer->value("token", "") << "\n"
+            << "signed in as key " << answer->value("key_id", "") << " of " << answer->value("org", "") << " ("
+            << roles << "), reads " << answer->value("scope", "") << ", until " << answer->value("expires", "")
+            << "\nsend it as: Authorization: Bearer TOKEN" << std::endl;
+  return kExitOk;
+}
+
 }  // namespace fundtrail

@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -482,5 +485,288 @@ TEST_F(ServerTest, ServeRefusesWhatItCannotDoSafely) {
       << unreachable.Describe();
 }
 
+// ---- The read API (docs/API.md): sign-in, reads equal to the CLI's, who may read what ----
+
+// GET `path` with a bearer token (none when empty), on its own connection.
+RawAnswer Get(int port, const std::string& path, const std::string& token = "") {
+  RawConnection connection(port);
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  request += "\r\n";
+  connection.Send(request);
+  return ParseAnswer(connection.ReadAll());
+}
+
+// "%E6%B8%85..." for a path segment of UTF-8 text.
+std::string Escape(const std::string& text) {
+  std::string out;
+  char buffer[4];
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      std::snprintf(buffer, sizeof(buffer), "%%%02X", c);
+      out += buffer;
+    }
+  }
+  return out;
+}
+
+class ReadApiTest : public ServerTest {
+ protected:
+  // `fundtrail login`: the token, signed in with `key`.
+  std::string Login(const ServerProcess& server, const TestKey& key) {
+    CommandResult login = Fundtrail({"login", "--server", server.url(), "--key", key.path, "--json"});
+    EXPECT_EQ(login.exit_code, 0) << login.Describe();
+    if (login.exit_code != 0) return "";
+    return json::parse(login.out).at("token");
+  }
+  // POST a sign-in body; the answer.
+  RawAnswer SignInPost(const ServerProcess& server, const std::string& path, const json& body) {
+    return Request(server.port(), "POST", path, "application/json", body.dump());
+  }
+  // The challenge for `key_id`, and the signature of its message by `signer`.
+  json Signed(const ServerProcess& server, const TestKey& key, const TestKey& signer) {
+    RawAnswer challenge = SignInPost(server, "/v1/auth/challenge", {{"key_id", key.key_id_hex}});
+    EXPECT_EQ(challenge.status, 200) << challenge.body;
+    json offered = json::parse(challenge.body);
+    auto private_key = PrivateKey::FromPemFile(signer.path);
+    EXPECT_TRUE(private_key.has_value());
+    const std::string message = "fundtrail-auth-v1\nledger " + offered.at("ledger_id").get<std::string>() + "\nkey " +
+                                key.key_id_hex + "\nnonce " + offered.at("nonce").get<std::string>() + "\n";
+    EXPECT_EQ(offered.at("message"), message);  // the documented bytes
+    return {{"key_id", key.key_id_hex},
+            {"nonce", offered.at("nonce")},
+            {"signature", test::Hex(private_key->Sign(AsBytes(message)))}};
+  }
+  // The CLI's output for `args` on the sample ledger (stdout; the test fails on an error).
+  std::string Cli(std::vector<std::string> args) {
+    args.insert(args.end(), {"--ledger", alliance_.ledger()});
+    CommandResult result = Fundtrail(args);
+    EXPECT_EQ(result.exit_code, 0) << result.Describe();
+    return result.out;
+  }
+};
+
+TEST_F(ReadApiTest, SignInRoundTripAndEveryRefusalIs401WithItsCode) {
+  auto server = Start();
+  // Over plain HTTP, signing the documented message bytes here.
+  json redeemed = Signed(*server, alliance_.finance_catl, alliance_.finance_catl);
+  RawAnswer token = SignInPost(*server, "/v1/auth/token", redeemed);
+  ASSERT_EQ(token.status, 200) << token.body;
+  json session = json::parse(token.body);
+  EXPECT_EQ(session.at("key_id"), alliance_.finance_catl.key_id_hex);
+  EXPECT_EQ(session.at("org"), SampleAlliance::kCatl);
+  EXPECT_EQ(session.at("roles"), json::array({"member_finance"}));
+  EXPECT_EQ(session.at("scope"), "own_organisation");
+  EXPECT_EQ(session.at("token").get<std::string>().size(), 64u);
+  RawAnswer me = Get(server->port(), "/v1/auth/me", session.at("token"));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(json::parse(me.body).at("org"), SampleAlliance::kCatl);
+  // The nonce was single use.
+  RawAnswer replayed = SignInPost(*server, "/v1/auth/token", redeemed);
+  EXPECT_EQ(replayed.status, 401);
+  EXPECT_EQ(ErrorCode(replayed), "bad_nonce");
+  // Signed by another key.
+  RawAnswer forged = SignInPost(*server, "/v1/auth/token", Signed(*server, alliance_.finance_catl, alliance_.admin));
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_EQ(ErrorCode(forged), "bad_signature");
+  // A key the ledger does not know.
+  RawAnswer outsider = SignInPost(*server, "/v1/auth/challenge", {{"key_id", alliance_.outsider.key_id_hex}});
+  EXPECT_EQ(outsider.status, 401);
+  EXPECT_EQ(ErrorCode(outsider), "key_unknown");
+  CommandResult login = Fundtrail({"login", "--server", server->url(), "--key", alliance_.outsider.path});
+  EXPECT_EQ(login.exit_code, 2) << login.Describe();
+  EXPECT_NE(login.err.find("is not registered in this ledger"), std::string::npos) << login.Describe();
+  // Reads without a token, with an unknown one, with a malformed header.
+  RawAnswer none = Get(server->port(), "/v1/views/grants");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(ErrorCode(none), "unauthenticated");
+  RawAnswer unknown = Get(server->port(), "/v1/views/grants", std::string(64, 'a'));
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(ErrorCode(unknown), "token_unknown");
+  RawAnswer malformed = SignInPost(*server, "/v1/auth/token", {{"key_id", "x"}});
+  EXPECT_EQ(malformed.status, 400);
+  // The public endpoints stay public.
+  EXPECT_EQ(Get(server->port(), "/v1/head").status, 200);
+  EXPECT_EQ(Get(server->port(), "/healthz").status, 200);
+  EXPECT_EQ(server->StopWith(SIGTERM), 0);
+  std::string log = ReadFile(dir_.File("serve.log"));
+  EXPECT_NE(log.find("GET /v1/auth/me 200"), std::string::npos) << log;
+  EXPECT_NE(log.find("key=" + alliance_.finance_catl.key_id_hex), std::string::npos) << log;
+  EXPECT_EQ(log.find(session.at("token").get<std::string>()), std::string::npos) << "the log holds a token";
+}
+
+TEST_F(ReadApiTest, AnExpiredTokenIsRefused) {
+  auto server = Start({"--token-lifetime", "1"});
+  std::string token = Login(*server, alliance_.admin);
+  ASSERT_EQ(Get(server->port(), "/v1/auth/me", token).status, 200);
+  // Past the 1-second lifetime (waiting for an expiry, not timing the server).
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  RawAnswer expired = Get(server->port(), "/v1/auth/me", token);
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(ErrorCode(expired), "token_expired");
+}
+
+TEST_F(ReadApiTest, ViewsHistoriesAndFlagsEqualWhatTheCliPrints) {
+  auto server = Start();
+  std::string token = Login(*server, alliance_.admin);
+  const std::string bom = "\xEF\xBB\xBF";
+  auto csv = [&](const std::string& path) {
+    RawAnswer answer = Get(server->port(), path, token);
+    EXPECT_EQ(answer.status, 200) << path << ": " << answer.body;
+    EXPECT_TRUE(answer.body.starts_with(bom)) << path;
+    return answer.body.substr(std::min(answer.body.size(), bom.size()));
+  };
+  for (const std::string view : {"grants", "members", "alliance", "outcomes"}) {
+    EXPECT_EQ(csv("/v1/views/" + view + "?format=csv"), Cli({"view", view, "--csv"})) << view;
+  }
+  EXPECT_EQ(csv("/v1/views/grants?format=csv&as_of_seq=20"), Cli({"view", "grants", "--csv", "--as-of-seq", "20"}));
+  const std::string grant = SampleAlliance::kGrantBattery;
+  EXPECT_EQ(csv("/v1/grants/" + grant + "/history?format=csv"), Cli({"history", "grant", grant, "--csv"}));
+  EXPECT_EQ(csv("/v1/members/" + Escape(SampleAlliance::kTsinghua) + "/history?format=csv"),
+            Cli({"history", "member", SampleAlliance::kTsinghua, "--csv"}));
+  EXPECT_EQ(csv("/v1/flags?format=csv"), Cli({"flags", "--csv"}));
+  EXPECT_EQ(csv("/v1/log?format=csv&limit=1000"), Cli({"log", "--csv"}));
+  EXPECT_EQ(csv("/v1/log?format=csv&type=expenditure_recorded,funds_disbursed&limit=1000"),
+            Cli({"log", "--csv", "--type", "expenditure_recorded", "--type", "funds_disbursed"}));
+
+  // The JSON figures are the CLI's JSON figures, with names beside the ids.
+  RawAnswer grants = Get(server->port(), "/v1/views/grants", token);
+  ASSERT_EQ(grants.status, 200) << grants.body;
+  std::vector<json> cli_grants = ParseJsonLines(Cli({"view", "grants", "--json"}));
+  json rows = json::parse(grants.body).at("rows");
+  ASSERT_EQ(rows.size(), cli_grants.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (const char* figure : {"grant_id", "awarded", "received", "disbursed", "spent", "available", "budget"}) {
+      EXPECT_EQ(rows[i].at(figure), cli_grants[i].at(figure)) << figure;
+    }
+    if (rows[i].at("funder_org_id") == SampleAlliance::kMinistry) {
+      EXPECT_EQ(rows[i].at("funder_org_name"), "科学技术部高技术研究发展中心") << rows[i].dump();
+    }
+  }
+
+  // The history, paged: every row once, in order, with the CLI's running balances.
+  std::vector<json> cli_history = ParseJsonLines(Cli({"history", "grant", grant, "--json"}));
+  std::vector<json> paged;
+  std::string cursor;
+  for (int page = 0; page < 100; ++page) {
+    RawAnswer answer = Get(server->port(), "/v1/grants/" + grant + "/history?limit=3" + cursor, token);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    json body = json::parse(answer.body);
+    for (auto& row : body.at("rows")) paged.push_back(row);
+    if (body.at("next").is_null()) break;
+    cursor = "&cursor=" + std::to_string(body.at("next").get<uint64_t>());
+  }
+  ASSERT_EQ(paged.size(), cli_history.size());
+  for (size_t i = 0; i < paged.size(); ++i) {
+    for (const char* figure : {"sequence", "amount", "received", "disbursed", "spent", "available", "hash"}) {
+      EXPECT_EQ(paged[i].at(figure), cli_history[i].at(figure)) << i << " " << figure;
+    }
+  }
+}
+
+TEST_F(ReadApiTest, TheLogPagesThroughEveryEventOnceAndAMemberSeesItsOwn) {
+  auto server = Start();
+  std::string admin = Login(*server, alliance_.admin);
+  std::vector<json> cli = alliance_.Log();
+  std::vector<json> paged;
+  std::string cursor;
+  for (int page = 0; page < 1000; ++page) {
+    RawAnswer answer = Get(server->port(), "/v1/log?limit=7" + cursor, admin);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    json body = json::parse(answer.body);
+    for (auto& row : body.at("rows")) paged.push_back(row);
+    if (body.at("next").is_null()) break;
+    cursor = "&cursor=" + std::to_string(body.at("next").get<uint64_t>());
+  }
+  ASSERT_EQ(paged.size(), cli.size());
+  for (size_t i = 0; i < cli.size(); ++i) {
+    for (const char* field : {"sequence", "type", "author_org", "subject", "amount", "hash", "event"}) {
+      EXPECT_EQ(paged[i].at(field), cli[i].at(field)) << i << " " << field;
+    }
+  }
+  std::string catl = Login(*server, alliance_.finance_catl);
+  RawAnswer own = Get(server->port(), "/v1/log?limit=1000", catl);
+  ASSERT_EQ(own.status, 200) << own.body;
+  size_t catl_events = 0;
+  for (const auto& line : cli) catl_events += line.at("author_org") == SampleAlliance::kCatl;
+  json rows = json::parse(own.body).at("rows");
+  EXPECT_EQ(rows.size(), catl_events);
+  EXPECT_GT(catl_events, 0u);
+  for (const auto& row : rows) EXPECT_EQ(row.at("author_org"), SampleAlliance::kCatl);
+}
+
+TEST_F(ReadApiTest, AMemberFinanceKeyIsRefusedAnotherMembersExpenditures) {
+  auto server = Start();
+  std::string catl = Login(*server, alliance_.finance_catl);
+  const std::string tsinghua = Escape(SampleAlliance::kTsinghua);
+  for (const std::string& path : {"/v1/members/" + tsinghua, "/v1/members/" + tsinghua + "/history",
+                                 "/v1/members/" + tsinghua + "/history?format=csv",
+                                 std::string("/v1/grants/") + SampleAlliance::kGrantBattery + "/history",
+                                 "/v1/flags?member=" + tsinghua}) {
+    RawAnswer refused = Get(server->port(), path, catl);
+    EXPECT_EQ(refused.status, 403) << path << ": " << refused.body;
+    EXPECT_EQ(ErrorCode(refused), "forbidden") << path;
+  }
+  // Its own rows, and the alliance-level totals.
+  RawAnswer own = Get(server->port(), std::string("/v1/members/") + SampleAlliance::kCatl + "/history", catl);
+  EXPECT_EQ(own.status, 200) << own.body;
+  RawAnswer members = Get(server->port(), "/v1/views/members", catl);
+  ASSERT_EQ(members.status, 200) << members.body;
+  const json member_rows = json::parse(members.body).at("rows");
+  EXPECT_FALSE(member_rows.empty());
+  for (const auto& row : member_rows) EXPECT_EQ(row.at("org_id"), SampleAlliance::kCatl);
+  RawAnswer csv = Get(server->port(), "/v1/views/members?format=csv", catl);
+  EXPECT_EQ(csv.body.find(SampleAlliance::kTsinghua), std::string::npos) << csv.body;
+  RawAnswer grant = Get(server->port(), std::string("/v1/grants/") + SampleAlliance::kGrantBattery, catl);
+  ASSERT_EQ(grant.status, 200) << grant.body;
+  const json shares = json::parse(grant.body).at("members");
+  EXPECT_FALSE(shares.empty());
+  for (const auto& member : shares) EXPECT_EQ(member.at("org_id"), SampleAlliance::kCatl);
+  EXPECT_EQ(Get(server->port(), "/v1/views/grants", catl).status, 200);
+  // An auditor's view of the same has both members.
+  std::string admin = Login(*server, alliance_.admin);
+  RawAnswer all = Get(server->port(), "/v1/members/" + tsinghua + "/history", admin);
+  EXPECT_EQ(all.status, 200) << all.body;
+}
+
+TEST_F(ReadApiTest, ARevokedKeysTokenStopsWorkingAtOnce) {
+  auto server = Start();
+  std::string token = Login(*server, alliance_.finance_retired);
+  ASSERT_EQ(Get(server->port(), "/v1/views/grants", token).status, 200);
+  CommandResult revoked = RemoteAppend(*server, alliance_.admin,
+                                       EventsFile("revoke", {KeyRevoked(alliance_.finance_retired, "retired")}));
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.Describe();
+  RawAnswer refused = Get(server->port(), "/v1/views/grants", token);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(ErrorCode(refused), "key_revoked");
+  EXPECT_NE(refused.body.find("was revoked at sequence"), std::string::npos) << refused.body;
+  CommandResult login = Fundtrail({"login", "--server", server->url(), "--key", alliance_.finance_retired.path});
+  EXPECT_EQ(login.exit_code, 2) << login.Describe();
+}
+
+TEST_F(ReadApiTest, BadParametersAndTraversalAre400AndTheServerKeepsServing) {
+  auto server = Start();
+  std::string token = Login(*server, alliance_.admin);
+  for (const std::string path :
+       {"/v1/proofs/inclusion?seq=abc", "/v1/proofs/inclusion?seq=99999999999999999999999999",
+        "/v1/log?limit=1000000000", "/v1/grants/G-2024-01/history?limit=100000", "/v1/views/grants?as_of_seq=-3",
+        "/v1/views/../../../etc/passwd", "/v1/views/%2e%2e/%2e%2e/etc/passwd", "/v1/flags?severity=fatal",
+        "/v1/views/grants?as_of_seq=1&as_of_seq=2", "/v1/views/grants?nonsense=1", "/v1/views/grants%00"}) {
+    RawAnswer answer = Get(server->port(), path, token);
+    EXPECT_EQ(answer.status, 400) << path << ": " << answer.body;
+  }
+  // Bytes that are not UTF-8 in an id: named in the message (replaced), not a crash.
+  RawAnswer not_utf8 = Get(server->port(), "/v1/members/%FF%FE", token);
+  EXPECT_EQ(not_utf8.status, 404) << not_utf8.body;
+  RawAnswer proof = Get(server->port(), "/v1/proofs/consistency?from=3", token);
+  ASSERT_EQ(proof.status, 200) << proof.body;
+  EXPECT_EQ(json::parse(proof.body).at("old_size"), 3) << proof.body;
+  EXPECT_EQ(Get(server->port(), "/v1/views/grants", token).status, 200);
+  EXPECT_EQ(Get(server->port(), "/healthz").status, 200);
+}
+
 }  // namespace
 }  // namespace fundtrail::testing
+
