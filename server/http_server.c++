@@ -198,7 +198,7 @@ class Service final : public kj::HttpService {
     }
     if (path == "/metrics") {
       if (auto refused = only(kj::HttpMethod::GET)) return std::move(*refused);
-      return Answer{200, "text/plain; version=0.0.4", metrics_.Render(), false};
+      return Answer{200, "text/plain; version=0.0.4", metrics_.Render(), false, {}};
     }
     if (IsAssetPath(path)) {
       if (auto refused = only(kj::HttpMethod::GET)) return std::move(*refused);
@@ -225,7 +225,7 @@ class Service final : public kj::HttpService {
     KJ_IF_MAYBE(value, headers.get(if_none_match_)) { if_none_match = std::string_view(value->cStr()); }
     AssetAnswer asset = AnswerAsset(path, if_none_match);
     Answer answer = asset.status == 404 ? ErrorAnswerOf(404, "not_found", asset.message)
-                                        : Answer{asset.status, asset.content_type, std::string(asset.body), false};
+                                        : Answer{asset.status, asset.content_type, std::string(asset.body), false, {}};
     answer.headers = std::move(asset.headers);
     return answer;
   }
@@ -369,7 +369,7 @@ class Service final : public kj::HttpService {
     }
     metrics_.submissions_rejected.fetch_add(1);
     ErrorAnswer error = AnswerForRefusal(outcome.receipt.error(), outcome.failed_event_index);
-    return Answer{error.http_status, "application/json", ErrorBody(error), false};
+    return Answer{error.http_status, "application/json", ErrorBody(error), false, {}};
   }
 
   kj::Promise<void> Send(Response& response, Answer answer, RequestRecord& record) {

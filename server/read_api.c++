@@ -85,7 +85,7 @@ Answer CsvAnswer(const std::vector<std::string>& headers, const std::vector<std:
   out << kCsvByteOrderMark;  // so that Excel reads UTF-8
   PrintCsvRow(out, headers);
   for (const auto& row : rows) PrintCsvRow(out, row);
-  return Answer{200, "text/csv; charset=utf-8", out.str(), false};
+  return Answer{200, "text/csv; charset=utf-8", out.str(), false, {}};
 }
 
 // The request's parameters, checked against the ones a read takes.
@@ -617,12 +617,12 @@ Answer RefusedKey(const Status& status) {
 Answer JsonAnswer(unsigned status, const nlohmann::ordered_json& json) {
   // Invalid UTF-8 (an id from the request path, echoed in a message) is replaced, never thrown on.
   std::string body = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  return Answer{status, "application/json", body + "\n", false};
+  return Answer{status, "application/json", body + "\n", false, {}};
 }
 
 Answer ErrorAnswerOf(unsigned status, const std::string& code, const std::string& message) {
   ErrorAnswer error{status, code, message, SIZE_MAX};
-  return Answer{status, "application/json", ErrorBody(error), status == 503};
+  return Answer{status, "application/json", ErrorBody(error), status == 503, {}};
 }
 
 Result<ReadRequest> ParseTarget(std::string_view target) {
