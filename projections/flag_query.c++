@@ -1,5 +1,7 @@
 #include "projections/flag_query.h"
 
+#include "projections/projection_store.h"
+
 #include <algorithm>
 
 namespace fundtrail::projections {
@@ -176,6 +178,18 @@ std::vector<std::string> FlagCsvRow(const Flag& flag) {
   for (const auto& item : flag.evidence) evidence += (evidence.empty() ? "" : " ") + std::to_string(item.sequence);
   return {flag.id,           flag.rule, flag.severity, flag.subject, flag.review_status, std::to_string(flag.policy_version),
           evidence, flag.explanation};
+}
+
+Result<LoadedFlags> LoadFlagsAt(const Ledger& ledger, uint64_t sequence, int32_t as_of_days) {
+  auto loaded = Load(ledger, sequence);
+  if (!loaded) return Error(loaded.error());
+  LoadedFlags out;
+  out.sequence = sequence;
+  out.as_of_days = as_of_days;
+  out.policy_version = loaded->rules.policy().version;
+  out.known_subjects = loaded->rules.KnownSubjects();
+  out.flags = loaded->rules.Flags(as_of_days);
+  return out;
 }
 
 }  // namespace fundtrail::projections

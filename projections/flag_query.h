@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ledger/status.h"
+#include "ledger/store.h"
 #include "projections/rules.h"
 
 namespace fundtrail::projections {
@@ -61,5 +62,16 @@ Result<const Flag*> FindFlag(const std::vector<Flag>& flags, std::string_view id
 // numbers): the CLI and the server's CSV print the same.
 const std::vector<std::string>& FlagCsvHeaders();
 std::vector<std::string> FlagCsvRow(const Flag& flag);
+
+// The flags of the ledger as of sequence `sequence`, evaluated at day `as_of_days` (days since
+// 1970-01-01): what `fundtrail flags` and the server's /v1/flags filter and print.
+struct LoadedFlags {
+  uint64_t sequence = 0;
+  int32_t as_of_days = 0;
+  uint32_t policy_version = 0;
+  std::vector<std::string> known_subjects;
+  std::vector<Flag> flags;
+};
+Result<LoadedFlags> LoadFlagsAt(const Ledger& ledger, uint64_t sequence, int32_t as_of_days);
 
 }  // namespace fundtrail::projections

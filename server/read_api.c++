@@ -363,28 +363,15 @@ bool TouchesOrganisation(const projections::Flag& flag, const std::string& org_i
   return std::find(flag.touches.begin(), flag.touches.end(), "org:" + org_id) != flag.touches.end();
 }
 
-struct LoadedFlags {
-  uint64_t sequence = 0;
-  int32_t as_of_days = 0;
-  uint32_t policy_version = 0;
-  std::vector<std::string> known_subjects;
-  std::vector<projections::Flag> flags;
-};
+using projections::LoadedFlags;
 
 Result<LoadedFlags> LoadFlags(const Parameters& parameters, const Ledger& ledger, const TreeHead& published,
                               int32_t today_days) {
   auto to = AsOfSequence(parameters, ledger, published);
   if (!to) return Error(to.error());
-  LoadedFlags out;
-  out.sequence = *to;
-  out.as_of_days = today_days;
-  if (parameters.Has("as_of_date")) out.as_of_days = *ParseDate(parameters.Text("as_of_date"));  // checked above
-  auto loaded = projections::Load(ledger, *to);
-  if (!loaded) return Error(loaded.error());
-  out.policy_version = loaded->rules.policy().version;
-  out.known_subjects = loaded->rules.KnownSubjects();
-  out.flags = loaded->rules.Flags(out.as_of_days);
-  return out;
+  int32_t as_of_days = today_days;
+  if (parameters.Has("as_of_date")) as_of_days = *ParseDate(parameters.Text("as_of_date"));  // checked above
+  return projections::LoadFlagsAt(ledger, *to, as_of_days);
 }
 
 Answer AnswerFlags(const Parameters& parameters, const Caller& caller, const Ledger& ledger, const TreeHead& published,

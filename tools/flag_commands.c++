@@ -48,28 +48,15 @@ int ReportUsage(const Status& status) {
   return kExitUsage;
 }
 
-// The flags of the ledger as the view options ask: as of a sequence number, evaluated at a date.
-struct LoadedFlags {
-  uint64_t sequence = 0;
-  int32_t as_of_days = 0;
-  uint32_t policy_version = 0;
-  std::vector<std::string> known_subjects;
-  std::vector<projections::Flag> flags;
-};
+using projections::LoadedFlags;
 
+// The flags of the ledger as the view options ask: as of a sequence number, evaluated at a date.
 Result<LoadedFlags> LoadFlags(const Ledger& ledger, const ViewOptions& view, Clock* clock) {
   auto to = AsOfSequence(ledger, view);
   if (!to) return Error(to.error());
-  LoadedFlags out;
-  out.sequence = *to;
-  out.as_of_days = Today(clock);
-  if (!view.as_of_date.empty()) out.as_of_days = *ParseDate(view.as_of_date);  // checked above
-  auto loaded = projections::Load(ledger, *to);
-  if (!loaded) return Error(loaded.error());
-  out.policy_version = loaded->rules.policy().version;
-  out.known_subjects = loaded->rules.KnownSubjects();
-  out.flags = loaded->rules.Flags(out.as_of_days);
-  return out;
+  int32_t as_of_days = Today(clock);
+  if (!view.as_of_date.empty()) as_of_days = *ParseDate(view.as_of_date);  // checked above
+  return projections::LoadFlagsAt(ledger, *to, as_of_days);
 }
 
 void PrintFlagFields(const projections::Flag& flag, std::ostream& out) {
