@@ -255,6 +255,12 @@ TEST_F(Views, RebuildGivesTheIncrementalDigest) {
   // The history store the appends kept is the one recomputed from zero.
   EXPECT_NE(rebuilt.out.find("history store: "), std::string::npos) << rebuilt.Describe();
   EXPECT_NE(rebuilt.out.find("the stored one was the same"), std::string::npos) << rebuilt.Describe();
+  // verify compares the store with the records the log gives.
+  CommandResult verified = Run({"verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.Describe();
+  EXPECT_NE(verified.out.find("ok: the history store's records agree with the log up to its checkpoint at sequence "),
+            std::string::npos)
+      << verified.Describe();
   // The tables it loaded the store with are gone from the ledger's directory.
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(alliance_->ledger()) / "history-load"));
 }
