@@ -34,10 +34,7 @@ class ReadAheadTest : public ::testing::Test {
       return canonical;
     };
     auto created =
-        Ledger::Create(original(),
-                       SignSubmission(alliance_.operator_key, alliance_.ledger_id, "genesis",
-                                      clock_.NowMicros(), alliance_.GenesisCanonicalEvents()),
-                       &clock_);
+        Ledger::Create(original(), alliance_.GenesisSubmission(clock_.NowMicros()), &clock_);
     ASSERT_TRUE(created.has_value()) << created.error().message();
     Ledger& ledger = **created;
     auto append = [&](const PrivateKey& key, const std::vector<json>& events) {

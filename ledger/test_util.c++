@@ -131,6 +131,10 @@ std::vector<std::string> TestAlliance::GenesisCanonicalEvents() const {
   return canonical;
 }
 
+SignedSubmission TestAlliance::GenesisSubmission(int64_t micros) const {
+  return SignSubmission(operator_key, ledger_id, "genesis", micros, GenesisCanonicalEvents());
+}
+
 json OrganisationJson(const std::string& org_id, const std::string& name, const std::string& kind) {
   return {{"type", "organisation_registered"},
           {"org_id", org_id},

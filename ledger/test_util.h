@@ -17,6 +17,7 @@
 #include "ledger/dates.h"
 #include "ledger/log_format.h"
 #include "ledger/status.h"
+#include "ledger/submission.h"
 #include "ledger/validator.h"
 
 namespace fundtrail::test {
@@ -108,6 +109,8 @@ struct TestAlliance {
   std::vector<json> GenesisEvents() const;
   // Canonical bytes of GenesisEvents().
   std::vector<std::string> GenesisCanonicalEvents() const;
+  // GenesisEvents() signed by the operator key as submission "genesis", for Ledger::Create.
+  SignedSubmission GenesisSubmission(int64_t micros) const;
 };
 
 // Event builders with sensible defaults. All amounts are CNY unless given.

@@ -28,8 +28,7 @@ class RandomLedger {
     std::filesystem::create_directories(temp.File("keys"));
     auto made = std::make_unique<RandomLedger>(seed, temp.path());
     made->directory_ = temp.File("ledger");
-    SignedSubmission genesis = SignSubmission(made->alliance_.operator_key, made->alliance_.ledger_id, "genesis",
-                                              made->clock_.NowMicros(), made->alliance_.GenesisCanonicalEvents());
+    SignedSubmission genesis = made->alliance_.GenesisSubmission(made->clock_.NowMicros());
     made->submissions_.push_back(genesis);
     auto ledger = Ledger::Create(made->directory_, genesis, &made->clock_);
     if (!ledger) return Error(ledger.error());

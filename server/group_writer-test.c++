@@ -18,9 +18,7 @@ class GroupWriterTest : public ::testing::Test {
   GroupWriterTest() : alliance_(directory_.path()) {}
 
   void SetUp() override {
-    SignedSubmission genesis = SignSubmission(alliance_.operator_key, alliance_.ledger_id, "genesis",
-                                              clock_.NowMicros(), alliance_.GenesisCanonicalEvents());
-    auto ledger = Ledger::Create(directory_.File("ledger"), genesis, &clock_);
+    auto ledger = Ledger::Create(directory_.File("ledger"), alliance_.GenesisSubmission(clock_.NowMicros()), &clock_);
     ASSERT_TRUE(ledger.has_value()) << ledger.error().message();
     ledger_ = std::move(*ledger);
   }
