@@ -754,6 +754,15 @@ TEST_F(BundleTest, ARecordThatCannotBeReadIsNotNamedAfterTheOneBefore) {
   }
 }
 
+// The context replay starts the chain at zero, as a replay from sequence 1 does: a genesis whose
+// given h_0 is not zero is refused before its inclusion proof is looked at.
+TEST_F(BundleTest, TheGenesisContextEntryMustStartTheChainAtZero) {
+  auto records = ParseRecords(ReadBytes(Export(13, kReversal)));
+  const size_t genesis = Find(records, BundleRecord::kContext, HasSequence(1));
+  records[genesis].payload[8] ^= 0x01;  // the first byte of h_0, after be64(sequence)
+  ExpectRejected(VerifyRecords(records), {"context event 1: the chain hash before sequence 1 must be zero"});
+}
+
 TEST_F(BundleTest, AMissingContextEventIsCaught) {
   // The range 13..16: expenditures on grant G-1 with vendor V-1 by finance_uni, and a reversal.
   const auto good = ParseRecords(ReadBytes(Export(13, kReversal)));

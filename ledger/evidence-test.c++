@@ -10,6 +10,8 @@
 
 #include "ledger/export.h"
 #include "ledger/json_codec.h"
+#include "ledger/log_format.h"
+#include "ledger/merkle_reference.h"
 #include "ledger/store.h"
 #include "ledger/submission.h"
 #include "ledger/test_util.h"
@@ -543,6 +545,64 @@ TEST_F(EvidenceTest, AMissingSignerRegistrationOrGenesisIsCaught) {
   ASSERT_TRUE(other.has_value()) << other.error().message();
   Signer(foreign, 1) = other->subject;
   ExpectCorruptionStartingWith(VerifyInclusionEvidence(foreign), InclusionFailure(1, kLast));
+}
+
+// A log the operator forged whole: the genesis submission re-signed for `ledger_id`, with every
+// entry, the tree and a head (of the genesis's ledger id) recomputed and signed by the operator.
+// Evidence of event `subject` in it, with the genesis entry as its signer.
+InclusionEvidence ForgedGenesisEvidence(const Ledger& ledger, const PrivateKey& operator_key,
+                                        const std::string& ledger_id, uint64_t subject) {
+  auto stored = DecodedSubmission::Open(*ledger.ReadSubmission(1), "genesis submission");
+  EXPECT_TRUE(stored.has_value());
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->root());
+  auto builder = message.getRoot<schema::Submission>();
+  builder.getBody().setLedgerId(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(ledger_id.data()),
+                                                    ledger_id.size()));
+  const std::string signature =
+      operator_key.Sign(AsBytes(SignedMessage(CanonicalBytes(builder.getBody().asReader()))));
+  builder.setSignature(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(signature.data()), signature.size()));
+  const std::string submission = CanonicalBytes(builder.asReader());
+  const Digest submission_digest = SubmissionDigest(submission);
+
+  const uint64_t count = builder.getBody().getEventCount();
+  std::vector<std::string> records, leaves;
+  std::vector<Digest> chain = {Digest{}};
+  for (uint64_t n = 1; n <= count; ++n) {
+    const std::string canonical(DecodeEntry(ledger.ReadEntry(n)->record)->canonical_event);
+    chain.push_back(ChainHash(chain.back(), n, submission_digest, EventDigest(canonical)));
+    records.push_back(EncodeEntry(chain.back(), 1, canonical));
+    leaves.push_back("FTLEAF01" + std::string(reinterpret_cast<const char*>(chain.back().data()), chain.back().size()));
+  }
+  TreeHead head;
+  head.ledger_id = ledger.ledger_id();  // what the genesis event names
+  head.tree_size = count;
+  head.root_hash = merkle_reference::Mth(leaves);
+  head.chain_hash = chain.back();
+  head.timestamp_micros = kHeadTimestampMicros;
+  SignTreeHead(operator_key, &head);
+  auto proven = [&](uint64_t n) {
+    return ProvenEntry{n, chain[n - 1], submission, records[n - 1], merkle_reference::Path(n - 1, leaves)};
+  };
+  InclusionEvidence evidence;
+  evidence.head = head;
+  evidence.subject = proven(subject);
+  evidence.signers = {proven(1)};
+  return evidence;
+}
+
+// The writer (Ledger::Create, Append) and a replay refuse a submission signed for another ledger;
+// so does inclusion evidence, whose tree the operator may have forged (FORMAT.md section 9).
+TEST_F(EvidenceTest, ASubmissionSignedForAnotherLedgerIsRefused) {
+  // The forgery's arithmetic is right: with the ledger's own id it verifies.
+  auto honest = VerifyInclusionEvidence(
+      ForgedGenesisEvidence(ledger(), alliance().operator_key, ledger().ledger_id(), kAdminRegistered));
+  ASSERT_TRUE(honest.has_value()) << honest.error().message();
+  const std::string other = test::Unhex("ffeeddccbbaa99887766554433221100");
+  ExpectCorruption(
+      VerifyInclusionEvidence(ForgedGenesisEvidence(ledger(), alliance().operator_key, other, kAdminRegistered)),
+      "the submission at sequence 1 (holding event 11) was signed for ledger ffeeddccbbaa99887766554433221100, "
+      "the head is of ledger " + test::Hex(ledger().ledger_id()));
 }
 
 TEST_F(EvidenceTest, AWrongHeadIsCaught) {

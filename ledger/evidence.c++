@@ -228,6 +228,12 @@ Result<InclusionReport> VerifyInclusionEvidence(const InclusionEvidence& evidenc
     std::string message = SignedMessage(CanonicalBytes(submission.getBody()));
     const std::string what = "the submission at sequence " + std::to_string(link->submission_first) +
                              " (holding event " + std::to_string(link->sequence) + ")";
+    // As a replay (FORMAT.md section 5, step 1): every submission of the log is for its ledger.
+    if (Str(submission.getBody().getLedgerId()) != head.ledger_id) {
+      return Error(Status::Corruption(what + " was signed for ledger " +
+                                      HexEncode(AsBytes(Str(submission.getBody().getLedgerId()))) +
+                                      ", the head is of ledger " + HexEncode(AsBytes(head.ledger_id))));
+    }
     if (link->submission_first == 1) {
       if (link->key_id_hex != HexEncode(AsBytes(operator_key->key_id())) ||
           !operator_key->Verify(AsBytes(message), Str(submission.getSignature()))) {

@@ -219,6 +219,10 @@ Result<Digest> Replayer::ApplyContext(uint64_t sequence, std::string_view canoni
   if (context_sequence_ == 0 && sequence != 1) {
     return Error(Status::Corruption(where + ": the first context event must be the genesis (sequence 1)"));
   }
+  // As a replay from the start: the chain begins at zero (FORMAT.md section 3).
+  if (sequence == 1 && previous_chain_hash != Digest{}) {
+    return Error(Status::Corruption(where + ": the chain hash before sequence 1 must be zero"));
+  }
   auto decoded = DecodedSubmission::Open(canonical_submission, where + ", its submission");
   if (!decoded) return Error(decoded.error());
   auto submission = decoded->root();
