@@ -15,40 +15,19 @@ Result<std::string> ReversalEvent(uint64_t sequence, const std::string& reason) 
 
 Result<EventBatch> ReverseSubmissionBatch(const Ledger& ledger, const std::string& submission_id,
                                           const std::string& reason) {
-  // Submissions are found by reading the log's entries: one submission read per submission.
-  uint64_t first = 0, count = 0, submission_sequence = 0;
-  Status failure;
-  Status scanned = ledger.ScanEntries(1, UINT64_MAX, [&](const StoredEntry& entry) {
-    auto view = DecodeEntry(entry.record);
-    if (!view) {
-      failure = view.error().WithPrefix("sequence " + std::to_string(entry.sequence));
-      return false;
-    }
-    if (view->submission_sequence == submission_sequence) return true;
-    submission_sequence = view->submission_sequence;
-    auto bytes = ledger.ReadSubmission(submission_sequence);
-    if (!bytes) {
-      failure = bytes.error();
-      return false;
-    }
-    auto submission = DecodedSubmission::Open(*bytes, "submission " + std::to_string(submission_sequence));
-    if (!submission) {
-      failure = submission.error();
-      return false;
-    }
-    auto body = submission->root().getBody();
-    if (body.getSubmissionId() != submission_id.c_str()) return true;
-    first = submission_sequence;
-    count = body.getEventCount();
-    return false;
-  });
-  if (!scanned.ok()) return Error(scanned);
-  if (!failure.ok()) return Error(failure);
-  if (first == 0) {
+  auto found = ledger.FindSubmission(submission_id);
+  if (!found) return Error(found.error());
+  if (!*found) {
     return Error(Status::NotFound("no submission \"" + submission_id +
                                   "\" in the ledger; receipts and `fundtrail log --json` (via its sequence "
                                   "numbers) name submissions"));
   }
+  const uint64_t first = **found;
+  auto bytes = ledger.ReadSubmission(first);
+  if (!bytes) return Error(bytes.error());
+  auto submission = DecodedSubmission::Open(*bytes, "submission " + std::to_string(first));
+  if (!submission) return Error(submission.error());
+  const uint64_t count = submission->root().getBody().getEventCount();
   EventBatch batch;
   batch.source = "reversal of submission \"" + submission_id + "\"";
   for (uint64_t sequence = first; sequence < first + count; ++sequence) {

@@ -219,6 +219,7 @@ class Appender {
                         "; check that it is not charged twice (rules PU-3 and AN-1 will flag it)");
     }
     ++report_->new_rows;
+    if (options_.check_only) return Status::Ok();  // counted, never appended: nothing to keep
     events_.push_back(std::move(row.canonical_event));
     rows_.push_back(row_number);
     return Status::Ok();
@@ -291,8 +292,9 @@ Result<ImportReport> ImportCsv(const ImportOptions& options, Ledger& ledger, con
   if (!encoding) return Error(encoding.error());
   report.encoding = *encoding;
 
+  // --check keeps no events: what it reports needs only the second, streaming pass.
   auto checked = CheckFile(options.input_path, *mapping, *encoding, ledger.state(),
-                           options.submission_event_count_max, messages, &report);
+                           options.check_only ? 0 : options.submission_event_count_max, messages, &report);
   if (!checked) return Error(checked.error());
   if (checked->error_count > 0) {
     return Error(Status::InvalidArgument(std::to_string(checked->error_count) +

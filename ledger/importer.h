@@ -9,7 +9,7 @@
 // derive from the file and the mapping, so an interrupted import completes when run again.
 //
 // Memory: the file is streamed twice (once to check, once to append) unless its rows fit one
-// submission, in which case the events of the first pass are kept. Per row, the check keeps 24
+// submission and it is not a --check, in which case the events of the first pass are kept. Per row, the check keeps 24
 // bytes (a 64-bit hash of the source key, the row number, a 64-bit hash of the invoice number);
 // the append holds at most one submission of events.
 #pragma once

@@ -272,6 +272,36 @@ TEST_F(StoreTest, TheSameIdWithOtherContentIsRefused) {
   EXPECT_EQ(ledger_->head().sequence, head.sequence);
 }
 
+TEST_F(StoreTest, FindSubmissionChecksTheIndexAgainstTheSubmission) {
+  auto first = Append(alliance_.admin, {test::VendorJson("V-7")}, "find-me");
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  auto second = Append(alliance_.admin, {test::VendorJson("V-8")}, "and-me");
+  ASSERT_TRUE(second.has_value()) << second.error().message();
+
+  auto found = ledger_->FindSubmission("find-me");
+  ASSERT_TRUE(found.has_value()) << found.error().message();
+  EXPECT_EQ(*found, std::optional<uint64_t>(first->first_sequence));
+  auto missing = ledger_->FindSubmission("never-used");
+  ASSERT_TRUE(missing.has_value()) << missing.error().message();
+  EXPECT_FALSE(missing->has_value());
+
+  // An index entry pointing at another submission, or at no submission, is reported as damage,
+  // never answered with the submission it points at.
+  auto* ids = ledger_->column_family("submission_ids");
+  ASSERT_TRUE(ledger_->database()->Put(rocksdb::WriteOptions(), ids, "find-me", SequenceKey(second->first_sequence)).ok());
+  auto other = ledger_->FindSubmission("find-me");
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code(), StatusCode::kCorruption);
+  EXPECT_NE(other.error().message().find("whose submission has another id"), std::string::npos) << other.error().message();
+  EXPECT_NE(other.error().message().find("fundtrail rebuild"), std::string::npos);
+  ASSERT_TRUE(ledger_->database()->Put(rocksdb::WriteOptions(), ids, "find-me", SequenceKey(first->first_sequence + 1000)).ok());
+  auto beyond = ledger_->FindSubmission("find-me");
+  ASSERT_FALSE(beyond.has_value());
+  EXPECT_NE(beyond.error().message().find("points beyond the log"), std::string::npos) << beyond.error().message();
+  ASSERT_TRUE(ledger_->database()->Put(rocksdb::WriteOptions(), ids, "find-me", "short").ok());
+  EXPECT_FALSE(ledger_->FindSubmission("find-me").has_value());
+}
+
 TEST_F(StoreTest, AFailingBatchAppendsNothing) {
   const Head head = ledger_->head();
   const size_t entry_count = AllEntries(*ledger_).size();

@@ -551,6 +551,29 @@ Result<std::string> Ledger::ReadSubmission(uint64_t first_sequence) const {
   return value;
 }
 
+Result<std::optional<uint64_t>> Ledger::FindSubmission(const std::string& submission_id) const {
+  std::string value;
+  rocksdb::Status status = database_->Get(rocksdb::ReadOptions(), handles_[kSubmissionIds], submission_id, &value);
+  if (status.IsNotFound()) return std::optional<uint64_t>();
+  FT_RETURN_IF_ERROR(FromRocks(status, "reading the submission id index"));
+  auto damaged = [&](const std::string& what) {
+    return Error(Status::Corruption("the submission id index (column family \"submission_ids\") entry of \"" +
+                                    submission_id + "\" " + what + "; run `fundtrail rebuild` to recompute it"));
+  };
+  if (value.size() != 8) return damaged("is not an 8-byte sequence number");
+  const uint64_t first = GetBigEndian64(reinterpret_cast<const uint8_t*>(value.data()));
+  if (first == 0 || first > head_.sequence) return damaged("points beyond the log (sequence " + std::to_string(first) + ")");
+  auto bytes = ReadSubmission(first);
+  if (!bytes) return damaged("points to sequence " + std::to_string(first) + ", where no submission starts");
+  auto submission = DecodedSubmission::Open(*bytes, "submission " + std::to_string(first));
+  if (!submission) return Error(submission.error());
+  auto stored_id = submission->root().getBody().getSubmissionId();
+  if (std::string_view(stored_id.cStr(), stored_id.size()) != submission_id) {
+    return damaged("points to sequence " + std::to_string(first) + ", whose submission has another id");
+  }
+  return std::optional<uint64_t>(first);
+}
+
 Status Ledger::ScanEntries(uint64_t from, uint64_t to,
                            const std::function<bool(const StoredEntry&)>& visit) const {
   rocksdb::ReadOptions options;

@@ -154,6 +154,11 @@ class Ledger {
   // h_sequence, from the entry of event `sequence` (an all-zero digest for 0).
   Result<Digest> ChainHash(uint64_t sequence) const;
   Result<std::string> ReadSubmission(uint64_t first_sequence) const;  // canonical bytes
+  // The first sequence of the submission whose id is `submission_id`, nullopt if the ledger has
+  // none: looked up in the submission id index, and checked against the submission record it
+  // points to, so that a damaged index is reported (Corruption, naming `fundtrail rebuild`)
+  // rather than answered with another submission.
+  Result<std::optional<uint64_t>> FindSubmission(const std::string& submission_id) const;
 
   // Calls `visit` for each stored entry with from <= sequence <= to, in order, streaming.
   // Stops early when `visit` returns false.

@@ -89,7 +89,7 @@ void ExpectGrantHistoryAsTheReference(const Ledger& ledger, const std::string& g
   for (size_t i = 0; i < reference.size(); ++i) {
     const auto& want = reference[i];
     const auto& row = csv->csv_rows[i];
-    ASSERT_EQ(row.size(), 9u);
+    ASSERT_EQ(row.size(), 10u);  // ... hash, reversed_by
     EXPECT_EQ(row[0], want[0]);
     EXPECT_EQ(row[1], want[1]) << "sequence " << want[0];
     EXPECT_EQ((std::vector<std::string>{row[4], row[5], row[6], row[7], row[8]}),
@@ -102,6 +102,10 @@ void ExpectGrantHistoryAsTheReference(const Ledger& ledger, const std::string& g
     EXPECT_EQ(object["amount"], row[3]);
     EXPECT_EQ(object["spent"], want[4]);
     EXPECT_EQ(object["hash"], want[6]);
+    // The reversal that undoes the row, in every form alike.
+    EXPECT_EQ(object["reversed"].get<bool>(), !row[9].empty()) << "sequence " << want[0];
+    EXPECT_EQ(object.contains("reversed_by") ? std::to_string(object["reversed_by"].get<uint64_t>()) : "", row[9]);
+    EXPECT_EQ(table->rows[i][9], row[9]);
   }
 }
 

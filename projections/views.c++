@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <span>
+#include <unordered_map>
 
 #include "ledger/dates.h"
 #include "ledger/json_codec.h"
@@ -349,6 +350,46 @@ Result<std::vector<nlohmann::ordered_json>> EventsJson(const Ledger& ledger, con
   return events;
 }
 
+// For each record of `records` that a record of the same list reverses, that reversal's
+// sequence. A reversal touches the subjects of the event it reverses (the subject index and the
+// store file it under the same grant and member), so the list up to its end holds every reversal
+// of its events up to there; reversals themselves cannot be reversed. The target is read from the
+// log, which the store's summary only describes.
+Result<std::unordered_map<uint64_t, uint64_t>> ReversedBy(const Ledger& ledger,
+                                                          const std::vector<HistoryRecord>& records) {
+  std::vector<uint64_t> reversals;
+  for (const auto& record : records) {
+    if (record.type == "reversal") reversals.push_back(record.sequence);
+  }
+  std::vector<uint64_t> targets(reversals.size());
+  FT_RETURN_IF_ERROR(ForEachLogEvent(ledger, reversals,
+                                     [&](size_t index, uint64_t sequence, const Digest&,
+                                         schema::Event::Reader event, EventLookup&) -> Status {
+    if (event.which() != schema::Event::REVERSAL) {
+      return Status::Corruption("the history store's record of sequence " + std::to_string(sequence) +
+                                " says reversal, the log does not; run `fundtrail rebuild` to recompute it");
+    }
+    targets[index] = event.getReversal().getTargetSequence();
+    return Status::Ok();
+  }));
+  std::unordered_map<uint64_t, uint64_t> reversed_by;
+  for (size_t i = 0; i < reversals.size(); ++i) reversed_by.emplace(targets[i], reversals[i]);
+  return reversed_by;
+}
+
+// The "reversed_by" cell and JSON member of a history row: the reversal's sequence, or empty.
+std::string ReversedByCell(const std::unordered_map<uint64_t, uint64_t>& reversed_by, uint64_t sequence) {
+  auto found = reversed_by.find(sequence);
+  return found == reversed_by.end() ? "" : std::to_string(found->second);
+}
+
+void AddReversedBy(const std::unordered_map<uint64_t, uint64_t>& reversed_by, uint64_t sequence,
+                   nlohmann::ordered_json& row) {
+  auto found = reversed_by.find(sequence);
+  row["reversed"] = found != reversed_by.end();
+  if (found != reversed_by.end()) row["reversed_by"] = found->second;
+}
+
 // The history store's records are derived, not validated as the log's events are: figures that
 // would leave int64 can come only from a damaged or forged record, and are reported, not
 // computed (signed overflow; GrantChangeFits and MemberChangeFits, projection.h).
@@ -368,7 +409,8 @@ struct GrantBalances {
 };
 
 // The cells of a table row (grouped amounts, a short hash) or a CSV row (plain, the whole hash).
-std::vector<std::string> GrantHistoryCells(const HistoryRecord& record, const GrantBalances& balances, HistoryForm form) {
+std::vector<std::string> GrantHistoryCells(const HistoryRecord& record, const GrantBalances& balances, HistoryForm form,
+                                           const std::string& reversed_by) {
   FT_ASSERT(form != HistoryForm::kJson);
   const bool table = form == HistoryForm::kTable;
   const std::string& c = balances.currency;
@@ -381,7 +423,8 @@ std::vector<std::string> GrantHistoryCells(const HistoryRecord& record, const Gr
           amount(balances.disbursed),
           amount(balances.spent),
           amount(balances.available),
-          table ? ShortHash(record.hash) : HexEncode(record.hash)};
+          table ? ShortHash(record.hash) : HexEncode(record.hash),
+          reversed_by};
 }
 
 }  // namespace
@@ -392,10 +435,13 @@ Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id,
   }
   ViewData view;
   view.title = "History of grant " + grant_id;
-  view.headers = {"seq", "type", "subject", "amount", "received", "disbursed", "spent", "available", "hash"};
-  view.right_aligned = {true, false, false, true, true, true, true, true, false};
+  view.headers = {"seq", "type", "subject", "amount", "received", "disbursed", "spent", "available", "hash",
+                  "reversed_by"};
+  view.right_aligned = {true, false, false, true, true, true, true, true, false, true};
   auto records = ReadHistory(ledger, Subject{SubjectKind::kGrant, grant_id}, to);
   if (!records) return Error(records.error());
+  auto reversed_by = ReversedBy(ledger, *records);
+  if (!reversed_by) return Error(reversed_by.error());
   const size_t count = records->size();
 
   // The running balances fold only this grant's changes (GrantChangeOf): what the projection's
@@ -426,8 +472,9 @@ Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id,
       view.json.push_back({{"sequence", record.sequence}, {"type", record.type}, {"subject", record.subject},
                            {"amount", Plain(record.amount)}, {"received", Plain(row.received, c)},
                            {"disbursed", Plain(row.disbursed, c)}, {"spent", Plain(row.spent, c)},
-                           {"available", Plain(row.available, c)}, {"hash", HexEncode(record.hash)},
-                           {"event", std::move((*events)[i])}});
+                           {"available", Plain(row.available, c)}, {"hash", HexEncode(record.hash)}});
+      AddReversedBy(*reversed_by, record.sequence, view.json.back());
+      view.json.back()["event"] = std::move((*events)[i]);
     }
     return view;
   }
@@ -435,7 +482,9 @@ Result<ViewData> GrantHistory(const Ledger& ledger, const std::string& grant_id,
   auto& rows = form == HistoryForm::kTable ? view.rows : view.csv_rows;
   rows.resize(count);
   FT_RETURN_IF_ERROR(ForEachPart(count, HistoryPartCount(count), [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) rows[i] = GrantHistoryCells((*records)[i], balances[i], form);
+    for (size_t i = begin; i < end; ++i) {
+      rows[i] = GrantHistoryCells((*records)[i], balances[i], form, ReversedByCell(*reversed_by, (*records)[i].sequence));
+    }
     return Status::Ok();
   }));
   return view;
@@ -447,10 +496,12 @@ Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, 
   }
   ViewData view;
   view.title = "History of member " + org_id;
-  view.headers = {"seq", "type", "subject", "amount", "grant", "received", "spent", "unspent", "hash"};
-  view.right_aligned = {true, false, false, true, false, true, true, true, false};
+  view.headers = {"seq", "type", "subject", "amount", "grant", "received", "spent", "unspent", "hash", "reversed_by"};
+  view.right_aligned = {true, false, false, true, false, true, true, true, false, true};
   auto records = ReadHistory(ledger, Subject{SubjectKind::kOrganisation, org_id}, to);
   if (!records) return Error(records.error());
+  auto reversed_by = ReversedBy(ledger, *records);
+  if (!reversed_by) return Error(reversed_by.error());
   std::vector<nlohmann::ordered_json> events;
   if (form == HistoryForm::kJson) {
     auto read = EventsJson(ledger, *records);
@@ -482,12 +533,14 @@ Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, 
       case HistoryForm::kTable:
         view.rows.push_back({std::to_string(record.sequence), record.type, record.subject, Grouped(record.amount),
                              grant_id, money ? Grouped(figures.received, c) : "", money ? Grouped(figures.spent, c) : "",
-                             money ? Grouped(figures.unspent(), c) : "", ShortHash(record.hash)});
+                             money ? Grouped(figures.unspent(), c) : "", ShortHash(record.hash),
+                             ReversedByCell(*reversed_by, record.sequence)});
         break;
       case HistoryForm::kCsv:
         view.csv_rows.push_back({std::to_string(record.sequence), record.type, record.subject, Plain(record.amount),
                                  grant_id, money ? Plain(figures.received, c) : "", money ? Plain(figures.spent, c) : "",
-                                 money ? Plain(figures.unspent(), c) : "", HexEncode(record.hash)});
+                                 money ? Plain(figures.unspent(), c) : "", HexEncode(record.hash),
+                                 ReversedByCell(*reversed_by, record.sequence)});
         break;
       case HistoryForm::kJson: {
         nlohmann::ordered_json row = {{"sequence", record.sequence}, {"type", record.type},
@@ -499,6 +552,7 @@ Result<ViewData> MemberHistory(const Ledger& ledger, const std::string& org_id, 
           row["unspent"] = Plain(figures.unspent(), c);
         }
         row["hash"] = HexEncode(record.hash);
+        AddReversedBy(*reversed_by, record.sequence, row);
         row["event"] = std::move(events[i]);
         view.json.push_back(std::move(row));
         break;

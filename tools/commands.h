@@ -126,13 +126,15 @@ struct ImportCommandOptions {
 };
 int RunImport(const ImportCommandOptions& options, Clock* clock);
 
-// `fundtrail reverse --submission ID` and `fundtrail correct --seq N FILE` (ledger/corrections.h).
+// `fundtrail reverse --submission ID` and `fundtrail correct --seq N | --voucher REF FILE`
+// (ledger/corrections.h).
 struct CorrectionOptions {
   std::string ledger;
   std::string key;
   std::string reason;
   std::string submission;  // reverse: the submission to undo
   uint64_t sequence = 0;   // correct: the event to replace
+  std::string voucher;     // correct: or the one live event of this voucher (as log --voucher finds it)
   std::string input;       // correct: JSON Lines with the corrected event(s)
   bool json = false;
 };

@@ -4,6 +4,7 @@
 #include "ledger/client.h"
 #include "ledger/corrections.h"
 #include "ledger/importer.h"
+#include "ledger/log_lines.h"
 #include "ledger/store.h"
 #include "ledger/submission.h"
 #include "projections/projection_store.h"
@@ -107,6 +108,38 @@ int AppendCorrection(Ledger& ledger, const PrivateKey& key, const EventBatch& ba
   return kExitOk;
 }
 
+// The sequence of the one event `voucher` names that is not reversed (log --voucher finds the
+// same events), or an error that lists the candidates.
+Result<uint64_t> SequenceOfVoucher(const Ledger& ledger, const std::string& voucher) {
+  LogOptions paper_trail;
+  paper_trail.voucher = voucher;
+  LogQuery query;
+  query.matches = [&paper_trail](schema::Event::Reader event) { return MatchesPaperTrail(event, paper_trail); };
+  std::vector<uint64_t> live, reversed;
+  FT_RETURN_IF_ERROR(ScanLog(ledger, query, [&](const LogLine& line) {
+    (line.reversed ? reversed : live).push_back(line.sequence);
+    return true;
+  }));
+  auto list = [](const std::vector<uint64_t>& sequences) {
+    std::string text;
+    for (uint64_t sequence : sequences) text += (text.empty() ? "" : ", ") + std::to_string(sequence);
+    return text;
+  };
+  if (live.size() == 1) return live.front();
+  if (live.empty() && reversed.empty()) {
+    return Error(Status::NotFound("--voucher " + voucher + ": no event of the ledger has this voucher reference or "
+                                  "import source key; list candidates with fundtrail log --voucher PART"));
+  }
+  if (live.empty()) {
+    return Error(Status::InvalidArgument("--voucher " + voucher + ": its events (sequence " + list(reversed) +
+                                         ") are all reversed already; append the corrected event with fundtrail append"));
+  }
+  return Error(Status::InvalidArgument("--voucher " + voucher + " names " + std::to_string(live.size()) +
+                                       " live events (sequence " + list(live) +
+                                       "); give its whole import source key (ORG|PERIOD|VOUCHER|LINE, as fundtrail log --voucher " +
+                                       voucher + " --json shows it) or --seq N"));
+}
+
 }  // namespace
 
 int RunReverse(const CorrectionOptions& options, Clock* clock) {
@@ -121,13 +154,22 @@ int RunReverse(const CorrectionOptions& options, Clock* clock) {
 }
 
 int RunCorrect(const CorrectionOptions& options, Clock* clock) {
+  if (options.sequence == 0 && options.voucher.empty()) {
+    return ReportError(Status::InvalidArgument("correct: give the event to replace, --seq N or --voucher REF"));
+  }
   auto key = PrivateKey::FromPemFile(options.key);
   if (!key) return ReportError(key.error());
   auto replacement = ReadJsonLinesFile(options.input);
   if (!replacement) return ReportError(replacement.error());
   auto ledger = projections::OpenWriter(ResolveLedgerDirectory(options.ledger), clock);
   if (!ledger) return ReportError(ledger.error());
-  auto batch = CorrectionBatch(**ledger, options.sequence, options.reason, std::move(*replacement));
+  uint64_t sequence = options.sequence;
+  if (!options.voucher.empty()) {
+    auto found = SequenceOfVoucher(**ledger, options.voucher);
+    if (!found) return ReportError(found.error());
+    sequence = *found;
+  }
+  auto batch = CorrectionBatch(**ledger, sequence, options.reason, std::move(*replacement));
   if (!batch) return ReportError(batch.error());
   return AppendCorrection(**ledger, *key, *batch, "", options.json, clock);
 }

@@ -166,12 +166,17 @@ int main(int argc, char** argv) {
   });
   auto* correct = app.add_subcommand(
       "correct", "replace an event: its reversal and the corrected event(s), in one signed submission");
-  correct->footer("Find the sequence number with fundtrail log --voucher REF or --invoice NUMBER. FILE holds the "
-                  "corrected event as JSON Lines, as fundtrail append reads it.");
+  correct->footer("Give --seq N or --voucher REF. Find the sequence number with fundtrail log --voucher REF or "
+                  "--invoice NUMBER. FILE holds the corrected event as JSON Lines, as fundtrail append reads it.");
   add_ledger(correct);
   correct->add_option("--key", correction.key, "private key (PEM) that signs (the event's author's role, or admin)")
       ->required();
-  correct->add_option("--seq", correction.sequence, "sequence number of the event to replace")->required();
+  auto* correct_seq = correct->add_option("--seq", correction.sequence, "sequence number of the event to replace");
+  auto* correct_voucher = correct->add_option(
+      "--voucher", correction.voucher,
+      "or the voucher of the event to replace: its reference, or its import source key (ORG|PERIOD|VOUCHER|LINE); it "
+      "must name exactly one event that is not reversed");
+  correct_seq->excludes(correct_voucher);
   correct->add_option("--reason", correction.reason, "why (kept in the reversal)")->required();
   correct->add_flag("--json", correction.json, "print the receipt as JSON");
   correct->add_option("input", correction.input, "JSON Lines file with the corrected event(s), or - for stdin")->required();

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <regex>
 
 #include "tests/testing/cli_harness.h"
@@ -342,6 +344,73 @@ TEST_F(Import, CorrectReplacesAnEventAndTheViewsFollow) {
   EXPECT_NE(twice.err.find("is already reversed"), std::string::npos) << twice.err;
 }
 
+TEST_F(Import, CorrectByVoucherReplacesTheOneLiveEventAndHistoryMarksItReversed) {
+  std::string ledger = DemoLedger();
+  const Example& example = kExamplesList[2];
+  uint64_t before = Size(ledger);
+  ASSERT_EQ(ImportFile(ledger, example.key, kExamples + example.mapping, kExamples + example.file).exit_code, 0);
+  const uint64_t imported = Size(ledger);
+  auto expected = ParseJsonLines(ReadFile(ExpectedJsonl(example)));
+  nlohmann::json replacement = expected[0];
+  replacement["amount"] = "41686.10 CNY";
+  std::string file = temp_ / "corrected.jsonl";
+  WriteFile(file, JsonLines({replacement}));
+  // 记-014 has two lines: the voucher alone is ambiguous, and the error lists both events.
+  CommandResult ambiguous = Fundtrail({"correct", "--ledger", ledger, "--key", kKeys + example.key, "--voucher",
+                                       "2026-04|记-014", "--reason", "x", file});
+  EXPECT_EQ(ambiguous.exit_code, 2) << ambiguous.Describe();
+  EXPECT_NE(ambiguous.err.find("names 2 live events (sequence "), std::string::npos) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find("--seq N"), std::string::npos) << ambiguous.err;
+  CommandResult unknown = Fundtrail({"correct", "--ledger", ledger, "--key", kKeys + example.key, "--voucher",
+                                     "记-999", "--reason", "x", file});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("--voucher 记-999: no event"), std::string::npos) << unknown.err;
+  CommandResult neither = Fundtrail({"correct", "--ledger", ledger, "--key", kKeys + example.key, "--reason", "x", file});
+  EXPECT_NE(neither.exit_code, 0);
+  EXPECT_NE(neither.err.find("--seq N or --voucher REF"), std::string::npos) << neither.err;
+  EXPECT_EQ(Size(ledger), imported) << "no failed correction appends anything";
+
+  // The whole source key names one line: it is reversed and replaced in one submission.
+  const std::string key = expected[0]["source_key"];
+  CommandResult correct = Fundtrail({"correct", "--ledger", ledger, "--key", kKeys + example.key, "--voucher", key,
+                                     "--reason", "金额录入错误", "--json", file});
+  ASSERT_EQ(correct.exit_code, 0) << correct.Describe();
+  auto receipt = nlohmann::json::parse(correct.out);
+  EXPECT_EQ(receipt["first_sequence"], imported + 1);
+  EXPECT_EQ(receipt["last_sequence"], imported + 2);
+  auto reversal = EventsAfter(ledger, imported);
+  ASSERT_EQ(reversal.size(), 2u);
+  EXPECT_EQ(reversal[0]["type"], "reversal");
+  EXPECT_EQ(reversal[0]["target_sequence"], before + 1);
+
+  // history marks the replaced event, in JSON, CSV and the table, for the member and the grant.
+  for (const std::vector<std::string> subject : {std::vector<std::string>{"member", "123400004850032765"},
+                                                 std::vector<std::string>{"grant", "NKRD-2024YFB9990100"}}) {
+    CommandResult json = Fundtrail({"history", subject[0], subject[1], "--json", "--ledger", ledger});
+    ASSERT_EQ(json.exit_code, 0) << json.Describe();
+    size_t reversed = 0;
+    for (const auto& row : ParseJsonLines(json.out)) {
+      if (row["sequence"] == before + 1) {
+        EXPECT_TRUE(row["reversed"].get<bool>());
+        EXPECT_EQ(row["reversed_by"], imported + 1);
+      }
+      reversed += row["reversed"].get<bool>();
+    }
+    EXPECT_EQ(reversed, subject[0] == "member" ? 1u : 2u) << "the grant's history also holds the demo's reversal";
+    CommandResult csv = Fundtrail({"history", subject[0], subject[1], "--csv", "--ledger", ledger});
+    ASSERT_EQ(csv.exit_code, 0) << csv.Describe();
+    EXPECT_NE(csv.out.find(",reversed_by\r\n"), std::string::npos) << csv.out.substr(0, 200);  // RFC 4180 lines
+    EXPECT_NE(csv.out.find("," + std::to_string(imported + 1) + "\r\n"), std::string::npos);
+    // As of the sequence before the correction, nothing of the import is reversed yet.
+    CommandResult earlier = Fundtrail({"history", subject[0], subject[1], "--json", "--ledger", ledger, "--as-of-seq",
+                                       std::to_string(imported)});
+    ASSERT_EQ(earlier.exit_code, 0) << earlier.Describe();
+    for (const auto& row : ParseJsonLines(earlier.out)) {
+      if (row["sequence"] > before) EXPECT_FALSE(row["reversed"].get<bool>()) << row["sequence"];
+    }
+  }
+}
+
 // A mapping for the error tests, over a small UTF-8 file of the same shape as the Excel example
 // (no date_formats, so ambiguous dates are errors).
 constexpr char kTestMapping[] = R"([constants]
@@ -424,6 +493,44 @@ struct BadInput {
   std::string mapping_extra;  // appended to kTestMapping
   std::string expected;       // in the one error line
 };
+
+// A file of about 100 MB is checked streaming: the command's peak memory stays well below the
+// file's size. (101,000 rows: more than one submission's 100,000, so an append would stream it
+// too, one submission at a time.)
+TEST_F(Import, AHundredMegabyteFileIsCheckedInBoundedMemory) {
+  std::string ledger = DemoLedger();
+  std::string mapping = temp_ / "map.toml";
+  WriteFile(mapping, kTestMapping);
+  constexpr int kRows = 101'000;
+  std::string padding;
+  for (int i = 0; i < 300; ++i) padding += "检";  // 900 bytes of description
+  std::string file = temp_ / "big.csv";
+  uint64_t bytes = 0;
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << kTestHeader;
+    for (int i = 1; i <= kRows; ++i) {
+      std::string row = "2026-04,记-" + std::to_string(i) + ",1,NKRD-2024YFB9990100,测试化验加工费,"
+                        "苏州华测新能源检测技术有限公司," + "2634100" + std::to_string(1000000000000ULL + i) +
+                        ",2026/4/1,2026/4/3,\"12,000.00\",王敏,郑凯,电芯安全测试 第" + std::to_string(i) + "批 " +
+                        padding + "\n";
+      bytes += row.size();
+      out << row;
+    }
+  }
+  ASSERT_GT(bytes, 100'000'000u);
+  std::string log = Log(ledger);
+  CommandResult result = ImportFile(ledger, "", mapping, file, {"--check", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.Describe().substr(0, 2000);
+  auto report = nlohmann::json::parse(result.out);
+  EXPECT_EQ(report["rows"], kRows) << result.out;
+  EXPECT_EQ(report["new"], kRows) << result.out;
+  EXPECT_GT(result.max_rss_kib, 0);
+  EXPECT_LT(result.max_rss_kib, 96 * 1024) << "peak memory of --check over a " << bytes << "-byte file";
+  std::cout << "import --check of " << bytes << " bytes (" << kRows << " rows): peak memory "
+            << result.max_rss_kib / 1024 << " MiB" << std::endl;
+  EXPECT_EQ(Log(ledger), log);
+}
 
 TEST_F(Import, EachBadInputIsOneClearLineAndAppendsNothing) {
   std::string ledger = DemoLedger();

@@ -29,10 +29,7 @@ class DiskFixture {
 
   // Creates the ledger on the real disk and closes it.
   void Create() {
-    SignedSubmission genesis =
-        SignSubmission(alliance_.operator_key, alliance_.ledger_id, "genesis", clock_.NowMicros(),
-                       alliance_.GenesisCanonicalEvents());
-    auto created = Ledger::Create(directory(), genesis, &clock_);
+    auto created = Ledger::Create(directory(), alliance_.GenesisSubmission(clock_.NowMicros()), &clock_);
     ASSERT_TRUE(created.has_value()) << created.error().message();
     std::unique_ptr<Ledger> ledger = std::move(*created);
     for (const SignedSubmission& setup : SetupSubmissions()) {
@@ -81,6 +78,7 @@ class DiskFixture {
 
   std::string directory() const { return temp_.File("ledger"); }
   FaultFileSystem& file_system() { return *file_system_; }
+  const test::TestAlliance& alliance() const { return alliance_; }
   Clock* clock() { return &clock_; }
 
  private:

@@ -21,6 +21,7 @@ struct CommandResult {
   int exit_code = -1;  // the exit status, or 128 + the signal number if a signal ended it
   std::string out;     // stdout
   std::string err;     // stderr
+  int64_t max_rss_kib = 0;  // the command's peak resident memory (wait4's ru_maxrss), KiB
 
   // "exit 2, stdout: ..., stderr: ..." for failure messages.
   std::string Describe() const;
