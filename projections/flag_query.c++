@@ -192,4 +192,17 @@ Result<LoadedFlags> LoadFlagsAt(const Ledger& ledger, uint64_t sequence, int32_t
   return out;
 }
 
+Result<LoadedFlags> LoadFlagsByBusinessDate(const Ledger& ledger, uint64_t sequence, int32_t as_of_days,
+                                            BusinessCut* cut) {
+  auto folded = FoldToBusinessDate(ledger, sequence, as_of_days, cut);
+  if (!folded) return Error(folded.error());
+  LoadedFlags out;
+  out.sequence = sequence;
+  out.as_of_days = as_of_days;
+  out.policy_version = folded->rules.policy().version;
+  out.known_subjects = folded->rules.KnownSubjects();
+  out.flags = folded->rules.Flags(as_of_days);
+  return out;
+}
+
 }  // namespace fundtrail::projections

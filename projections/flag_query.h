@@ -12,6 +12,7 @@
 
 #include "ledger/status.h"
 #include "ledger/store.h"
+#include "projections/business_date.h"
 #include "projections/rules.h"
 
 namespace fundtrail::projections {
@@ -73,5 +74,10 @@ struct LoadedFlags {
   std::vector<Flag> flags;
 };
 Result<LoadedFlags> LoadFlagsAt(const Ledger& ledger, uint64_t sequence, int32_t as_of_days);
+// The same for the business recorded up to day `as_of_days` (business_date.h): the events 1..
+// `sequence` dated on or before it (and the undated ones), evaluated at it. `cut` says what was
+// read. An error when the day is before every business date of the ledger.
+Result<LoadedFlags> LoadFlagsByBusinessDate(const Ledger& ledger, uint64_t sequence, int32_t as_of_days,
+                                            BusinessCut* cut);
 
 }  // namespace fundtrail::projections

@@ -839,14 +839,97 @@ TEST_F(RuleBR3, DisbursedBeyondReceivedAndReceivedBeyondAward) {
   EXPECT_NE(FindId(flags, "BR-3/" + std::to_string(over) + "/disbursed"), nullptr)
       << Describe(flags);
 
-  s_.Add(Receive("G-S", 5000000, "2024-04-01"));  // now exactly the award of 200,000
+  uint64_t covering = s_.Add(Receive("G-S", 5000000, "2024-04-01"));  // now exactly the award of 200,000
   flags = s_.Flags("2024-06-30");
-  EXPECT_TRUE(OfRule(flags, "BR-3").empty()) << Describe(flags);
+  // The advance stays flagged, as the episode it was: from the disbursement to the receipt.
+  ASSERT_EQ(OfRule(flags, "BR-3").size(), 1u) << Describe(flags);
+  const Flag* advance = FindId(flags, "BR-3/" + std::to_string(over) + "/disbursed");
+  ASSERT_NE(advance, nullptr) << Describe(flags);
+  EXPECT_EQ(advance->figures["start"], "2024-03-11");
+  EXPECT_EQ(advance->figures["end"], "2024-04-01");
+  EXPECT_EQ(advance->figures["peak_shortfall"], "0.01 CNY");
+  EXPECT_TRUE(HasEvidence(*advance, covering));
+  // A disbursement dated before a receipt recorded earlier in the log is still ahead of it.
+  AddSmallGrant("G-T");
+  s_.Add(Receive("G-T", 1000000, "2024-05-02"));
+  uint64_t early = s_.Add(Disburse("G-T", kUni, 1000000, "2024-05-01"));
+  flags = s_.Flags("2024-06-30");
+  const Flag* dated = FindId(flags, "BR-3/" + std::to_string(early - 1) + "/disbursed");
+  ASSERT_NE(dated, nullptr) << Describe(flags);
+  EXPECT_EQ(dated->figures["first_exceeded_by"], early);
+  EXPECT_EQ(dated->figures["end"], "2024-05-02");
   uint64_t excess = s_.Add(Receive("G-S", 1, "2024-04-02"));
   flags = s_.Flags("2024-06-30");
   const Flag* flag = FindId(flags, "BR-3/" + std::to_string(excess) + "/received");
   ASSERT_NE(flag, nullptr) << Describe(flags);
   EXPECT_EQ(flag->figures["excess"], "0.01 CNY");
+}
+
+TEST_F(RuleBR3, OverdraftCoveredByALaterTrancheIsFlaggedOnceWithItsDates) {
+  // The issue's case: the member spends beyond its first tranche in one quarter and the next
+  // tranche covers it. The totals balance, the timeline does not.
+  AddSmallGrant("G-S");
+  s_.Add(Receive("G-S", 20000000, "2024-03-05"));
+  s_.Add(Disburse("G-S", kUni, 5000000, "2024-03-10"));
+  uint64_t over = AddSpend({{"grant_id", "G-S"}, {"amount", "80000.00 CNY"}, {"payment_date", "2024-04-03"}});
+  uint64_t deeper = AddSpend({{"grant_id", "G-S"},
+                              {"category", "testing"},
+                              {"amount", "10000.00 CNY"},
+                              {"vendor_id", "V-2"},
+                              {"payment_date", "2024-05-20"}});
+  uint64_t tranche = s_.Add(Disburse("G-S", kUni, 5000000, "2024-07-01"));
+  auto flags = s_.Flags("2024-12-31");
+  ASSERT_EQ(OfRule(flags, "BR-3").size(), 1u) << Describe(flags);
+  const Flag* flag = FindId(flags, "BR-3/" + std::to_string(over) + "/member");
+  ASSERT_NE(flag, nullptr) << Describe(flags);
+  EXPECT_EQ(flag->figures["start"], "2024-04-03");
+  EXPECT_EQ(flag->figures["end"], "2024-07-01");
+  EXPECT_EQ(flag->figures["days"], 89);
+  EXPECT_EQ(flag->figures["peak_shortfall"], "40000.00 CNY");
+  EXPECT_EQ(flag->figures["peak_date"], "2024-05-20");
+  EXPECT_TRUE(HasEvidence(*flag, deeper));
+  EXPECT_TRUE(HasEvidence(*flag, tranche));
+  EXPECT_NE(flag->explanation.find("to 2024-07-01, when event #" + std::to_string(tranche) + " covered it"),
+            std::string::npos)
+      << flag->explanation;
+
+  // A second, separate overdraft is a second flag; the first keeps its id.
+  uint64_t again = AddSpend({{"grant_id", "G-S"},
+                             {"category", "testing"},
+                             {"amount", "10000.01 CNY"},
+                             {"vendor_id", "V-3"},
+                             {"payment_date", "2024-09-02"}});
+  flags = s_.Flags("2024-12-31");
+  ASSERT_EQ(OfRule(flags, "BR-3").size(), 2u) << Describe(flags);
+  EXPECT_NE(FindId(flags, "BR-3/" + std::to_string(over) + "/member"), nullptr) << Describe(flags);
+  const Flag* second = FindId(flags, "BR-3/" + std::to_string(again) + "/member");
+  ASSERT_NE(second, nullptr) << Describe(flags);
+  EXPECT_EQ(second->figures["end"], "ongoing");
+  EXPECT_EQ(second->figures["peak_shortfall"], "0.01 CNY");
+  EXPECT_TRUE(second->figures["days"].is_null());
+}
+
+TEST_F(RuleBR3, BusinessDatesNotSequenceOrder) {
+  // History imported out of order: the tranche is recorded first but dated after the payment, so
+  // the member was short in between; a payment recorded later but dated after the tranche is not.
+  AddSmallGrant("G-S");
+  s_.Add(Receive("G-S", 20000000, "2024-03-05"));
+  uint64_t tranche = s_.Add(Disburse("G-S", kUni, 5000000, "2024-06-01"));
+  uint64_t early = AddSpend({{"grant_id", "G-S"}, {"amount", "30000.00 CNY"}, {"payment_date", "2024-04-03"}});
+  uint64_t late = AddSpend({{"grant_id", "G-S"}, {"amount", "20000.00 CNY"}, {"payment_date", "2024-06-03"},
+                            {"vendor_id", "V-2"}});
+  auto flags = s_.Flags("2024-12-31");
+  ASSERT_EQ(OfRule(flags, "BR-3").size(), 1u) << Describe(flags);
+  const Flag* flag = OfRule(flags, "BR-3").front();
+  EXPECT_EQ(flag->id, "BR-3/" + std::to_string(tranche) + "/member");  // its first evidence event
+  EXPECT_TRUE(HasEvidence(*flag, early));
+  EXPECT_FALSE(HasEvidence(*flag, late));
+  EXPECT_EQ(flag->figures["start"], "2024-04-03");
+  EXPECT_EQ(flag->figures["end"], "2024-06-01");
+  EXPECT_EQ(flag->figures["first_exceeded_by"], early);
+  // Reversing the early payment removes the episode.
+  s_.Add(Reverse(early));
+  EXPECT_TRUE(OfRule(s_.Flags("2024-12-31"), "BR-3").empty());
 }
 
 // ----- BR-4
@@ -968,6 +1051,56 @@ TEST_F(RuleTP3, SpentMoneyIsNotIdle) {
   EXPECT_EQ(Raised(flags, "TP-3", disbursement), nullptr) << Describe(flags);
   EXPECT_NE(Raised(flags, "TP-3", uni_disbursement_), nullptr)
       << Describe(flags);  // G-1's money still idle
+}
+
+TEST_F(RuleTP3, IdleMoneyLaterSpentIsFlagged) {
+  // The issue's case: money idle for seven months and then spent. On the evaluation date nothing
+  // is idle, but the episode happened.
+  AddSmallGrant("G-S");
+  s_.Add(Receive("G-S", 10000000, "2024-03-05"));
+  uint64_t disbursement = s_.Add(Disburse("G-S", kUni, 10000000, "2024-03-10"));
+  uint64_t partly = AddSpend({{"grant_id", "G-S"}, {"amount", "30000.00 CNY"}, {"payment_date", "2024-09-20"}});
+  uint64_t spent = AddSpend({{"grant_id", "G-S"},
+                             {"category", "testing"},
+                             {"amount", "60000.00 CNY"},
+                             {"vendor_id", "V-2"},
+                             {"payment_date", "2024-10-15"}});
+  AddSpend({{"grant_id", "G-S"}, {"amount", "10000.00 CNY"}, {"vendor_id", "V-3"}, {"payment_date", "2024-10-15"}});
+  auto flags = s_.Flags("2024-12-31");
+  const Flag* flag = FindId(flags, "TP-3/" + std::to_string(disbursement));
+  ASSERT_NE(flag, nullptr) << Describe(flags);
+  EXPECT_EQ(flag->figures["start"], "2024-09-07");  // 2024-03-10 + 181 days
+  EXPECT_EQ(flag->figures["end"], "2024-10-15");
+  EXPECT_EQ(flag->figures["peak_idle"], "100000.00 CNY");
+  EXPECT_EQ(flag->figures["idle"], "70000.00 CNY");  // on the day before it was spent
+  EXPECT_EQ(flag->figures["days_idle"], 219);
+  EXPECT_TRUE(HasEvidence(*flag, spent));
+  EXPECT_FALSE(HasEvidence(*flag, partly));
+  EXPECT_NE(flag->explanation.find("lay unspent until it was spent on 2024-10-15"), std::string::npos)
+      << flag->explanation;
+  // Spent one day inside the limit: no episode.
+  AddSmallGrant("G-T");
+  s_.Add(Receive("G-T", 10000000, "2024-03-05"));
+  uint64_t prompt = s_.Add(Disburse("G-T", kUni, 10000000, "2024-03-10"));
+  AddSpend({{"grant_id", "G-T"}, {"amount", "100000.00 CNY"}, {"vendor_id", "V-4"}, {"payment_date", "2024-09-06"}});
+  flags = s_.Flags("2024-12-31");
+  EXPECT_EQ(Raised(flags, "TP-3", prompt), nullptr) << Describe(flags);
+}
+
+TEST_F(RuleTP3, TwoEpisodesOfOneMemberAreTwoFlags) {
+  AddSmallGrant("G-S", "2025-12-31");
+  s_.Add(Receive("G-S", 20000000, "2024-03-05"));
+  uint64_t first = s_.Add(Disburse("G-S", kUni, 5000000, "2024-03-10"));
+  AddSpend({{"grant_id", "G-S"}, {"amount", "50000.00 CNY"}, {"payment_date", "2024-10-01"}});
+  uint64_t second = s_.Add(Disburse("G-S", kUni, 5000000, "2024-11-01"));
+  auto flags = s_.Flags("2025-06-30");
+  ASSERT_NE(FindId(flags, "TP-3/" + std::to_string(first)), nullptr) << Describe(flags);
+  const Flag* ongoing = FindId(flags, "TP-3/" + std::to_string(second));
+  ASSERT_NE(ongoing, nullptr) << Describe(flags);
+  EXPECT_EQ(ongoing->figures["end"], "ongoing");
+  EXPECT_EQ(ongoing->figures["start"], "2025-05-01");  // 2024-11-01 + 181 days
+  // Asked earlier, the second is not yet over the limit.
+  EXPECT_EQ(FindId(s_.Flags("2025-04-30"), "TP-3/" + std::to_string(second)), nullptr);
 }
 
 // ----- TP-4

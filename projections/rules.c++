@@ -40,6 +40,7 @@
 #include "ledger/json_codec.h"
 #include "ledger/money.h"
 #include "projections/description_match.h"
+#include "projections/episodes.h"
 
 namespace fundtrail::projections {
 
@@ -2910,26 +2911,43 @@ class Evaluator {
         if (disbursements_by_grant_.contains(id)) disbursements = disbursements_by_grant_.at(id);
         for (const auto* item : receipts) received = AddMoney(received, item->amount);
         for (const auto* item : disbursements) disbursed = AddMoney(disbursed, item->amount);
-        auto crossing_disbursements = Crossing(disbursements, received);
-        if (!crossing_disbursements.empty()) {
+        // Disbursed ahead of receipts, by business dates: every episode (episodes.h), so money
+        // advanced before the funder's receipt is flagged even once the receipt covers it.
+        std::vector<Movement> movements;
+        for (const auto* item : receipts) movements.push_back({item->days, item->event.sequence, item->amount});
+        for (const auto* item : disbursements) movements.push_back({item->days, item->event.sequence, -item->amount});
+        for (const ShortfallEpisode& episode : ShortfallEpisodes(std::move(movements))) {
           std::vector<Evidence> evidence;
-          for (const auto* item : crossing_disbursements) evidence.push_back(item->event);
-          const Params& params = state_.ParamsAt(evidence.back().sequence);
-          if (Covers(params, "BR-3", id)) {
-            Emit({"BR-3",
-                  "critical",
-                  subject,
-                  params.version,
-                  {{"rule", "disbursements within funds received"}},
-                  {{"received", PlainAmount(received, grant.currency)},
-                   {"disbursed", PlainAmount(disbursed, grant.currency)},
-                   {"excess", PlainAmount(SubtractMoney(disbursed, received), grant.currency)}},
-                  evidence,
-                  "disbursed",
-                  "grant " + id + " has disbursed " + Amount(disbursed, grant.currency) +
-                      " to members but received only " + Amount(received, grant.currency) +
-                      " from its funder"});
-          }
+          for (uint64_t sequence : episode.outflows) evidence.push_back(state_.disbursements.Find(sequence)->event);
+          for (uint64_t sequence : episode.inflows) evidence.push_back(state_.receipts.Find(sequence)->event);
+          uint64_t latest = 0;
+          for (const Evidence& item : evidence) latest = std::max(latest, item.sequence);
+          const Params& params = state_.ParamsAt(latest);
+          if (!Covers(params, "BR-3", id)) continue;
+          const bool ongoing = episode.end_day == ShortfallEpisode::kOngoing;
+          Emit({"BR-3",
+                "critical",
+                subject,
+                params.version,
+                {{"rule", "disbursements within funds received, at every business date"}},
+                {{"received", PlainAmount(received, grant.currency)},
+                 {"disbursed", PlainAmount(disbursed, grant.currency)},
+                 {"start", Date(episode.start_day)},
+                 {"end", ongoing ? std::string("ongoing") : Date(episode.end_day)},
+                 {"days", ongoing ? ordered_json(nullptr) : ordered_json(episode.end_day - episode.start_day)},
+                 {"peak_shortfall", PlainAmount(episode.peak_shortfall, grant.currency)},
+                 {"peak_date", Date(episode.peak_day)},
+                 {"first_exceeded_by", episode.first_sequence}},
+                evidence,
+                "disbursed",
+                "grant " + id + " had disbursed more than it had received from its funder from " +
+                    Date(episode.start_day) + " (disbursement #" + std::to_string(episode.first_sequence) + ") " +
+                    (ongoing ? "and still has (received " + Amount(received, grant.currency) + ", disbursed " +
+                                   Amount(disbursed, grant.currency) + ")"
+                             : "to " + Date(episode.end_day) + ", when receipt #" +
+                                   std::to_string(episode.inflows.back()) + " covered it") +
+                    "; the shortfall peaked at " + Amount(episode.peak_shortfall, grant.currency) + " on " +
+                    Date(episode.peak_day)});
         }
         auto crossing_receipts = Crossing(receipts, grant.amount);
         if (!crossing_receipts.empty()) {
@@ -3057,48 +3075,146 @@ class Evaluator {
     return consumed;
   }
 
-  void MemberGrantRules() {
-    // BR-3: a member's expenditures beyond what was disbursed to it (every pair that spent).
-    for (const auto& [key, items] : by_member_grant_) {
-      const auto& [org_id, grant_id] = key;
-      const GrantFact* grant = Grant(grant_id);
-      std::string currency = grant != nullptr ? grant->currency : items.front()->currency;
-      int64_t disbursed = 0;
-      if (disbursements_by_member_grant_.contains(key)) {
-        for (const auto* item : disbursements_by_member_grant_.at(key))
-          disbursed = AddMoney(disbursed, item->amount);
-      }
-      int64_t refunds = 0, spent = 0;
-      if (refunds_by_member_grant_.contains(key)) {
-        for (const auto* item : refunds_by_member_grant_.at(key))
-          refunds = AddMoney(refunds, (item->vendor_refund ? item->amount : -item->amount));
-      }
-      for (const auto* item : items) spent = AddMoney(spent, item->amount);
-      // Vendor refunds give money back to spend; refunds to the funder take it away.
-      Expenditures crossing = Crossing(items, AddMoney(disbursed, refunds));
-      if (crossing.empty()) continue;
-      const Params& params = state_.ParamsAt(MaxSequence(crossing));
+  // The event of a money fact by its sequence number, as evidence.
+  Evidence MoneyEvidence(uint64_t sequence) const {
+    if (const ExpenditureFact* spent = Expenditure(sequence)) return spent->event;
+    if (const auto* disbursed = state_.disbursements.Find(sequence)) return disbursed->event;
+    const auto* refund = state_.refunds.Find(sequence);
+    FT_ASSERT(refund != nullptr, "an episode names an event that is no money fact");
+    return refund->event;
+  }
+
+  // A member's money under a grant as movements on their business dates: disbursements and
+  // vendor refunds in, payments and refunds to the funder out (episodes.h).
+  std::vector<Movement> MemberMovements(const std::pair<std::string, std::string>& key,
+                                        const Expenditures& items) const {
+    std::vector<Movement> movements;
+    if (disbursements_by_member_grant_.contains(key)) {
+      for (const auto* item : disbursements_by_member_grant_.at(key))
+        movements.push_back({item->days, item->event.sequence, item->amount});
+    }
+    if (refunds_by_member_grant_.contains(key)) {
+      for (const auto* item : refunds_by_member_grant_.at(key))
+        movements.push_back({item->days, item->event.sequence, item->vendor_refund ? item->amount : -item->amount});
+    }
+    for (const auto* item : items) movements.push_back({item->payment_days, item->event.sequence, -item->amount});
+    return movements;
+  }
+
+  // BR-3 /member: one flag per episode of ShortfallEpisodes, its id from its first evidence event,
+  // so an overdraft a later tranche covered stays flagged once, with its dates.
+  void MemberShortfalls(const std::pair<std::string, std::string>& key, const Expenditures& items) {
+    const auto& [org_id, grant_id] = key;
+    const GrantFact* grant = Grant(grant_id);
+    const std::string currency = grant != nullptr ? grant->currency : items.front()->currency.str();
+    std::vector<Movement> movements = MemberMovements(key, items);
+    int64_t balance = 0;
+    for (const Movement& movement : movements) balance = AddMoney(balance, movement.amount);
+    for (const ShortfallEpisode& episode : ShortfallEpisodes(std::move(movements))) {
+      std::vector<Evidence> evidence;
+      for (uint64_t sequence : episode.outflows) evidence.push_back(MoneyEvidence(sequence));
+      for (uint64_t sequence : episode.inflows) evidence.push_back(MoneyEvidence(sequence));
+      uint64_t latest = 0;
+      for (const Evidence& item : evidence) latest = std::max(latest, item.sequence);
+      const Params& params = state_.ParamsAt(latest);
       if (!Covers(params, "BR-3", grant_id)) continue;
+      const bool ongoing = episode.end_day == ShortfallEpisode::kOngoing;
+      const std::string covered =
+          ongoing ? "and is not covered: short " + Amount(-balance, currency) + " after the last event"
+                  : "to " + Date(episode.end_day) + ", when " +
+                        (episode.inflows.empty() ? std::string("it was covered")
+                                                 : "event #" + std::to_string(episode.inflows.back()) + " covered it");
       Emit({"BR-3",
             "critical",
             "org:" + org_id,
             params.version,
-            {{"rule", "member spending within its disbursements"}},
+            {{"rule", "member spending within its disbursements, at every business date"}},
             {{"grant", grant_id},
              {"member", org_id},
-             {"disbursed", PlainAmount(disbursed, currency)},
-             {"refunds_net", PlainAmount(refunds, currency)},
-             {"spent", PlainAmount(spent, currency)},
-             {"excess",
-              PlainAmount(SubtractMoney(SubtractMoney(spent, disbursed), refunds), currency)}},
-            EvidenceOf(crossing),
+             {"start", Date(episode.start_day)},
+             {"end", ongoing ? std::string("ongoing") : Date(episode.end_day)},
+             // Only an ended episode has a length: an event rule does not depend on the day asked.
+             {"days", ongoing ? ordered_json(nullptr) : ordered_json(episode.end_day - episode.start_day)},
+             {"peak_shortfall", PlainAmount(episode.peak_shortfall, currency)},
+             {"peak_date", Date(episode.peak_day)},
+             {"first_exceeded_by", episode.first_sequence}},
+            evidence,
             "member",
-            org_id + " has spent " + Amount(spent, currency) + " of grant " + grant_id +
-                " but was disbursed only " + Amount(disbursed, currency) +
-                (refunds != 0 ? " (net of refunds " + Amount(refunds, currency) + ")" : "") +
-                ", first exceeded by expenditure #" +
-                std::to_string(crossing.front()->event.sequence)});
+            org_id + "'s spending of grant " + grant_id + " ran ahead of its disbursements from " +
+                Date(episode.start_day) + " (event #" + std::to_string(episode.first_sequence) + ") " + covered +
+                "; the shortfall peaked at " + Amount(episode.peak_shortfall, currency) + " on " +
+                Date(episode.peak_day)});
     }
+  }
+
+  // What a member used of a grant's money, as movements on their business dates: payments and
+  // refunds to the funder use it, vendor refunds give it back (episodes.h).
+  std::vector<Movement> MemberUses(const std::pair<std::string, std::string>& key) const {
+    std::vector<Movement> uses;
+    if (by_member_grant_.contains(key)) {
+      for (const auto* item : by_member_grant_.at(key))
+        uses.push_back({item->payment_days, item->event.sequence, item->amount});
+    }
+    if (refunds_by_member_grant_.contains(key)) {
+      for (const auto* item : refunds_by_member_grant_.at(key))
+        uses.push_back({item->days, item->event.sequence, item->vendor_refund ? -item->amount : item->amount});
+    }
+    return uses;
+  }
+
+  // TP-3: one flag per episode of IdleEpisodes up to `day`, ended ones included, so money idle
+  // for months and then spent is flagged. The id is that of its first evidence event (the
+  // oldest idle disbursement, as before episodes were counted).
+  void IdleFunds(const std::pair<std::string, std::string>& key,
+                 const std::vector<const DisbursementFact*>& disbursed, const Params& params,
+                 const std::string& currency, int32_t day) {
+    const auto& [org_id, grant_id] = key;
+    std::vector<Lot> lots;
+    for (const auto* lot : disbursed) lots.push_back({lot->days, lot->event.sequence, lot->amount});
+    std::set<uint64_t> first_events;
+    for (const IdleEpisode& episode : IdleEpisodes(std::move(lots), MemberUses(key), params.idle_days, day)) {
+      std::vector<Evidence> evidence;
+      for (uint64_t sequence : episode.lots) evidence.push_back(MoneyEvidence(sequence));
+      for (uint64_t sequence : episode.ended_by) evidence.push_back(MoneyEvidence(sequence));
+      uint64_t first = UINT64_MAX;
+      for (const Evidence& item : evidence) first = std::min(first, item.sequence);
+      // A lot idle again after a vendor refund gave money back starts a second episode with the
+      // same first event: its start date tells the two apart.
+      const std::string discriminator = first_events.insert(first).second ? "" : "from-" + Date(episode.start_day);
+      const bool ongoing = episode.end_day == IdleEpisode::kOngoing;
+      const int32_t last = ongoing ? day : episode.end_day;
+      const std::string how =
+          ongoing ? "was still unspent on " + Date(day)
+                  : "lay unspent until it was spent on " + Date(episode.end_day);
+      Emit({"TP-3",
+            "medium",
+            "org:" + org_id,
+            params.version,
+            Section(params, "TP-3"),
+            {{"grant", grant_id},
+             {"member", org_id},
+             {"evaluated_on", Date(day)},
+             {"start", Date(episode.start_day)},
+             {"end", ongoing ? std::string("ongoing") : Date(episode.end_day)},
+             {"idle", PlainAmount(episode.idle_at_end, currency)},
+             {"peak_idle", PlainAmount(episode.peak_idle, currency)},
+             {"peak_date", Date(episode.peak_day)},
+             {"oldest_disbursement", Date(episode.oldest_lot_day)},
+             {"days_idle", last - episode.oldest_lot_day}},
+            evidence,
+            discriminator,
+            Amount(episode.idle_at_end, currency) + " disbursed to " + org_id + " under grant " + grant_id + " " + how +
+                ", " + DaysText(last - episode.oldest_lot_day) + " after the oldest such disbursement on " +
+                Date(episode.oldest_lot_day) + " (limit " + DaysText(params.idle_days) + "; over the limit from " +
+                Date(episode.start_day) + ", at most " + Amount(episode.peak_idle, currency) + " on " +
+                Date(episode.peak_day) + ")"});
+    }
+  }
+
+  void MemberGrantRules() {
+    // BR-3: every episode in which a member's spending ran ahead of its disbursements, by
+    // business dates (every pair that spent).
+    for (const auto& [key, items] : by_member_grant_) MemberShortfalls(key, items);
 
     for (const auto& [key, lots_in_sequence] : disbursements_by_member_grant_) {
       const auto& [org_id, grant_id] = key;
@@ -3106,52 +3222,12 @@ class Evaluator {
       std::string currency = grant != nullptr ? grant->currency : std::string("CNY");
       const Params& params = state_.Latest();
 
-      // TP-3 idle funds: money disbursed more than idle_days ago still unspent, first in first
-      // out, evaluated at the as-of date or the end of the grant, whichever is earlier (after the
-      // end, an unspent balance is TP-4's and FL-1's business).
+      // TP-3 idle funds: every episode of money disbursed more than idle_days earlier and unspent
+      // (first in first out), up to the as-of date or the end of the grant, whichever is earlier
+      // (after the end, an unspent balance is TP-4's and FL-1's business).
       if (Covers(params, "TP-3", grant_id)) {
-        int32_t day = grant != nullptr ? std::min(as_of_, grant->end_days) : as_of_;
-        int32_t cutoff = day - params.idle_days - 1;  // lots dated on or before are too old
-        std::vector<const DisbursementFact*> lots;
-        for (const auto* lot : lots_in_sequence) {
-          if (lot->days <= day) lots.push_back(lot);
-        }
-        std::stable_sort(
-            lots.begin(), lots.end(),
-            [](const DisbursementFact* a, const DisbursementFact* b) { return a->days < b->days; });
-        int64_t remaining = Consumed(key, day);
-        int64_t idle = 0;
-        std::vector<const DisbursementFact*> idle_lots;
-        for (const auto* lot : lots) {
-          int64_t used = std::clamp<int64_t>(remaining, 0, lot->amount);
-          remaining -= used;
-          if (lot->amount > used && lot->days <= cutoff) {
-            idle = AddMoney(idle, lot->amount - used);
-            idle_lots.push_back(lot);
-          }
-        }
-        if (idle > 0) {
-          std::vector<Evidence> evidence;
-          for (const auto* lot : idle_lots) evidence.push_back(lot->event);
-          int32_t oldest = idle_lots.front()->days;
-          Emit({"TP-3",
-                "medium",
-                "org:" + org_id,
-                params.version,
-                Section(params, "TP-3"),
-                {{"grant", grant_id},
-                 {"member", org_id},
-                 {"evaluated_on", Date(day)},
-                 {"idle", PlainAmount(idle, currency)},
-                 {"oldest_disbursement", Date(oldest)},
-                 {"days_idle", day - oldest}},
-                evidence,
-                "",
-                Amount(idle, currency) + " disbursed to " + org_id + " under grant " + grant_id +
-                    " was still unspent on " + Date(day) + ", " + DaysText(day - oldest) +
-                    " after the oldest such disbursement on " + Date(oldest) + " (limit " +
-                    DaysText(params.idle_days) + ")"});
-        }
+        const int32_t day = grant != nullptr ? std::min(as_of_, grant->end_days) : as_of_;
+        IdleFunds(key, lots_in_sequence, params, currency, day);
       }
 
       // FL-1: a withdrawn member keeps unspent funds beyond the grace period.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -188,8 +189,12 @@ struct ViewOptions {
   std::string name;               // grants, members, alliance, outcomes ("" with --digest)
   std::string subject_kind;       // history: grant or member
   std::string subject_id;
+  // Which ledger position is read: --as-of-seq, or --as-of-time (append time, ISO 8601 UTC), or
+  // the head; and which business: --as-of-date, a business date (docs/RULES.md, "Which date
+  // counts"). The two combine: "as of ledger position N, for the business up to D".
   uint64_t as_of_sequence = 0;    // 0: the head
-  std::string as_of_date;         // YYYY-MM-DD, by append time
+  std::string as_of_time;         // YYYY-MM-DDTHH:MM:SSZ, or YYYY-MM-DD for the end of that day
+  std::string as_of_date;         // YYYY-MM-DD, a business date
   bool digest = false;
   // `view spending`: filters (empty: any) and the business period, by payment date.
   std::string grant;
@@ -202,10 +207,13 @@ struct ViewOptions {
 };
 
 int RunView(const ViewOptions& options, Clock* clock);
-// The sequence number the options ask for: --as-of-seq, --as-of-date (end of that day, by
-// append time), or the head.
+// The sequence number the options ask for: --as-of-seq, --as-of-time (the last event appended
+// by then), or the head. Errors name the option: both given, beyond the head, a time before the
+// first append (nothing is silently read of an empty ledger).
 class Ledger;
 Result<uint64_t> AsOfSequence(const Ledger& ledger, const ViewOptions& options);
+// --as-of-date as days since 1970-01-01, or nullopt when not given; an error names the option.
+Result<std::optional<int32_t>> AsOfBusinessDay(const ViewOptions& options);
 
 struct FlagOptions {
   ViewOptions view;               // ledger, as-of, format

@@ -50,13 +50,29 @@ int ReportUsage(const Status& status) {
 
 using projections::LoadedFlags;
 
-// The flags of the ledger as the view options ask: as of a sequence number, evaluated at a date.
-Result<LoadedFlags> LoadFlags(const Ledger& ledger, const ViewOptions& view, Clock* clock) {
+// The flags of the ledger as the view options ask: as of a ledger position (--as-of-seq,
+// --as-of-time, else the head), for the business up to --as-of-date when it is given, evaluated
+// at that date, else at the day of --as-of-time, else today. `scope` says what was read.
+Result<LoadedFlags> LoadFlags(const Ledger& ledger, const ViewOptions& view, Clock* clock, std::string* scope) {
   auto to = AsOfSequence(ledger, view);
   if (!to) return Error(to.error());
-  int32_t as_of_days = Today(clock);
-  if (!view.as_of_date.empty()) as_of_days = *ParseDate(view.as_of_date);  // checked above
-  return projections::LoadFlagsAt(ledger, *to, as_of_days);
+  auto business_day = AsOfBusinessDay(view);
+  if (!business_day) return Error(business_day.error());
+  Result<LoadedFlags> loaded = Error(Status::InvalidArgument("no flags loaded"));
+  std::string cut_text;
+  if (business_day->has_value()) {
+    projections::BusinessCut cut;
+    loaded = projections::LoadFlagsByBusinessDate(ledger, *to, **business_day, &cut);
+    if (loaded) cut_text = ", " + projections::DescribeBusinessCut(cut);
+  } else {
+    int32_t as_of_days = Today(clock);
+    if (!view.as_of_time.empty()) as_of_days = *ParseDate(view.as_of_time.substr(0, 10));  // checked above
+    loaded = projections::LoadFlagsAt(ledger, *to, as_of_days);
+  }
+  if (!loaded) return loaded;
+  *scope = "as of " + FormatDate(loaded->as_of_days) + ", ledger sequence " + std::to_string(loaded->sequence) +
+           " of " + std::to_string(ledger.head().sequence) + cut_text;
+  return loaded;
 }
 
 void PrintFlagFields(const projections::Flag& flag, std::ostream& out) {
@@ -79,7 +95,8 @@ void PrintFlagFields(const projections::Flag& flag, std::ostream& out) {
 int RunFlags(const FlagOptions& options, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.view.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
-  auto loaded = LoadFlags(**opened, options.view, clock);
+  std::string scope;
+  auto loaded = LoadFlags(**opened, options.view, clock, &scope);
   if (!loaded) return ReportError(loaded.error());
   auto filter = projections::MakeFlagFilter({options.rule, options.severity, options.subject, options.status},
                                             loaded->known_subjects);
@@ -88,8 +105,11 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
   for (auto& flag : loaded->flags) {
     if (filter->Matches(flag)) flags.push_back(std::move(flag));
   }
-  const uint64_t sequence = loaded->sequence;
-  const int32_t as_of_days = loaded->as_of_days;
+  // Beside JSON and CSV, whose stdout stays data, what was read goes to stderr when a business
+  // date chose it.
+  if (options.view.format != OutputFormat::kTable && !options.view.as_of_date.empty()) {
+    std::cerr << "fundtrail: flags " << scope << std::endl;
+  }
   switch (options.view.format) {
     case OutputFormat::kJson:
       for (const auto& flag : flags) std::cout << projections::FlagToJson(flag).dump() << '\n';
@@ -99,8 +119,7 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
       for (const auto& flag : flags) PrintCsvRow(std::cout, projections::FlagCsvRow(flag));
       break;
     case OutputFormat::kTable: {
-      std::cout << "flags as of " << FormatDate(as_of_days) << ", ledger sequence " << sequence << ", policy version "
-                << loaded->policy_version << "\n\n";
+      std::cout << "flags " << scope << ", policy version " << loaded->policy_version << "\n\n";
       for (const auto& flag : flags) {
         std::cout << flag.id << "  [" << flag.severity << ", " << flag.review_status << "]  " << flag.subject << "\n  "
                   << flag.explanation << "\n  evidence:";
@@ -130,13 +149,13 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
 int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* clock) {
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
-  auto loaded = LoadFlags(**opened, options, clock);
+  std::string scope;
+  auto loaded = LoadFlags(**opened, options, clock, &scope);
   if (!loaded) return ReportError(loaded.error());
   auto found = projections::FindFlag(loaded->flags, flag_id);
   if (!found) {
     return ReportError(found.error().WithPrefix(
-        "as of " + FormatDate(loaded->as_of_days) + ", ledger sequence " + std::to_string(loaded->sequence) +
-        (found.error().code() == StatusCode::kNotFound ? " (list them with `fundtrail flags`)" : "")));
+        scope + (found.error().code() == StatusCode::kNotFound ? " (list them with `fundtrail flags`)" : "")));
   }
   const projections::Flag& flag = **found;
   std::vector<nlohmann::ordered_json> events;
@@ -151,7 +170,7 @@ int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* c
     std::cout << out.dump() << std::endl;
     return kExitOk;
   }
-  std::cout << "as of " << FormatDate(loaded->as_of_days) << ", ledger sequence " << loaded->sequence << "\n\n";
+  std::cout << scope << "\n\n";
   PrintFlagFields(flag, std::cout);
   std::cout << "  evidence     " << events.size() << (events.size() == 1 ? " event" : " events")
             << " (prove one offline with `fundtrail prove --seq N`)\n";

@@ -189,8 +189,8 @@ int main(int argc, char** argv) {
   bool log_json = false, log_csv = false;
   auto* log_command = app.add_subcommand("log", "list events: sequence, time, type, author, subject, amount, hash");
   add_ledger(log_command);
-  log_command->add_option("--from", log.from, "first sequence number");
-  log_command->add_option("--to", log.to, "last sequence number");
+  log_command->add_option("--from-seq,--from", log.from, "first sequence number (--from is an alias)");
+  log_command->add_option("--to-seq,--to", log.to, "last sequence number (--to is an alias)");
   log_command->add_option("--type", log.types, "only this event type (repeatable)");
   log_command->add_option("--subject", log.subject, "only events touching org:ID, grant:ID, project:ID or vendor:ID");
   log_command->add_option("--limit", log.limit, "at most this many events");
@@ -300,8 +300,15 @@ int main(int argc, char** argv) {
   bool view_json = false, view_csv = false;
   auto add_view_options = [&](CLI::App* command) {
     add_ledger(command);
-    command->add_option("--as-of-seq", view.as_of_sequence, "as the ledger stood after this sequence number");
-    command->add_option("--as-of-date", view.as_of_date, "as the ledger stood at the end of this day (UTC, by append time)");
+    command->add_option("--as-of-seq", view.as_of_sequence,
+                        "ledger position: as the ledger stood after this sequence number");
+    command->add_option("--as-of-time", view.as_of_time,
+                        "ledger position: as the ledger stood at this append time (ISO 8601 UTC, "
+                        "2025-12-31T23:59:59Z, or a date for the end of that day)");
+    command->add_option("--as-of-date", view.as_of_date,
+                        "business date: what the ledger records about business up to this day (payment, "
+                        "disbursement, award ... dates; history imported later included); combines with "
+                        "--as-of-seq/--as-of-time");
     command->add_flag("--json", view_json, "JSON Lines");
     command->add_flag("--csv", view_csv, "CSV");
   };
@@ -321,7 +328,8 @@ int main(int argc, char** argv) {
   view_command->footer(
       "view spending: expenditures less vendor refunds, by payment date (a vendor refund by its date), reversed "
       "events left out; with no period and no category its totals equal the spent of `view grants` and `view "
-      "members`. --from-date/--to-date choose the business period; --as-of-seq the ledger position.");
+      "members`. --from-date/--to-date choose the business period (--as-of-date ends it); --as-of-seq or\n"
+      "--as-of-time the ledger position. Which date of each event is its business date: docs/RULES.md.");
   view_command->add_flag("--digest", view.digest, "print the digest of the projection state instead");
   view_command->callback([&] {
     view_format();
@@ -352,7 +360,11 @@ int main(int argc, char** argv) {
   flags->add_option("--status", flag_options.status, "only this review status: open, confirmed, false_positive, remediated");
   flags->footer("Filter values are case-insensitive; an unknown one is an error listing the valid ones (exit 1).\n"
                 "Flag ids are RULE/SEQUENCE[/CHECK], e.g. TP-1/8812/after: the rule, the first evidence event, and "
-                "which check fired when one event can raise the rule twice.");
+                "which check fired when one event can raise the rule twice.\n"
+                "--as-of-date D evaluates the business recorded up to D (events dated on or before D, whenever\n"
+                "appended) at D; --as-of-seq N or --as-of-time T choose the ledger position (default: the head),\n"
+                "evaluated at T's day or today. Given together: as of position N, for the business up to D.\n"
+                "A date before the ledger's first business date is an error, never an empty evaluation.");
   flags->callback([&] {
     if (flags->get_subcommands().empty()) {
       view_format();
@@ -367,9 +379,12 @@ int main(int argc, char** argv) {
   show->add_option("flag", shown_flag, "flag id as `fundtrail flags` prints it (RULE/SEQUENCE when that names one flag)")
       ->required();
   show->add_option("--ledger", show_options.ledger, "ledger directory");
-  show->add_option("--as-of-seq", show_options.as_of_sequence, "as the ledger stood after this sequence number");
+  show->add_option("--as-of-seq", show_options.as_of_sequence,
+                   "ledger position: as the ledger stood after this sequence number");
+  show->add_option("--as-of-time", show_options.as_of_time,
+                   "ledger position: as the ledger stood at this append time (ISO 8601 UTC)");
   show->add_option("--as-of-date", show_options.as_of_date,
-                   "the date time-based rules are evaluated at, and the ledger as it stood at its end (by append time)");
+                   "business date: the business recorded up to this day, evaluated at it");
   show->add_flag("--json", show_json, "one JSON object: the flag and its evidence events (as `log --json` prints them)");
   show->callback([&] {
     show_options.format = show_json ? OutputFormat::kJson : OutputFormat::kTable;

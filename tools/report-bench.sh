@@ -42,7 +42,7 @@ best_ms() {
 
 as_of=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['time'][:10])" "$dir/head.json")
 spending=$(best_ms "$fundtrail" view spending --ledger "$ledger" --grant "$grant" --by month)
-flags=$(best_ms "$fundtrail" flags --ledger "$ledger" --subject "grant:$grant" --as-of-date "$as_of")
+flags=$(best_ms "$fundtrail" flags --ledger "$ledger" --subject "grant:$grant" --as-of-time "$as_of")
 report=$(best_ms "$fundtrail" report --ledger "$ledger" --head "$dir/head.json" --grant "$grant" --out "$dir/report.html")
 echo "baseline 1. view spending --by month:   $spending ms"
 echo "baseline 2. flags --subject grant:      $flags ms"

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "ledger/store.h"
+#include "projections/business_date.h"
 #include "projections/history_store.h"
 #include "projections/projection_store.h"
 #include "projections/spending.h"
@@ -47,6 +48,16 @@ projections::ViewData NamedView(const projections::Projection& views, const std:
   if (name == "alliance") return projections::AllianceView(views);
   if (name == "outcomes") return projections::OutcomesView(views);
   return {};
+}
+
+// Which ledger position and business period a view shows: above a table; on stderr beside JSON
+// and CSV, whose stdout stays data.
+void PrintScope(const std::string& scope, OutputFormat format) {
+  if (format == OutputFormat::kTable) {
+    std::cout << scope << "\n\n";
+  } else {
+    std::cerr << "fundtrail: " << scope << std::endl;
+  }
 }
 
 std::string Lower(std::string text) {
@@ -117,9 +128,21 @@ Result<std::pair<projections::SpendingFilter, std::string>> SpendingFilterOf(con
 }
 
 // `view spending`: reads the log up to `to` (projections/spending.h).
-Result<projections::ViewData> SpendingViewOf(const Ledger& ledger, const ViewOptions& options, uint64_t to) {
+Result<projections::ViewData> SpendingViewOf(const Ledger& ledger, const ViewOptions& options, uint64_t to,
+                                             std::optional<int32_t> business_day) {
   auto filter = SpendingFilterOf(ledger, options);
   if (!filter) return Error(filter.error());
+  if (business_day) {
+    // What the ledger records about the business up to that day: the period ends there.
+    if (filter->first.from_days > *business_day) {
+      return Error(Status::InvalidArgument("--from-date " + options.from_date + " is after --as-of-date " +
+                                           options.as_of_date));
+    }
+    if (filter->first.to_days > *business_day) {
+      filter->first.to_days = *business_day;
+      filter->second += " (ends at --as-of-date)";
+    }
+  }
   auto fold = projections::FoldSpending(ledger, to);
   if (!fold) return Error(fold.error());
   std::string currency = "CNY";
@@ -133,10 +156,45 @@ Result<projections::ViewData> SpendingViewOf(const Ledger& ledger, const ViewOpt
 
 }  // namespace
 
-// The sequence number the options ask for: --as-of-seq, --as-of-date, or the head.
+namespace {
+
+// Microseconds since 1970 of `text`: YYYY-MM-DD (the last microsecond of that day, UTC) or
+// YYYY-MM-DDTHH:MM[:SS]Z (UTC; "+00:00" for "Z" too), as `log` prints append times.
+Result<int64_t> ParseAppendTime(const std::string& text) {
+  constexpr int64_t kMicrosPerSecond = 1000000, kSecondsPerDay = 86400;
+  auto bad = [&] {
+    return Error(Status::InvalidArgument("--as-of-time \"" + text +
+                                         "\" is not a UTC time; write 2025-12-31T23:59:59Z, or 2025-12-31 for the "
+                                         "end of that day"));
+  };
+  auto days = ParseDate(text.substr(0, 10));
+  if (!days) return bad();
+  if (text.size() == 10) return (static_cast<int64_t>(*days) + 1) * kSecondsPerDay * kMicrosPerSecond - 1;
+  std::string rest = text.substr(10);
+  if (rest.ends_with("+00:00")) rest = rest.substr(0, rest.size() - 6) + "Z";
+  int hours = 0, minutes = 0, seconds = 0;
+  const bool short_form = rest.size() == 7;  // THH:MMZ
+  if ((rest.size() != 10 && !short_form) || rest[0] != 'T' || rest.back() != 'Z' || rest[3] != ':' ||
+      (!short_form && rest[6] != ':')) {
+    return bad();
+  }
+  for (size_t i : {1, 2, 4, 5}) {
+    if (rest[i] < '0' || rest[i] > '9') return bad();
+  }
+  if (!short_form && (rest[7] < '0' || rest[7] > '9' || rest[8] < '0' || rest[8] > '9')) return bad();
+  hours = (rest[1] - '0') * 10 + (rest[2] - '0');
+  minutes = (rest[4] - '0') * 10 + (rest[5] - '0');
+  if (!short_form) seconds = (rest[7] - '0') * 10 + (rest[8] - '0');
+  if (hours > 23 || minutes > 59 || seconds > 59) return bad();
+  const int64_t second = static_cast<int64_t>(*days) * kSecondsPerDay + hours * 3600 + minutes * 60 + seconds;
+  return (second + 1) * kMicrosPerSecond - 1;  // the whole second counts
+}
+
+}  // namespace
+
 Result<uint64_t> AsOfSequence(const Ledger& ledger, const ViewOptions& options) {
-  if (options.as_of_sequence != 0 && !options.as_of_date.empty()) {
-    return Error(Status::InvalidArgument("give --as-of-seq or --as-of-date, not both"));
+  if (options.as_of_sequence != 0 && !options.as_of_time.empty()) {
+    return Error(Status::InvalidArgument("give --as-of-seq or --as-of-time, not both (both name a ledger position)"));
   }
   if (options.as_of_sequence != 0) {
     if (options.as_of_sequence > ledger.head().sequence) {
@@ -145,8 +203,26 @@ Result<uint64_t> AsOfSequence(const Ledger& ledger, const ViewOptions& options) 
     }
     return options.as_of_sequence;
   }
-  if (!options.as_of_date.empty()) return projections::SequenceAtEndOfDate(ledger, options.as_of_date);
+  if (!options.as_of_time.empty()) {
+    auto micros = ParseAppendTime(options.as_of_time);
+    if (!micros) return Error(micros.error());
+    auto sequence = ledger.LastSequenceAppendedBy(*micros);
+    if (!sequence) return Error(sequence.error());
+    if (*sequence == 0) {
+      return Error(Status::InvalidArgument(
+          "--as-of-time " + options.as_of_time + " is before the ledger's first append: there is nothing to read; "
+          "for the business up to a date whenever it was recorded, use --as-of-date"));
+    }
+    return *sequence;
+  }
   return ledger.head().sequence;
+}
+
+Result<std::optional<int32_t>> AsOfBusinessDay(const ViewOptions& options) {
+  if (options.as_of_date.empty()) return std::optional<int32_t>();
+  auto days = ParseDate(options.as_of_date);
+  if (!days) return Error(days.error().WithPrefix("--as-of-date (a business date, YYYY-MM-DD)"));
+  return std::optional<int32_t>(*days);
 }
 
 int RunView(const ViewOptions& options, Clock* clock) {
@@ -154,7 +230,14 @@ int RunView(const ViewOptions& options, Clock* clock) {
   if (!opened) return ReportError(opened.error());
   auto to = AsOfSequence(**opened, options);
   if (!to) return ReportError(to.error());
+  auto business_day = AsOfBusinessDay(options);
+  if (!business_day) return ReportError(business_day.error());
   if (options.digest) {
+    if (business_day->has_value()) {
+      return ReportError(Status::InvalidArgument(
+          "--digest is the digest of the projections at a ledger position: give --as-of-seq or --as-of-time, "
+          "not --as-of-date (a business date)"));
+    }
     auto projection = projections::Load(**opened, *to, projections::RulesUse::kStateOnly);
     if (!projection) return ReportError(projection.error());
     std::cout << "projection digest " << HexEncode(projection->StateDigest()) << " at sequence "
@@ -167,29 +250,49 @@ int RunView(const ViewOptions& options, Clock* clock) {
     return ReportError(Status::InvalidArgument(
         "--grant, --member, --category, --from-date, --to-date and --by belong to `view spending`"));
   }
+  // As of a business date, the views are folded from the events dated up to it (a fold of the
+  // whole log, not a stored snapshot); the spending query's period ends there too.
+  std::optional<projections::Projections> by_date;
+  std::string scope = "as of sequence " + std::to_string(*to) + " of " + std::to_string((*opened)->head().sequence);
+  if (business_day->has_value()) {
+    projections::BusinessCut cut;
+    auto folded = projections::FoldToBusinessDate(**opened, *to, **business_day, &cut);
+    if (!folded) return ReportError(folded.error());
+    by_date = std::move(*folded);
+    scope += ", " + projections::DescribeBusinessCut(cut);
+  }
   projections::ViewData view;
   if (spending) {
-    auto built = SpendingViewOf(**opened, options, *to);
+    auto built = SpendingViewOf(**opened, options, *to, *business_day);
     if (!built) return ReportError(built.error());
     view = std::move(*built);
   } else {
-    // The views need not the rules' state.
-    auto views = projections::LoadViews(**opened, *to);
-    if (!views) return ReportError(views.error());
-    view = NamedView(*views, options.name);
+    std::optional<projections::Projection> loaded;
+    if (!by_date) {
+      // The views need not the rules' state.
+      auto views = projections::LoadViews(**opened, *to);
+      if (!views) return ReportError(views.error());
+      loaded = std::move(*views);
+    }
+    view = NamedView(by_date ? by_date->views : *loaded, options.name);
     if (view.headers.empty()) {
       return ReportError(Status::InvalidArgument("unknown view \"" + options.name +
                                                  "\" (views: grants, members, alliance, outcomes, spending; or --digest)"));
     }
   }
-  if (options.format == OutputFormat::kTable) {
-    std::cout << "as of sequence " << *to << " of " << (*opened)->head().sequence << "\n\n";
-  }
+  if (options.format == OutputFormat::kTable || by_date) PrintScope(scope, options.format);
   PrintView(view, options.format, std::cout);
   return kExitOk;
 }
 
 int RunHistory(const ViewOptions& options, Clock* clock) {
+  if (!options.as_of_date.empty()) {
+    // A history is the log's own order, with running balances: a business date would cut it
+    // into rows whose balances no longer add up.
+    return ReportError(Status::InvalidArgument(
+        "history lists events in ledger order with running balances: --as-of-date (a business date) does not "
+        "apply; give --as-of-seq or --as-of-time for a ledger position, or use `view spending --to-date`"));
+  }
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
   auto to = AsOfSequence(**opened, options);

@@ -85,7 +85,7 @@ class Report : public ::testing::Test {
   // The ids of the flags `flags` lists for `subject`, as of the head's date.
   std::set<std::string> CliFlagIds(const std::string& subject) {
     std::set<std::string> ids;
-    for (const auto& flag : Json({"flags", "--subject", subject, "--as-of-date", head_date_})) ids.insert(flag["id"]);
+    for (const auto& flag : Json({"flags", "--subject", subject, "--as-of-time", head_date_})) ids.insert(flag["id"]);
     return ids;
   }
 
@@ -146,7 +146,7 @@ TEST_F(Report, FiguresOfEveryGrantEqualTheCli) {
     }
   }
   // Every flag, with its evidence hashes, as `flags` lists them at the head's date.
-  auto flags = Json({"flags", "--as-of-date", head_date_});
+  auto flags = Json({"flags", "--as-of-time", head_date_});
   ASSERT_FALSE(flags.empty());
   std::set<std::string> ids;
   for (const auto& flag : flags) {
@@ -284,7 +284,7 @@ TEST_F(Report, ReportOfAHeadIgnoresWhatWasAppendedAfterItAndEscapesHostileText) 
   const std::string first = Html({}, "first.html");
   EXPECT_EQ(Html({}, "second.html"), first) << "byte-identical for the same ledger, head and scope";
   // An auditor's disposition with hostile text, appended after the head.
-  auto flags = Json({"flags", "--as-of-date", head_date_});
+  auto flags = Json({"flags", "--as-of-time", head_date_});
   ASSERT_FALSE(flags.empty());
   const std::string flag_id = flags.front()["id"];
   const std::string note = "<script>alert('x')</script> & \"{{t.footer}}\"";

@@ -230,10 +230,16 @@ TEST_F(Views, AsOfSequenceAndDate) {
     EXPECT_EQ(Fen(grant["disbursed"]), expected[grant["grant_id"]].disbursed);
     EXPECT_EQ(Fen(grant["spent"]), expected[grant["grant_id"]].spent);
   }
-  // Before the ledger existed (by append time) there was nothing; today there is everything.
-  CommandResult past = Run({"view", "grants", "--json", "--as-of-date", "2000-01-01"});
-  ASSERT_EQ(past.exit_code, 0) << past.Describe();
-  EXPECT_TRUE(ParseJsonLines(past.out).empty());
+  // Before the ledger existed (by append time), or before its first business date, there is
+  // nothing to read, and the command says so rather than print an empty view.
+  CommandResult past = Run({"view", "grants", "--json", "--as-of-time", "2000-01-01"});
+  EXPECT_EQ(past.exit_code, 2) << past.Describe();
+  EXPECT_NE(past.err.find("before the ledger's first append"), std::string::npos) << past.Describe();
+  EXPECT_EQ(past.out, "");
+  CommandResult early = Run({"view", "grants", "--json", "--as-of-date", "2000-01-01"});
+  EXPECT_EQ(early.exit_code, 2) << early.Describe();
+  EXPECT_NE(early.err.find("is before the first business date the ledger records"), std::string::npos)
+      << early.Describe();
   CommandResult beyond = Run({"view", "grants", "--as-of-seq", std::to_string(head + 1)});
   EXPECT_EQ(beyond.exit_code, 2) << beyond.Describe();
   EXPECT_NE(beyond.err.find("beyond the head"), std::string::npos);
