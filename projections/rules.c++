@@ -1148,13 +1148,16 @@ struct ExpenditureFact {
   Symbol prohibited_text;
   // BR-4: the equipment keyword the description matched under the policy of its append.
   Symbol equipment_keyword;
-  // PU-3 (validation version 4): the invoice's stated total, 0 if not stated, in the currency
-  // of the charge; and a foreign payment's original amount and currency (0 and "" if none).
-  int64_t invoice_total = 0;
-  int64_t original_amount = 0;
-  Symbol original_currency;
 };
 static_assert(sizeof(ExpenditureFact) <= 288, "Flags() holds one per live expenditure");
+
+// What an expenditure says of its invoice beyond its charge (validation version 4): rare, so kept
+// beside the facts (ExpenditureReader::InvoiceOf) rather than in each of them.
+struct InvoiceFact {
+  int64_t total = 0;            // the invoice's stated total, in the charge's currency; 0 if none
+  int64_t original_amount = 0;  // a foreign payment's original amount; 0 if none
+  std::string original_currency;
+};
 
 struct AdjustmentFact {
   Evidence event;
@@ -1518,10 +1521,13 @@ class ExpenditureReader {
     auto amount = spent.getAmount();
     fact->amount = amount.getMinorUnits();
     fact->currency = Intern(kCurrency, View(amount.getCurrency()));
-    if (spent.hasInvoiceTotal()) fact->invoice_total = spent.getInvoiceTotal().getMinorUnits();
-    if (spent.hasOriginalAmount()) {
-      fact->original_amount = spent.getOriginalAmount().getMinorUnits();
-      fact->original_currency = Intern(kCurrency, View(spent.getOriginalAmount().getCurrency()));
+    if (spent.hasInvoiceTotal() || spent.hasOriginalAmount()) {
+      InvoiceFact& invoice = invoices_[stored.event.sequence];
+      if (spent.hasInvoiceTotal()) invoice.total = spent.getInvoiceTotal().getMinorUnits();
+      if (spent.hasOriginalAmount()) {
+        invoice.original_amount = spent.getOriginalAmount().getMinorUnits();
+        invoice.original_currency = View(spent.getOriginalAmount().getCurrency());
+      }
     }
     fact->requester = TrimView(View(spent.getRequester()));
     fact->approver = TrimView(View(spent.getApprover()));
@@ -1554,6 +1560,12 @@ class ExpenditureReader {
     }
   }
 
+  // What expenditure `sequence` said of its invoice, if anything beyond its charge.
+  const InvoiceFact* InvoiceOf(uint64_t sequence) const {
+    auto found = invoices_.find(sequence);
+    return found == invoices_.end() ? nullptr : &found->second;
+  }
+
  private:
   // The shared copy of `text`. The empty text is never stored: Symbol() stands for it.
   Symbol Intern(std::string_view text) {
@@ -1574,6 +1586,7 @@ class ExpenditureReader {
   TextTable texts_;
   std::array<Symbol, kFieldCount> recent_;  // in texts_
   DateCache dates_;
+  std::unordered_map<uint64_t, InvoiceFact> invoices_;  // by sequence; see InvoiceFact
 };
 
 }  // namespace
@@ -3308,12 +3321,19 @@ class Evaluator {
   }
 
   // What an expenditure charged of its invoice, in the invoice's currency: a foreign payment's
-  // original amount, else its amount.
-  static int64_t Charged(const ExpenditureFact* item) {
-    return item->original_amount > 0 ? item->original_amount : item->amount;
+  // original amount, else its amount; and the invoice's total it states (0 if none).
+  int64_t Charged(const ExpenditureFact* item) const {
+    const InvoiceFact* invoice = reader_.InvoiceOf(item->event.sequence);
+    return invoice != nullptr && invoice->original_amount > 0 ? invoice->original_amount : item->amount;
   }
-  static const std::string& ChargedCurrency(const ExpenditureFact* item) {
-    return item->original_amount > 0 ? item->original_currency.str() : item->currency.str();
+  const std::string& ChargedCurrency(const ExpenditureFact* item) const {
+    const InvoiceFact* invoice = reader_.InvoiceOf(item->event.sequence);
+    return invoice != nullptr && invoice->original_amount > 0 ? invoice->original_currency
+                                                              : item->currency.str();
+  }
+  int64_t InvoiceTotal(const ExpenditureFact* item) const {
+    const InvoiceFact* invoice = reader_.InvoiceOf(item->event.sequence);
+    return invoice != nullptr ? invoice->total : 0;
   }
 
   // PU-3 for the payments of one invoice (of one issuer), two or more.
@@ -3333,7 +3353,7 @@ class Evaluator {
       charged_to.insert({item->grant_id, item->org_id});
       total = AddMoney(total, Charged(item));
       largest = std::max(largest, Charged(item));
-      if (item->invoice_total > 0) stated_totals.insert(item->invoice_total);
+      if (InvoiceTotal(item) > 0) stated_totals.insert(InvoiceTotal(item));
     }
     if (charged_to.size() < 2) return;
     const bool conflicting = stated_totals.size() > 1;
@@ -3349,8 +3369,7 @@ class Evaluator {
                              {"grant", item->grant_id},
                              {"org", item->org_id},
                              {"amount", PlainAmount(Charged(item), currency)}};
-      if (item->invoice_total > 0)
-        charge["invoice_total"] = PlainAmount(item->invoice_total, currency);
+      if (InvoiceTotal(item) > 0) charge["invoice_total"] = PlainAmount(InvoiceTotal(item), currency);
       charges.push_back(std::move(charge));
       if (grant_ids.insert(item->grant_id).second)
         grants += (grants.empty() ? "" : ", ") + item->grant_id;
