@@ -35,7 +35,9 @@ TEST(ExchangeTest, RefusesMalformedRates) {
                           " 7.1", "7..1", "1234567890.123456789", "７.1"}) {
     auto rate = ParseExchangeRate(bad);
     EXPECT_FALSE(rate.has_value()) << "\"" << bad << "\" was accepted";
-    if (!rate) EXPECT_NE(rate.error().message().find("exchange rate"), std::string::npos);
+    if (!rate) {
+      EXPECT_NE(rate.error().message().find("exchange rate"), std::string::npos);
+    }
   }
 }
 

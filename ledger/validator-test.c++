@@ -773,8 +773,6 @@ TEST_F(ValidatorTest, AdjustedBudgetLinesNeedNotSumToTheAward) {
 }
 
 
-}  // namespace
-}  // namespace fundtrail
 
 // ----- Validation version 4: the events and fields that reality needs.
 
@@ -896,3 +894,6 @@ TEST_F(ValidatorVersion4Test, InvoiceTotal) {
   foreign["invoice_total"] = "1000.00 CNY";
   ExpectInvalid(TryAs(alliance_.finance_uni, foreign), "differs from the original_amount's USD");
 }
+
+}  // namespace
+}  // namespace fundtrail

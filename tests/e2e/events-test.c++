@@ -166,7 +166,7 @@ TEST_F(Events, AnInvoiceSplitAcrossGrantsIsNotChargedTwice) {
   charge(A::kGrantRecycling, "INV-OVER", "50000.00 CNY", "80000.00 CNY");
   std::vector<std::string> invoices;
   for (const auto& flag : FlagsOf("PU-3")) {
-    invoices.push_back(flag["figures"]["invoice_number"]);
+    invoices.push_back(flag["figures"]["invoice_number"].get<std::string>());
     if (flag["figures"]["invoice_number"] == "INV-OVER") {
       EXPECT_EQ(flag["evidence"][0]["sequence"], over);
       EXPECT_EQ(flag["figures"]["invoice_total"], "80000.00 CNY") << flag.dump();
