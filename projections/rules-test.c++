@@ -2675,7 +2675,8 @@ TEST_F(RuleVersion4, SpendingAfterATerminationIsOutOfPeriod) {
   ASSERT_NE(flag, nullptr) << Describe(flags);
   EXPECT_EQ(flag->figures["terminated_on"], "2024-09-30");
   EXPECT_EQ(flag->figures["days_after_termination"], 9);
-  EXPECT_TRUE(HasEvidence(*flag, termination));
+  EXPECT_EQ(flag->figures["termination"], termination);
+  EXPECT_EQ(flag->id, "TP-1/" + std::to_string(after) + "/after");
   EXPECT_NE(flag->explanation.find("was terminated on 2024-09-30 (中期评估不合格)"), std::string::npos)
       << flag->explanation;
   // A termination on or after the period's end changes nothing.

@@ -2550,15 +2550,15 @@ class Evaluator {
         auto end_figures = [&](int32_t day) {
           ordered_json figures = ExpenditureFigures(spent);
           figures["period_end"] = Date(grant->end_days);
-          if (end.termination != nullptr) figures["terminated_on"] = Date(end.days);
+          if (end.termination != nullptr) {
+            // Named in the figures, not the evidence: the flag's id is its first evidence's, the
+            // expenditure's, and one termination may date many.
+            figures["terminated_on"] = Date(end.days);
+            figures["termination"] = end.termination->event.sequence;
+          }
           figures[end.termination != nullptr ? "days_after_termination" : "days_after_end"] =
               day - end.days;
           return figures;
-        };
-        auto end_evidence = [&] {
-          std::vector<Evidence> evidence = {spent.event};
-          if (end.termination != nullptr) evidence.push_back(end.termination->event);
-          return evidence;
         };
         if (spent.invoice_days > end.days) {
           Emit({"TP-1",
@@ -2567,7 +2567,7 @@ class Evaluator {
                 params.version,
                 parameters(),
                 end_figures(spent.invoice_days),
-                end_evidence(),
+                {spent.event},
                 "after",
                 label() + " to vendor " + spent.vendor_id + " was dated " +
                     Date(spent.invoice_days) + ", " + DaysText(spent.invoice_days - end.days) +
@@ -2580,7 +2580,7 @@ class Evaluator {
                 params.version,
                 parameters(),
                 end_figures(spent.payment_days),
-                end_evidence(),
+                {spent.event},
                 "liquidation",
                 label() + " to vendor " + spent.vendor_id + " was paid on " +
                     Date(spent.payment_days) + ", " + DaysText(spent.payment_days - end.days) +

@@ -212,7 +212,8 @@ TEST_F(Events, AForeignCurrencyPaymentIsConvertedExactly) {
   ASSERT_EQ(view.exit_code, 0) << view.Describe();
   ExpectVerifies();
   // The offline verifier replays the bundle's version 4 submissions as the writer checked them.
-  CommandResult offline = Run({"export", "--out", temp_.path() + "/alliance.bundle"});
+  CommandResult offline =
+      Run({"export", "--sign-key", alliance_->operator_key.path, "--out", temp_.path() + "/alliance.bundle"});
   ASSERT_EQ(offline.exit_code, 0) << offline.Describe();
   CommandResult verified = FundtrailVerify(
       {temp_.path() + "/alliance.bundle", "--operator-key", alliance_->operator_key.path + ".pub"});
