@@ -112,7 +112,9 @@ TEST_F(Events, TheFunderTerminatesAGrant) {
   ASSERT_EQ(view.exit_code, 0) << view.Describe();
   bool shown = false;
   for (const auto& grant : ParseJsonLines(view.out)) {
-    if (grant["grant_id"] == A::kGrantBattery) EXPECT_FALSE(grant.contains("terminated")) << grant.dump();
+    if (grant["grant_id"] == A::kGrantBattery) {
+      EXPECT_FALSE(grant.contains("terminated")) << grant.dump();
+    }
     if (grant["grant_id"] != A::kGrantRecycling) continue;
     shown = true;
     EXPECT_EQ(grant["terminated"]["date"], "2025-06-30") << grant.dump();
@@ -171,7 +173,9 @@ TEST_F(Events, AnInvoiceSplitAcrossGrantsIsNotChargedTwice) {
       EXPECT_EQ(flag["evidence"][0]["sequence"], over);
       EXPECT_EQ(flag["figures"]["invoice_total"], "80000.00 CNY") << flag.dump();
     }
-    if (flag["figures"]["invoice_number"] == "INV-TWICE") EXPECT_EQ(flag["evidence"][0]["sequence"], twice);
+    if (flag["figures"]["invoice_number"] == "INV-TWICE") {
+      EXPECT_EQ(flag["evidence"][0]["sequence"], twice);
+    }
   }
   std::sort(invoices.begin(), invoices.end());
   EXPECT_EQ(invoices, (std::vector<std::string>{"INV-OVER", "INV-TWICE"}));
