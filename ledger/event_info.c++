@@ -50,6 +50,7 @@ std::string_view GrantIdOf(schema::Event::Reader event) {
     case Which::FUNDS_DISBURSED: return view(event.getFundsDisbursed().getGrantId());
     case Which::EXPENDITURE_RECORDED: return view(event.getExpenditureRecorded().getGrantId());
     case Which::REFUND_RECORDED: return view(event.getRefundRecorded().getGrantId());
+    case Which::GRANT_TERMINATED: return view(event.getGrantTerminated().getGrantId());
     case Which::OUTCOME_REGISTERED:
       return event.getOutcomeRegistered().hasGrantId() ? view(event.getOutcomeRegistered().getGrantId())
                                                         : std::string_view();
@@ -199,6 +200,7 @@ EventSummary SummariseEvent(schema::Event::Reader event) {
     case Which::POLICY_SET: summary.subject = "policy:v" + std::to_string(event.getPolicySet().getVersion()); break;
     case Which::FLAG_DISPOSITION: summary.subject = id("flag", event.getFlagDisposition().getFlagId()); break;
     case Which::FINDING_RECORDED: summary.subject = id("finding", event.getFindingRecorded().getFindingId()); break;
+    case Which::GRANT_TERMINATED: summary.subject = id("grant", event.getGrantTerminated().getGrantId()); break;
   }
   return summary;
 }

@@ -18,7 +18,13 @@
 
 namespace fundtrail {
 
-inline constexpr uint16_t kValidationVersionCurrent = 3;
+inline constexpr uint16_t kValidationVersionCurrent = 4;
+// Version 4 checks events as version 3 does, and adds what reality needs (docs/FORMAT.md,
+// section 5, "Validation versions"): the event grant_terminated; the fields
+// budgetAdjusted.funderApprovalReference and expenditureRecorded.invoiceTotal, .originalAmount
+// and .exchangeRate; budget_adjusted by the fund manager. An earlier version refuses them, so
+// that a verifier that does not know them refuses a ledger that holds them.
+inline constexpr uint16_t kValidationVersionEvents = 4;
 // Version 3 checks events as version 2 does, and requires every submission to commit the views'
 // digest (Submission.viewsDigest, docs/FORMAT.md section 5, "The views commitment"): a verifier
 // that knows only version 2 refuses such a ledger clearly instead of ignoring the commitment.

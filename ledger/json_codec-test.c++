@@ -67,7 +67,8 @@ std::map<std::string, json> FullEvents() {
        {"supervising_authority", "科技部"}, {"project_id", "P-1"}, {"date", "2024-02-20"}});
   add({{"type", "budget_adjusted"}, {"grant_id", "G-1"},
        {"lines", json::array({{{"category", "fuel_power"}, {"amount", "10.50 CNY"}}})},
-       {"approved_by", "科技部"}, {"approval_reference", "APPROVAL-7"}, {"date", "2024-06-01"}});
+       {"approved_by", "科技部"}, {"approval_reference", "APPROVAL-7"}, {"date", "2024-06-01"},
+       {"funder_approval_reference", "国科发资〔2024〕12号"}});
   add({{"type", "funds_received"}, {"grant_id", "G-1"}, {"amount", "500000.00 CNY"},
        {"date", "2024-03-05"}, {"reference", "BANK-1"}});
   add({{"type", "funds_disbursed"}, {"grant_id", "G-1"}, {"member_org_id", "UNI-1"},
@@ -77,7 +78,8 @@ std::map<std::string, json> FullEvents() {
        {"invoice_date", "2024-04-01"}, {"payment_date", "2024-04-03"}, {"amount", "48000.00 CNY"},
        {"requester", "李娜"}, {"approver", "王强"}, {"description", "专家咨询"},
        {"voucher_date", "2024-04-05"}, {"payee", "陈教授"}, {"expert_name", "陈明"},
-       {"expert_days", 2}, {"expert_is_academician", true}, {"reference", "VOUCHER-9"}});
+       {"expert_days", 2}, {"expert_is_academician", true}, {"reference", "VOUCHER-9"},
+       {"invoice_total", "6600.00 USD"}, {"original_amount", "6600.00 USD"}, {"exchange_rate", "7.2727"}});
   add({{"type", "refund_recorded"}, {"grant_id", "G-1"}, {"org_id", "UNI-1"}, {"kind", "vendor_refund"},
        {"amount", "100.00 CNY"}, {"date", "2024-05-01"}, {"vendor_id", "V-1"}, {"reference", "R-1"}});
   add({{"type", "reversal"}, {"target_sequence", 12}, {"reason", "entered twice"}});
@@ -98,6 +100,7 @@ std::map<std::string, json> FullEvents() {
        {"note", "checked the contract"}});
   add({{"type", "finding_recorded"}, {"finding_id", "FIND-1"}, {"subject", "grant:G-1"},
        {"severity", "critical"}, {"text", "split invoices"}, {"flag_ids", {"F-1", "F-2"}}});
+  add({{"type", "grant_terminated"}, {"grant_id", "G-1"}, {"date", "2025-06-30"}, {"reason", "中期评估不合格"}});
   return events;
 }
 
@@ -143,7 +146,7 @@ TEST(JsonCodecTest, SamplesCoverEveryEventType) {
   auto events = FullEvents();
   const std::vector<std::string> all_names = EventTypeNames();
   std::set<std::string> names(all_names.begin(), all_names.end());
-  EXPECT_EQ(names.size(), 26u) << "a new event type: add a sample to FullEvents()";
+  EXPECT_EQ(names.size(), 27u) << "a new event type: add a sample to FullEvents()";
   for (const auto& name : names) EXPECT_TRUE(events.contains(name)) << name << " has no sample";
   EXPECT_EQ(events.size(), names.size());
 }
@@ -220,7 +223,7 @@ TEST(JsonCodecTest, MissingOrBadType) {
             "missing field \"type\" (the event type, e.g. \"expenditure_recorded\")");
   std::string unknown = ErrorOf(With(object, "type", "funds_stolen"));
   EXPECT_EQ(unknown.rfind("unknown event type \"funds_stolen\" (known: ledger_genesis, ", 0), 0u) << unknown;
-  EXPECT_NE(unknown.find("finding_recorded)"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("finding_recorded, grant_terminated)"), std::string::npos) << unknown;
   EXPECT_NE(ErrorOf(With(object, "type", "fundsReceived")).find("unknown event type"), std::string::npos);
   EXPECT_EQ(ErrorOf(With(object, "type", 14)), "field \"type\": is a number, expected a string");
   EXPECT_EQ(ErrorOf(json::array()), "expected a JSON object, got a list");
@@ -377,10 +380,10 @@ TEST(JsonCodecTest, TextChecks) {
 
 TEST(JsonCodecTest, EventTypeNamesAndLookup) {
   auto names = EventTypeNames();
-  ASSERT_EQ(names.size(), 26u);
+  ASSERT_EQ(names.size(), 27u);
   EXPECT_EQ(names.front(), "ledger_genesis");
   EXPECT_EQ(names[15], "funds_disbursed");
-  EXPECT_EQ(names.back(), "finding_recorded");
+  EXPECT_EQ(names.back(), "grant_terminated");
   for (size_t i = 0; i < names.size(); ++i) {
     auto which = EventTypeFromName(names[i]);
     ASSERT_TRUE(which.has_value()) << names[i];

@@ -183,8 +183,9 @@ TEST(LogFormatTest, LogEventReaderReadsEventsAndReportsDamage) {
     }
   }
   EXPECT_GT(reported, 0);
-  // An event type this version does not know is damage too, as for Open.
-  for (uint8_t discriminant : {26, 200}) {
+  // An event type this version does not know is damage too, as for Open (26, grant_terminated,
+  // is the last it knows).
+  for (uint8_t discriminant : {27, 200}) {
     std::string unknown = canonical;
     unknown[8] = static_cast<char>(discriminant);
     bool used = false;
@@ -399,11 +400,12 @@ TEST(LogFormatTest, OpenRejectsStrayBitsInAStructListTag) {
 }
 
 TEST(LogFormatTest, OpenRejectsUnknownUnionMembers) {
-  // The event type after the last one this schema knows: its pointers cannot be checked, and no
-  // verifier of this version could validate it.
+  // The event type after the last one this schema knows (grant_terminated, 26, is the last):
+  // its pointers cannot be checked, and no verifier of this version could validate it. So a
+  // verifier older than an event type refuses it with this error.
   std::string canonical = ReversalCanonical();
   ASSERT_EQ(canonical[8], 18);
-  for (uint8_t discriminant : {26, 200}) {
+  for (uint8_t discriminant : {27, 200}) {
     std::string unknown = canonical;
     unknown[8] = static_cast<char>(discriminant);
     ExpectCorrupt(unknown, "a union member unknown to this schema");

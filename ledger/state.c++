@@ -4,7 +4,8 @@ namespace fundtrail {
 
 LedgerState::LedgerState()
     : tables_{&organisations, &keys,   &grants,   &projects, &tasks,    &vendors, &agreements,
-              &bodies,        &outcomes, &licences, &findings, &reversed, &meta} {}
+              &bodies,        &outcomes, &licences, &findings, &reversed, &meta,
+              &terminated} {}
 
 void LedgerState::Begin() {
   FT_ASSERT(!in_transaction_, "nested state transaction");
@@ -167,7 +168,10 @@ Digest LedgerState::ComputeDigest() const {
   std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->name() < b->name(); });
   Sha256 hash;
   hash.Update(std::string_view("FTSTATE1"));
-  for (const auto* table : sorted) table->HashInto(hash);
+  for (const auto* table : sorted) {
+    if (table == &terminated && terminated.size() == 0) continue;  // FORMAT.md, section 5
+    table->HashInto(hash);
+  }
   digest_ = hash.Finish();
   return *digest_;
 }

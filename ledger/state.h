@@ -161,6 +161,9 @@ class LedgerState {
   StateTable<Presence> licences{this, "licence"};
   StateTable<Presence> findings{this, "finding"};
   StateTable<Presence> reversed{this, "reversed"};  // by decimal target sequence number
+  // Grants ended by a grant_terminated (validation version 4), by grant id. The digest covers
+  // this table only once it has a row, so that the digests of earlier ledgers do not change.
+  StateTable<Presence> terminated{this, "terminated"};
   StateTable<LedgerMeta> meta{this, "meta"};        // one row, "ledger"
 
   const LedgerMeta* ledger() const { return meta.Find("ledger"); }

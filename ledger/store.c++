@@ -752,7 +752,9 @@ Result<Receipt> Ledger::Append(const SignedSubmission& submission, size_t* faile
   Lookup lookup_events(this);
   lookup_events.SetPending(first, &submission, key_id_hex);
   Validator checked(&state_, &lookup_events);
-  checked.set_validation_version(kValidationVersionCurrent);
+  // Validated under the version the submission will record (below): a writer without the views'
+  // fold writes version 2, whose replay refuses what version 4 added.
+  checked.set_validation_version(views_fold_ ? kValidationVersionCurrent : kValidationVersionWithoutViews);
   if (!genesis) {
     auto key = checked.SigningKey(key_id_hex);
     if (!key) return Error(key.error());

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "ledger/input_rules.h"
 #include "ledger/test_util.h"
 
 namespace fundtrail {
@@ -771,6 +772,128 @@ TEST_F(ValidatorTest, AdjustedBudgetLinesNeedNotSumToTheAward) {
   ExpectInvalid(TryAs(alliance_.funder, adjusted), "field \"lines[1].category\": category appears twice");
 }
 
+
+
+// ----- Validation version 4: the events and fields that reality needs.
+
+json TerminatedJson(const std::string& grant_id, const std::string& date = "2025-06-30") {
+  return {{"type", "grant_terminated"}, {"grant_id", grant_id}, {"date", date},
+          {"reason", "中期评估不合格"}};
+}
+
+json ForeignExpenditureJson(const std::string& amount, const std::string& original,
+                            const std::string& rate) {
+  json event = test::ExpenditureJson("G-1", kUniversity, "V-1", amount);
+  event["original_amount"] = original;
+  event["exchange_rate"] = rate;
+  return event;
+}
+
+class ValidatorVersion4Test : public ValidatorTest {
+ protected:
+  ValidatorVersion4Test() { validator_.set_validation_version(kValidationVersionEvents); }
+};
+
+TEST_F(ValidatorVersion4Test, TheFundManagerAdjustsTheBudget) {
+  json adjusted = BudgetAdjustedJson("G-1");
+  EXPECT_TRUE(TryAs(alliance_.fund_manager, adjusted).ok());
+  EXPECT_TRUE(TryAs(alliance_.funder, adjusted).ok());
+  ExpectDenied(TryAs(alliance_.funder_other, adjusted), "acts only for its own organisation");
+  // Budget lines belong to the grant, not to a member's task: a member's finance office does not
+  // adjust them.
+  ExpectDenied(TryAs(alliance_.finance_uni, adjusted), "it needs one of the roles funder, fund_manager");
+  adjusted["funder_approval_reference"] = "国科发资〔2024〕12号";
+  EXPECT_TRUE(TryAs(alliance_.fund_manager, adjusted).ok());
+}
+
+TEST_F(ValidatorVersion4Test, EarlierVersionsRefuseWhatVersion4Added) {
+  validator_.set_validation_version(kValidationVersionViews);
+  ExpectDenied(TryAs(alliance_.fund_manager, BudgetAdjustedJson("G-1")), "it needs one of the roles funder");
+  json adjusted = BudgetAdjustedJson("G-1");
+  adjusted["funder_approval_reference"] = "国科发资〔2024〕12号";
+  ExpectInvalid(TryAs(alliance_.funder, adjusted),
+                "field \"funder_approval_reference\" needs validation version 4; this submission is of version 3");
+  ExpectInvalid(TryAs(alliance_.funder, TerminatedJson("G-1")), "grant_terminated needs validation version 4");
+  json spent = test::ExpenditureJson("G-1", kUniversity, "V-1", "100.00 CNY");
+  spent["invoice_total"] = "300.00 CNY";
+  ExpectInvalid(TryAs(alliance_.finance_uni, spent), "field \"invoice_total\" needs validation version 4");
+  ExpectInvalid(TryAs(alliance_.finance_uni, ForeignExpenditureJson("726.22 CNY", "100.00 USD", "7.2622")),
+                "field \"original_amount\" needs validation version 4");
+}
+
+TEST_F(ValidatorVersion4Test, GrantTerminated) {
+  ExpectDenied(TryAs(alliance_.funder_other, TerminatedJson("G-1")), "acts only for its own organisation");
+  ExpectDenied(TryAs(alliance_.fund_manager, TerminatedJson("G-1")), "it needs one of the roles admin, funder");
+  EXPECT_TRUE(TryAs(alliance_.admin, TerminatedJson("G-1")).ok());
+  ExpectInvalid(TryAs(alliance_.funder, TerminatedJson("G-9")), "grant \"G-9\" is not registered");
+  ExpectInvalid(TryAs(alliance_.funder, TerminatedJson("G-1", "2026-03-01")),
+                "2026-03-01 is after the grant's end 2026-02-28");
+  const Digest before = state_.ComputeDigest();
+  const uint64_t sequence = next_sequence_;
+  ASSERT_TRUE(ApplyAs(alliance_.funder, TerminatedJson("G-1")).ok());
+  EXPECT_EQ(state_.terminated.Find("G-1")->sequence, sequence);
+  EXPECT_NE(state_.ComputeDigest(), before);
+  ExpectInvalid(TryAs(alliance_.funder, TerminatedJson("G-1", "2025-07-01")),
+                "grant \"G-1\" was already terminated at sequence " + std::to_string(sequence));
+  // A termination is a formal act, corrected by no reversal (like a registration).
+  ExpectInvalid(TryAs(alliance_.admin, test::ReversalJson(sequence, "typo")), "cannot be reversed");
+}
+
+TEST_F(ValidatorVersion4Test, AnEmptyTerminatedTableLeavesTheStateDigestAsBefore) {
+  // The digest covers the table only once it has a row (docs/FORMAT.md, section 5): the same
+  // state with the table hashed while empty would differ.
+  Sha256 without;
+  without.Update(std::string_view("FTSTATE1"));
+  std::vector<const StateTableBase*> tables = {&state_.agreements, &state_.bodies, &state_.findings,
+                                               &state_.grants,     &state_.keys,   &state_.licences,
+                                               &state_.meta,       &state_.organisations,
+                                               &state_.outcomes,   &state_.projects, &state_.reversed,
+                                               &state_.tasks,      &state_.vendors};
+  for (const auto* table : tables) table->HashInto(without);
+  EXPECT_EQ(state_.ComputeDigest(), without.Finish());
+}
+
+TEST_F(ValidatorVersion4Test, ForeignPaymentConvertsExactly) {
+  // 100.00 USD x 7.2622 = 726.22 CNY.
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, ForeignExpenditureJson("726.22 CNY", "100.00 USD", "7.2622")).ok());
+  // 0.03 USD x 0.5 = 0.015 CNY: a tie, rounded half to even to 0.02 (0.01 and 0.03 refused).
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, ForeignExpenditureJson("0.02 CNY", "0.03 USD", "0.5")).ok());
+  ExpectInvalid(TryAs(alliance_.finance_uni, ForeignExpenditureJson("0.01 CNY", "0.03 USD", "0.5")),
+                "field \"amount\": 0.01 CNY is not original_amount x exchange_rate (0.03 USD x 0.5 = 0.02 CNY, "
+                "rounded half to even)");
+  // 10000 JPY x 0.0482 = 482.00 CNY.
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, ForeignExpenditureJson("482.00 CNY", "10000 JPY", "0.0482")).ok());
+  ExpectInvalid(TryAs(alliance_.finance_uni, ForeignExpenditureJson("726.23 CNY", "100.00 USD", "7.2622")),
+                "correct the amount or the rate");
+  ExpectInvalid(TryAs(alliance_.finance_uni, ForeignExpenditureJson("726.22 CNY", "100.00 USD", "7,2622")),
+                "field \"exchange_rate\": exchange rate \"7,2622\" contains ,");
+  ExpectInvalid(TryAs(alliance_.finance_uni, ForeignExpenditureJson("100.00 CNY", "100.00 CNY", "1")),
+                "is in the grant's own currency CNY");
+  ExpectInvalid(TryAs(alliance_.finance_uni, ForeignExpenditureJson("100.00 CNY", "1000000000000.00 USD", "999999999999.999999")),
+                "overflows");
+  json missing_rate = test::ExpenditureJson("G-1", kUniversity, "V-1", "726.22 CNY");
+  missing_rate["original_amount"] = "100.00 USD";
+  ExpectInvalid(TryAs(alliance_.finance_uni, missing_rate),
+                "field \"exchange_rate\": is missing: original_amount and exchange_rate go together");
+}
+
+TEST_F(ValidatorVersion4Test, InvoiceTotal) {
+  json spent = test::ExpenditureJson("G-1", kUniversity, "V-1", "100.00 CNY");
+  spent["invoice_total"] = "300.00 CNY";
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, spent).ok());
+  spent["invoice_total"] = "100.00 CNY";  // the whole invoice on this grant
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, spent).ok());
+  spent["invoice_total"] = "99.99 CNY";
+  ExpectInvalid(TryAs(alliance_.finance_uni, spent), "99.99 CNY is less than the amount 100.00 CNY charged on it");
+  spent["invoice_total"] = "300.00 USD";
+  ExpectInvalid(TryAs(alliance_.finance_uni, spent), "currency \"USD\" differs from the amount's CNY");
+  // A foreign payment's invoice is in the original currency.
+  json foreign = ForeignExpenditureJson("726.22 CNY", "100.00 USD", "7.2622");
+  foreign["invoice_total"] = "250.00 USD";
+  EXPECT_TRUE(TryAs(alliance_.finance_uni, foreign).ok());
+  foreign["invoice_total"] = "1000.00 CNY";
+  ExpectInvalid(TryAs(alliance_.finance_uni, foreign), "differs from the original_amount's USD");
+}
 
 }  // namespace
 }  // namespace fundtrail

@@ -6,6 +6,7 @@
 
 #include "ledger/crypto.h"
 #include "ledger/dates.h"
+#include "ledger/exchange.h"
 #include "ledger/input_rules.h"
 #include "ledger/json_codec.h"
 #include "ledger/money.h"
@@ -166,7 +167,8 @@ std::string_view ActingField(Which which) {
   switch (which) {
     case Which::GRANT_AWARDED: return "funder_org_id";
     case Which::BUDGET_ADJUSTED:
-    case Which::FUNDS_RECEIVED: return "grant_id";  // the grant's funder
+    case Which::FUNDS_RECEIVED:
+    case Which::GRANT_TERMINATED: return "grant_id";  // the grant's funder
     default: return "org_id";
   }
 }
@@ -182,11 +184,14 @@ std::optional<std::string> ActingOrganisation(schema::Event::Reader event, schem
     case Which::AGREEMENT_SIGNED: return Str(event.getAgreementSigned().getOrgId());
     case Which::GRANT_AWARDED: return Str(event.getGrantAwarded().getFunderOrgId());
     case Which::BUDGET_ADJUSTED:
-    case Which::FUNDS_RECEIVED: {
+    case Which::FUNDS_RECEIVED:
+    case Which::GRANT_TERMINATED: {
       if (role != schema::Role::FUNDER) return std::nullopt;
       std::string grant_id = event.which() == Which::BUDGET_ADJUSTED
                                  ? Str(event.getBudgetAdjusted().getGrantId())
-                                 : Str(event.getFundsReceived().getGrantId());
+                             : event.which() == Which::FUNDS_RECEIVED
+                                 ? Str(event.getFundsReceived().getGrantId())
+                                 : Str(event.getGrantTerminated().getGrantId());
       const GrantRecord* grant = state.grants.Find(grant_id);
       // An unknown grant is the semantic check's to report ("grant ... is not registered"),
       // not a permission error naming an empty organisation.
@@ -195,6 +200,89 @@ std::optional<std::string> ActingOrganisation(schema::Event::Reader event, schem
     }
     default: return std::nullopt;
   }
+}
+
+// Validation version 4 brought an event and fields (input_rules.h, kValidationVersionEvents);
+// an earlier version refuses them, as a verifier of that version would.
+Status CheckVersionedFields(schema::Event::Reader event, uint16_t version) {
+  if (version >= kValidationVersionEvents) return Status::Ok();
+  auto refuse = [&](std::string_view what) {
+    return Status::InvalidArgument(std::string(what) + " needs validation version " +
+                                   std::to_string(kValidationVersionEvents) +
+                                   "; this submission is of version " + std::to_string(version));
+  };
+  switch (event.which()) {
+    case Which::GRANT_TERMINATED: return refuse("grant_terminated");
+    case Which::BUDGET_ADJUSTED:
+      if (event.getBudgetAdjusted().hasFunderApprovalReference()) {
+        return refuse("field \"funder_approval_reference\"");
+      }
+      return Status::Ok();
+    case Which::EXPENDITURE_RECORDED: {
+      auto spent = event.getExpenditureRecorded();
+      if (spent.hasInvoiceTotal()) return refuse("field \"invoice_total\"");
+      if (spent.hasOriginalAmount()) return refuse("field \"original_amount\"");
+      if (spent.hasExchangeRate()) return refuse("field \"exchange_rate\"");
+      return Status::Ok();
+    }
+    default:
+      return Status::Ok();
+  }
+}
+
+// A foreign-currency payment (validation version 4): original_amount in another currency than
+// the grant's, converted at exchange_rate, must give `amount` exactly (ledger/exchange.h).
+Status CheckForeignPayment(schema::ExpenditureRecorded::Reader spent, const GrantRecord& grant) {
+  if (spent.hasOriginalAmount() != spent.hasExchangeRate()) {
+    return FieldError(spent.hasOriginalAmount() ? "exchange_rate" : "original_amount",
+                      "is missing: original_amount and exchange_rate go together");
+  }
+  if (!spent.hasOriginalAmount()) return Status::Ok();
+  auto original = spent.getOriginalAmount();
+  FT_RETURN_IF_ERROR(CheckMoney("original_amount", original, false));
+  if (original.getCurrency() == grant.currency.c_str()) {
+    return FieldError("original_amount", "is in the grant's own currency " + grant.currency +
+                                             "; leave original_amount and exchange_rate out");
+  }
+  auto rate = ParseExchangeRate(std::string_view(spent.getExchangeRate().cStr(),
+                                                 spent.getExchangeRate().size()));
+  if (!rate) return FieldError("exchange_rate", rate.error().message());
+  const int from = *CurrencyExponent(original.getCurrency().cStr());
+  const int to = *CurrencyExponent(grant.currency);
+  auto converted = ConvertMinorUnits(original.getMinorUnits(), from, *rate, to);
+  const std::string product = FormatMoneyPlain({original.getMinorUnits(), Str(original.getCurrency())}) +
+                              " x " + Str(spent.getExchangeRate());
+  if (!converted) return FieldError("amount", product + ": " + converted.error().message());
+  if (*converted != spent.getAmount().getMinorUnits()) {
+    return FieldError("amount", FormatMoneyPlain({spent.getAmount().getMinorUnits(), grant.currency}) +
+                                    " is not original_amount x exchange_rate (" + product + " = " +
+                                    FormatMoneyPlain({*converted, grant.currency}) +
+                                    ", rounded half to even); correct the amount or the rate");
+  }
+  return Status::Ok();
+}
+
+// An invoice's total (validation version 4): in the currency of the charge (original_amount's
+// for a foreign payment), and not less than the charge.
+Status CheckInvoiceTotal(schema::ExpenditureRecorded::Reader spent) {
+  if (!spent.hasInvoiceTotal()) return Status::Ok();
+  auto total = spent.getInvoiceTotal();
+  FT_RETURN_IF_ERROR(CheckMoney("invoice_total", total, false));
+  auto charge = spent.hasOriginalAmount() ? spent.getOriginalAmount() : spent.getAmount();
+  const char* charged_field = spent.hasOriginalAmount() ? "original_amount" : "amount";
+  if (total.getCurrency() != charge.getCurrency()) {
+    return FieldError("invoice_total", "currency " + Quote(total.getCurrency().cStr()) +
+                                           " differs from the " + charged_field + "'s " +
+                                           Str(charge.getCurrency()));
+  }
+  if (total.getMinorUnits() < charge.getMinorUnits()) {
+    return FieldError("invoice_total",
+                      FormatMoneyPlain({total.getMinorUnits(), Str(total.getCurrency())}) +
+                          " is less than the " + charged_field + " " +
+                          FormatMoneyPlain({charge.getMinorUnits(), Str(charge.getCurrency())}) +
+                          " charged on it");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -222,8 +310,11 @@ uint32_t AllowedRoles(Which which) {
     case Which::POLICY_SET:
       return admin;
     case Which::AGREEMENT_SIGNED: return bit(schema::Role::SIGNATORY);
-    case Which::GRANT_AWARDED:
-    case Which::BUDGET_ADJUSTED: return bit(schema::Role::FUNDER);
+    case Which::GRANT_AWARDED: return bit(schema::Role::FUNDER);
+    // The undertaking unit (the fund manager) adjusts the budget itself since the 2021 reform
+    // (validation version 4; CheckPermission narrows earlier versions to the funder).
+    case Which::BUDGET_ADJUSTED: return bit(schema::Role::FUNDER) | bit(schema::Role::FUND_MANAGER);
+    case Which::GRANT_TERMINATED: return admin | bit(schema::Role::FUNDER);
     case Which::FUNDS_RECEIVED: return bit(schema::Role::FUNDER) | bit(schema::Role::FUND_MANAGER);
     case Which::FUNDS_DISBURSED: return bit(schema::Role::FUND_MANAGER);
     case Which::EXPENDITURE_RECORDED: return bit(schema::Role::MEMBER_FINANCE);
@@ -269,6 +360,9 @@ Result<std::string> Validator::SigningKey(const std::string& key_id_hex) const {
 Status Validator::CheckPermission(const KeyRecord& key, const std::string& key_id_hex,
                                   schema::Event::Reader event) const {
   uint32_t allowed = AllowedRoles(event.which());
+  if (event.which() == Which::BUDGET_ADJUSTED && validation_version_ < kValidationVersionEvents) {
+    allowed &= ~RoleBit(schema::Role::FUND_MANAGER);
+  }
   uint32_t held = key.roles & allowed;
   auto denied = [&](const std::string& why) {
     return Status::PermissionDenied("key " + key_id_hex + " (organisation " + Quote(key.org_id) +
@@ -330,6 +424,7 @@ Status Validator::Apply(uint64_t sequence, const std::string& key_id_hex, bool g
     FT_RETURN_IF_ERROR(CheckPermission(*key, key_id_hex, event));
   }
   if (validation_version_ >= 2 && !input_checked) FT_RETURN_IF_ERROR(CheckEventInput(event));
+  FT_RETURN_IF_ERROR(CheckVersionedFields(event, validation_version_));
   return ApplySemantics(sequence, key_id_hex, event);
 }
 
@@ -620,7 +715,8 @@ Status Validator::ApplySemantics(uint64_t sequence, const std::string& key_id_he
       FT_RETURN_IF_ERROR(CheckDate("invoice_date", spent.getInvoiceDate()));
       FT_RETURN_IF_ERROR(CheckDate("payment_date", spent.getPaymentDate()));
       if (spent.hasVoucherDate()) FT_RETURN_IF_ERROR(CheckDate("voucher_date", spent.getVoucherDate()));
-      return Status::Ok();
+      FT_RETURN_IF_ERROR(CheckForeignPayment(spent, *grant));
+      return CheckInvoiceTotal(spent);
     }
     case Which::REFUND_RECORDED: {
       auto refund = event.getRefundRecorded();
@@ -750,6 +846,25 @@ Status Validator::ApplySemantics(uint64_t sequence, const std::string& key_id_he
       auto finding = event.getFindingRecorded();
       FT_RETURN_IF_ERROR(unique(state.findings, "finding_id", finding.getFindingId(), "finding"));
       state.findings.Put(Str(finding.getFindingId()), Presence{sequence});
+      return Status::Ok();
+    }
+    case Which::GRANT_TERMINATED: {
+      auto terminated = event.getGrantTerminated();
+      const GrantRecord* grant = nullptr;
+      FT_RETURN_IF_ERROR(need_grant("grant_id", terminated.getGrantId(), &grant));
+      const std::string grant_id = Str(terminated.getGrantId());
+      if (const Presence* earlier = state.terminated.Find(grant_id)) {
+        return FieldError("grant_id", "grant " + Quote(grant_id) + " was already terminated at sequence " +
+                                          std::to_string(earlier->sequence));
+      }
+      FT_RETURN_IF_ERROR(CheckDate("date", terminated.getDate()));
+      if (Days(terminated.getDate()) > grant->period_end_days) {
+        return FieldError("date", Str(terminated.getDate()) + " is after the grant's end " +
+                                      FormatDate(grant->period_end_days) +
+                                      "; a termination ends a grant early");
+      }
+      if (terminated.getReason().size() == 0) return FieldError("reason", "is empty");
+      state.terminated.Put(grant_id, Presence{sequence});
       return Status::Ok();
     }
   }

@@ -1,6 +1,8 @@
 // Golden vectors for independent verifiers: tests/vectors/format-v2.json and format-v3.json, the
 // same ledger written without and with the views commitment (fields explained in
-// tests/vectors/README.md, cited by docs/FORMAT.md); format-v1.json, kept unchanged.
+// tests/vectors/README.md, cited by docs/FORMAT.md); format-v1.json, kept unchanged;
+// format-v4.json, the ledger of format 3 at validation version 4 with the events and fields that
+// version added. The store writes formats 2 and 4; format 3 is what it wrote before version 4.
 //
 // The test builds a small ledger deterministically (keys from fixed seeds, a fixed ledger id,
 // fixed clocks; Ed25519 signatures are deterministic) and checks that every byte string and hash
@@ -43,6 +45,9 @@ const std::string kVectorsPath = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vec
 const std::string kVectorsV1Path = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vectors/format-v1.json";
 // Format 3: every submission after the genesis also commits the views' digest.
 const std::string kVectorsV3Path = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vectors/format-v3.json";
+// Validation version 4: format 3's ledger at version 4, then a budget adjustment by the fund
+// manager with the funder's reference, a foreign payment with its invoice total, a termination.
+const std::string kVectorsV4Path = std::string(FUNDTRAIL_SOURCE_DIR) + "/tests/vectors/format-v4.json";
 const std::string kLedgerIdHex = "00112233445566778899aabbccddeeff";
 constexpr int64_t kCreatedAtMicros = 1767225600000000;  // 2026-01-01T00:00:00Z, +1 s per submission
 constexpr int64_t kAppendedAtMicros = 1767225600500000;  // half a second later
@@ -70,6 +75,29 @@ constexpr char kSecretariat[] = "91350100M000100Y43";
 constexpr char kUniversity[] = "12100000400000624D";
 constexpr char kFunder[] = "MOST-PROGRAMME";
 constexpr char kFundManager[] = "FM-TRUST";
+
+// The submissions of version 4's events (format 4 only), after those of every format.
+std::vector<VectorSubmission> Version4Submissions() {
+  json adjusted = {{"type", "budget_adjusted"},
+                   {"grant_id", "G-2026-01"},
+                   {"lines", json::array({{{"category", "equipment"}, {"amount", "600000.00 CNY"}},
+                                          {{"category", "materials"}, {"amount", "400000.00 CNY"}}})},
+                   {"approved_by", "联盟资金管理办公室"},
+                   {"funder_approval_reference", "国科高发计字〔2026〕3号"},
+                   {"date", "2026-01-10"}};
+  json foreign = test::ExpenditureJson("G-2026-01", kUniversity, "V-1", "726.22 CNY");
+  foreign["invoice_number"] = "INV-2026-0003";
+  foreign["original_amount"] = "100.00 USD";
+  foreign["exchange_rate"] = "7.2622";
+  foreign["invoice_total"] = "250.00 USD";
+  json terminated = {{"type", "grant_terminated"},
+                     {"grant_id", "G-2026-01"},
+                     {"date", "2026-01-31"},
+                     {"reason", "中期评估不合格"}};
+  return {{"fund_manager", "adjust-1", {adjusted}},
+          {"finance_university", "finance-3", {foreign}},
+          {"funder", "terminate-1", {terminated}}};
+}
 
 std::vector<VectorSubmission> Submissions(const std::map<std::string, PrivateKey>& keys) {
   auto raw_hex = [&](const std::string& name) { return test::Hex(keys.at(name).public_key().raw()); };
@@ -132,10 +160,11 @@ std::string BigEndian64(uint64_t value) {
   return bytes;
 }
 
-// The stored submission record, as Ledger::Append makes it.
+// The stored submission record, as Ledger::Append makes it: of `validation_version` when it
+// commits the views, else (the genesis, and every submission of format 2) of version 2.
 std::string StoredSubmission(const SignedSubmission& signed_submission, uint64_t first_sequence,
                              int64_t appended_at_micros, const Digest& state_digest,
-                             const std::optional<Digest>& views_digest) {
+                             const std::optional<Digest>& views_digest, uint16_t validation_version) {
   auto body = DecodedSubmissionBody::Open(signed_submission.canonical_body, "body");
   FT_ASSERT(body.has_value());
   capnp::MallocMessageBuilder message;
@@ -145,7 +174,7 @@ std::string StoredSubmission(const SignedSubmission& signed_submission, uint64_t
                                           signed_submission.signature.size()));
   stored.setFirstSequence(first_sequence);
   stored.setAppendedAt(appended_at_micros);
-  stored.setValidationVersion(views_digest ? kValidationVersionViews : kValidationVersionWithoutViews);
+  stored.setValidationVersion(views_digest ? validation_version : kValidationVersionWithoutViews);
   stored.setStateDigest(capnp::Data::Reader(state_digest.data(), state_digest.size()));
   if (views_digest) {
     stored.setViewsVersion(projections::kViewsFoldVersion);
@@ -154,14 +183,23 @@ std::string StoredSubmission(const SignedSubmission& signed_submission, uint64_t
   return CanonicalBytes(stored.asReader());
 }
 
-// The same tests over format 2 (no views commitment) and format 3 (GetParam() is the format).
+// The same tests over format 2 (no views commitment), format 3 (with it) and format 4 (format 3 at
+// validation version 4, with its events); GetParam() is the format.
 class FormatVectorsTest : public ::testing::TestWithParam<int> {
  protected:
-  FormatVectorsTest() : views_(GetParam() >= 3), path_(GetParam() >= 3 ? kVectorsV3Path : kVectorsPath) {
+  FormatVectorsTest()
+      : views_(GetParam() >= 3),
+        path_(GetParam() >= 4 ? kVectorsV4Path : GetParam() >= 3 ? kVectorsV3Path : kVectorsPath),
+        validation_version_(GetParam() >= 4   ? kValidationVersionEvents
+                            : GetParam() >= 3 ? kValidationVersionViews
+                                              : kValidationVersionWithoutViews) {
     for (const auto& key : kKeys) {
       keys_.emplace(key.name, test::KeyFromSeed(test::Unhex(key.seed_hex), directory_.File(key.name + ".pem")));
     }
     submissions_ = Submissions(keys_);
+    if (GetParam() >= 4) {
+      for (auto& submission : Version4Submissions()) submissions_.push_back(std::move(submission));
+    }
     for (size_t i = 0; i < submissions_.size(); ++i) {
       const auto& submission = submissions_[i];
       std::vector<std::string> events;
@@ -202,7 +240,7 @@ class FormatVectorsTest : public ::testing::TestWithParam<int> {
     LedgerState state;
     test::MemoryEventLookup lookup;
     Validator validator(&state, &lookup);
-    validator.set_validation_version(kValidationVersionWithoutViews);
+    validator.set_validation_version(validation_version_);
     // The views after each submission, for format 3's views digest.
     projections::ViewsFold views;
     for (size_t i = 0; i < signed_.size(); ++i) {
@@ -223,7 +261,8 @@ class FormatVectorsTest : public ::testing::TestWithParam<int> {
       // The genesis is appended as a ledger is created, before any views' fold is attached.
       std::optional<Digest> views_digest;
       if (views_ && i > 0) views_digest = views.StateDigest();
-      std::string stored = StoredSubmission(signed_submission, first, appended_at, state_digest, views_digest);
+      std::string stored =
+          StoredSubmission(signed_submission, first, appended_at, state_digest, views_digest, validation_version_);
       Digest submission_digest = SubmissionDigest(stored);
       ordered_json record;
       record["submission_id"] = submissions_[i].submission_id;
@@ -234,7 +273,7 @@ class FormatVectorsTest : public ::testing::TestWithParam<int> {
       record["first_sequence"] = first;
       record["body_canonical"] = test::Hex(signed_submission.canonical_body);
       record["signature"] = test::Hex(signed_submission.signature);
-      record["validation_version"] = views_digest ? kValidationVersionViews : kValidationVersionWithoutViews;
+      record["validation_version"] = views_digest ? validation_version_ : kValidationVersionWithoutViews;
       record["state_digest"] = test::Hex(state_digest);
       if (views_digest) {
         record["views_version"] = projections::kViewsFoldVersion;
@@ -319,6 +358,7 @@ class FormatVectorsTest : public ::testing::TestWithParam<int> {
 
   const bool views_;          // format 3: submissions after the genesis commit the views
   const std::string path_;    // the vectors file of the format
+  const uint16_t validation_version_;  // of the submissions that commit the views
   test::TempDir directory_;
   std::map<std::string, PrivateKey> keys_;
   std::vector<VectorSubmission> submissions_;
@@ -432,7 +472,11 @@ TEST_P(FormatVectorsTest, HashesRecomputeFromTheFormulasAlone) {
   EXPECT_EQ(document["head"]["submission_count"].get<size_t>(), document["submissions"].size());
 }
 
-TEST_P(FormatVectorsTest, TheStoreWritesExactlyTheseBytes) {
+// The store writes formats 2 and 4 (validation version 4 since it exists); format 3's vectors are
+// what it wrote before, and keep verifying (the other tests).
+using StoreVectorsTest = FormatVectorsTest;
+
+TEST_P(StoreVectorsTest, TheStoreWritesExactlyTheseBytes) {
   json document = Load();
   ASSERT_FALSE(document.is_null());
   // One clock reading per append: the appended_at of each submission in turn.
@@ -651,7 +695,9 @@ TEST_P(FormatVectorsTest, DamagedCopiesFail) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, FormatVectorsTest, ::testing::Values(2, 3),
+INSTANTIATE_TEST_SUITE_P(Formats, FormatVectorsTest, ::testing::Values(2, 3, 4),
+                         [](const ::testing::TestParamInfo<int>& info) { return "Format" + std::to_string(info.param); });
+INSTANTIATE_TEST_SUITE_P(Formats, StoreVectorsTest, ::testing::Values(2, 4),
                          [](const ::testing::TestParamInfo<int>& info) { return "Format" + std::to_string(info.param); });
 
 }  // namespace

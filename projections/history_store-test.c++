@@ -717,5 +717,27 @@ TEST(HistoryStore, ALedgerWithoutTheStoreIsServedFromTheLogUntilAWriterAddsIt) {
   }
 }
 
+// A grant_terminated (validation version 4) is a row of its grant's history: it moves no money,
+// and its record survives the store's encoding.
+TEST(HistoryStore, AGrantTerminationIsARowOfItsGrant) {
+  const std::string canonical = test::MustEncode(
+      {{"type", "grant_terminated"}, {"grant_id", "G-1"}, {"date", "2025-06-30"}, {"reason", "终止"}});
+  auto decoded = DecodedEvent::Open(canonical, "event");
+  ASSERT_TRUE(decoded.has_value());
+  Digest hash{};
+  hash[0] = 7;
+  HistoryRecord record = MakeHistoryRecord(42, hash, decoded->root(), nullptr);
+  EXPECT_EQ(record.type, "grant_terminated");
+  EXPECT_EQ(record.subject, "grant:G-1");
+  EXPECT_EQ(record.concerns_grant_id, "G-1");
+  EXPECT_EQ(record.grant_sign, 0);
+  EXPECT_EQ(record.member_sign, 0);
+  EXPECT_FALSE(record.amount.has_value());
+  auto round_trip = DecodeHistoryRecord(42, EncodeHistoryRecord(record));
+  ASSERT_TRUE(round_trip.has_value()) << round_trip.error().message();
+  EXPECT_EQ(*round_trip, record);
+  EXPECT_EQ(GrantIdOf(decoded->root()), "G-1");
+}
+
 }  // namespace
 }  // namespace fundtrail::projections

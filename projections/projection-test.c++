@@ -384,5 +384,40 @@ TEST(Article8, ChecklistFollowsTheAlliance) {
   EXPECT_TRUE(items[3].met) << items[3].detail;   // fund manager and auditor keys
 }
 
+
+// A grant_terminated (validation version 4) appears in the views, and so in the committed J, only
+// once a grant is terminated: the views digest of every log without one is unchanged.
+TEST(ProjectionTerminations, InTheViewsOnlyOnceAGrantIsTerminated) {
+  Projection projection;
+  uint64_t sequence = 0;
+  auto apply = [&](const json& event) {
+    std::string canonical = test::MustEncode(event);
+    auto decoded = DecodedEvent::Open(canonical, "event");
+    ASSERT_TRUE(decoded.has_value());
+    ASSERT_TRUE(projection.Apply(++sequence, Digest{}, decoded->root(), nullptr).ok());
+  };
+  apply(test::GrantJson("G-1", "FUNDER", "P-1", 100000000));
+  apply(test::FundsReceivedJson("G-1", "1000.00 CNY"));
+  const std::string before = projection.CommittedJson();
+  EXPECT_EQ(before.find("terminations"), std::string::npos) << before;
+  apply({{"type", "grant_terminated"}, {"grant_id", "G-1"}, {"date", "2025-06-30"}, {"reason", "终止"}});
+  ASSERT_EQ(projection.terminations().size(), 1u);
+  EXPECT_EQ(projection.terminations().at("G-1").sequence, 3u);
+  EXPECT_EQ(projection.terminations().at("G-1").reason, "终止");
+  // It moves no money: the rest of J is as before.
+  json after = json::parse(projection.CommittedJson());
+  EXPECT_EQ(after["terminations"]["G-1"]["date"], "2025-06-30");
+  after.erase("terminations");
+  EXPECT_EQ(after.dump(), json::parse(before).dump());
+  auto restored = Projection::FromJson(projection.ToJson());
+  ASSERT_TRUE(restored.has_value());
+  EXPECT_EQ(restored->CommittedDigest(), projection.CommittedDigest());
+  // The grants view says so.
+  ViewData view = GrantsView(projection);
+  ASSERT_EQ(view.json.size(), 1u);
+  EXPECT_EQ(view.json[0]["terminated"]["date"], "2025-06-30");
+  EXPECT_NE(view.sections[0].title.find("terminated on 2025-06-30: 终止"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fundtrail::projections

@@ -15,6 +15,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AgreementInfo, title, date, signed_org_ids, r
                                    has_task_division, has_ownership_shares, has_licensing_terms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KeyInfo, org_id, roles, revoked)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BodyInfo, name, kind, member_org_ids, full_time_staff)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TerminationInfo, date, reason, sequence)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutcomeInfo, title, kind, grant_id, date, owners, licences, sharing,
                                    revenue, revenue_total, revenue_currency)
 
@@ -480,6 +481,13 @@ Status Projection::Apply(uint64_t sequence, const Digest& chain_hash, schema::Ev
           {"date", Str(shared.getDate())}};
       break;
     }
+    case Which::GRANT_TERMINATED: {
+      // Moves no money: what is unspent stays where it is until it is refunded.
+      auto terminated = event.getGrantTerminated();
+      terminations_[Str(terminated.getGrantId())] =
+          TerminationInfo{Str(terminated.getDate()), Str(terminated.getReason()), sequence};
+      break;
+    }
     case Which::REVERSAL: {
       if (lookup == nullptr) return Status::InvalidArgument("a reversal needs the event lookup");
       uint64_t target = event.getReversal().getTargetSequence();
@@ -511,6 +519,7 @@ nlohmann::json Projection::ToJson() const {
   json["outcomes"] = outcomes_;
   json["adjustments"] = adjustments_;
   json["keys"] = keys_;
+  if (!terminations_.empty()) json["terminations"] = terminations_;
   return json;
 }
 
@@ -532,6 +541,7 @@ Result<Projection> Projection::FromJson(const nlohmann::json& json) {
     json.at("outcomes").get_to(projection.outcomes_);
     json.at("adjustments").get_to(projection.adjustments_);
     json.at("keys").get_to(projection.keys_);
+    if (json.contains("terminations")) json.at("terminations").get_to(projection.terminations_);
   } catch (const nlohmann::json::exception& error) {
     return Error(Status::Corruption(std::string("projection state is malformed: ") + error.what()));
   }

@@ -148,6 +148,14 @@ struct OutcomeInfo {
   std::string revenue_currency;
 };
 
+// A grant ended early by grant_terminated (validation version 4): the business date it ends, why,
+// and the event. The views hold one per terminated grant.
+struct TerminationInfo {
+  std::string date;
+  std::string reason;
+  uint64_t sequence = 0;
+};
+
 struct Checkpoint {
   uint64_t sequence = 0;        // the last event folded in
   Digest chain_hash{};          // its chain hash
@@ -180,6 +188,8 @@ class Projection {
   const std::map<std::string, BodyInfo>& bodies() const { return bodies_; }
   const std::map<std::string, OutcomeInfo>& outcomes() const { return outcomes_; }
   const std::map<std::string, KeyInfo>& keys() const { return keys_; }
+  // Terminated grants, by grant id.
+  const std::map<std::string, TerminationInfo>& terminations() const { return terminations_; }
   const std::string& alliance_id() const { return alliance_id_; }
   const std::string& alliance_name() const { return alliance_name_; }
 
@@ -222,6 +232,9 @@ class Projection {
   std::map<std::string, KeyInfo> keys_;                              // by key id (hex)
   // Budget adjustments by sequence: category -> (old, new), so a reversal can restore.
   std::map<uint64_t, std::map<int, std::pair<int64_t, int64_t>>> adjustments_;
+  // In the views JSON (and so in J) only once a grant is terminated, so that the digest of a log
+  // without terminations is that of views version 1 as before.
+  std::map<std::string, TerminationInfo> terminations_;
 };
 
 }  // namespace fundtrail::projections

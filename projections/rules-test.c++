@@ -2750,5 +2750,146 @@ TEST(RuleScenario, PolicyChangeRecordsTheNewVersion) {
   }
 }
 
+
+// ----- Validation version 4: the undertaking unit's adjustments (BR-2), terminations (TP-1,
+// TP-4), invoice totals and foreign payments (PU-3).
+
+using RuleVersion4 = RuleTest;
+
+json Terminate(const std::string& grant, const std::string& date) {
+  return {{"type", "grant_terminated"}, {"grant_id", grant}, {"date", date}, {"reason", "中期评估不合格"}};
+}
+
+TEST_F(RuleVersion4, TheFundManagersReallocationCoversSpending) {
+  AddSmallGrant("G-S");  // materials 100,000
+  // Materials raised to 130,000 by the fund manager, from testing: not an equipment increase.
+  s_.Add(Adjust("G-S", {{"materials", 13000000}, {"testing", 3000000}}, "资金管理办公室"), kManager);
+  AddSpend({{"grant_id", "G-S"}, {"amount", "60000.00 CNY"}});
+  AddSpend({{"grant_id", "G-S"}, {"amount", "60000.00 CNY"}, {"vendor_id", "V-2"}});
+  auto flags = s_.Flags("2024-06-30");
+  EXPECT_TRUE(OfRule(flags, "BR-2").empty()) << Describe(flags);
+}
+
+TEST_F(RuleVersion4, AnEquipmentIncreaseByTheFundManagerNeedsTheFundersReference) {
+  AddSmallGrant("G-S");  // equipment 40,000
+  // Naming the funder as approver is not the funder's approval when the unit records it.
+  uint64_t named = s_.Add(Adjust("G-S", {{"equipment", 6000000}}, kFunderName), kManager);
+  json approved = Adjust("G-S", {{"equipment", 8000000}}, kFunderName);
+  approved["funder_approval_reference"] = "国科发资〔2024〕7号";
+  uint64_t referenced = s_.Add(approved, kManager);
+  auto flags = s_.Flags("2024-06-30");
+  const Flag* flag = FindId(flags, "BR-2/" + std::to_string(named) + "/equipment_increase");
+  ASSERT_NE(flag, nullptr) << Describe(flags);
+  EXPECT_EQ(flag->figures["recorded_by"], kManager);
+  EXPECT_NE(flag->explanation.find("without the funder's approval reference"), std::string::npos)
+      << flag->explanation;
+  EXPECT_EQ(FindId(flags, "BR-2/" + std::to_string(referenced) + "/equipment_increase"), nullptr)
+      << Describe(flags);
+  // The referenced increase counts: 75,000 of equipment is within 80,000.
+  AddSpend({{"grant_id", "G-S"}, {"category", "equipment"}, {"amount", "75000.00 CNY"}});
+  flags = s_.Flags("2024-06-30");
+  for (const auto* overrun : OfRule(flags, "BR-2"))
+    EXPECT_NE(overrun->id.substr(overrun->id.size() - 7), "overrun") << overrun->id;
+  // The funder's own adjustment keeps the earlier rule: its approver's name suffices.
+  uint64_t by_funder = s_.Add(Adjust("G-S", {{"equipment", 9000000}}, kFunderName), kFunder);
+  flags = s_.Flags("2024-06-30");
+  EXPECT_EQ(FindId(flags, "BR-2/" + std::to_string(by_funder) + "/equipment_increase"), nullptr)
+      << Describe(flags);
+}
+
+TEST_F(RuleVersion4, SpendingAfterATerminationIsOutOfPeriod) {
+  AddSmallGrant("G-S");  // ends 2025-02-28
+  uint64_t termination = s_.Add(Terminate("G-S", "2024-09-30"), kFunder);
+  uint64_t before = AddSpend({{"grant_id", "G-S"}, {"invoice_date", "2024-09-30"}, {"payment_date", "2024-10-08"}});
+  uint64_t after = AddSpend({{"grant_id", "G-S"}, {"invoice_date", "2024-10-09"}, {"payment_date", "2024-10-10"}});
+  auto flags = s_.Flags("2024-12-31");
+  EXPECT_EQ(Raised(flags, "TP-1", before), nullptr) << Describe(flags);
+  const Flag* flag = Raised(flags, "TP-1", after);
+  ASSERT_NE(flag, nullptr) << Describe(flags);
+  EXPECT_EQ(flag->figures["terminated_on"], "2024-09-30");
+  EXPECT_EQ(flag->figures["days_after_termination"], 9);
+  EXPECT_EQ(flag->figures["termination"], termination);
+  EXPECT_EQ(flag->id, "TP-1/" + std::to_string(after) + "/after");
+  EXPECT_NE(flag->explanation.find("was terminated on 2024-09-30 (中期评估不合格)"), std::string::npos)
+      << flag->explanation;
+  // A termination on or after the period's end changes nothing.
+  AddSmallGrant("G-T");
+  s_.Add(Terminate("G-T", "2025-02-28"), kFunder);
+  uint64_t in_period = AddSpend({{"grant_id", "G-T"}, {"invoice_date", "2025-02-01"}});
+  EXPECT_EQ(Raised(s_.Flags("2024-12-31"), "TP-1", in_period), nullptr);
+}
+
+TEST_F(RuleVersion4, TheBalanceOfATerminatedGrantFallsDue) {
+  uint64_t grant = AddSmallGrant("G-S");  // ends 2025-02-28
+  s_.Add(Receive("G-S", 20000000, "2024-03-05"));
+  s_.Add(Terminate("G-S", "2024-09-30"), kFunder);  // deadline 2024-10-30
+  auto flags = s_.Flags("2024-10-30");
+  EXPECT_EQ(Raised(flags, "TP-4", grant), nullptr) << Describe(flags);
+  flags = s_.Flags("2024-10-31");
+  const Flag* flag = FindId(flags, "TP-4/" + std::to_string(grant) + "/terminated");
+  ASSERT_NE(flag, nullptr) << Describe(flags);
+  EXPECT_EQ(flag->figures["terminated_on"], "2024-09-30");
+  EXPECT_EQ(flag->figures["deadline"], "2024-10-30");
+  EXPECT_EQ(flag->figures["balance"], "200000.00 CNY");
+  s_.Add(Refund("G-S", kManager, "unspent_to_funder", 20000000, "2024-10-20"));
+  EXPECT_EQ(Raised(s_.Flags("2024-10-31"), "TP-4", grant), nullptr);
+}
+
+TEST_F(RuleVersion4, AnInvoiceSplitWithinItsTotalIsNotChargedTwice) {
+  auto on_g1 = [&](const std::string& invoice, int64_t fen, int64_t total_fen) {
+    json event = Spend({{"invoice_number", invoice}, {"amount", Cny(fen)}});
+    if (total_fen > 0) event["invoice_total"] = Cny(total_fen);
+    return s_.Add(event, kUni);
+  };
+  auto on_ge = [&](const std::string& invoice, int64_t fen, int64_t total_fen) {
+    json event = Spend({{"grant_id", "G-E"}, {"org_id", kEnt}, {"invoice_number", invoice}, {"amount", Cny(fen)}});
+    if (total_fen > 0) event["invoice_total"] = Cny(total_fen);
+    return s_.Add(event, kEnt);
+  };
+  on_g1("FP-SPLIT", 6000000, 10000000);
+  on_ge("FP-SPLIT", 4000000, 10000000);
+  uint64_t over = on_g1("FP-OVER", 6000000, 10000000);
+  on_ge("FP-OVER", 5000000, 10000000);
+  uint64_t conflicting = on_g1("FP-CONFLICT", 3000000, 10000000);
+  on_ge("FP-CONFLICT", 3000000, 9000000);
+  auto flags = s_.Flags("2024-06-30");
+  std::vector<const Flag*> raised = OfRule(flags, "PU-3");
+  ASSERT_EQ(raised.size(), 2u) << Describe(flags);
+  const Flag* flag = FindId(flags, "PU-3/" + std::to_string(over));
+  ASSERT_NE(flag, nullptr) << Describe(flags);
+  EXPECT_EQ(flag->figures["invoice_total"], "100000.00 CNY");
+  EXPECT_NE(flag->explanation.find("more than the invoice's total of"), std::string::npos) << flag->explanation;
+  flag = FindId(flags, "PU-3/" + std::to_string(conflicting));
+  ASSERT_NE(flag, nullptr) << Describe(flags);
+  EXPECT_EQ(flag->figures["invoice_totals"].size(), 2u);
+  EXPECT_NE(flag->explanation.find("state different invoice totals"), std::string::npos) << flag->explanation;
+}
+
+TEST_F(RuleVersion4, AForeignInvoiceIsComparedInItsOwnCurrency) {
+  // One USD invoice of 1,000.00 split 600/400 across two grants at different rates: within its
+  // total in USD, though the CNY amounts differ from a same-day split.
+  json first = Spend({{"invoice_number", "US-1"}, {"amount", "4357.32 CNY"}});
+  first["original_amount"] = "600.00 USD";
+  first["exchange_rate"] = "7.2622";
+  first["invoice_total"] = "1000.00 USD";
+  s_.Add(first, kUni);
+  json second = Spend({{"grant_id", "G-E"}, {"org_id", kEnt}, {"invoice_number", "US-1"}, {"amount", "2920.00 CNY"}});
+  second["original_amount"] = "400.00 USD";
+  second["exchange_rate"] = "7.3";
+  second["invoice_total"] = "1000.00 USD";
+  s_.Add(second, kEnt);
+  EXPECT_TRUE(OfRule(s_.Flags("2024-06-30"), "PU-3").empty()) << Describe(s_.Flags("2024-06-30"));
+  // Charged twice in full: flagged, in USD.
+  json again = second;
+  again["amount"] = "7300.00 CNY";
+  again["original_amount"] = "1000.00 USD";
+  uint64_t third = s_.Add(again, kEnt);
+  auto flags = s_.Flags("2024-06-30");
+  std::vector<const Flag*> raised = OfRule(flags, "PU-3");
+  ASSERT_EQ(raised.size(), 1u) << Describe(flags);
+  EXPECT_EQ(raised[0]->figures["total"], "2000.00 USD");
+  EXPECT_TRUE(HasEvidence(*raised[0], third));
+}
+
 }  // namespace
 }  // namespace fundtrail::projections

@@ -1152,6 +1152,14 @@ struct ExpenditureFact {
 };
 static_assert(sizeof(ExpenditureFact) <= 288, "Flags() holds one per live expenditure");
 
+// What an expenditure says of its invoice beyond its charge (validation version 4): rare, so kept
+// beside the facts (ExpenditureReader::InvoiceOf) rather than in each of them.
+struct InvoiceFact {
+  int64_t total = 0;            // the invoice's stated total, in the charge's currency; 0 if none
+  int64_t original_amount = 0;  // a foreign payment's original amount; 0 if none
+  std::string original_currency;
+};
+
 struct AdjustmentFact {
   Evidence event;
   std::string grant_id;
@@ -1160,6 +1168,14 @@ struct AdjustmentFact {
   std::string approval_reference;
   std::string author_org_id;
   int32_t days = 0;
+  std::string funder_approval_reference;  // validation version 4
+};
+
+// A grant_terminated (validation version 4): the business day the grant ended early.
+struct TerminationFact {
+  Evidence event;
+  int32_t days = 0;
+  std::string reason;
 };
 
 struct ReceiptFact {
@@ -1233,8 +1249,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AgreementFact, registered, title, days, reven
                                    signatures)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BodyFact, registered, kind, full_time_staff)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OutcomeFact, registered, title, grant_id, days, owners)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(AdjustmentFact, event, grant_id, lines, approved_by,
-                                   approval_reference, author_org_id, days)
+// With defaults: a snapshot written before funder_approval_reference existed reads it as "".
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AdjustmentFact, event, grant_id, lines, approved_by,
+                                                approval_reference, author_org_id, days,
+                                                funder_approval_reference)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TerminationFact, event, days, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ReceiptFact, event, grant_id, amount, days)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DisbursementFact, event, grant_id, org_id, amount, days)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(RefundFact, event, grant_id, org_id, vendor_refund, amount, days)
@@ -1503,6 +1522,14 @@ class ExpenditureReader {
     auto amount = spent.getAmount();
     fact->amount = amount.getMinorUnits();
     fact->currency = Intern(kCurrency, View(amount.getCurrency()));
+    if (spent.hasInvoiceTotal() || spent.hasOriginalAmount()) {
+      InvoiceFact& invoice = invoices_[stored.event.sequence];
+      if (spent.hasInvoiceTotal()) invoice.total = spent.getInvoiceTotal().getMinorUnits();
+      if (spent.hasOriginalAmount()) {
+        invoice.original_amount = spent.getOriginalAmount().getMinorUnits();
+        invoice.original_currency = View(spent.getOriginalAmount().getCurrency());
+      }
+    }
     fact->requester = TrimView(View(spent.getRequester()));
     fact->approver = TrimView(View(spent.getApprover()));
     fact->payee = Intern(TrimView(View(spent.getPayee())));
@@ -1534,6 +1561,12 @@ class ExpenditureReader {
     }
   }
 
+  // What expenditure `sequence` said of its invoice, if anything beyond its charge.
+  const InvoiceFact* InvoiceOf(uint64_t sequence) const {
+    auto found = invoices_.find(sequence);
+    return found == invoices_.end() ? nullptr : &found->second;
+  }
+
  private:
   // The shared copy of `text`. The empty text is never stored: Symbol() stands for it.
   Symbol Intern(std::string_view text) {
@@ -1554,6 +1587,7 @@ class ExpenditureReader {
   TextTable texts_;
   std::array<Symbol, kFieldCount> recent_;  // in texts_
   DateCache dates_;
+  std::unordered_map<uint64_t, InvoiceFact> invoices_;  // by sequence; see InvoiceFact
 };
 
 }  // namespace
@@ -1568,6 +1602,7 @@ struct RulesEngine::State {
   std::vector<std::string> policy_problems;
 
   std::map<std::string, GrantFact> grants;
+  std::map<std::string, TerminationFact> terminations;  // by grant id
   std::map<std::string, OrganisationFact> organisations;
   std::map<std::string, VendorFact> vendors;
   std::map<std::string, ProjectFact> projects;
@@ -1763,7 +1798,8 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
                           Trim(View(adjusted.getApprovedBy())),
                           Str(adjusted.getApprovalReference()),
                           author_org_id,
-                          Days(adjusted.getDate())};
+                          Days(adjusted.getDate()),
+                          Str(adjusted.getFunderApprovalReference())};
       for (auto line : adjusted.getLines())
         fact.lines[static_cast<int>(line.getCategory())] = line.getAmount().getMinorUnits();
       state.adjustments.Add(sequence, std::move(fact));
@@ -1888,6 +1924,12 @@ Status RulesEngine::Apply(uint64_t sequence, const Digest& chain_hash, int64_t a
                              DispositionFact{self, Str(disposition.getFlagId()),
                                              DispositionName(disposition.getDisposition()),
                                              Str(disposition.getNote())});
+      break;
+    }
+    case Which::GRANT_TERMINATED: {
+      auto terminated = event.getGrantTerminated();
+      state.terminations[Str(terminated.getGrantId())] =
+          TerminationFact{self, Days(terminated.getDate()), Str(terminated.getReason())};
       break;
     }
     case Which::KEY_REGISTERED:
@@ -2143,7 +2185,31 @@ class Evaluator {
     return first;
   }
 
+  // Where a grant ends: its period's end or, if earlier, the day it was terminated.
+  struct GrantEnd {
+    int32_t days = 0;
+    const TerminationFact* termination = nullptr;  // set when terminated before its period's end
+    std::string Said() const {
+      if (termination == nullptr) return " ended on " + Date(days);
+      return " was terminated on " + Date(days) + " (" + termination->reason + ")";
+    }
+  };
+  GrantEnd EndOf(const std::string& id, const GrantFact& grant) const {
+    auto found = state_.terminations.find(id);
+    if (found == state_.terminations.end() || found->second.days >= grant.end_days) {
+      return GrantEnd{grant.end_days, nullptr};
+    }
+    return GrantEnd{found->second.days, &found->second};
+  }
+
   bool FunderApproved(const AdjustmentFact& adjustment, const GrantFact& grant) const {
+    // The funder's approval reference is its approval, whoever recorded the adjustment. The
+    // undertaking unit (validation version 4) cannot approve for the funder by naming it.
+    if (!adjustment.funder_approval_reference.empty()) return true;
+    // (An unknown author, "", is judged by the approver's name alone, as before.)
+    if (!adjustment.author_org_id.empty() && adjustment.author_org_id != grant.funder_org_id) {
+      return false;
+    }
     if (adjustment.approved_by.empty()) return false;
     if (adjustment.approved_by == grant.funder_org_id) return true;
     auto funder = state_.organisations.find(grant.funder_org_id);
@@ -2480,39 +2546,46 @@ class Evaluator {
                     DaysText(grant->start_days - earliest) + " before grant " + spent.grant_id +
                     " started on " + Date(grant->start_days)});
         }
-        if (spent.invoice_days > grant->end_days) {
+        // A grant terminated early (validation version 4) ends on its termination date.
+        const GrantEnd end = EndOf(spent.grant_id, *grant);
+        auto end_figures = [&](int32_t day) {
           ordered_json figures = ExpenditureFigures(spent);
           figures["period_end"] = Date(grant->end_days);
-          figures["days_after_end"] = spent.invoice_days - grant->end_days;
+          if (end.termination != nullptr) {
+            // Named in the figures, not the evidence: the flag's id is its first evidence's, the
+            // expenditure's, and one termination may date many.
+            figures["terminated_on"] = Date(end.days);
+            figures["termination"] = end.termination->event.sequence;
+          }
+          figures[end.termination != nullptr ? "days_after_termination" : "days_after_end"] =
+              day - end.days;
+          return figures;
+        };
+        if (spent.invoice_days > end.days) {
           Emit({"TP-1",
                 "critical",
                 grant_subject(),
                 params.version,
                 parameters(),
-                figures,
+                end_figures(spent.invoice_days),
                 {spent.event},
                 "after",
                 label() + " to vendor " + spent.vendor_id + " was dated " +
-                    Date(spent.invoice_days) + ", " +
-                    DaysText(spent.invoice_days - grant->end_days) + " after grant " +
-                    spent.grant_id + " ended on " + Date(grant->end_days)});
+                    Date(spent.invoice_days) + ", " + DaysText(spent.invoice_days - end.days) +
+                    " after grant " + spent.grant_id + end.Said()});
         }
-        if (spent.payment_days > grant->end_days + params.liquidation_days) {
-          ordered_json figures = ExpenditureFigures(spent);
-          figures["period_end"] = Date(grant->end_days);
-          figures["days_after_end"] = spent.payment_days - grant->end_days;
+        if (spent.payment_days > end.days + params.liquidation_days) {
           Emit({"TP-1",
                 "critical",
                 grant_subject(),
                 params.version,
                 parameters(),
-                figures,
+                end_figures(spent.payment_days),
                 {spent.event},
                 "liquidation",
                 label() + " to vendor " + spent.vendor_id + " was paid on " +
-                    Date(spent.payment_days) + ", " +
-                    DaysText(spent.payment_days - grant->end_days) + " after grant " +
-                    spent.grant_id + " ended on " + Date(grant->end_days) + ", beyond the " +
+                    Date(spent.payment_days) + ", " + DaysText(spent.payment_days - end.days) +
+                    " after grant " + spent.grant_id + end.Said() + ", beyond the " +
                     std::to_string(params.liquidation_days) + "-day liquidation window"});
         }
       }
@@ -2882,23 +2955,33 @@ class Evaluator {
         for (const auto& [adjustment, before, after] : budget.unapproved_equipment) {
           const Params& params = state_.ParamsAt(adjustment->event.sequence);
           if (!Covers(params, "BR-2", id)) continue;
+          ordered_json figures = {{"adjustment", adjustment->event.sequence},
+                                  {"equipment_before", PlainAmount(before, grant.currency)},
+                                  {"equipment_requested", PlainAmount(after, grant.currency)},
+                                  {"approved_by", adjustment->approved_by},
+                                  {"funder", grant.funder_org_id}};
+          // Recorded by the undertaking unit (validation version 4), which needs the funder's
+          // approval reference; the funder's own adjustments keep their earlier wording.
+          const bool by_unit = !adjustment->author_org_id.empty() &&
+                               adjustment->author_org_id != grant.funder_org_id;
+          if (by_unit) figures["recorded_by"] = adjustment->author_org_id;
           Emit({"BR-2",
                 "high",
                 subject,
                 params.version,
                 {{"rule", "equipment increases need the funder's approval"}},
-                {{"adjustment", adjustment->event.sequence},
-                 {"equipment_before", PlainAmount(before, grant.currency)},
-                 {"equipment_requested", PlainAmount(after, grant.currency)},
-                 {"approved_by", adjustment->approved_by},
-                 {"funder", grant.funder_org_id}},
+                figures,
                 {adjustment->event},
                 "equipment_increase",
                 "budget adjustment #" + std::to_string(adjustment->event.sequence) +
                     " raised the equipment line of grant " + id + " from " +
                     Amount(before, grant.currency) + " to " + Amount(after, grant.currency) +
-                    " on the approval of \"" + adjustment->approved_by + "\", not of the funder " +
-                    grant.funder_org_id + ", so the increase is not counted"});
+                    (by_unit ? ", recorded by " + adjustment->author_org_id +
+                                   " without the funder's approval reference (funder " +
+                                   grant.funder_org_id + "), so the increase is not counted"
+                             : " on the approval of \"" + adjustment->approved_by +
+                                   "\", not of the funder " + grant.funder_org_id +
+                                   ", so the increase is not counted")});
         }
       }
 
@@ -3009,13 +3092,16 @@ class Evaluator {
         }
       }
 
-      // TP-4 unreturned balance after the end of the grant (time-based: the latest policy).
+      // TP-4 unreturned balance after the end of the grant, or after its termination (time-
+      // based: the latest policy).
       {
         const Params& params = state_.Latest();
-        int32_t deadline = grant.end_days + params.unreturned_days;
+        const GrantEnd end = EndOf(id, grant);
+        int32_t deadline = end.days + params.unreturned_days;
         if (as_of_ > deadline && Covers(params, "TP-4", id)) {
           int64_t balance = 0;
           std::vector<Evidence> evidence = {grant.awarded};
+          if (end.termination != nullptr) evidence.push_back(end.termination->event);
           if (receipts_by_grant_.contains(id)) {
             for (const auto* item : receipts_by_grant_.at(id)) {
               if (item->days > as_of_) continue;
@@ -3033,20 +3119,25 @@ class Evaluator {
             }
           }
           if (balance > 0) {
+            ordered_json figures = {{"period_end", Date(grant.end_days)},
+                                    {"deadline", Date(deadline)},
+                                    {"as_of", Date(as_of_)},
+                                    {"balance", PlainAmount(balance, grant.currency)}};
+            if (end.termination != nullptr) {
+              figures["terminated_on"] = Date(end.days);
+              figures["termination_reason"] = end.termination->reason;
+            }
             Emit({"TP-4",
                   "high",
                   subject,
                   params.version,
                   Section(params, "TP-4"),
-                  {{"period_end", Date(grant.end_days)},
-                   {"deadline", Date(deadline)},
-                   {"as_of", Date(as_of_)},
-                   {"balance", PlainAmount(balance, grant.currency)}},
+                  figures,
                   evidence,
-                  "",
-                  "grant " + id + " ended on " + Date(grant.end_days) + " and still held " +
+                  end.termination != nullptr ? "terminated" : "",
+                  "grant " + id + end.Said() + " and still held " +
                       Amount(balance, grant.currency) + " on " + Date(as_of_) + ", " +
-                      DaysText(as_of_ - grant.end_days) +
+                      DaysText(as_of_ - end.days) +
                       " later, not refunded to the funder (limit " +
                       DaysText(params.unreturned_days) + ")"});
           }
@@ -3273,9 +3364,11 @@ class Evaluator {
   // ----- A, E: rules across expenditures
 
   // PU-3: one invoice charged across grants (or by several members) for more than its amount.
-  // The ledger records what each expenditure charged, not the invoice's face value, so the
-  // largest single charge stands for it: a documented split of one invoice across grants is
-  // raised too and is for the auditor to dispose of.
+  // The invoice's face value is the total its charges state (invoice_total, validation version
+  // 4), so that an invoice split across grants within its total is not raised; charges that
+  // state different totals are. Where no charge states it, the largest single charge stands for
+  // it, and a split is raised for the auditor to dispose of. A foreign payment is compared in the
+  // invoice's currency (its original amount).
   void DoubleCharging() {
     for (const auto& [key, items] : by_vendor_key_) {
       // The vendor's payments of each invoice number, in sequence order: runs of a stable sort.
@@ -3303,55 +3396,92 @@ class Evaluator {
     }
   }
 
+  // What an expenditure charged of its invoice, in the invoice's currency: a foreign payment's
+  // original amount, else its amount; and the invoice's total it states (0 if none).
+  int64_t Charged(const ExpenditureFact* item) const {
+    const InvoiceFact* invoice = reader_.InvoiceOf(item->event.sequence);
+    return invoice != nullptr && invoice->original_amount > 0 ? invoice->original_amount : item->amount;
+  }
+  const std::string& ChargedCurrency(const ExpenditureFact* item) const {
+    const InvoiceFact* invoice = reader_.InvoiceOf(item->event.sequence);
+    return invoice != nullptr && invoice->original_amount > 0 ? invoice->original_currency
+                                                              : item->currency.str();
+  }
+  int64_t InvoiceTotal(const ExpenditureFact* item) const {
+    const InvoiceFact* invoice = reader_.InvoiceOf(item->event.sequence);
+    return invoice != nullptr ? invoice->total : 0;
+  }
+
   // PU-3 for the payments of one invoice (of one issuer), two or more.
   void ChargedTwice(const Expenditures& all_items) {
     const std::string& invoice_number = all_items.front()->invoice_number;
     const Params& params = state_.ParamsAt(MaxSequence(all_items));
+    const std::string& currency = ChargedCurrency(all_items.front());
     Expenditures items;
     for (const auto* item : all_items) {
-      if (item->currency == all_items.front()->currency && Covers(params, "PU-3", item->grant_id))
+      if (ChargedCurrency(item) == currency && Covers(params, "PU-3", item->grant_id))
         items.push_back(item);
     }
     std::set<std::pair<std::string, std::string>> charged_to;
+    std::set<int64_t> stated_totals;
     int64_t total = 0, largest = 0;
     for (const auto* item : items) {
       charged_to.insert({item->grant_id, item->org_id});
-      total = AddMoney(total, item->amount);
-      largest = std::max(largest, item->amount);
+      total = AddMoney(total, Charged(item));
+      largest = std::max(largest, Charged(item));
+      if (InvoiceTotal(item) > 0) stated_totals.insert(InvoiceTotal(item));
     }
     if (charged_to.size() < 2) return;
-    if (static_cast<int128>(total) * kBasisPoints <=
-        static_cast<int128>(largest) * params.charged_percent_max_bp)
+    const bool conflicting = stated_totals.size() > 1;
+    const int64_t face = stated_totals.size() == 1 ? *stated_totals.begin() : largest;
+    if (!conflicting && static_cast<int128>(total) * kBasisPoints <=
+                            static_cast<int128>(face) * params.charged_percent_max_bp)
       return;
-    const std::string& currency = items.front()->currency;
     ordered_json charges = ordered_json::array();
     std::string grants;
     std::set<std::string> grant_ids;
     for (const auto* item : items) {
-      charges.push_back({{"expenditure", item->event.sequence},
-                         {"grant", item->grant_id},
-                         {"org", item->org_id},
-                         {"amount", PlainAmount(item->amount, currency)}});
+      ordered_json charge = {{"expenditure", item->event.sequence},
+                             {"grant", item->grant_id},
+                             {"org", item->org_id},
+                             {"amount", PlainAmount(Charged(item), currency)}};
+      if (InvoiceTotal(item) > 0) charge["invoice_total"] = PlainAmount(InvoiceTotal(item), currency);
+      charges.push_back(std::move(charge));
       if (grant_ids.insert(item->grant_id).second)
         grants += (grants.empty() ? "" : ", ") + item->grant_id;
     }
     const std::string& vendor_id = items.front()->vendor_id;
+    ordered_json figures = {{"invoice_number", invoice_number},
+                            {"vendor", vendor_id},
+                            {"charges", charges},
+                            {"total", PlainAmount(total, currency)},
+                            {"largest_charge", PlainAmount(largest, currency)}};
+    std::string why = "more than its largest single charge of " + Amount(largest, currency);
+    if (conflicting) {
+      ordered_json totals = ordered_json::array();
+      std::string listed;
+      for (int64_t stated : stated_totals) {
+        totals.push_back(PlainAmount(stated, currency));
+        listed += (listed.empty() ? "" : ", ") + Amount(stated, currency);
+      }
+      figures["invoice_totals"] = totals;
+      why = "and its charges state different invoice totals (" + listed + ")";
+    } else if (!stated_totals.empty()) {
+      figures["invoice_total"] = PlainAmount(face, currency);
+      why = "more than the invoice's total of " + Amount(face, currency);
+    }
     Emit({"PU-3",
           "critical",
           "vendor:" + vendor_id,
           params.version,
           Section(params, "PU-3"),
-          {{"invoice_number", invoice_number},
-           {"vendor", vendor_id},
-           {"charges", charges},
-           {"total", PlainAmount(total, currency)},
-           {"largest_charge", PlainAmount(largest, currency)}},
+          figures,
           EvidenceOf(items),
           "",
           "invoice " + invoice_number + " of vendor " + vendor_id + " was charged " +
               std::to_string(items.size()) + " times, to grant" +
               (grant_ids.size() == 1 ? " " : "s ") + grants + ", for " + Amount(total, currency) +
-              " in total, more than its largest single charge of " + Amount(largest, currency)});
+              " in total, " + why});
   }
 
   // AN-1: a repeat of an earlier expenditure to the same vendor: same invoice number and amount,
@@ -4247,6 +4377,7 @@ json RulesEngine::ToJson() const {
           {"policies", policies},
           {"policy_problems", state.policy_problems},
           {"grants", state.grants},
+          {"terminations", state.terminations},
           {"organisations", state.organisations},
           {"vendors", state.vendors},
           {"projects", state.projects},
@@ -4302,6 +4433,8 @@ Result<RulesEngine> RulesEngine::FromJson(const json& in, ExpenditureBytes bytes
     }
     engine.policy_ = state.policies.at(version);
     in.at("grants").get_to(state.grants);
+    // Absent from snapshots written before grant_terminated existed.
+    if (in.contains("terminations")) in.at("terminations").get_to(state.terminations);
     in.at("organisations").get_to(state.organisations);
     in.at("vendors").get_to(state.vendors);
     in.at("projects").get_to(state.projects);

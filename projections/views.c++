@@ -72,8 +72,13 @@ ViewData GrantsView(const Projection& projection) {
            {id, grant.title, SourceKindName(grant.source_kind), Plain(grant.awarded, c), Plain(grant.received, c),
             Plain(grant.disbursed, c), Plain(grant.spent, c), Plain(grant.refunded, c), Plain(grant.available(), c),
             Percent(grant.spent, grant.awarded)});
+    auto terminated = projection.terminations().find(id);
+    const bool is_terminated = terminated != projection.terminations().end();
     ViewData budget;
-    budget.title = "Budget against actual: " + id + " (" + grant.period_start + " to " + grant.period_end + ")";
+    budget.title = "Budget against actual: " + id + " (" + grant.period_start + " to " + grant.period_end +
+                   (is_terminated ? ", terminated on " + terminated->second.date + ": " + terminated->second.reason
+                                  : std::string()) +
+                   ")";
     budget.headers = {"category", "budget", "spent", "remaining", "used"};
     budget.right_aligned = {false, true, true, true, true};
     nlohmann::ordered_json lines = nlohmann::ordered_json::array();
@@ -107,6 +112,12 @@ ViewData GrantsView(const Projection& projection) {
                          {"available", Plain(grant.available(), c)},
                          {"utilisation", Percent(grant.spent, grant.awarded)},
                          {"budget", lines}});
+    if (is_terminated) {
+      // Only for a terminated grant, so that the view of every other grant stays as it was.
+      view.json.back()["terminated"] = {{"date", terminated->second.date},
+                                        {"reason", terminated->second.reason},
+                                        {"sequence", terminated->second.sequence}};
+    }
   }
   return view;
 }

@@ -159,6 +159,7 @@ struct Event {
     policySet @23 :PolicySet;
     flagDisposition @24 :FlagDisposition;
     findingRecorded @25 :FindingRecorded;
+    grantTerminated @26 :GrantTerminated;  # validation version 4 on
   }
 }
 
@@ -277,6 +278,9 @@ struct BudgetAdjusted {
   approvedBy @2 :Text;
   approvalReference @3 :Text $optional;
   date @4 :Text $date;
+  funderApprovalReference @5 :Text $optional;
+  # Validation version 4 on: the funder's approval (its document number) of an adjustment that
+  # the undertaking unit (the fund manager) records; BR-2 counts an equipment increase only with it.
 }
 
 struct FundsReceived {
@@ -317,6 +321,16 @@ struct ExpenditureRecorded {
   # The row's key in the member's finance system, written by `fundtrail import`: by default
   # "ORG|PERIOD|VOUCHER|LINE" (organisation, accounting period, voucher number, line). A re-import
   # appends no row whose key is already in the ledger.
+  invoiceTotal @18 :Money $optional;
+  # Validation version 4 on: the invoice's whole amount, when this charge is only part of it (an
+  # invoice split across grants). In the currency of the charge: originalAmount's if present,
+  # else amount's; at least that charge.
+  originalAmount @19 :Money $optional;
+  exchangeRate @20 :Text $optional;
+  # Validation version 4 on, both or neither: a payment in a currency other than the grant's.
+  # originalAmount is what was paid; exchangeRate the grant-currency units per one unit of it, a
+  # decimal string ("7.1234"); amount must equal originalAmount x exchangeRate rounded half to
+  # even at the grant currency's minor unit (docs/FORMAT.md, section 5).
 }
 
 struct RefundRecorded {
@@ -379,6 +393,13 @@ struct FlagDisposition {
   flagId @0 :Text;
   disposition @1 :Disposition;
   note @2 :Text;
+}
+
+struct GrantTerminated {
+  # The funder ends a grant early (validation version 4 on); the unspent money falls due.
+  grantId @0 :Text;
+  date @1 :Text $date;          # the business date the grant ends
+  reason @2 :Text;
 }
 
 struct FindingRecorded {
