@@ -80,10 +80,10 @@ TEST_F(CliHelpTest, CompletionOffersEveryCommandAndOption) {
   for (const char* shell : {"bash", "zsh"}) {
     std::string script = CompletionScript(app_, shell);
     ASSERT_FALSE(script.empty()) << shell;
-    EXPECT_NE(script.find("\"\") echo \"append view flags verify --help\""), std::string::npos) << script;
-    EXPECT_NE(script.find("\"flags\") echo \"show --help --rule\""), std::string::npos) << script;
-    EXPECT_NE(script.find("\"flags show\") echo \"--help --lang\""), std::string::npos) << script;
-    EXPECT_NE(script.find("\"view\") echo \"--help --ledger --as-of-seq --json\""), std::string::npos) << script;
+    EXPECT_NE(script.find("\"\") echo \"append view flags verify --help -h\""), std::string::npos) << script;
+    EXPECT_NE(script.find("\"flags\") echo \"show --help -h --rule\""), std::string::npos) << script;
+    EXPECT_NE(script.find("\"flags show\") echo \"--help -h --lang\""), std::string::npos) << script;
+    EXPECT_NE(script.find("\"view\") echo \"--help -h --ledger --as-of-seq --json\""), std::string::npos) << script;
   }
   EXPECT_NE(CompletionScript(app_, "bash").find("complete -F _fundtrail fundtrail"), std::string::npos);
   EXPECT_EQ(CompletionScript(app_, "zsh").rfind("#compdef fundtrail\n", 0), 0u);

@@ -344,6 +344,7 @@ TEST_F(ConfigFileTest, LedgerAndKeyFromTheFileBesideTheLedger) {
 }
 
 TEST_F(ConfigFileTest, TheUsersFileAndItsErrors) {
+  fs::create_directories(home_ / ".config/fundtrail");
   WriteFile(home_ / ".config/fundtrail/config.toml", "ledger = \"" + alliance_.ledger() + "\"\n");
   CommandResult verify = Run({"verify", "--quiet"});
   EXPECT_EQ(verify.exit_code, 0) << verify.Describe();
