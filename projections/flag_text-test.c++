@@ -26,9 +26,10 @@ Flag MakeFlag(const std::string& id, const std::string& subject, ordered_json fi
 }
 
 ordered_json Expenditure() {
-  return {{"expenditure", 8812},           {"grant", "G-2024-01"},        {"org", "91110000MA01ABCD1X"},
-          {"vendor", "V-17"},              {"invoice_number", "0440019"}, {"amount", "48000.00 CNY"},
-          {"category", "materials"},       {"invoice_date", "2025-01-09"}, {"payment_date", "2025-01-10"}};
+  return {
+      {"expenditure", 8812},     {"grant", "G-2024-01"},         {"org", "91110000MA01ABCD1X"},
+      {"vendor", "V-17"},        {"invoice_number", "0440019"},  {"amount", "48000.00 CNY"},
+      {"category", "materials"}, {"invoice_date", "2025-01-09"}, {"payment_date", "2025-01-10"}};
 }
 
 TEST(FlagTextTest, OutOfPeriodReadsAsTheEnglishDoes) {
@@ -39,7 +40,8 @@ TEST(FlagTextTest, OutOfPeriodReadsAsTheEnglishDoes) {
   auto chinese = ChineseExplanation(flag);
   ASSERT_TRUE(chinese.has_value()) << chinese.error().message();
   EXPECT_EQ(*chinese,
-            "支出 #8812（48,000.00 CNY）付给供应商 V-17，发票日期为 2025-01-09，比拨款 G-2024-01 的结束日 "
+            "支出 #8812（48,000.00 CNY）付给供应商 V-17，发票日期为 2025-01-09，比拨款 G-2024-01 "
+            "的结束日 "
             "2024-11-30 晚 40 天");
   EXPECT_EQ(FlagExplanation(flag, FlagLanguage::kChinese), *chinese);
   EXPECT_EQ(FlagExplanation(flag, FlagLanguage::kEnglish), "the English sentence");
@@ -58,7 +60,8 @@ TEST(FlagTextTest, DuplicateWithTheSameInvoiceAndWithAnother) {
   figures["earlier_invoice_number"] = "0440018";
   Flag other = MakeFlag("AN-1/8700/8812", "vendor:V-17", figures);
   EXPECT_EQ(ChineseExplanation(other).value(),
-            "支出 #8812（48,000.00 CNY）付给供应商 V-17，付款日 2025-01-10，与 2025-01-02 支付的支出 #8700 "
+            "支出 #8812（48,000.00 CNY）付给供应商 V-17，付款日 2025-01-10，与 2025-01-02 "
+            "支付的支出 #8700 "
             "金额相同，相隔 8 天，但发票号不同（0440019，之前为 0440018）");
 }
 
@@ -70,9 +73,10 @@ TEST(FlagTextTest, GrantFiguresUseTheSubjectAndTheCategoryName) {
                         {"adjustments", ordered_json::array()},
                         {"spent", "1250000.50 CNY"},
                         {"overrun", "1150000.50 CNY"}});
-  EXPECT_EQ(ChineseExplanation(flag).value(),
-            "拨款 G-1 的设备费支出达 1,250,000.50 CNY，超出预算 100,000.00 CNY（批准额加已批准的调整）"
-            "1,150,000.50 CNY，首次超出为支出 #8812");
+  EXPECT_EQ(
+      ChineseExplanation(flag).value(),
+      "拨款 G-1 的设备费支出达 1,250,000.50 CNY，超出预算 100,000.00 CNY（批准额加已批准的调整）"
+      "1,150,000.50 CNY，首次超出为支出 #8812");
 }
 
 TEST(FlagTextTest, Article8NamesEachUnmetCondition) {
@@ -86,9 +90,10 @@ TEST(FlagTextTest, Article8NamesEachUnmetCondition) {
                           {"agreement", "AG-1"},
                           {"agreement_signed_by_all", false},
                           {"unsigned_members", {"ENT-1"}}}}});
-  EXPECT_EQ(ChineseExplanation(flag).value(),
-            "2025-06-30 联盟 PBA 不满足《关于推动产业技术创新战略联盟构建的指导意见》第八条的试点条件："
-            "没有高校或科研院所成员；独立法人成员少于 2 个；协议 AG-1 未经全体成员签署");
+  EXPECT_EQ(
+      ChineseExplanation(flag).value(),
+      "2025-06-30 联盟 PBA 不满足《关于推动产业技术创新战略联盟构建的指导意见》第八条的试点条件："
+      "没有高校或科研院所成员；独立法人成员少于 2 个；协议 AG-1 未经全体成员签署");
 }
 
 TEST(FlagTextTest, AMissingFigureIsAnErrorAndFallsBackToEnglish) {
@@ -97,8 +102,9 @@ TEST(FlagTextTest, AMissingFigureIsAnErrorAndFallsBackToEnglish) {
   Flag flag = MakeFlag("TP-1/8812/after", "grant:G-2024-01", figures);
   auto chinese = ChineseExplanation(flag);
   ASSERT_FALSE(chinese.has_value());
-  EXPECT_EQ(chinese.error().message(),
-            "flag TP-1/8812/after: the Chinese sentence needs figure \"days_after_end\" is missing");
+  EXPECT_EQ(
+      chinese.error().message(),
+      "flag TP-1/8812/after: the Chinese sentence needs figure \"days_after_end\" is missing");
   EXPECT_EQ(FlagExplanation(flag, FlagLanguage::kChinese), "the English sentence");
 }
 
@@ -106,7 +112,8 @@ TEST(FlagTextTest, AnUnknownCheckIsAnError) {
   Flag flag = MakeFlag("TP-1/8812/someday", "grant:G-2024-01", Expenditure());
   auto chinese = ChineseExplanation(flag);
   ASSERT_FALSE(chinese.has_value());
-  EXPECT_EQ(chinese.error().message(), "flag TP-1/8812/someday: no Chinese sentence for rule TP-1, check someday");
+  EXPECT_EQ(chinese.error().message(),
+            "flag TP-1/8812/someday: no Chinese sentence for rule TP-1, check someday");
   Flag unknown = MakeFlag("ZZ-9/1", "grant:G", Expenditure());
   EXPECT_FALSE(ChineseExplanation(unknown).has_value());
 }
@@ -124,7 +131,8 @@ TEST(FlagTextTest, Languages) {
   EXPECT_EQ(ParseFlagLanguage("en_US").value(), FlagLanguage::kEnglish);
   auto bad = ParseFlagLanguage("fr");
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().message(), "--lang \"fr\" is not a language; use zh (Chinese) or en (English)");
+  EXPECT_EQ(bad.error().message(),
+            "--lang \"fr\" is not a language; use zh (Chinese) or en (English)");
   EXPECT_EQ(FlagLanguageFromLocale("zh_CN.UTF-8"), FlagLanguage::kChinese);
   EXPECT_EQ(FlagLanguageFromLocale("C.UTF-8"), FlagLanguage::kEnglish);
   EXPECT_EQ(FlagLanguageFromLocale(nullptr), FlagLanguage::kEnglish);

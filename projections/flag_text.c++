@@ -17,7 +17,8 @@ using nlohmann::ordered_json;
 
 std::string Lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -53,11 +54,14 @@ class Fields {
   std::string ParamMoney(const char* key) { return Grouped(Param(key), key); }
   std::string Category() { return CategoryZh(Text("category")); }
   // The expenditure a flag is about: "支出 #8812（48,000.00 CNY）".
-  std::string Expenditure() { return "支出 #" + Text("expenditure") + "（" + Money("amount") + "）"; }
+  std::string Expenditure() {
+    return "支出 #" + Text("expenditure") + "（" + Money("amount") + "）";
+  }
   int64_t Integer(const char* key) {
     const ordered_json* value = Find(flag_.figures, key, "figure");
     if (value == nullptr) return 0;
-    if (!value->is_number_integer()) return Missing(std::string("figure \"") + key + "\" is not an integer"), 0;
+    if (!value->is_number_integer())
+      return Missing(std::string("figure \"") + key + "\" is not an integer"), 0;
     return value->get<int64_t>();
   }
   bool Boolean(const ordered_json& object, const char* key, const char* what) {
@@ -75,7 +79,8 @@ class Fields {
   std::string SubjectId() const { return flag_.subject.substr(flag_.subject.find(':') + 1); }
   // The sequence number of the first evidence event.
   std::string FirstEvidence() const {
-    return flag_.evidence.empty() ? std::string("?") : std::to_string(flag_.evidence.front().sequence);
+    return flag_.evidence.empty() ? std::string("?")
+                                  : std::to_string(flag_.evidence.front().sequence);
   }
   // Days from date figure `from` to date figure `to`.
   int64_t DaysBetween(const std::string& from, const std::string& to) {
@@ -125,7 +130,8 @@ std::string Join(const std::vector<std::string>& items, const char* separator) {
 std::vector<std::string> Strings(const ordered_json& array) {
   std::vector<std::string> out;
   if (!array.is_array()) return out;
-  for (const auto& item : array) out.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+  for (const auto& item : array)
+    out.push_back(item.is_string() ? item.get<std::string>() : item.dump());
   return out;
 }
 
@@ -149,59 +155,65 @@ using Writer = std::string (*)(Fields&);
 std::string ProhibitedUse(Fields& f) {
   // government_only: the rule covers government-funded grants only, so this grant is one.
   std::string government = f.ParamFlag("government_only") ? "政府资助的" : "";
-  return government + "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "付给供应商 " + f.Text("vendor") +
-         "，符合禁止用途“" + f.Text("purpose") + "”（“" + f.Text("description") + "”中含关键词“" + f.Text("keyword") +
-         "”）";
+  return government + "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "付给供应商 " +
+         f.Text("vendor") + "，符合禁止用途“" + f.Text("purpose") + "”（“" + f.Text("description") +
+         "”中含关键词“" + f.Text("keyword") + "”）";
 }
 
 std::string NoBudgetLine(Fields& f) {
-  return f.Expenditure() + "由 " + f.Text("org") + " 列入" + f.Category() + "，而拨款 " + f.Text("grant") +
-         " 没有该科目的预算";
+  return f.Expenditure() + "由 " + f.Text("org") + " 列入" + f.Category() + "，而拨款 " +
+         f.Text("grant") + " 没有该科目的预算";
 }
 
 std::string NoTask(Fields& f) {
-  return "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "由 " + f.Text("org") + " 支出，而该单位在项目 " +
-         f.Text("project") + " 中没有任务";
+  return "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "由 " + f.Text("org") +
+         " 支出，而该单位在项目 " + f.Text("project") + " 中没有任务";
 }
 
 std::string ExpertFeeCap(Fields& f) {
   std::string expert = f.Text("expert");
   std::string recorded = f.FigureFlag("person_days_recorded") ? "" : "（未记录人日，按 1 人日计）";
-  return "专家咨询费" + f.Expenditure() + "付给" + (expert.empty() ? "未署名专家" : "专家 " + expert) + "，共 " +
-         f.Text("person_days") + " 人日" + recorded + "，每人日 " + f.Money("per_day") + "，超过" +
-         (f.FigureFlag("academician") ? "院士" : "") + "每人日 " + f.Money("cap_per_day") + " 的上限";
+  return "专家咨询费" + f.Expenditure() + "付给" +
+         (expert.empty() ? "未署名专家" : "专家 " + expert) + "，共 " + f.Text("person_days") +
+         " 人日" + recorded + "，每人日 " + f.Money("per_day") + "，超过" +
+         (f.FigureFlag("academician") ? "院士" : "") + "每人日 " + f.Money("cap_per_day") +
+         " 的上限";
 }
 
 std::string ExpertFeeToTeam(Fields& f) {
   const ordered_json& seen = f.Figure("team_evidence");
-  std::string sequence = seen.is_object() && seen.contains("sequence") ? seen["sequence"].dump() : "?";
+  std::string sequence =
+      seen.is_object() && seen.contains("sequence") ? seen["sequence"].dump() : "?";
   if (sequence == "?") f.Missing("figure \"team_evidence\" has no sequence");
-  return "专家咨询费" + f.Expenditure() + "付给 " + f.Text("expert") + "，此人是项目 " + f.Text("project") +
-         " 的团队成员（见支出 #" + sequence + "）";
+  return "专家咨询费" + f.Expenditure() + "付给 " + f.Text("expert") + "，此人是项目 " +
+         f.Text("project") + " 的团队成员（见支出 #" + sequence + "）";
 }
 
 std::string EquipmentMisfiled(Fields& f) {
-  return "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "达到设备标准 " + f.ParamMoney("equipment_threshold") +
-         "，却列入" + f.Category();
+  return "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "达到设备标准 " +
+         f.ParamMoney("equipment_threshold") + "，却列入" + f.Category();
 }
 
 // ----- B: time of one expenditure
 
 std::string BeforeStart(Fields& f) {
   std::string invoice = f.Text("invoice_date"), payment = f.Text("payment_date");
-  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，日期为 " + std::min(invoice, payment) + "，比拨款 " +
-         f.Text("grant") + " 的开始日 " + f.Text("period_start") + " 早 " + f.Text("days_before_start") + " 天";
+  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，日期为 " +
+         std::min(invoice, payment) + "，比拨款 " + f.Text("grant") + " 的开始日 " +
+         f.Text("period_start") + " 早 " + f.Text("days_before_start") + " 天";
 }
 
 std::string AfterEnd(Fields& f) {
-  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，发票日期为 " + f.Text("invoice_date") + "，比拨款 " +
-         f.Text("grant") + " 的结束日 " + f.Text("period_end") + " 晚 " + f.Text("days_after_end") + " 天";
+  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，发票日期为 " +
+         f.Text("invoice_date") + "，比拨款 " + f.Text("grant") + " 的结束日 " +
+         f.Text("period_end") + " 晚 " + f.Text("days_after_end") + " 天";
 }
 
 std::string AfterLiquidation(Fields& f) {
-  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日为 " + f.Text("payment_date") + "，在拨款 " +
-         f.Text("grant") + " 于 " + f.Text("period_end") + " 结束后 " + f.Text("days_after_end") + " 天，超出 " +
-         f.Param("liquidation_days") + " 天的清算期";
+  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日为 " +
+         f.Text("payment_date") + "，在拨款 " + f.Text("grant") + " 于 " + f.Text("period_end") +
+         " 结束后 " + f.Text("days_after_end") + " 天，超出 " + f.Param("liquidation_days") +
+         " 天的清算期";
 }
 
 std::string WeekendOrHoliday(Fields& f) {
@@ -210,23 +222,25 @@ std::string WeekendOrHoliday(Fields& f) {
                     : weekday == "Saturday"        ? "星期六"
                     : weekday == "Sunday"          ? "星期日"
                                                    : weekday;
-  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日 " + f.Text("payment_date") + " 是" + day;
+  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日 " + f.Text("payment_date") +
+         " 是" + day;
 }
 
 std::string BookedLate(Fields& f) {
-  return f.Expenditure() + "于 " + f.Text("voucher_date") + " 记账，比付款日 " + f.Text("payment_date") + " 晚 " +
-         f.Text("days_after_payment") + " 天（上限 " + f.Param("voucher_days") + " 天；" + f.Text("appended_at") +
-         " 记入账本）";
+  return f.Expenditure() + "于 " + f.Text("voucher_date") + " 记账，比付款日 " +
+         f.Text("payment_date") + " 晚 " + f.Text("days_after_payment") + " 天（上限 " +
+         f.Param("voucher_days") + " 天；" + f.Text("appended_at") + " 记入账本）";
 }
 
 std::string PaidBeforeInvoice(Fields& f) {
-  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日 " + f.Text("payment_date") + " 比发票日期 " +
-         f.Text("invoice_date") + " 早 " + f.Text("days_before_invoice") + " 天（" + f.Text("appended_at") +
-         " 记入账本）";
+  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日 " + f.Text("payment_date") +
+         " 比发票日期 " + f.Text("invoice_date") + " 早 " + f.Text("days_before_invoice") +
+         " 天（" + f.Text("appended_at") + " 记入账本）";
 }
 
 std::string SameRequesterAndApprover(Fields& f) {
-  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，申请人与审批人是同一人：" + f.Text("person");
+  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，申请人与审批人是同一人：" +
+         f.Text("person");
 }
 
 std::string ApproverIsPayee(Fields& f) {
@@ -236,27 +250,31 @@ std::string ApproverIsPayee(Fields& f) {
 // ----- C, D: membership and disbursements
 
 std::string SpenderNotMember(Fields& f) {
-  return "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "发生于 " + f.Text("invoice_date") + "，支出单位 " +
-         f.Text("org") + " 当日不是联盟的有效成员";
+  return "拨款 " + f.Text("grant") + " 的" + f.Expenditure() + "发生于 " + f.Text("invoice_date") +
+         "，支出单位 " + f.Text("org") + " 当日不是联盟的有效成员";
 }
 
 std::string Disbursement(Fields& f) {
-  return "拨款 " + f.Text("grant") + " 的拨付 #" + f.Text("disbursement") + "（" + f.Money("amount") + "）";
+  return "拨款 " + f.Text("grant") + " 的拨付 #" + f.Text("disbursement") + "（" +
+         f.Money("amount") + "）";
 }
 
 std::string RecipientNotMember(Fields& f) {
-  return Disbursement(f) + "于 " + f.Text("date") + " 拨给 " + f.Text("member") + "，该单位当日不是联盟的有效成员";
+  return Disbursement(f) + "于 " + f.Text("date") + " 拨给 " + f.Text("member") +
+         "，该单位当日不是联盟的有效成员";
 }
 
 std::string KeptAfterWithdrawal(Fields& f) {
   std::string withdrawn = f.Text("withdrawn_on"), as_of = f.Text("as_of");
-  return f.Text("member") + " 已于 " + withdrawn + (f.FigureFlag("expelled") ? " 被联盟除名" : " 退出联盟") +
-         "，至 " + as_of + "（" + std::to_string(f.DaysBetween(withdrawn, as_of)) + " 天后）仍持有拨款 " +
-         f.Text("grant") + " 未使用的 " + f.Money("unspent") + "（期限 " + f.Param("withdrawn_member_days") + " 天）";
+  return f.Text("member") + " 已于 " + withdrawn +
+         (f.FigureFlag("expelled") ? " 被联盟除名" : " 退出联盟") + "，至 " + as_of + "（" +
+         std::to_string(f.DaysBetween(withdrawn, as_of)) + " 天后）仍持有拨款 " + f.Text("grant") +
+         " 未使用的 " + f.Money("unspent") + "（期限 " + f.Param("withdrawn_member_days") + " 天）";
 }
 
 std::string RecipientWithoutTask(Fields& f) {
-  return Disbursement(f) + "拨给 " + f.Text("member") + "，该单位在项目 " + f.Text("project") + " 中没有任务";
+  return Disbursement(f) + "拨给 " + f.Text("member") + "，该单位在项目 " + f.Text("project") +
+         " 中没有任务";
 }
 
 std::string DisbursedBeforeSigning(Fields& f) {
@@ -264,28 +282,33 @@ std::string DisbursedBeforeSigning(Fields& f) {
   std::string agreement = f.Text("agreement");
   std::vector<std::string> unsigned_members = Strings(f.Figure("unsigned_members"));
   return government + Disbursement(f) + "发生于 " + f.Text("date") + "，" +
-         (agreement.empty() ? std::string("当时尚未登记任何联盟协议")
-                            : "当时协议 " + agreement + " 尚未由 " + Join(unsigned_members, "、") + " 签署");
+         (agreement.empty()
+              ? std::string("当时尚未登记任何联盟协议")
+              : "当时协议 " + agreement + " 尚未由 " + Join(unsigned_members, "、") + " 签署");
 }
 
 // ----- E: a grant's budget and balances
 
-std::string RegimeZh(const std::string& regime) { return regime == "legacy" ? "旧标准" : regime + " 年标准"; }
-
-std::string IndirectBudget(Fields& f) {
-  return "拨款 " + f.SubjectId() + " 的间接费用预算 " + f.Money("indirect_budget") + " 超过上限 " + f.Money("cap") +
-         "（按扣除设备费后的直接费用 " + f.Money("direct_less_equipment") + "，" + RegimeZh(f.Param("regime")) + "）";
+std::string RegimeZh(const std::string& regime) {
+  return regime == "legacy" ? "旧标准" : regime + " 年标准";
 }
 
-std::string IndirectSpent(Fields& f) {
-  return "拨款 " + f.SubjectId() + " 已支出间接费用 " + f.Money("indirect_spent") + "，超过上限 " + f.Money("cap") +
-         "（按已支出的扣除设备费后的直接费用 " + f.Money("direct_less_equipment_spent") + "，" +
+std::string IndirectBudget(Fields& f) {
+  return "拨款 " + f.SubjectId() + " 的间接费用预算 " + f.Money("indirect_budget") + " 超过上限 " +
+         f.Money("cap") + "（按扣除设备费后的直接费用 " + f.Money("direct_less_equipment") + "，" +
          RegimeZh(f.Param("regime")) + "）";
 }
 
+std::string IndirectSpent(Fields& f) {
+  return "拨款 " + f.SubjectId() + " 已支出间接费用 " + f.Money("indirect_spent") + "，超过上限 " +
+         f.Money("cap") + "（按已支出的扣除设备费后的直接费用 " +
+         f.Money("direct_less_equipment_spent") + "，" + RegimeZh(f.Param("regime")) + "）";
+}
+
 std::string LineOverrun(Fields& f) {
-  return "拨款 " + f.SubjectId() + " 的" + f.Category() + "支出达 " + f.Money("spent") + "，超出预算 " +
-         f.Money("budget") + "（批准额加已批准的调整）" + f.Money("overrun") + "，首次超出为支出 #" + f.FirstEvidence();
+  return "拨款 " + f.SubjectId() + " 的" + f.Category() + "支出达 " + f.Money("spent") +
+         "，超出预算 " + f.Money("budget") + "（批准额加已批准的调整）" + f.Money("overrun") +
+         "，首次超出为支出 #" + f.FirstEvidence();
 }
 
 std::string UnapprovedEquipmentIncrease(Fields& f) {
@@ -300,34 +323,38 @@ std::string DisbursedBeyondReceived(Fields& f) {
 }
 
 std::string ReceivedBeyondAward(Fields& f) {
-  return "拨款 " + f.SubjectId() + " 已收到 " + f.Money("received") + "，超过其批准金额 " + f.Money("awarded");
+  return "拨款 " + f.SubjectId() + " 已收到 " + f.Money("received") + "，超过其批准金额 " +
+         f.Money("awarded");
 }
 
 std::string MemberSpentBeyondDisbursed(Fields& f) {
   std::string refunds = f.Text("refunds_net");
   auto parsed = ParseMoney(refunds);
-  std::string net = parsed && parsed->minor_units != 0 ? "（已计入退款净额 " + f.Money("refunds_net") + "）" : "";
-  return f.Text("member") + " 在拨款 " + f.Text("grant") + " 下已支出 " + f.Money("spent") + "，但仅获拨付 " +
-         f.Money("disbursed") + net + "，首次超出为支出 #" + f.FirstEvidence();
+  std::string net =
+      parsed && parsed->minor_units != 0 ? "（已计入退款净额 " + f.Money("refunds_net") + "）" : "";
+  return f.Text("member") + " 在拨款 " + f.Text("grant") + " 下已支出 " + f.Money("spent") +
+         "，但仅获拨付 " + f.Money("disbursed") + net + "，首次超出为支出 #" + f.FirstEvidence();
 }
 
 std::string LateSpike(Fields& f) {
-  return "拨款 " + f.SubjectId() + " 在最后 " + f.Param("final_days") + " 天（" + f.Text("window_start") + " 至 " +
-         f.Text("period_end") + "）支付 " + f.Money("spent_in_window") + "，占其全部支出 " + f.Money("spent_total") +
-         " 的 " + f.Text("share") + "，超过 " + f.Param("share_percent") + "% 的上限";
+  return "拨款 " + f.SubjectId() + " 在最后 " + f.Param("final_days") + " 天（" +
+         f.Text("window_start") + " 至 " + f.Text("period_end") + "）支付 " +
+         f.Money("spent_in_window") + "，占其全部支出 " + f.Money("spent_total") + " 的 " +
+         f.Text("share") + "，超过 " + f.Param("share_percent") + "% 的上限";
 }
 
 std::string NotReturned(Fields& f) {
   std::string end = f.Text("period_end"), as_of = f.Text("as_of");
   return "拨款 " + f.SubjectId() + " 已于 " + end + " 结束，至 " + as_of + "（" +
-         std::to_string(f.DaysBetween(end, as_of)) + " 天后）仍结余 " + f.Money("balance") + " 未退还资助方（期限 " +
-         f.Param("days_after_end") + " 天）";
+         std::to_string(f.DaysBetween(end, as_of)) + " 天后）仍结余 " + f.Money("balance") +
+         " 未退还资助方（期限 " + f.Param("days_after_end") + " 天）";
 }
 
 std::string IdleFunds(Fields& f) {
-  return "拨款 " + f.Text("grant") + " 拨付给 " + f.Text("member") + " 的 " + f.Money("idle") + " 至 " +
-         f.Text("evaluated_on") + " 仍未使用，距最早一笔此类拨付（" + f.Text("oldest_disbursement") + "）已 " +
-         f.Text("days_idle") + " 天（上限 " + f.Param("idle_days") + " 天）";
+  return "拨款 " + f.Text("grant") + " 拨付给 " + f.Text("member") + " 的 " + f.Money("idle") +
+         " 至 " + f.Text("evaluated_on") + " 仍未使用，距最早一笔此类拨付（" +
+         f.Text("oldest_disbursement") + "）已 " + f.Text("days_idle") + " 天（上限 " +
+         f.Param("idle_days") + " 天）";
 }
 
 // ----- F: patterns across expenditures
@@ -342,44 +369,53 @@ std::string InvoiceChargedTwice(Fields& f) {
     }
   }
   return "供应商 " + f.Text("vendor") + " 的发票 " + f.Text("invoice_number") + " 被报销 " +
-         std::to_string(charges.is_array() ? charges.size() : 0) + " 次（拨款 " + Join(grants, "、") + "），合计 " +
-         f.Money("total") + "，超过其最大单笔金额 " + f.Money("largest_charge");
+         std::to_string(charges.is_array() ? charges.size() : 0) + " 次（拨款 " +
+         Join(grants, "、") + "），合计 " + f.Money("total") + "，超过其最大单笔金额 " +
+         f.Money("largest_charge");
 }
 
 std::string Duplicate(Fields& f) {
-  std::string invoice = f.Text("invoice_number"), earlier_invoice = f.Text("earlier_invoice_number");
+  std::string invoice = f.Text("invoice_number"),
+              earlier_invoice = f.Text("earlier_invoice_number");
   if (invoice == earlier_invoice) {
-    return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，重复了支出 #" + f.Text("earlier_expenditure") +
-           " 的发票 " + invoice + " 和金额";
+    return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，重复了支出 #" +
+           f.Text("earlier_expenditure") + " 的发票 " + invoice + " 和金额";
   }
-  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日 " + f.Text("payment_date") + "，与 " +
-         f.Text("earlier_payment_date") + " 支付的支出 #" + f.Text("earlier_expenditure") + " 金额相同，相隔 " +
-         f.Text("days_apart") + " 天，但发票号不同（" + invoice + "，之前为 " + earlier_invoice + "）";
+  return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，付款日 " + f.Text("payment_date") +
+         "，与 " + f.Text("earlier_payment_date") + " 支付的支出 #" +
+         f.Text("earlier_expenditure") + " 金额相同，相隔 " + f.Text("days_apart") +
+         " 天，但发票号不同（" + invoice + "，之前为 " + earlier_invoice + "）";
 }
 
 std::string SplitPayments(Fields& f, bool by_vendor) {
-  std::string who = by_vendor ? "付给供应商 " + f.Text("vendor") + " 的 " + f.Text("payments") + " 笔款项"
-                              : f.SubjectId() + " 的 " + f.Text("requester") + " 申请的 " + f.Text("payments") + " 笔款项";
+  std::string who = by_vendor
+                        ? "付给供应商 " + f.Text("vendor") + " 的 " + f.Text("payments") + " 笔款项"
+                        : f.SubjectId() + " 的 " + f.Text("requester") + " 申请的 " +
+                              f.Text("payments") + " 笔款项";
   return who + "，付款日在 " + f.Text("first_payment_date") + " 至 " + f.Text("last_payment_date") +
-         " 之间，每笔均低于审批限额 " + f.ParamMoney("approval_threshold") + "，合计 " + f.Money("total");
+         " 之间，每笔均低于审批限额 " + f.ParamMoney("approval_threshold") + "，合计 " +
+         f.Money("total");
 }
 
 std::string NearThreshold(Fields& f, bool by_vendor) {
   std::string who = by_vendor ? "供应商 " + f.Text("vendor") + " 在 " + f.Text("quarter") + " 收到 "
-                              : f.SubjectId() + " 的审批人 " + f.Text("approver") + " 在 " + f.Text("quarter") + " 审批了 ";
-  return who + f.Text("count") + " 笔不低于 " + f.Money("band_low") + " 且低于 " + f.Money("band_high") +
-         " 的款项，紧贴审批限额 " + f.ParamMoney("approval_threshold");
+                              : f.SubjectId() + " 的审批人 " + f.Text("approver") + " 在 " +
+                                    f.Text("quarter") + " 审批了 ";
+  return who + f.Text("count") + " 笔不低于 " + f.Money("band_low") + " 且低于 " +
+         f.Money("band_high") + " 的款项，紧贴审批限额 " + f.ParamMoney("approval_threshold");
 }
 
 std::string RoundAmounts(Fields& f) {
-  return "付给供应商 " + f.Text("vendor") + " 的 " + f.Text("items") + " 笔款项中有 " + f.Text("round_items") + " 笔是 " +
-         f.ParamMoney("multiple") + " 的整数倍（" + f.Text("share") + "），远高于随机预期的 " +
-         f.Param("expected_share") + "（z = " + f.Text("z") + " > " + f.Param("z_critical") + "）";
+  return "付给供应商 " + f.Text("vendor") + " 的 " + f.Text("items") + " 笔款项中有 " +
+         f.Text("round_items") + " 笔是 " + f.ParamMoney("multiple") + " 的整数倍（" +
+         f.Text("share") + "），远高于随机预期的 " + f.Param("expected_share") +
+         "（z = " + f.Text("z") + " > " + f.Param("z_critical") + "）";
 }
 
 std::string Benford(Fields& f) {
-  return f.Text("member") + " 的 " + f.Text("items") + " 笔支出的首位数字偏离本福特定律，平均绝对偏差 " +
-         f.Text("mad") + "，高于 " + f.Param("mad_max");
+  return f.Text("member") + " 的 " + f.Text("items") +
+         " 笔支出的首位数字偏离本福特定律，平均绝对偏差 " + f.Text("mad") + "，高于 " +
+         f.Param("mad_max");
 }
 
 std::string VendorResemblesMember(Fields& f) {
@@ -394,11 +430,13 @@ std::string VendorResemblesMember(Fields& f) {
         auto found = kFields.find(field);
         shared.push_back(found == kFields.end() ? field : found->second);
       }
-      described.push_back("与成员 " + match.value("member", std::string("?")) + " 共用" + Join(shared, "、"));
+      described.push_back("与成员 " + match.value("member", std::string("?")) + " 共用" +
+                          Join(shared, "、"));
     }
   }
   if (described.empty()) f.Missing("figure \"matches\" names no member");
-  return "供应商 " + f.Text("vendor") + "（已付款 " + f.Text("payments") + " 次）" + Join(described, "；");
+  return "供应商 " + f.Text("vendor") + "（已付款 " + f.Text("payments") + " 次）" +
+         Join(described, "；");
 }
 
 std::string VendorRepresentativeApproves(Fields& f) {
@@ -408,7 +446,8 @@ std::string VendorRepresentativeApproves(Fields& f) {
 
 std::string NewVendor(Fields& f) {
   int64_t days = f.Integer("days");
-  std::string first = "首笔付款（支出 #" + f.Text("first_payment") + "，" + f.Text("first_payment_date") + "）";
+  std::string first =
+      "首笔付款（支出 #" + f.Text("first_payment") + "，" + f.Text("first_payment_date") + "）";
   return "供应商 " + f.Text("vendor") + " 于 " + f.Text("registered_date") + " 登记，" +
          (days >= 0 ? "仅在其" + first + "前 " + std::to_string(days) + " 天"
                     : "比其" + first + "晚 " + std::to_string(-days) + " 天") +
@@ -419,7 +458,8 @@ std::string NewVendor(Fields& f) {
 
 std::string RevenueBeforeAgreement(Fields& f) {
   std::string agreement = f.Text("agreement");
-  return "成果 " + f.SubjectId() + " 的收益分配 #" + f.Text("distribution") + "（" + f.Text("date") + "）发生在" +
+  return "成果 " + f.SubjectId() + " 的收益分配 #" + f.Text("distribution") + "（" +
+         f.Text("date") + "）发生在" +
          (agreement.empty() ? std::string("任何联盟协议存在之前")
                             : "协议 " + agreement + "（" + f.Text("agreement_date") + "）之前");
 }
@@ -427,8 +467,9 @@ std::string RevenueBeforeAgreement(Fields& f) {
 std::string RevenueShares(Fields& f) {
   std::string basis = f.Text("basis");
   const std::string kOwnership = "the ownership shares of outcome ";
-  std::string basis_zh = basis.starts_with(kOwnership) ? "成果 " + basis.substr(kOwnership.size()) + " 的权属份额"
-                                                       : "协议 " + f.Text("agreement") + " 约定的收益分成";
+  std::string basis_zh = basis.starts_with(kOwnership)
+                             ? "成果 " + basis.substr(kOwnership.size()) + " 的权属份额"
+                             : "协议 " + f.Text("agreement") + " 约定的收益分成";
   const ordered_json& deviations = f.Figure("deviations");
   std::string worst;
   int64_t worst_points = -1;
@@ -439,27 +480,29 @@ std::string RevenueShares(Fields& f) {
       if (!actual || !agreed) continue;
       if (std::llabs(*actual - *agreed) > worst_points) {
         worst_points = std::llabs(*actual - *agreed);
-        worst = deviation.value("org", std::string("?")) + "：实际 " + deviation.value("actual_share", "") + "，约定 " +
+        worst = deviation.value("org", std::string("?")) + "：实际 " +
+                deviation.value("actual_share", "") + "，约定 " +
                 deviation.value("agreed_share", "");
       }
     }
   }
   if (worst.empty()) f.Missing("figure \"deviations\" holds no share");
-  return "成果 " + f.SubjectId() + " 的收益分配 #" + f.Text("distribution") + " 偏离" + basis_zh + "超过 " +
-         f.Param("tolerance_percentage_points") + " 个百分点，涉及 " +
-         std::to_string(deviations.is_array() ? deviations.size() : 0) + " 个成员，偏离最大的是 " + worst;
+  return "成果 " + f.SubjectId() + " 的收益分配 #" + f.Text("distribution") + " 偏离" + basis_zh +
+         "超过 " + f.Param("tolerance_percentage_points") + " 个百分点，涉及 " +
+         std::to_string(deviations.is_array() ? deviations.size() : 0) + " 个成员，偏离最大的是 " +
+         worst;
 }
 
 std::string ExclusiveLicence(Fields& f) {
-  return "许可 #" + f.Text("licence") + "（" + f.Text("date") + "）将拨款 " + f.Text("grant") + " 的成果 " +
-         f.SubjectId() + " 独占许可给成员 " + f.Text("licensee");
+  return "许可 #" + f.Text("licence") + "（" + f.Text("date") + "）将拨款 " + f.Text("grant") +
+         " 的成果 " + f.SubjectId() + " 独占许可给成员 " + f.Text("licensee");
 }
 
 std::string NotShared(Fields& f) {
   std::string late = f.Text("first_shared_late");
-  return "拨款 " + f.Text("grant") + " 的成果 " + f.SubjectId() + " 于 " + f.Text("registered") + " 登记，" +
-         f.Param("share_days") + " 天内（" + f.Text("deadline") + " 前）未在联盟外共享或许可" +
-         (late.empty() ? "" : "；首次对外共享为 " + late);
+  return "拨款 " + f.Text("grant") + " 的成果 " + f.SubjectId() + " 于 " + f.Text("registered") +
+         " 登记，" + f.Param("share_days") + " 天内（" + f.Text("deadline") +
+         " 前）未在联盟外共享或许可" + (late.empty() ? "" : "；首次对外共享为 " + late);
 }
 
 std::string Article8(Fields& f) {
@@ -467,9 +510,11 @@ std::string Article8(Fields& f) {
   std::vector<std::string> failures;
   if (checklist.is_object()) {
     if (!checklist.value("enterprise_member", true)) failures.push_back("没有企业成员");
-    if (!checklist.value("university_or_institute_member", true)) failures.push_back("没有高校或科研院所成员");
+    if (!checklist.value("university_or_institute_member", true))
+      failures.push_back("没有高校或科研院所成员");
     if (checklist.value("independent_members", 2) < 2) failures.push_back("独立法人成员少于 2 个");
-    if (!checklist.value("executive_body_with_staff", true)) failures.push_back("没有配备专职人员的执行机构");
+    if (!checklist.value("executive_body_with_staff", true))
+      failures.push_back("没有配备专职人员的执行机构");
     std::string agreement = checklist.value("agreement", "");
     if (agreement.empty()) {
       failures.push_back("没有联盟协议");
@@ -478,7 +523,8 @@ std::string Article8(Fields& f) {
     }
   }
   if (failures.empty()) f.Missing("figure \"checklist\" names no unmet condition");
-  return f.Text("as_of") + " 联盟 " + f.SubjectId() + " 不满足《关于推动产业技术创新战略联盟构建的指导意见》第八条的试点条件：" +
+  return f.Text("as_of") + " 联盟 " + f.SubjectId() +
+         " 不满足《关于推动产业技术创新战略联盟构建的指导意见》第八条的试点条件：" +
          Join(failures, "；");
 }
 
@@ -539,17 +585,22 @@ const std::map<std::pair<std::string, std::string>, Writer>& Writers() {
 
 Result<FlagLanguage> ParseFlagLanguage(std::string_view text) {
   std::string lower = Lower(text);
-  if (lower == "zh" || lower.starts_with("zh-") || lower.starts_with("zh_")) return FlagLanguage::kChinese;
-  if (lower == "en" || lower.starts_with("en-") || lower.starts_with("en_")) return FlagLanguage::kEnglish;
+  if (lower == "zh" || lower.starts_with("zh-") || lower.starts_with("zh_"))
+    return FlagLanguage::kChinese;
+  if (lower == "en" || lower.starts_with("en-") || lower.starts_with("en_"))
+    return FlagLanguage::kEnglish;
   return Error(Status::InvalidArgument("--lang \"" + std::string(text) +
                                        "\" is not a language; use zh (Chinese) or en (English)"));
 }
 
 FlagLanguage FlagLanguageFromLocale(const char* locale) {
-  return locale != nullptr && Lower(locale).starts_with("zh") ? FlagLanguage::kChinese : FlagLanguage::kEnglish;
+  return locale != nullptr && Lower(locale).starts_with("zh") ? FlagLanguage::kChinese
+                                                              : FlagLanguage::kEnglish;
 }
 
-std::string FlagLanguageCode(FlagLanguage language) { return language == FlagLanguage::kChinese ? "zh" : "en"; }
+std::string FlagLanguageCode(FlagLanguage language) {
+  return language == FlagLanguage::kChinese ? "zh" : "en";
+}
 
 std::string FlagCheck(const Flag& flag) {
   size_t first = flag.id.find('/');
@@ -561,16 +612,18 @@ std::string FlagCheck(const Flag& flag) {
 Result<std::string> ChineseExplanation(const Flag& flag) {
   std::string check = FlagCheck(flag);
   // AN-1 tells its flags apart by the repeat's sequence number.
-  if (flag.rule == "AN-1" && !check.empty() && std::all_of(check.begin(), check.end(), ::isdigit)) check = "#";
+  if (flag.rule == "AN-1" && !check.empty() && std::all_of(check.begin(), check.end(), ::isdigit))
+    check = "#";
   auto writer = Writers().find({flag.rule, check});
   if (writer == Writers().end()) {
-    return Error(Status::InvalidArgument("flag " + flag.id + ": no Chinese sentence for rule " + flag.rule +
-                                         (check.empty() ? "" : ", check " + check)));
+    return Error(Status::InvalidArgument("flag " + flag.id + ": no Chinese sentence for rule " +
+                                         flag.rule + (check.empty() ? "" : ", check " + check)));
   }
   Fields fields(flag);
   std::string sentence = writer->second(fields);
   if (!fields.missing().empty()) {
-    return Error(Status::InvalidArgument("flag " + flag.id + ": the Chinese sentence needs " + fields.missing()));
+    return Error(Status::InvalidArgument("flag " + flag.id + ": the Chinese sentence needs " +
+                                         fields.missing()));
   }
   return sentence;
 }

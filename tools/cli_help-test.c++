@@ -27,7 +27,9 @@ class CliHelpTest : public ::testing::Test {
     app_.add_subcommand("verify", "verify everything");
   }
 
-  std::string Suggest(const std::vector<std::string>& args) { return SuggestCorrection(app_, args); }
+  std::string Suggest(const std::vector<std::string>& args) {
+    return SuggestCorrection(app_, args);
+  }
 
   CLI::App app_{"a ledger", "fundtrail"};
   std::string text_;
@@ -48,13 +50,15 @@ TEST(EditDistanceTest, ClosestNameOnlyForTypos) {
   EXPECT_EQ(ClosestName("apend", {"append", "view", "verify"}), "append");
   EXPECT_EQ(ClosestName("verfy", {"append", "view", "verify"}), "verify");
   EXPECT_EQ(ClosestName("export", {"append", "view", "verify"}), "");
-  EXPECT_EQ(ClosestName("ls", {"log"}), "");       // two edits of two letters: not a typo
+  EXPECT_EQ(ClosestName("ls", {"log"}), "");         // two edits of two letters: not a typo
   EXPECT_EQ(ClosestName("append", {"append"}), "");  // nothing to correct
 }
 
 TEST_F(CliHelpTest, MistypedCommand) {
-  EXPECT_EQ(Suggest({"apend", "--key", "k.pem", "x.jsonl"}), "unknown command \"apend\"; did you mean \"append\"?");
-  EXPECT_EQ(Suggest({"flags", "shwo", "TP-1/3"}), "unknown command \"shwo\" for fundtrail flags; did you mean \"show\"?");
+  EXPECT_EQ(Suggest({"apend", "--key", "k.pem", "x.jsonl"}),
+            "unknown command \"apend\"; did you mean \"append\"?");
+  EXPECT_EQ(Suggest({"flags", "shwo", "TP-1/3"}),
+            "unknown command \"shwo\" for fundtrail flags; did you mean \"show\"?");
   EXPECT_EQ(Suggest({"frobnicate"}), "");
 }
 
@@ -80,12 +84,18 @@ TEST_F(CliHelpTest, CompletionOffersEveryCommandAndOption) {
   for (const char* shell : {"bash", "zsh"}) {
     std::string script = CompletionScript(app_, shell);
     ASSERT_FALSE(script.empty()) << shell;
-    EXPECT_NE(script.find("\"\") echo \"append view flags verify --help -h\""), std::string::npos) << script;
-    EXPECT_NE(script.find("\"flags\") echo \"show --help -h --rule\""), std::string::npos) << script;
-    EXPECT_NE(script.find("\"flags show\") echo \"--help -h --lang\""), std::string::npos) << script;
-    EXPECT_NE(script.find("\"view\") echo \"--help -h --ledger --as-of-seq --json\""), std::string::npos) << script;
+    EXPECT_NE(script.find("\"\") echo \"append view flags verify --help -h\""), std::string::npos)
+        << script;
+    EXPECT_NE(script.find("\"flags\") echo \"show --help -h --rule\""), std::string::npos)
+        << script;
+    EXPECT_NE(script.find("\"flags show\") echo \"--help -h --lang\""), std::string::npos)
+        << script;
+    EXPECT_NE(script.find("\"view\") echo \"--help -h --ledger --as-of-seq --json\""),
+              std::string::npos)
+        << script;
   }
-  EXPECT_NE(CompletionScript(app_, "bash").find("complete -F _fundtrail fundtrail"), std::string::npos);
+  EXPECT_NE(CompletionScript(app_, "bash").find("complete -F _fundtrail fundtrail"),
+            std::string::npos);
   EXPECT_EQ(CompletionScript(app_, "zsh").rfind("#compdef fundtrail\n", 0), 0u);
   EXPECT_EQ(CompletionScript(app_, "fish"), "");
 }
@@ -94,15 +104,19 @@ TEST_F(CliHelpTest, AManPagePerCommand) {
   auto pages = ManPages(app_, "2026-12-07");
   std::vector<std::string> names;
   for (const auto& [name, text] : pages) names.push_back(name);
-  EXPECT_EQ(names, (std::vector<std::string>{"fundtrail.1", "fundtrail-append.1", "fundtrail-view.1",
-                                              "fundtrail-flags.1", "fundtrail-flags-show.1", "fundtrail-verify.1"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"fundtrail.1", "fundtrail-append.1",
+                                             "fundtrail-view.1", "fundtrail-flags.1",
+                                             "fundtrail-flags-show.1", "fundtrail-verify.1"}));
   const std::string& view = pages[2].second;
-  EXPECT_EQ(view.rfind(".TH FUNDTRAIL-VIEW 1 \"2026-12-07\" \"fundtrail\" \"User Commands\"\n", 0), 0u) << view;
+  EXPECT_EQ(view.rfind(".TH FUNDTRAIL-VIEW 1 \"2026-12-07\" \"fundtrail\" \"User Commands\"\n", 0),
+            0u)
+      << view;
   EXPECT_NE(view.find("fundtrail\\-view \\- oversight views"), std::string::npos) << view;
   EXPECT_NE(view.find(".B \\-\\-as\\-of\\-seq UINT\n"), std::string::npos) << view;
   const std::string& top = pages[0].second;
   for (const char* command : {"append", "view", "flags", "verify"}) {
-    EXPECT_NE(top.find(std::string(".B ") + command + "\n"), std::string::npos) << command << "\n" << top;
+    EXPECT_NE(top.find(std::string(".B ") + command + "\n"), std::string::npos) << command << "\n"
+                                                                                << top;
   }
 }
 

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +33,7 @@ std::string CompletionScript(const CLI::App& app, std::string_view shell);
 // The man pages (roff, section 1): fundtrail.1, listing every command, and one page per command,
 // "fundtrail-view.1", "fundtrail-flags-show.1", with its options. Pairs of file name and text.
 // `date` (YYYY-MM-DD) goes in the header, so that the pages are reproducible.
-std::vector<std::pair<std::string, std::string>> ManPages(const CLI::App& app, std::string_view date);
+std::vector<std::pair<std::string, std::string>> ManPages(const CLI::App& app,
+                                                          std::string_view date);
 
 }  // namespace fundtrail

@@ -31,8 +31,10 @@ class ConfigTest : public ::testing::Test {
   }
   ~ConfigTest() override {
     for (const auto& [name, value] : saved_) {
-      if (value) ::setenv(name, value->c_str(), 1);
-      else ::unsetenv(name);
+      if (value)
+        ::setenv(name, value->c_str(), 1);
+      else
+        ::unsetenv(name);
     }
   }
   std::string UserFile() { return dir_ / "home/.config/fundtrail/config.toml"; }
@@ -49,7 +51,8 @@ TEST_F(ConfigTest, NoFileIsAnEmptyConfiguration) {
 }
 
 TEST_F(ConfigTest, TheFileBesideTheLedgerWinsOverTheUsersKeyByKey) {
-  Write(UserFile(), "ledger = \"/srv/alliance\"\nserver = \"http://10.0.0.1:8750\"\nkey = \"me.pem\"\n");
+  Write(UserFile(),
+        "ledger = \"/srv/alliance\"\nserver = \"http://10.0.0.1:8750\"\nkey = \"me.pem\"\n");
   Write(dir_ / "ledgers/fundtrail.toml", "key = \"keys/finance.pem\"\n");
   auto config = LoadCliConfig(dir_ / "ledgers/L");
   ASSERT_TRUE(config.has_value()) << config.error().message();
@@ -78,21 +81,25 @@ TEST_F(ConfigTest, FundtrailConfigNamesTheOnlyFile) {
   ::setenv("FUNDTRAIL_CONFIG", (dir_ / "missing.toml").c_str(), 1);
   auto missing = LoadCliConfig("");
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().message(), "cannot open the configuration file " + dir_ / "missing.toml");
+  EXPECT_EQ(missing.error().message(),
+            "cannot open the configuration file " + dir_ / "missing.toml");
 }
 
 TEST_F(ConfigTest, ErrorsNameTheFileTheLineAndTheFix) {
   CliConfig config;
   Write(dir_ / "typo.toml", "ledger = \"L\"\nkye = \"k.pem\"\n");
   EXPECT_EQ(ReadCliConfigFile(dir_ / "typo.toml", &config).message(),
-            dir_ / "typo.toml" + ": line 2: unknown key \"kye\"; a configuration file holds ledger, server and key");
+            dir_ / "typo.toml" +
+                ": line 2: unknown key \"kye\"; a configuration file holds ledger, server and key");
   Write(dir_ / "number.toml", "server = 8750\n");
-  EXPECT_EQ(ReadCliConfigFile(dir_ / "number.toml", &config).message(),
-            dir_ / "number.toml" + ": line 1: server must be a non-empty string, e.g. server = \"...\"");
+  EXPECT_EQ(
+      ReadCliConfigFile(dir_ / "number.toml", &config).message(),
+      dir_ / "number.toml" + ": line 1: server must be a non-empty string, e.g. server = \"...\"");
   Write(dir_ / "broken.toml", "ledger = \n");
   Status broken = ReadCliConfigFile(dir_ / "broken.toml", &config);
   EXPECT_EQ(broken.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(broken.message().rfind(dir_ / "broken.toml" + ": line 1: not valid TOML: ", 0), 0u) << broken.message();
+  EXPECT_EQ(broken.message().rfind(dir_ / "broken.toml" + ": line 1: not valid TOML: ", 0), 0u)
+      << broken.message();
 }
 
 TEST(LedgerFlagTest, FindsTheLedgerOption) {

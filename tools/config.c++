@@ -1,8 +1,9 @@
 #include "tools/config.h"
 
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <filesystem>
-#include <toml++/toml.h>
 
 namespace fundtrail {
 
@@ -31,9 +32,11 @@ std::string UserConfigPath() {
 std::string LedgerConfigPath(const std::string& ledger_flag) {
   std::string ledger = ledger_flag;
   if (ledger.empty()) {
-    if (const char* environment = std::getenv("FUNDTRAIL_LEDGER"); environment != nullptr) ledger = environment;
+    if (const char* environment = std::getenv("FUNDTRAIL_LEDGER"); environment != nullptr)
+      ledger = environment;
   }
-  fs::path directory = ledger.empty() ? fs::path(".") : fs::path(ledger).lexically_normal().parent_path();
+  fs::path directory =
+      ledger.empty() ? fs::path(".") : fs::path(ledger).lexically_normal().parent_path();
   if (directory.empty()) directory = ".";
   return (directory / "fundtrail.toml").string();
 }
@@ -42,8 +45,10 @@ std::string LedgerConfigPath(const std::string& ledger_flag) {
 
 Status ReadCliConfigFile(const std::string& path, CliConfig* config) {
   std::error_code error;
-  if (!fs::exists(path, error)) return Status::NotFound("cannot open the configuration file " + path);
-  if (fs::is_directory(path, error)) return Status::InvalidArgument(path + " is a directory, not a configuration file");
+  if (!fs::exists(path, error))
+    return Status::NotFound("cannot open the configuration file " + path);
+  if (fs::is_directory(path, error))
+    return Status::InvalidArgument(path + " is a directory, not a configuration file");
   toml::table root;
   try {
     root = toml::parse_file(path);
@@ -53,7 +58,7 @@ Status ReadCliConfigFile(const std::string& path, CliConfig* config) {
   }
   for (const auto& [key, value] : root) {
     std::string name(key.str());
-    std::string* field = name == "ledger" ? &config->ledger
+    std::string* field = name == "ledger"   ? &config->ledger
                          : name == "server" ? &config->server
                          : name == "key"    ? &config->key
                                             : nullptr;

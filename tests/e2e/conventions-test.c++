@@ -28,7 +28,8 @@ std::vector<std::string> ListedCommands() {
       continue;
     }
     std::smatch match;
-    if (in_list && std::regex_search(line, match, std::regex(R"(^  ([a-z][a-z-]*)\s)"))) commands.push_back(match[1]);
+    if (in_list && std::regex_search(line, match, std::regex(R"(^  ([a-z][a-z-]*)\s)")))
+      commands.push_back(match[1]);
   }
   EXPECT_GT(commands.size(), 20u) << help.out;
   return commands;
@@ -41,9 +42,10 @@ TEST(ReadmeTest, InitWithAdminKeyAndOrgButNoGenesis) {
   TempDir dir;
   SampleAlliance alliance(dir.path());
   std::string ledger = dir / "L";
-  CommandResult init = Fundtrail({"init", "--ledger", ledger, "--operator-key", alliance.operator_key.path,
-                                  "--alliance-id", "PBA", "--alliance-name", "动力电池产业技术创新战略联盟",
-                                  "--admin-key", alliance.admin.path + ".pub", "--admin-org", "SEC"});
+  CommandResult init =
+      Fundtrail({"init", "--ledger", ledger, "--operator-key", alliance.operator_key.path,
+                 "--alliance-id", "PBA", "--alliance-name", "动力电池产业技术创新战略联盟",
+                 "--admin-key", alliance.admin.path + ".pub", "--admin-org", "SEC"});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
   CommandResult log = Fundtrail({"log", "--ledger", ledger, "--json"});
   ASSERT_EQ(log.exit_code, 0) << log.Describe();
@@ -57,8 +59,8 @@ TEST(ReadmeTest, InitWithAdminKeyAndOrgButNoGenesis) {
   EXPECT_EQ(lines[2]["event"]["roles"], json::array({"admin"}));
   // The admin appends at once, and the ledger verifies.
   WriteFile(dir / "project.jsonl", JsonLines({ProjectRegistered("P-1", "固态电池")}));
-  CommandResult append =
-      Fundtrail({"append", "--ledger", ledger, "--key", alliance.admin.path, dir / "project.jsonl"});
+  CommandResult append = Fundtrail(
+      {"append", "--ledger", ledger, "--key", alliance.admin.path, dir / "project.jsonl"});
   EXPECT_EQ(append.exit_code, 0) << append.Describe();
   EXPECT_EQ(Fundtrail({"verify", "--ledger", ledger, "--quiet"}).exit_code, 0);
 }
@@ -66,10 +68,11 @@ TEST(ReadmeTest, InitWithAdminKeyAndOrgButNoGenesis) {
 TEST(ReadmeTest, InitNamesTheAdminOrganisationAsAsked) {
   TempDir dir;
   SampleAlliance alliance(dir.path());
-  CommandResult init = Fundtrail({"init", "--ledger", dir / "L", "--operator-key", alliance.operator_key.path,
-                                  "--alliance-id", "PBA", "--alliance-name", "联盟", "--admin-key",
-                                  alliance.admin.path + ".pub", "--admin-org", "SEC", "--admin-org-name", "常州促进会",
-                                  "--admin-org-kind", "enterprise", "--admin-org-representative", "吴建平"});
+  CommandResult init = Fundtrail(
+      {"init", "--ledger", dir / "L", "--operator-key", alliance.operator_key.path, "--alliance-id",
+       "PBA", "--alliance-name", "联盟", "--admin-key", alliance.admin.path + ".pub", "--admin-org",
+       "SEC", "--admin-org-name", "常州促进会", "--admin-org-kind", "enterprise",
+       "--admin-org-representative", "吴建平"});
   ASSERT_EQ(init.exit_code, 0) << init.Describe();
   auto lines = ParseJsonLines(Fundtrail({"log", "--ledger", dir / "L", "--json"}).out);
   ASSERT_EQ(lines.size(), 3u);
@@ -77,9 +80,10 @@ TEST(ReadmeTest, InitNamesTheAdminOrganisationAsAsked) {
   EXPECT_EQ(lines[1]["event"]["kind"], "enterprise");
   EXPECT_EQ(lines[1]["event"]["legal_representative"], "吴建平");
   // A bad kind is the codec's one-line error, and no ledger is left behind.
-  CommandResult bad = Fundtrail({"init", "--ledger", dir / "M", "--operator-key", alliance.operator_key.path,
-                                 "--alliance-id", "PBA", "--alliance-name", "联盟", "--admin-key",
-                                 alliance.admin.path + ".pub", "--admin-org", "SEC", "--admin-org-kind", "bank"});
+  CommandResult bad =
+      Fundtrail({"init", "--ledger", dir / "M", "--operator-key", alliance.operator_key.path,
+                 "--alliance-id", "PBA", "--alliance-name", "联盟", "--admin-key",
+                 alliance.admin.path + ".pub", "--admin-org", "SEC", "--admin-org-kind", "bank"});
   EXPECT_EQ(bad.exit_code, 2) << bad.Describe();
   EXPECT_NE(bad.err.find("kind"), std::string::npos) << bad.Describe();
 }
@@ -89,19 +93,23 @@ TEST(ReadmeTest, InitNamesTheAdminOrganisationAsAsked) {
 // examples, not the source tree's.
 TEST(ReadmeTest, InstalledBinaryRunsTheDemoAndHasManPagesAndCompletion) {
   TempDir prefix;
-  CommandResult install = RunCommand({FUNDTRAIL_CMAKE_COMMAND, "--install", FUNDTRAIL_BUILD_DIR, "--prefix", prefix.path()});
+  CommandResult install = RunCommand(
+      {FUNDTRAIL_CMAKE_COMMAND, "--install", FUNDTRAIL_BUILD_DIR, "--prefix", prefix.path()});
   ASSERT_EQ(install.exit_code, 0) << install.Describe();
   const std::string installed = prefix / "bin/fundtrail";
   TempDir elsewhere;
-  CommandResult demo = RunCommand({installed, "demo"}, {.input = {}, .environment = {{"FUNDTRAIL_EXAMPLES", ""}},
-                                                         .directory = elsewhere.path()});
+  CommandResult demo = RunCommand(
+      {installed, "demo"},
+      {.input = {}, .environment = {{"FUNDTRAIL_EXAMPLES", ""}}, .directory = elsewhere.path()});
   ASSERT_EQ(demo.exit_code, 0) << demo.Describe();
   EXPECT_NE(demo.out.find("examples from " + fs::canonical(prefix.path()).string() +
                           "/share/fundtrail/examples/power-battery"),
             std::string::npos)
       << demo.out.substr(0, 400);
   EXPECT_TRUE(fs::exists(elsewhere / "demo-ledger"));
-  EXPECT_EQ(RunCommand({installed, "verify", "--ledger", elsewhere / "demo-ledger", "--quiet"}).exit_code, 0);
+  EXPECT_EQ(
+      RunCommand({installed, "verify", "--ledger", elsewhere / "demo-ledger", "--quiet"}).exit_code,
+      0);
   for (const auto& command : ListedCommands()) {
     EXPECT_TRUE(fs::exists(prefix / ("share/man/man1/fundtrail-" + command + ".1"))) << command;
   }
@@ -130,7 +138,8 @@ class DemoLedgerTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string Ledger() { return *dir_ / "demo"; }
-  static std::vector<json> FlagsJson(const std::vector<std::string>& extra, const RunOptions& options = {}) {
+  static std::vector<json> FlagsJson(const std::vector<std::string>& extra,
+                                     const RunOptions& options = {}) {
     std::vector<std::string> args = {"flags", "--ledger", Ledger(), "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     CommandResult flags = Fundtrail(args, options);
@@ -150,7 +159,10 @@ bool HasHan(const std::string& text) {
 }
 
 TEST_F(DemoLedgerTest, EveryFlagOfTheDemoHasAChineseExplanation) {
-  auto english = FlagsJson({"--lang", "en"}, {.input = {}, .environment = {{"LANG", ""}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}}});
+  auto english = FlagsJson({"--lang", "en"},
+                           {.input = {},
+                            .environment = {{"LANG", ""}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}},
+                            .directory = {}});
   auto chinese = FlagsJson({"--lang", "zh"});
   ASSERT_EQ(english.size(), chinese.size());
   ASSERT_GT(chinese.size(), 10u);
@@ -169,20 +181,30 @@ TEST_F(DemoLedgerTest, EveryFlagOfTheDemoHasAChineseExplanation) {
 
 TEST_F(DemoLedgerTest, TheLanguageComesFromLangUnlessGiven) {
   auto by_flag = FlagsJson({"--lang", "zh"});
-  auto by_locale = FlagsJson({}, {.input = {}, .environment = {{"LANG", "zh_CN.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}}});
-  auto c_locale = FlagsJson({}, {.input = {}, .environment = {{"LANG", "C.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}}});
-  auto english = FlagsJson({"--lang", "en"}, {.input = {}, .environment = {{"LANG", "zh_CN.UTF-8"}}});
+  auto by_locale =
+      FlagsJson({}, {.input = {},
+                     .environment = {{"LANG", "zh_CN.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}},
+                     .directory = {}});
+  auto c_locale =
+      FlagsJson({}, {.input = {},
+                     .environment = {{"LANG", "C.UTF-8"}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}},
+                     .directory = {}});
+  auto english = FlagsJson(
+      {"--lang", "en"}, {.input = {}, .environment = {{"LANG", "zh_CN.UTF-8"}}, .directory = {}});
   ASSERT_FALSE(by_flag.empty());
   EXPECT_EQ(by_locale, by_flag);
   EXPECT_EQ(c_locale, english);
   CommandResult bad = Fundtrail({"flags", "--ledger", Ledger(), "--lang", "fr"});
   EXPECT_EQ(bad.exit_code, 1) << bad.Describe();
-  EXPECT_EQ(bad.err, "fundtrail: error: --lang \"fr\" is not a language; use zh (Chinese) or en (English)\n");
+  EXPECT_EQ(
+      bad.err,
+      "fundtrail: error: --lang \"fr\" is not a language; use zh (Chinese) or en (English)\n");
   // flags show too, and the table.
   const std::string id = by_flag.front()["id"];
   CommandResult show = Fundtrail({"flags", "show", id, "--ledger", Ledger(), "--lang", "zh"});
   ASSERT_EQ(show.exit_code, 0) << show.Describe();
-  EXPECT_NE(show.out.find(by_flag.front()["explanation"].get<std::string>()), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find(by_flag.front()["explanation"].get<std::string>()), std::string::npos)
+      << show.out;
   CommandResult table = Fundtrail({"flags", "--ledger", Ledger(), "--lang", "zh"});
   ASSERT_EQ(table.exit_code, 0) << table.Describe();
   EXPECT_NE(table.out.find(by_flag.back()["explanation"].get<std::string>()), std::string::npos);
@@ -191,10 +213,11 @@ TEST_F(DemoLedgerTest, TheLanguageComesFromLangUnlessGiven) {
 TEST_F(DemoLedgerTest, TheReportIsChineseByDefault) {
   TempDir dir;
   CommandResult head = Fundtrail({"head", "--ledger", Ledger(), "--sign-key",
-                                  FUNDTRAIL_SOURCE_DIR "/examples/power-battery/keys/operator.pem", "--out",
-                                  dir / "head.json"});
+                                  FUNDTRAIL_SOURCE_DIR "/examples/power-battery/keys/operator.pem",
+                                  "--out", dir / "head.json"});
   ASSERT_EQ(head.exit_code, 0) << head.Describe();
-  CommandResult report = Fundtrail({"report", "--ledger", Ledger(), "--head", dir / "head.json", "--out", dir / "r.html"});
+  CommandResult report = Fundtrail(
+      {"report", "--ledger", Ledger(), "--head", dir / "head.json", "--out", dir / "r.html"});
   ASSERT_EQ(report.exit_code, 0) << report.Describe();
   std::string html = ReadFile(dir / "r.html");
   // Expenditure rules do not depend on the evaluation date: their sentences are the same today.
@@ -218,11 +241,13 @@ TEST(DidYouMeanTest, AMistypedCommandOrOption) {
   CommandResult command = Fundtrail({"apend", "x.jsonl"});
   EXPECT_EQ(command.exit_code, 1) << command.Describe();
   EXPECT_EQ(command.err,
-            "fundtrail: usage error: unknown command \"apend\"; did you mean \"append\"? (see fundtrail --help)\n");
+            "fundtrail: usage error: unknown command \"apend\"; did you mean \"append\"? (see "
+            "fundtrail --help)\n");
   CommandResult option = Fundtrail({"view", "grants", "--legder", "L"});
   EXPECT_EQ(option.exit_code, 1) << option.Describe();
   EXPECT_EQ(option.err,
-            "fundtrail: usage error: unknown option \"--legder\" for fundtrail view; did you mean \"--ledger\"? "
+            "fundtrail: usage error: unknown option \"--legder\" for fundtrail view; did you mean "
+            "\"--ledger\"? "
             "(see fundtrail --help)\n");
   CommandResult sub = Fundtrail({"flags", "sohw", "TP-1/1"});
   EXPECT_EQ(sub.exit_code, 1) << sub.Describe();
@@ -241,10 +266,10 @@ TEST(CompletionTest, BashCompletesEveryCommand) {
   EXPECT_EQ(RunCommand({"/bin/bash", "-n", dir / "fundtrail.bash"}).exit_code, 0);
   // What bash offers after "fundtrail ", "fundtrail fl", "fundtrail flags show --l".
   auto complete = [&](const std::string& words, int current) {
-    CommandResult run = RunCommand(
-        {"/bin/bash", "-c",
-         "source " + dir / "fundtrail.bash" + "; COMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(current) +
-             "; _fundtrail; printf '%s\\n' \"${COMPREPLY[@]}\""});
+    CommandResult run = RunCommand({"/bin/bash", "-c",
+                                    "source " + dir / "fundtrail.bash" + "; COMP_WORDS=(" + words +
+                                        "); COMP_CWORD=" + std::to_string(current) +
+                                        "; _fundtrail; printf '%s\\n' \"${COMPREPLY[@]}\""});
     EXPECT_EQ(run.exit_code, 0) << run.Describe();
     return SplitLines(run.out);
   };
@@ -253,8 +278,10 @@ TEST(CompletionTest, BashCompletesEveryCommand) {
     EXPECT_NE(std::find(all.begin(), all.end(), command), all.end()) << command;
   }
   EXPECT_EQ(complete("fundtrail fl", 1), std::vector<std::string>{"flags"});
-  EXPECT_EQ(complete("fundtrail flags show --l", 3), (std::vector<std::string>{"--ledger", "--lang"}));
-  EXPECT_EQ(complete("fundtrail view --ledger L --as-of-s", 4), std::vector<std::string>{"--as-of-seq"});
+  EXPECT_EQ(complete("fundtrail flags show --l", 3),
+            (std::vector<std::string>{"--ledger", "--lang"}));
+  EXPECT_EQ(complete("fundtrail view --ledger L --as-of-s", 4),
+            std::vector<std::string>{"--as-of-seq"});
   CommandResult zsh = Fundtrail({"completion", "zsh"});
   ASSERT_EQ(zsh.exit_code, 0);
   for (const auto& command : ListedCommands()) {
@@ -265,13 +292,16 @@ TEST(CompletionTest, BashCompletesEveryCommand) {
 
 TEST(ManTest, APagePerCommand) {
   TempDir dir;
-  CommandResult written = Fundtrail({"man", "--out", dir / "man1"}, {.input = {}, .environment = {{"SOURCE_DATE_EPOCH", "0"}}});
+  CommandResult written =
+      Fundtrail({"man", "--out", dir / "man1"},
+                {.input = {}, .environment = {{"SOURCE_DATE_EPOCH", "0"}}, .directory = {}});
   ASSERT_EQ(written.exit_code, 0) << written.Describe();
   std::string top = ReadFile(dir / "man1/fundtrail.1");
   EXPECT_EQ(top.rfind(".TH FUNDTRAIL 1 \"1970-01-01\"", 0), 0u) << top.substr(0, 200);
   for (const auto& command : ListedCommands()) {
     std::string page = ReadFile(dir / ("man1/fundtrail-" + command + ".1"));
-    EXPECT_NE(page.find(".SH NAME\nfundtrail\\-" + command + " \\- "), std::string::npos) << command;
+    EXPECT_NE(page.find(".SH NAME\nfundtrail\\-" + command + " \\- "), std::string::npos)
+        << command;
     EXPECT_NE(top.find(".B " + command + "\n"), std::string::npos) << command;
   }
   CommandResult show = Fundtrail({"man", "flags", "show"});
@@ -288,8 +318,11 @@ TEST(OutputTest, CsvWithAByteOrderMark) {
   SampleAlliance alliance(dir.path());
   alliance.Init();
   alliance.AppendHistory();
-  for (std::vector<std::string> args : {std::vector<std::string>{"log"}, {"view", "grants"}, {"view", "members"},
-                                        {"history", "grant", SampleAlliance::kGrantBattery}, {"flags"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"log"},
+                                        {"view", "grants"},
+                                        {"view", "members"},
+                                        {"history", "grant", SampleAlliance::kGrantBattery},
+                                        {"flags"}}) {
     args.insert(args.end(), {"--ledger", alliance.ledger(), "--csv"});
     CommandResult plain = Fundtrail(args);
     ASSERT_EQ(plain.exit_code, 0) << plain.Describe();
@@ -311,7 +344,8 @@ class ConfigFileTest : public ::testing::Test {
  protected:
   ConfigFileTest() { alliance_.Init(); }
   // Runs in the alliance's directory, with HOME in a fresh directory and no ledger named.
-  CommandResult Run(const std::vector<std::string>& args, std::map<std::string, std::string> environment = {}) {
+  CommandResult Run(const std::vector<std::string>& args,
+                    std::map<std::string, std::string> environment = {}) {
     environment.emplace("HOME", home_.path());
     environment.emplace("XDG_CONFIG_HOME", "");
     environment.emplace("FUNDTRAIL_LEDGER", "");
@@ -328,7 +362,8 @@ class ConfigFileTest : public ::testing::Test {
 TEST_F(ConfigFileTest, LedgerAndKeyFromTheFileBesideTheLedger) {
   // Relative paths are relative to the file.
   WriteFile(dir_ / "fundtrail.toml", "ledger = \"ledger\"\nkey = \"" +
-                                         fs::relative(alliance_.admin.path, dir_.path()).string() + "\"\n");
+                                         fs::relative(alliance_.admin.path, dir_.path()).string() +
+                                         "\"\n");
   CommandResult append = Run({"append", "--json", ProjectFile("P-1")});
   ASSERT_EQ(append.exit_code, 0) << append.Describe();
   CommandResult log = Run({"log", "--json", "--type", "project_registered"});
@@ -351,8 +386,10 @@ TEST_F(ConfigFileTest, TheUsersFileAndItsErrors) {
   WriteFile(home_ / ".config/fundtrail/config.toml", "ledger = \"L\"\nkye = \"k.pem\"\n");
   CommandResult typo = Run({"verify"});
   EXPECT_EQ(typo.exit_code, 1) << typo.Describe();
-  EXPECT_EQ(typo.err, "fundtrail: error: " + home_ / ".config/fundtrail/config.toml" +
-                          ": line 2: unknown key \"kye\"; a configuration file holds ledger, server and key\n");
+  EXPECT_EQ(
+      typo.err,
+      "fundtrail: error: " + home_ / ".config/fundtrail/config.toml" +
+          ": line 2: unknown key \"kye\"; a configuration file holds ledger, server and key\n");
 }
 
 }  // namespace
