@@ -22,6 +22,7 @@
 #include "ledger/money.h"
 #include "ledger/submission.h"
 #include "ledger/test_util.h"
+#include "projections/flag_text.h"
 
 namespace fundtrail::projections {
 namespace {
@@ -53,6 +54,14 @@ Digest FakeChainHash(uint64_t sequence) {
 }
 
 std::string FlagsJson(const std::vector<Flag>& flags);
+
+// Every flag the scenarios raise has its Chinese sentence (flag_text.h), with every field it needs.
+void ExpectChineseExplanations(const std::vector<Flag>& flags) {
+  for (const auto& flag : flags) {
+    auto chinese = ChineseExplanation(flag);
+    EXPECT_TRUE(chinese.has_value()) << chinese.error().message() << "\n" << FlagToJson(flag).dump();
+  }
+}
 
 // An event log kept in memory and folded into an engine as the projection does: canonical
 // bytes, decoded, applied in sequence order.
@@ -95,6 +104,7 @@ class Stream {
     Status read = in_log.ReadExpenditures(Scan());
     EXPECT_TRUE(read.ok()) << read.message();
     EXPECT_EQ(FlagsJson(in_log.Flags(Day(as_of))), FlagsJson(flags)) << "expenditures left in the log";
+    ExpectChineseExplanations(flags);
     return flags;
   }
   RulesEngine& engine() { return engine_; }

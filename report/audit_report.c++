@@ -8,6 +8,7 @@
 #include "ledger/dates.h"
 #include "ledger/export.h"
 #include "ledger/money.h"
+#include "projections/flag_text.h"
 #include "projections/projection_store.h"
 #include "projections/spending.h"
 #include "projections/views.h"
@@ -336,7 +337,9 @@ Json FlagModel(const projections::Flag& flag, Language language, std::map<uint64
           {"status", flag.review_status},
           {"status_label", StatusLabel(language, flag.review_status)},
           {"subject", flag.subject},
-          {"explanation", flag.explanation},
+          {"explanation", projections::FlagExplanation(flag, language == Language::kChinese
+                                                                   ? projections::FlagLanguage::kChinese
+                                                                   : projections::FlagLanguage::kEnglish)},
           {"evidence", evidence},
           {"evidence_more", more == 0 ? "" : "+" + std::to_string(more)},
           {"reviews", reviews}};

@@ -202,7 +202,7 @@ const std::map<std::string, Pair>& CaptionTable() {
       {"status", {"复核状态", "Review"}},
       {"subject", {"对象", "Subject"}},
       {"detects", {"规则说明", "What the rule detects"}},
-      {"explanation", {"计算依据（系统原文）", "Explanation"}},
+      {"explanation", {"计算依据", "Explanation"}},
       {"evidence", {"证据", "Evidence"}},
       {"sequence", {"序号", "Seq."}},
       {"hash", {"链哈希", "Chain hash"}},

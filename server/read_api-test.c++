@@ -108,6 +108,26 @@ TEST_F(ReadApiTest, MemberKeySeesOnlyFlagsTouchingItsOrganisation) {
   EXPECT_GE(Body(Get("/v1/flags", auditor))["count"], Body(Get("/v1/flags", university))["count"]);
 }
 
+TEST_F(ReadApiTest, FlagExplanationsInTheLanguageAsked) {
+  Caller auditor = CallerOf(random_->alliance().auditor);
+  const nlohmann::json english = Body(Get("/v1/flags", auditor));
+  const nlohmann::json chinese = Body(Get("/v1/flags?lang=zh", auditor));
+  ASSERT_GT(english["count"].get<size_t>(), 0u);
+  ASSERT_EQ(chinese["count"], english["count"]);
+  EXPECT_EQ(Body(Get("/v1/flags?lang=en", auditor)), english);
+  for (size_t i = 0; i < english["flags"].size(); ++i) {
+    const nlohmann::json& flag = chinese["flags"][i];
+    EXPECT_EQ(flag["id"], english["flags"][i]["id"]);
+    EXPECT_NE(flag["explanation"], english["flags"][i]["explanation"]) << flag.dump();
+    const std::string id = flag["id"];
+    nlohmann::json one = Body(Get("/v1/flags/" + id + "?lang=zh", auditor));
+    EXPECT_EQ(one["flag"]["explanation"], flag["explanation"]) << id;
+  }
+  Answer bad = Get("/v1/flags?lang=fr", auditor);
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(Body(bad)["error"]["message"], "lang=fr: use zh or en");
+}
+
 TEST_F(ReadApiTest, BadParametersAre400) {
   Caller auditor = CallerOf(random_->alliance().auditor);
   for (const char* target : {"/v1/views/grants?as_of_seq=abc", "/v1/views/grants?as_of_seq=99999999",

@@ -14,6 +14,7 @@
 #include "ledger/merkle.h"
 #include "ledger/proof_file.h"
 #include "projections/flag_query.h"
+#include "projections/flag_text.h"
 #include "projections/projection_store.h"
 #include "projections/views.h"
 #include "server/protocol.h"
@@ -365,6 +366,21 @@ bool TouchesOrganisation(const projections::Flag& flag, const std::string& org_i
 
 using projections::LoadedFlags;
 
+// The `lang` parameter of the flags' explanations: zh or en (the default, as the rules write them).
+Result<projections::FlagLanguage> LanguageParameter(const Parameters& parameters) {
+  if (!parameters.Has("lang")) return projections::FlagLanguage::kEnglish;
+  auto language = projections::ParseFlagLanguage(parameters.Text("lang"));
+  if (!language) return Error(Status::InvalidArgument("lang=" + parameters.Text("lang") + ": use zh or en"));
+  return language;
+}
+
+// `flag` with its explanation in `language`.
+projections::Flag Explained(const projections::Flag& flag, projections::FlagLanguage language) {
+  projections::Flag out = flag;
+  out.explanation = projections::FlagExplanation(flag, language);
+  return out;
+}
+
 Result<LoadedFlags> LoadFlags(const Parameters& parameters, const Ledger& ledger, const TreeHead& published,
                               int32_t today_days) {
   auto to = AsOfSequence(parameters, ledger, published);
@@ -377,10 +393,12 @@ Result<LoadedFlags> LoadFlags(const Parameters& parameters, const Ledger& ledger
 Answer AnswerFlags(const Parameters& parameters, const Caller& caller, const Ledger& ledger, const TreeHead& published,
                    int32_t today_days) {
   if (Status only = parameters.OnlyThese(
-          {"as_of_seq", "as_of_date", "format", "rule", "severity", "status", "subject", "member", "grant"});
+          {"as_of_seq", "as_of_date", "format", "rule", "severity", "status", "subject", "member", "grant", "lang"});
       !only.ok()) {
     return AnswerForStatus(only);
   }
+  auto language = LanguageParameter(parameters);
+  if (!language) return AnswerForStatus(language.error());
   auto csv = parameters.Csv();
   if (!csv) return AnswerForStatus(csv.error());
   std::string subject = parameters.Text("subject");
@@ -409,11 +427,11 @@ Answer AnswerFlags(const Parameters& parameters, const Caller& caller, const Led
   }
   if (*csv) {
     std::vector<std::vector<std::string>> rows;
-    for (const auto* flag : flags) rows.push_back(projections::FlagCsvRow(*flag));
+    for (const auto* flag : flags) rows.push_back(projections::FlagCsvRow(Explained(*flag, *language)));
     return CsvAnswer(projections::FlagCsvHeaders(), rows);
   }
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  for (const auto* flag : flags) list.push_back(projections::FlagToJson(*flag));
+  for (const auto* flag : flags) list.push_back(projections::FlagToJson(Explained(*flag, *language)));
   return JsonAnswer(200, {{"as_of_sequence", loaded->sequence},
                           {"as_of_date", FormatDate(loaded->as_of_days)},
                           {"tree_size", published.tree_size},
@@ -424,7 +442,9 @@ Answer AnswerFlags(const Parameters& parameters, const Caller& caller, const Led
 
 Answer AnswerFlag(const Parameters& parameters, const std::string& flag_id, const Caller& caller, const Ledger& ledger,
                   const TreeHead& published, int32_t today_days) {
-  if (Status only = parameters.OnlyThese({"as_of_seq", "as_of_date"}); !only.ok()) return AnswerForStatus(only);
+  if (Status only = parameters.OnlyThese({"as_of_seq", "as_of_date", "lang"}); !only.ok()) return AnswerForStatus(only);
+  auto language = LanguageParameter(parameters);
+  if (!language) return AnswerForStatus(language.error());
   auto loaded = LoadFlags(parameters, ledger, published, today_days);
   if (!loaded) return AnswerForStatus(loaded.error());
   auto flag = projections::FindFlag(loaded->flags, flag_id);
@@ -447,7 +467,7 @@ Answer AnswerFlag(const Parameters& parameters, const std::string& flag_id, cons
   return JsonAnswer(200, {{"as_of_sequence", loaded->sequence},
                           {"as_of_date", FormatDate(loaded->as_of_days)},
                           {"tree_size", published.tree_size},
-                          {"flag", projections::FlagToJson(**flag)},
+                          {"flag", projections::FlagToJson(Explained(**flag, *language))},
                           {"evidence_events", std::move(events)},
                           {"evidence_events_omitted", omitted}});
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <iostream>
@@ -91,7 +92,47 @@ int RunKeygen(const std::string& out_path) {
   return kExitOk;
 }
 
+namespace {
+
+// A genesis file for `init --admin-key K --admin-org ORG` without --genesis: the one
+// organisation_registered event the admin key's organisation needs. Written to a private
+// temporary file because InitLedger reads the genesis from a file; removed when this goes.
+class GeneratedGenesis {
+ public:
+  ~GeneratedGenesis() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  Status Write(const InitCommandOptions& options) {
+    nlohmann::json event = {
+        {"type", "organisation_registered"},
+        {"org_id", options.admin_org},
+        {"name", options.admin_org_name.empty() ? options.alliance_name + "秘书处" : options.admin_org_name},
+        {"kind", options.admin_org_kind},
+        {"legal_representative",
+         options.admin_org_representative.empty() ? "未登记" : options.admin_org_representative}};
+    std::string pattern = (std::filesystem::temp_directory_path() / "fundtrail-genesis-XXXXXX").string();
+    int fd = ::mkstemp(pattern.data());
+    if (fd < 0) return Status::IoError("cannot create a temporary genesis file in " + pattern);
+    path_ = pattern;
+    std::string line = event.dump() + "\n";
+    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::close(fd);
+    if (!written) return Status::IoError("cannot write the temporary genesis file " + path_);
+    return Status::Ok();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
 int RunInit(const InitCommandOptions& options, Clock* clock) {
+  GeneratedGenesis generated;
+  if (options.genesis.empty() && !options.admin_org.empty()) {
+    if (Status written = generated.Write(options); !written.ok()) return ReportError(written);
+  }
   InitOptions init;
   init.directory = ResolveLedgerDirectory(options.ledger);
   init.operator_key_path = options.operator_key;
@@ -99,7 +140,7 @@ int RunInit(const InitCommandOptions& options, Clock* clock) {
   init.alliance_name = options.alliance_name;
   init.alliance_name_en = options.alliance_name_en;
   init.date = options.date;
-  init.genesis_path = options.genesis;
+  init.genesis_path = options.genesis.empty() ? generated.path() : options.genesis;
   init.admin_public_key_paths = options.admin_keys;
   init.admin_org_id = options.admin_org;
   auto ledger = InitLedger(init, clock);

@@ -12,6 +12,7 @@
 #include "ledger/dates.h"
 #include "ledger/status.h"
 #include "schemas/fundtrail.capnp.h"
+#include "projections/flag_text.h"
 #include "server/http_server.h"
 
 namespace fundtrail {
@@ -59,6 +60,11 @@ struct InitCommandOptions {
   std::string genesis;
   std::vector<std::string> admin_keys;
   std::string admin_org;
+  // Without --genesis, the organisation_registered event of --admin-org is written from these
+  // (the name defaults to the alliance name + 秘书处, the representative to 未登记).
+  std::string admin_org_name;
+  std::string admin_org_kind = "other";
+  std::string admin_org_representative;
 };
 
 struct Receipt;
@@ -112,7 +118,12 @@ int RunVerify(const VerifyCommandOptions& options, Clock* clock);
 // the JSON head to a file for safekeeping.
 int RunHead(const std::string& ledger, const std::string& sign_key, bool json, const std::string& out,
             Clock* clock);
-int RunDemo(const std::string& ledger, const std::string& examples, Clock* clock);
+// The demo's examples folder: `examples_flag` if given, else $FUNDTRAIL_EXAMPLES, else the copy
+// installed beside the binary (PREFIX/share/fundtrail/examples/power-battery), else
+// `source_examples` (the source tree the binary was built from): the first holding demo.json.
+Result<std::string> LocateDemoExamples(const std::string& examples_flag, const std::string& source_examples);
+int RunDemo(const std::string& ledger, const std::string& examples_flag, const std::string& source_examples,
+            Clock* clock);
 
 // `fundtrail import` (tools/import_commands.c++): a CSV export through a mapping.
 struct ImportCommandOptions {
@@ -221,13 +232,17 @@ struct FlagOptions {
   std::string severity;
   std::string subject;
   std::string status;
+  std::string lang;               // of the explanations: zh or en; empty: from LC_ALL/LC_MESSAGES/LANG
 };
+// The language of flag explanations (projections/flag_text.h): `lang` (zh, en) if given, else the
+// locale's (LC_ALL, LC_MESSAGES, LANG: Chinese for zh_*), else English.
+Result<projections::FlagLanguage> ChooseFlagLanguage(const std::string& lang);
 // Filter values are checked case-insensitively (projections/flag_query.h); an unknown one is a
 // usage error that lists the valid values.
 int RunFlags(const FlagOptions& options, Clock* clock);
 // Prints one flag with its evidence events in full (`log --json`'s form), each checked against
 // the log's chain hash. `flag_id` as FindFlag accepts it.
-int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* clock);
+int RunFlagShow(const ViewOptions& options, const std::string& flag_id, const std::string& lang, Clock* clock);
 int RunFlagReview(const std::string& ledger, const std::string& key_path, const std::string& flag_id,
                   const std::string& disposition, const std::string& note, Clock* clock);
 int RunPolicyShow(const std::string& ledger, bool json, Clock* clock);

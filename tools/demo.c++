@@ -32,12 +32,45 @@ Status PrepareDirectory(const std::string& directory) {
   return Status::Ok();
 }
 
+// The folder of the installed binary's examples: PREFIX/share/fundtrail/examples/power-battery
+// for PREFIX/bin/fundtrail (CMake's install rules put them there).
+std::filesystem::path InstalledExamples() {
+  std::error_code error;
+  std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return {};
+  return binary.parent_path().parent_path() / "share" / "fundtrail" / "examples" / "power-battery";
+}
+
 }  // namespace
 
-int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* clock) {
+Result<std::string> LocateDemoExamples(const std::string& examples_flag, const std::string& source_examples) {
+  namespace fs = std::filesystem;
+  if (!examples_flag.empty()) return examples_flag;  // asked for: used as given, or an error
+  std::vector<std::string> candidates;
+  if (const char* environment = std::getenv("FUNDTRAIL_EXAMPLES"); environment && *environment) {
+    candidates.push_back(environment);
+  }
+  // The installed copy before the source tree: an installed binary must not depend on a checkout
+  // that may have moved on or gone.
+  if (fs::path installed = InstalledExamples(); !installed.empty()) candidates.push_back(installed.string());
+  candidates.push_back(source_examples);
+  std::string tried;
+  for (const auto& candidate : candidates) {
+    std::error_code error;
+    if (fs::is_regular_file(fs::path(candidate) / "demo.json", error)) return candidate;
+    tried += (tried.empty() ? "" : ", ") + candidate;
+  }
+  return Error(Status::NotFound("cannot find the demo's examples (demo.json) in " + tried +
+                                "; pass --examples DIR or set FUNDTRAIL_EXAMPLES"));
+}
+
+int RunDemo(const std::string& ledger_flag, const std::string& examples_flag, const std::string& source_examples,
+            Clock* clock) {
   namespace fs = std::filesystem;
   std::string directory = ledger_flag.empty() ? "demo-ledger" : ledger_flag;
-  fs::path root(examples);
+  auto located = LocateDemoExamples(examples_flag, source_examples);
+  if (!located) return ReportError(located.error());
+  fs::path root(*located);
   std::ifstream manifest_file(root / "demo.json");
   if (!manifest_file) {
     return ReportError(Status::NotFound("cannot open " + (root / "demo.json").string() +
@@ -49,7 +82,8 @@ int RunDemo(const std::string& ledger_flag, const std::string& examples, Clock* 
   if (!prepared.ok()) return ReportError(prepared);
 
   auto path = [&](const nlohmann::json& relative) { return (root / relative.get<std::string>()).string(); };
-  std::cout << "== fundtrail demo: " << manifest.value("title", "sample alliance") << "\n\n";
+  std::cout << "== fundtrail demo: " << manifest.value("title", "sample alliance") << "\n   examples from "
+            << root.string() << "\n\n";
   InitOptions init;
   init.directory = directory;
   init.operator_key_path = path(manifest["operator_key"]);

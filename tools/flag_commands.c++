@@ -1,5 +1,6 @@
 // `fundtrail flags`, `flags show`, `flags review`, `policy show` and `policy set`: the misuse
 // rules (docs/RULES.md).
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -92,7 +93,20 @@ void PrintFlagFields(const projections::Flag& flag, std::ostream& out) {
 
 }  // namespace
 
+Result<projections::FlagLanguage> ChooseFlagLanguage(const std::string& lang) {
+  if (!lang.empty()) return projections::ParseFlagLanguage(lang);
+  // POSIX order: LC_ALL overrides LC_MESSAGES, which overrides LANG.
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    if (const char* value = std::getenv(name); value != nullptr && *value != '\0') {
+      return projections::FlagLanguageFromLocale(value);
+    }
+  }
+  return projections::FlagLanguage::kEnglish;
+}
+
 int RunFlags(const FlagOptions& options, Clock* clock) {
+  auto language = ChooseFlagLanguage(options.lang);
+  if (!language) return ReportUsage(language.error());
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.view.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
   std::string scope;
@@ -105,6 +119,7 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
   for (auto& flag : loaded->flags) {
     if (filter->Matches(flag)) flags.push_back(std::move(flag));
   }
+  for (auto& flag : flags) flag.explanation = projections::FlagExplanation(flag, *language);
   // Beside JSON and CSV, whose stdout stays data, what was read goes to stderr when a business
   // date chose it.
   if (options.view.format != OutputFormat::kTable && !options.view.as_of_date.empty()) {
@@ -146,7 +161,9 @@ int RunFlags(const FlagOptions& options, Clock* clock) {
   return kExitOk;
 }
 
-int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* clock) {
+int RunFlagShow(const ViewOptions& options, const std::string& flag_id, const std::string& lang, Clock* clock) {
+  auto language = ChooseFlagLanguage(lang);
+  if (!language) return ReportUsage(language.error());
   auto opened = Ledger::Open(ResolveLedgerDirectory(options.ledger), Ledger::Access::kReadOnly, clock);
   if (!opened) return ReportError(opened.error());
   std::string scope;
@@ -157,7 +174,8 @@ int RunFlagShow(const ViewOptions& options, const std::string& flag_id, Clock* c
     return ReportError(found.error().WithPrefix(
         scope + (found.error().code() == StatusCode::kNotFound ? " (list them with `fundtrail flags`)" : "")));
   }
-  const projections::Flag& flag = **found;
+  projections::Flag flag = **found;
+  flag.explanation = projections::FlagExplanation(flag, *language);
   std::vector<nlohmann::ordered_json> events;
   for (const auto& evidence : flag.evidence) {
     auto event = ReadEvidenceEvent(**opened, evidence.sequence, evidence.chain_hash);

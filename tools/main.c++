@@ -1,19 +1,90 @@
 // fundtrail: the command-line interface. Wiring only; the work is in ledger/ and server/.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
+#include "tools/cli_help.h"
 #include "tools/commands.h"
+#include "tools/config.h"
 
 #ifndef FUNDTRAIL_EXAMPLES_DIR
 #define FUNDTRAIL_EXAMPLES_DIR "examples/power-battery"
 #endif
 
+namespace {
+
+// `--bom`: Excel takes a CSV file for UTF-8 only when it starts with the byte-order mark; without
+// it, Chinese names are mojibake.
+constexpr char kUtf8Bom[] = "\xEF\xBB\xBF";
+constexpr char kBomHelp[] = "with --csv: start with a UTF-8 byte-order mark, so that Excel shows Chinese";
+
+// `fundtrail man`: the pages of tools/cli_help.h. Dated by SOURCE_DATE_EPOCH when set (so that a
+// build's pages are reproducible), else by today.
+int RunMan(const CLI::App& app, const std::vector<std::string>& command, const std::string& out,
+           fundtrail::Clock* clock) {
+  using namespace fundtrail;
+  int64_t seconds = clock->NowMicros() / 1000000;
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
+    seconds = std::strtoll(epoch, nullptr, 10);
+  }
+  auto pages = ManPages(app, FormatDate(static_cast<int32_t>(seconds / 86400)));
+  if (!out.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(out, error);
+    for (const auto& [name, text] : pages) {
+      std::ofstream file(std::filesystem::path(out) / name, std::ios::binary);
+      if (!(file << text)) return ReportError(Status::IoError("cannot write " + out + "/" + name));
+    }
+    std::cout << pages.size() << " man pages in " << out << std::endl;
+    return kExitOk;
+  }
+  std::string wanted = "fundtrail";
+  for (const auto& word : command) wanted += "-" + word;
+  for (const auto& [name, text] : pages) {
+    if (name == wanted + ".1") {
+      std::cout << text;
+      return kExitOk;
+    }
+  }
+  std::cerr << "fundtrail: usage error: no command \"" << wanted.substr(10) << "\"; see fundtrail --help"
+            << std::endl;
+  return kExitUsage;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace fundtrail;
-  CLI::App app{"fundtrail: a tamper-evident ledger for the funds of industry-university-research alliances"};
+  // Named here, not from argv[0], so that help, completion and man pages say "fundtrail".
+  CLI::App app{"fundtrail: a tamper-evident ledger for the funds of industry-university-research alliances",
+               "fundtrail"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "fundtrail 0.1.0");
-  std::string ledger;
+  app.footer(
+      "Configuration: ledger, server and key may be set in ~/.config/fundtrail/config.toml or in fundtrail.toml\n"
+      "beside the ledger (ledger = \"L\", server = \"http://HOST:PORT\", key = \"finance.pem\"; $FUNDTRAIL_CONFIG\n"
+      "names another file). Options on the command line win, and $FUNDTRAIL_LEDGER wins over a file's ledger.\n"
+      "Man pages: fundtrail man COMMAND; completion: fundtrail completion bash|zsh.");
+  auto config = LoadCliConfig(LedgerFlagOf(std::vector<std::string>(argv + 1, argv + argc)));
+  if (!config) {
+    std::cerr << "fundtrail: error: " << config.error().message() << std::endl;
+    return kExitUsage;
+  }
+  const char* ledger_environment = std::getenv("FUNDTRAIL_LEDGER");
+  const bool ledger_in_environment = ledger_environment != nullptr && *ledger_environment != '\0';
+  // The ledger of a configuration file, unless $FUNDTRAIL_LEDGER names one (ResolveLedgerDirectory
+  // reads it when this stays empty); --ledger overrides both.
+  std::string ledger = ledger_in_environment ? "" : config->ledger;
+  const std::string from_config = config->files.empty() ? "" : " (default: from " + config->files.back() + ")";
+  // --key: required unless a configuration file names one.
+  auto add_key = [&](CLI::App* command, std::string& value, const std::string& description) {
+    value = config->key;
+    CLI::Option* option = command->add_option("--key", value, description + (config->key.empty() ? "" : from_config));
+    if (config->key.empty()) option->required();
+    return option;
+  };
   auto add_ledger = [&](CLI::App* command) {
     command->add_option("--ledger", ledger, "ledger directory (default: $FUNDTRAIL_LEDGER, else ./ledger)");
   };
@@ -35,7 +106,15 @@ int main(int argc, char** argv) {
   init_command->add_option("--date", init.date, "founding date YYYY-MM-DD (default: today, UTC)");
   init_command->add_option("--genesis", init.genesis, "JSON Lines of organisation_registered, member_admitted, key_registered events");
   init_command->add_option("--admin-key", init.admin_keys, "public key (PEM) to register with role admin (repeatable)");
-  init_command->add_option("--admin-org", init.admin_org, "organisation id of the --admin-key keys");
+  init_command->add_option("--admin-org", init.admin_org,
+                           "organisation id of the --admin-key keys; without --genesis it is registered here");
+  init_command->add_option("--admin-org-name", init.admin_org_name,
+                           "without --genesis: the --admin-org's name (default: the alliance name + 秘书处)");
+  init_command->add_option("--admin-org-kind", init.admin_org_kind,
+                           "without --genesis: enterprise, university, research_institute or other")
+      ->capture_default_str();
+  init_command->add_option("--admin-org-representative", init.admin_org_representative,
+                           "without --genesis: the --admin-org's legal representative (default: 未登记)");
   init_command->callback([&] {
     init.ledger = ledger;
     exit_code = RunInit(init, &clock);
@@ -45,7 +124,7 @@ int main(int argc, char** argv) {
   bool json = false;
   auto* append = app.add_subcommand("append", "sign and append events from JSON Lines (one event per line), all or nothing");
   add_ledger(append);
-  append->add_option("--key", key_path, "private key (PEM) that signs the batch")->required();
+  add_key(append, key_path, "private key (PEM) that signs the batch");
   append->add_option("--submission-id", submission_id, "id that makes retries safe (default: derived from key and content)");
   append->add_flag("--json", json, "print the receipt as JSON");
   std::string server_url;
@@ -55,6 +134,8 @@ int main(int argc, char** argv) {
       ->excludes("--ledger");
   append->add_option("input", input, "JSON Lines file, or - for stdin")->required();
   append->callback([&] {
+    // A configured server is used when no ledger is named anywhere.
+    if (server_url.empty() && ledger.empty() && !ledger_in_environment) server_url = config->server;
     exit_code = server_url.empty() ? RunAppend(ledger, key_path, input, submission_id, json, &clock)
                                    : RunRemoteAppend(server_url, key_path, input, submission_id, json, &clock);
   });
@@ -63,19 +144,24 @@ int main(int argc, char** argv) {
   auto* sign = app.add_subcommand(
       "sign", "sign events from JSON Lines into a submission file (for an offline signing machine); "
               "send it with fundtrail submit");
-  sign->add_option("--key", sign_options.key, "private key (PEM) that signs the batch")->required();
+  add_key(sign, sign_options.key, "private key (PEM) that signs the batch");
   sign->add_option("--out", sign_options.out, "the signed submission file to write (JSON, docs/FORMAT.md)")->required();
   sign->add_option("--ledger-id", sign_options.ledger_id_hex, "the ledger to sign for: 32 hex digits (fundtrail head)");
   sign->add_option("--server", sign_options.server, "or: ask this server (http://HOST:PORT) for its ledger id");
   sign->add_option("--submission-id", sign_options.submission_id,
                    "id that makes retries safe (default: derived from key and content)");
   sign->add_option("input", sign_options.input, "JSON Lines file, or - for stdin")->required();
-  sign->callback([&] { exit_code = RunSign(sign_options, &clock); });
+  sign->callback([&] {
+    if (sign_options.ledger_id_hex.empty() && sign_options.server.empty()) sign_options.server = config->server;
+    exit_code = RunSign(sign_options, &clock);
+  });
 
   std::string submit_server, submit_file;
   bool submit_json = false;
   auto* submit = app.add_subcommand("submit", "send a signed submission file (fundtrail sign) to a server");
-  submit->add_option("--server", submit_server, "the server: http://HOST:PORT")->required();
+  submit_server = config->server;
+  auto* submit_server_option = submit->add_option("--server", submit_server, "the server: http://HOST:PORT" + from_config);
+  if (config->server.empty()) submit_server_option->required();
   submit->add_flag("--json", submit_json, "print the receipt as JSON");
   submit->add_option("file", submit_file, "the signed submission file")->required();
   submit->callback([&] { exit_code = RunSubmit(submit_server, submit_file, submit_json); });
@@ -84,8 +170,10 @@ int main(int argc, char** argv) {
   bool login_json = false;
   auto* login = app.add_subcommand(
       "login", "sign in to a server's read API with a registered key; prints a bearer token (docs/API.md)");
-  login->add_option("--server", login_server, "the server: http://HOST:PORT")->required();
-  login->add_option("--key", login_key, "your private key (PEM); it signs the server's nonce here")->required();
+  login_server = config->server;
+  auto* login_server_option = login->add_option("--server", login_server, "the server: http://HOST:PORT" + from_config);
+  if (config->server.empty()) login_server_option->required();
+  add_key(login, login_key, "your private key (PEM); it signs the server's nonce here");
   login->add_flag("--json", login_json, "print the server's answer as JSON (token, expires, roles, org)");
   login->callback([&] { exit_code = RunLogin(login_server, login_key, login_json); });
 
@@ -137,7 +225,9 @@ int main(int argc, char** argv) {
       "36,018.26, ¥36,018.26; negative amounts ((1,200.00), -1200) are rejected: record a refund or a\n"
       "reversal instead. See README.md, \"Importing from a finance system\", and examples/import/.");
   add_ledger(import);
-  import->add_option("--key", import_options.key, "private key (PEM) of the member's finance department; signs the batch");
+  import_options.key = config->key;
+  import->add_option("--key", import_options.key,
+                     "private key (PEM) of the member's finance department; signs the batch" + from_config);
   import->add_option("--mapping", import_options.mapping, "mapping file (TOML)")->required();
   import->add_option("--encoding", import_options.encoding,
                      "utf-8, utf-8-bom, gbk or gb18030 (default: the mapping's, else detected)");
@@ -155,8 +245,7 @@ int main(int argc, char** argv) {
   auto* reverse = app.add_subcommand(
       "reverse", "undo a whole submission: one signed submission of a reversal for each of its events");
   add_ledger(reverse);
-  reverse->add_option("--key", correction.key, "private key (PEM) allowed to reverse the events (their author's role, or admin)")
-      ->required();
+  add_key(reverse, correction.key, "private key (PEM) allowed to reverse the events (their author's role, or admin)");
   reverse->add_option("--submission", correction.submission, "the submission id, as its receipt names it")->required();
   reverse->add_option("--reason", correction.reason, "why (kept in each reversal)")->required();
   reverse->add_flag("--json", correction.json, "print the receipt as JSON");
@@ -169,8 +258,7 @@ int main(int argc, char** argv) {
   correct->footer("Give --seq N or --voucher REF. Find the sequence number with fundtrail log --voucher REF or "
                   "--invoice NUMBER. FILE holds the corrected event as JSON Lines, as fundtrail append reads it.");
   add_ledger(correct);
-  correct->add_option("--key", correction.key, "private key (PEM) that signs (the event's author's role, or admin)")
-      ->required();
+  add_key(correct, correction.key, "private key (PEM) that signs (the event's author's role, or admin)");
   auto* correct_seq = correct->add_option("--seq", correction.sequence, "sequence number of the event to replace");
   auto* correct_voucher = correct->add_option(
       "--voucher", correction.voucher,
@@ -200,9 +288,12 @@ int main(int argc, char** argv) {
   log_command->add_option("--invoice", log.invoice, "only expenditures charging this invoice number");
   log_command->add_flag("--json", log_json, "JSON Lines, with the full event");
   log_command->add_flag("--csv", log_csv, "CSV");
+  bool log_bom = false;
+  log_command->add_flag("--bom", log_bom, kBomHelp)->needs("--csv");
   log_command->callback([&] {
     log.ledger = ledger;
     log.format = log_json ? OutputFormat::kJson : log_csv ? OutputFormat::kCsv : OutputFormat::kTable;
+    if (log_bom) std::cout << kUtf8Bom;
     exit_code = RunLog(log, &clock);
   });
 
@@ -297,7 +388,7 @@ int main(int argc, char** argv) {
   show_key_command->callback([&] { exit_code = RunWitnessShowKey(show_key, show_name); });
 
   ViewOptions view;
-  bool view_json = false, view_csv = false;
+  bool view_json = false, view_csv = false, view_bom = false;
   auto add_view_options = [&](CLI::App* command) {
     add_ledger(command);
     command->add_option("--as-of-seq", view.as_of_sequence,
@@ -311,10 +402,12 @@ int main(int argc, char** argv) {
                         "--as-of-seq/--as-of-time");
     command->add_flag("--json", view_json, "JSON Lines");
     command->add_flag("--csv", view_csv, "CSV");
+    command->add_flag("--bom", view_bom, kBomHelp)->needs("--csv");
   };
   auto view_format = [&] {
     view.ledger = ledger;
     view.format = view_json ? OutputFormat::kJson : view_csv ? OutputFormat::kCsv : OutputFormat::kTable;
+    if (view_bom) std::cout << kUtf8Bom;
   };
   auto* view_command = app.add_subcommand("view", "oversight views: grants, members, alliance, outcomes, spending");
   add_view_options(view_command);
@@ -358,6 +451,8 @@ int main(int argc, char** argv) {
                     "only flags touching KIND:ID, KIND grant, org, vendor, outcome or alliance: for org:X also "
                     "the flags on X's expenditures, vendors, disbursements and outcomes");
   flags->add_option("--status", flag_options.status, "only this review status: open, confirmed, false_positive, remediated");
+  flags->add_option("--lang", flag_options.lang,
+                    "explanations in zh (Chinese) or en (English); default: from LANG (zh_CN: Chinese), else English");
   flags->footer("Filter values are case-insensitive; an unknown one is an error listing the valid ones (exit 1).\n"
                 "Flag ids are RULE/SEQUENCE[/CHECK], e.g. TP-1/8812/after: the rule, the first evidence event, and "
                 "which check fired when one event can raise the rule twice.\n"
@@ -374,6 +469,7 @@ int main(int argc, char** argv) {
   });
   std::string shown_flag;
   ViewOptions show_options;
+  show_options.ledger = ledger;
   bool show_json = false;
   auto* show = flags->add_subcommand("show", "print one flag with its evidence events in full");
   show->add_option("flag", shown_flag, "flag id as `fundtrail flags` prints it (RULE/SEQUENCE when that names one flag)")
@@ -385,17 +481,19 @@ int main(int argc, char** argv) {
                    "ledger position: as the ledger stood at this append time (ISO 8601 UTC)");
   show->add_option("--as-of-date", show_options.as_of_date,
                    "business date: the business recorded up to this day, evaluated at it");
+  std::string show_lang;
+  show->add_option("--lang", show_lang, "the explanation in zh or en (default: from LANG)");
   show->add_flag("--json", show_json, "one JSON object: the flag and its evidence events (as `log --json` prints them)");
   show->callback([&] {
     show_options.format = show_json ? OutputFormat::kJson : OutputFormat::kTable;
-    exit_code = RunFlagShow(show_options, shown_flag, &clock);
+    exit_code = RunFlagShow(show_options, shown_flag, show_lang, &clock);
   });
   std::string review_key, review_flag, disposition, note;
   auto* review = flags->add_subcommand("review", "record an auditor's disposition of a flag (appends an event)");
   review->add_option("--ledger", ledger, "ledger directory");
   review->add_option("flag", review_flag, "flag id as `fundtrail flags` prints it (RULE/SEQUENCE when that names one flag)")
       ->required();
-  review->add_option("--key", review_key, "the auditor's private key (PEM)")->required();
+  add_key(review, review_key, "the auditor's private key (PEM)");
   review->add_option("--disposition", disposition, "confirmed | false_positive | remediated")
       ->required()->check(CLI::IsMember({"confirmed", "false_positive", "remediated"}));
   review->add_option("--note", note, "why")->required();
@@ -411,7 +509,7 @@ int main(int argc, char** argv) {
   std::string policy_key, policy_file;
   auto* policy_set = policy->add_subcommand("set", "append a policy_set event (admin): FILE holds the changed keys");
   policy_set->add_option("--ledger", ledger, "ledger directory");
-  policy_set->add_option("--key", policy_key, "an admin's private key (PEM)")->required();
+  add_key(policy_set, policy_key, "an admin's private key (PEM)");
   policy_set->add_option("file", policy_file, "JSON object of policy keys to change")->required();
   policy_set->callback([&] { exit_code = RunPolicySet(ledger, policy_key, policy_file, &clock); });
 
@@ -457,11 +555,26 @@ int main(int argc, char** argv) {
     exit_code = RunReport(report_options, &clock);
   });
 
-  std::string examples = FUNDTRAIL_EXAMPLES_DIR;
+  std::string examples, demo_ledger;  // the demo never takes a configured ledger: it replaces it
   auto* demo = app.add_subcommand("demo", "build the sample power-battery alliance and verify it");
-  demo->add_option("--ledger", ledger, "ledger directory for the demo (default: ./demo-ledger)");
-  demo->add_option("--examples", examples, "folder holding demo.json")->capture_default_str();
-  demo->callback([&] { exit_code = RunDemo(ledger, examples, &clock); });
+  demo->add_option("--ledger", demo_ledger, "ledger directory for the demo (default: ./demo-ledger)");
+  demo->add_option("--examples", examples,
+                   "folder holding demo.json (default: $FUNDTRAIL_EXAMPLES, else the copy installed with the "
+                   "binary, PREFIX/share/fundtrail/examples/power-battery, else " FUNDTRAIL_EXAMPLES_DIR ")");
+  demo->callback([&] { exit_code = RunDemo(demo_ledger, examples, FUNDTRAIL_EXAMPLES_DIR, &clock); });
+
+  std::string shell;
+  auto* completion = app.add_subcommand(
+      "completion", "print a shell completion script: fundtrail completion bash > /etc/bash_completion.d/fundtrail");
+  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  completion->callback([&] { std::cout << CompletionScript(app, shell); });
+
+  std::string man_out;
+  std::vector<std::string> man_command;
+  auto* man = app.add_subcommand("man", "print a command's man page (roff), or write every page with --out DIR");
+  man->add_option("command", man_command, "the command, e.g. flags show (default: fundtrail itself)");
+  man->add_option("--out", man_out, "write fundtrail.1 and a page per command (fundtrail-view.1, ...) to DIR");
+  man->callback([&] { exit_code = RunMan(app, man_command, man_out, &clock); });
 
   try {
     app.parse(argc, argv);
@@ -472,7 +585,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    std::cerr << "fundtrail: usage error: " << error.what() << " (see fundtrail --help)" << std::endl;
+    std::string suggestion = SuggestCorrection(app, std::vector<std::string>(argv + 1, argv + argc));
+    std::cerr << "fundtrail: usage error: " << (suggestion.empty() ? error.what() : suggestion)
+              << " (see fundtrail --help)" << std::endl;
     return kExitUsage;
   }
   return exit_code;

@@ -9,6 +9,9 @@ import { dataTable } from './table.js';
 import { barChart } from './charts.js';
 import { checkHead, checkHeadSignature, parsePublicKey, savedOperatorKey, saveOperatorKey } from './verify.js';
 
+// The language the server writes flag explanations in (docs/API.md, /v1/flags?lang=).
+function flagLanguage() { return currentLanguage() === 'en' ? 'en' : 'zh'; }
+
 // The rows of an answer: the answer itself when it is an array, else its first array field named
 // in `keys`.
 export function rowsOf(answer, ...keys) {
@@ -43,7 +46,7 @@ function memberLink(id, label) { return h('a', { href: `#/member/${encodeURIComp
 
 export async function overviewPage(asOf) {
   const [grantsAnswer, flagsAnswer, names, head] = await Promise.all([
-    get('/v1/views/grants', asOf), get('/v1/flags', asOf), organisationNames(asOf), get('/v1/head')]);
+    get('/v1/views/grants', asOf), get('/v1/flags', { ...asOf, lang: flagLanguage() }), organisationNames(asOf), get('/v1/head')]);
   const grants = rowsOf(grantsAnswer, 'grants', 'rows');
   const flags = rowsOf(flagsAnswer, 'flags', 'rows');
   let checklist = [];
@@ -173,7 +176,7 @@ async function historyTable(path, asOf, name) {
 
 export async function memberPage(asOf, orgId) {
   const [membersAnswer, flagsAnswer] = await Promise.all([
-    get('/v1/views/members', asOf), get('/v1/flags', { ...asOf, subject: `org:${orgId}` }).catch(() => [])]);
+    get('/v1/views/members', asOf), get('/v1/flags', { ...asOf, subject: `org:${orgId}`, lang: flagLanguage() }).catch(() => [])]);
   const member = rowsOf(membersAnswer, 'members', 'rows').find((row) => row.org_id === orgId);
   if (!member) return h('p', { class: 'message' }, t('common.error', { message: `no member ${orgId}` }));
   const name = currentLanguage() === 'en' && member.name_en ? member.name_en : member.name;
@@ -198,7 +201,7 @@ export async function memberPage(asOf, orgId) {
 export async function flagsPage(asOf, filters = {}) {
   // The filters apply here, to the flags this key may read, so each choice is one page of the
   // route (#/flags?severity=high&grant=...) and the lists offer only values that occur.
-  const all = rowsOf(await get('/v1/flags', asOf), 'flags', 'rows');
+  const all = rowsOf(await get('/v1/flags', { ...asOf, lang: flagLanguage() }), 'flags', 'rows');
   const touched = (kind) => [...new Set(all.flatMap((flag) => (flag.touches ?? [])
     .filter((touch) => touch.startsWith(kind + ':')).map((touch) => touch.slice(kind.length + 1))))].sort();
   const matches = (flag) =>

@@ -205,13 +205,16 @@ TEST_F(InitTest, RefusesAdminKeyWithoutAdminOrg) {
   ExpectRejected(Fundtrail(args), {"--admin-org"});
 }
 
-// Regression: without a genesis registering the --admin-org organisation, init failed with
+// Regression: with a genesis not registering the --admin-org organisation, init failed with
 // "genesis event 2: field "org_id": organisation "SEC" is not registered", naming an event the
-// user never wrote. The message now says which option to fix and how.
+// user never wrote. The message now says which option to fix and how. (Without --genesis, init
+// registers the organisation itself: e2e_conventions_test, ReadmeTest.)
 TEST_F(InitTest, AdminOrgMustBeRegisteredByTheGenesis) {
   std::string ledger = dir_ / "ledger";
   auto args = InitArgs(ledger);
-  args.insert(args.end(), {"--admin-key", alliance_.admin.path + ".pub", "--admin-org", "SEC"});
+  std::string genesis = alliance_.NewFile(JsonLines({OrganisationRegistered("OTHER", "其他单位", "other")}));
+  args.insert(args.end(),
+              {"--genesis", genesis, "--admin-key", alliance_.admin.path + ".pub", "--admin-org", "SEC"});
   CommandResult result = Fundtrail(args);
   ExpectRejected(result, {"--admin-org", "\"SEC\"", "organisation_registered", "--genesis"});
   EXPECT_FALSE(std::filesystem::exists(ledger + "/db/CURRENT"));
