@@ -89,7 +89,8 @@ TEST(Lexicon, EnglishTermsStandAsWords) {
 TEST(Lexicon, EquipmentByInstrumentTypeUnlessAPartOrService) {
   EXPECT_EQ(Equipment("高效液相色谱仪 Agilent 1260"), "色谱仪");
   EXPECT_EQ(Equipment("X射线衍射仪 XRD"), "衍射仪");
-  EXPECT_EQ(Equipment("酶标仪 多功能"), "仪");
+  EXPECT_EQ(Equipment("酶标仪 多功能"), "酶标仪");
+  EXPECT_EQ(Equipment("激光粒度仪 马尔文"), "仪");  // a type the lexicon lacks, by its suffix
   EXPECT_EQ(Equipment("矢量網絡分析儀"), "分析仪");
   EXPECT_EQ(Equipment("液相色谱仪 机时费 120小时"), "");
   EXPECT_EQ(Equipment("示波器探头 TPP0500"), "");

@@ -557,11 +557,10 @@ TEST_F(RulePU1, LexiconTermsByBrandAndKind) {
 // name the new version; what was appended before keeps the policy of its append.
 TEST_F(RulePU1, PolicySetExtendsTheLexicon) {
   uint64_t before = AddSpend({{"description", "宝丰 酱酒 礼盒"}});
-  s_.Add(PolicySet(1, {{"PU-1",
-                        {{"lexicon",
-                          {{"version", "site-2027.1"},
-                           {"labels",
-                            {{"liquor_tobacco", {{"terms", {{"宝丰", "brand"}}}}}}}}}}}}));
+  json terms = {{"宝丰", "brand"}};
+  json labels = {{"liquor_tobacco", {{"terms", terms}}}};
+  json lexicon = {{"version", "site-2027.1"}, {"labels", labels}};
+  s_.Add(PolicySet(1, {{"PU-1", {{"lexicon", lexicon}}}}));
   uint64_t after = AddSpend({{"description", "宝丰 礼盒"}, {"vendor_id", "V-2"}});
   uint64_t kept = AddSpend({{"description", "剑南春 一箱"}, {"vendor_id", "V-3"}});
   auto flags = s_.Flags("2024-06-30");
@@ -579,9 +578,9 @@ TEST_F(RulePU1, PolicySetExtendsTheLexicon) {
 // A policy written with the keyword lists (PU-1.prohibited_uses, as ledgers hold from before the
 // lexicon) means what it meant: its own keywords, its exclusions, and BR-4's old keyword list.
 TEST_F(RulePU1, KeywordListPoliciesKeepTheirMeaning) {
-  s_.Add(PolicySet(1, {{"PU-1",
-                        {{"prohibited_uses",
-                          {{{"purpose", "alcohol"}, {"keywords", {"酒", "wine"}}}}}}}}}));
+  json use = {{"purpose", "alcohol"}, {"keywords", {"酒", "wine"}}};
+  json pu1 = {{"prohibited_uses", json::array({use})}};
+  s_.Add(PolicySet(1, {{"PU-1", pu1}}));
   EXPECT_FALSE(s_.engine().policy().document["PU-1"].contains("lexicon"));
   uint64_t wine = AddSpend({{"description", "红酒 两瓶"}});
   uint64_t brand = AddSpend({{"description", "飞天茅台"}, {"vendor_id", "V-2"}});

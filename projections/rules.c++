@@ -990,7 +990,7 @@ json KeywordListDefaults() {
        {{"equipment_keywords",
          {"设备", "仪器", "检测仪", "分析仪", "测试仪", "装置", "试验台", "测试台", "工作站", "服务器",
           "equipment", "instrument", "apparatus", "analyzer", "analyser", "tester", "machine",
-          "workstation", "server"}}}};
+          "workstation", "server"}}}}};
 }
 
 // Whether the policy document `patch` is written in the keyword-list form (see above).
@@ -2438,7 +2438,7 @@ class Evaluator {
       if (term.label == spent.prohibited_purpose && term.text == spent.prohibited_keyword)
         kind = term.kind;
     }
-    const std::string& purpose = lexicon.purpose(spent.prohibited_purpose);
+    const std::string& purpose = lexicon.purpose(spent.prohibited_purpose.str());
     ordered_json figures = ExpenditureFigures(spent);
     figures["purpose"] = spent.prohibited_purpose;
     figures["keyword"] = spent.prohibited_keyword;
