@@ -94,18 +94,36 @@ Result<std::shared_ptr<const TextNormaliser>> TextNormaliser::Load() {
         error.what()));
   }
   loaded->starts_key_.assign(kCodePointsCovered / 64, 0);
+  // A key whose default value is itself converts nothing. Any other key can only occur in a text
+  // that holds the key's first code point that its value changes: that code point is marked, and
+  // a text with no marked code point is left as it is by OpenCC. (Marking the key's first code
+  // point instead would send every text with 手 or 专 through OpenCC, for keys such as 手錶.)
   const auto conversions = loaded->converter_->GetConversionChain()->GetConversions();
   for (const auto& conversion : conversions) {
     // A dictionary group builds its lexicon on request: hold it while reading it.
     const auto lexicon = conversion->GetDict()->GetLexicon();
     for (const auto& entry : *lexicon) {
-      std::string key = entry->Key();
-      size_t at = 0;
-      char32_t first = key.empty() ? kNoCodePoint : NextCodePoint(key, &at);
-      // A key outside the covered planes would make every such text "need" conversion: mark
-      // nothing, and NeedsConversion treats those code points as needing it.
-      if (first != kNoCodePoint && first < kCodePointsCovered)
-        loaded->starts_key_[first / 64] |= uint64_t{1} << (first % 64);
+      const std::string key = entry->Key();
+      const std::string value = entry->GetDefault();
+      if (key == value) continue;
+      size_t at = 0, value_at = 0;
+      char32_t marked = kNoCodePoint;
+      while (at < key.size()) {
+        char32_t code = NextCodePoint(key, &at);
+        char32_t other = value_at < value.size() ? NextCodePoint(value, &value_at) : kNoCodePoint;
+        if (code != other) {
+          marked = code;
+          break;
+        }
+      }
+      // Values that differ only past the key's end (none in t2s) leave nothing to mark: mark the
+      // first code point, which is always safe.
+      if (marked == kNoCodePoint && !key.empty()) {
+        at = 0;
+        marked = NextCodePoint(key, &at);
+      }
+      if (marked != kNoCodePoint && marked < kCodePointsCovered)
+        loaded->starts_key_[marked / 64] |= uint64_t{1} << (marked % 64);
     }
   }
   return std::shared_ptr<const TextNormaliser>(std::move(loaded));

@@ -4,10 +4,11 @@
 // U+FF5E, and U+3000 to a space), then ASCII letters to lowercase. So "茅臺", "ＭＯＵＴＡＩ" and
 // "Moutai" read as "茅台" and "moutai".
 //
-// OpenCC costs tens of microseconds per call, far more than the rest of a rule's look at an
-// expenditure; most descriptions are simplified already. Normalise therefore calls OpenCC only for
-// a text with a code point that begins some key of t2s's dictionaries: no conversion can start
-// anywhere else, so skipping it changes nothing.
+// OpenCC costs microseconds per call, far more than the rest of a rule's look at an expenditure;
+// most descriptions are simplified already. Normalise therefore calls OpenCC only for a text that
+// holds a marked code point: for every key of t2s's dictionaries that its value changes, the
+// key's first code point that the value changes (臺 of 茅臺, 錶 of 手錶, not 手). A key can only
+// change a text that holds its marked code point, so skipping OpenCC otherwise changes nothing.
 //
 // Thread safety: immutable after Load; Normalise may run concurrently.
 #pragma once
@@ -39,15 +40,15 @@ class TextNormaliser {
 
   // `text` in the normal form above. Invalid UTF-8 is kept byte for byte (only ASCII is folded).
   std::string Normalise(std::string_view text) const;
-  // Whether Normalise calls OpenCC for `text` (for the tests and the benchmark).
+  // Whether Normalise calls OpenCC for `text` (it holds a marked code point).
   bool NeedsConversion(std::string_view text) const;
 
  private:
   TextNormaliser() = default;
 
   std::shared_ptr<opencc::Converter> converter_;
-  // Bit c: code point c begins a key of t2s's dictionaries (Unicode's planes 0-2; a code point
-  // beyond them always counts as beginning one).
+  // Bit c: code point c is marked (above) (Unicode's planes 0-2; a code point beyond them always
+  // counts as marked).
   std::vector<uint64_t> starts_key_;
 };
 
