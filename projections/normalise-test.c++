@@ -32,6 +32,11 @@ TEST(TextNormaliser, CallsOpenCcOnlyWhereAConversionCanStart) {
               normaliser->Normalise(simplified) + " 台")
         << simplified;
   }
+  // 手 begins the key 手錶 but is never changed itself: only 錶 sends a text to OpenCC.
+  for (const char* simplified : {"手套箱耗材 第1批", "专利申请费", "论文版面费"})
+    EXPECT_FALSE(normaliser->NeedsConversion(simplified)) << simplified;
+  EXPECT_TRUE(normaliser->NeedsConversion("手錶"));
+  EXPECT_EQ(normaliser->Normalise("手錶"), "手表");
   EXPECT_TRUE(normaliser->NeedsConversion("茅臺"));
   EXPECT_TRUE(normaliser->NeedsConversion("乾燥"));
 }
