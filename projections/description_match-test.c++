@@ -23,9 +23,16 @@ std::string Lower(std::string text) {
   return text;
 }
 
-// The default policy's lists, lowercased as ParseParams does (none of them needs trimming).
+// A policy in the keyword-list form (PU-1.lexicon set to null): the older default lists.
+nlohmann::json KeywordListPolicy() {
+  auto policy = MakePolicy(1, {{"PU-1", {{"lexicon", nullptr}}}});
+  EXPECT_TRUE(policy.has_value()) << policy.error().message();
+  return policy->document;
+}
+
+// The keyword-list defaults, lowercased as ParseParams does (none of them needs trimming).
 DescriptionMatcher DefaultMatcher(std::vector<std::string> category_names = {}) {
-  nlohmann::json policy = DefaultPolicyDocument();
+  nlohmann::json policy = KeywordListPolicy();
   std::vector<std::vector<std::string>> prohibited;
   for (const auto& use : policy["PU-1"]["prohibited_uses"]) {
     prohibited.emplace_back();
@@ -95,7 +102,7 @@ TEST(DescriptionMatcher, DefaultPolicyRandomTexts) {
   const std::vector<std::string> categories = {"materials", "other_direct", "fines", "",
                                                "fee",       "wine list",    "Fine",  "machine"};
   DescriptionMatcher matcher = DefaultMatcher(categories);
-  nlohmann::json policy = DefaultPolicyDocument();
+  nlohmann::json policy = KeywordListPolicy();
   std::vector<std::string> pieces = {" ", "-", "a", "S", "9", "第", "批", "材料", "\xe9", "\x80"};
   for (const auto& use : policy["PU-1"]["prohibited_uses"]) {
     for (const auto& keyword : use["keywords"]) pieces.push_back(keyword);

@@ -41,6 +41,7 @@
 #include "ledger/money.h"
 #include "projections/description_match.h"
 #include "projections/episodes.h"
+#include "projections/lexicon.h"
 
 namespace fundtrail::projections {
 
@@ -356,7 +357,10 @@ struct Params {
   uint32_t version = 0;
   std::set<std::string> government_only;
   Money approval_threshold;
-  // PU-1
+  // PU-1 (and BR-4): the lexicon, or null when the policy uses the older keyword lists below
+  // (purposes, exclusions, equipment_keywords).
+  std::shared_ptr<const Lexicon> lexicon;
+  bool lexicon_has_equipment = false;  // the lexicon has terms of label "equipment"
   std::vector<Purpose> purposes;
   std::vector<std::string> exclusions;  // ASCII letters lowercased
   // PU-3
@@ -430,6 +434,11 @@ class SectionReader {
     } else {
       object_ = &*found;
     }
+  }
+
+  // Whether the section has `key` (a key that is optional, read with Get only if present).
+  bool Has(const std::string& key) const {
+    return status_.ok() && object_ != nullptr && object_->contains(key);
   }
 
   const json* Get(const std::string& key) {
@@ -572,6 +581,25 @@ class SectionReader {
   Status status_;
 };
 
+// PU-1.lexicon into params->lexicon. The keyword lists of the older form cannot stand beside it:
+// two matchers would each claim to say why a description was flagged.
+Status ParseLexicon(SectionReader* section, Params* params) {
+  for (const char* key : {"prohibited_uses", "exclusions"}) {
+    if (section->Has(key)) {
+      return KeyError(std::string("PU-1.") + key,
+                      "cannot stand beside PU-1.lexicon: add the words to "
+                      "PU-1.lexicon.labels.<label>.terms (or .exceptions), or set "
+                      "\"lexicon\": null to use keyword lists");
+    }
+  }
+  auto lexicon = Lexicon::FromJson(*section->Get("lexicon"), *TextNormaliser::Shared());
+  if (!lexicon) return lexicon.error();
+  params->lexicon = *lexicon;
+  for (const auto& term : (*lexicon)->terms())
+    params->lexicon_has_equipment |= term.label == Lexicon::kEquipmentLabel;
+  return Status::Ok();
+}
+
 Result<Params> ParseParams(uint32_t version, const json& document) {
   Params params;
   params.version = version;
@@ -630,7 +658,10 @@ Result<Params> ParseParams(uint32_t version, const json& document) {
   }
   {
     SectionReader section(document, "PU-1");
-    const json* uses = section.Get("prohibited_uses");
+    if (section.Has("lexicon")) {
+      FT_RETURN_IF_ERROR(ParseLexicon(&section, &params));
+    }
+    const json* uses = params.lexicon ? nullptr : section.Get("prohibited_uses");
     if (uses != nullptr) {
       if (!uses->is_array()) {
         section.Fail("prohibited_uses", "must be an array of {\"purpose\", \"keywords\"} objects");
@@ -661,8 +692,10 @@ Result<Params> ParseParams(uint32_t version, const json& document) {
         }
       }
     }
-    for (const auto& exclusion : section.Strings("exclusions"))
-      params.exclusions.push_back(LowerAscii(exclusion));
+    if (!params.lexicon) {
+      for (const auto& exclusion : section.Strings("exclusions"))
+        params.exclusions.push_back(LowerAscii(exclusion));
+    }
     FT_RETURN_IF_ERROR(section.Finish());
   }
   {
@@ -741,8 +774,17 @@ Result<Params> ParseParams(uint32_t version, const json& document) {
     SectionReader section(document, "BR-4");
     params.equipment_threshold = section.PositiveMoney("equipment_threshold");
     auto names = section.Strings("categories");
-    for (const auto& keyword : section.Strings("equipment_keywords")) {
-      if (!Trim(keyword).empty()) params.equipment_keywords.push_back(LowerAscii(Trim(keyword)));
+    if (params.lexicon && section.Has("equipment_keywords")) {
+      return Error(KeyError("BR-4.equipment_keywords",
+                            "cannot stand beside PU-1.lexicon, which names equipment for BR-4: "
+                            "add the words to PU-1.lexicon.labels.equipment.terms, or set "
+                            "\"PU-1\": {\"lexicon\": null} to use keyword lists"));
+    }
+    if (!params.lexicon) {
+      for (const auto& keyword : section.Strings("equipment_keywords")) {
+        if (!Trim(keyword).empty())
+          params.equipment_keywords.push_back(LowerAscii(Trim(keyword)));
+      }
     }
     FT_RETURN_IF_ERROR(section.Finish());
     for (size_t i = 0; i < names.size(); ++i) {
@@ -892,22 +934,14 @@ const std::vector<const char*>& WorkingWeekends() {
   return days;
 }
 
-}  // namespace
-
-json DefaultPolicyDocument() {
-  json holidays = json::array();
-  for (const auto& [first, last] : HolidayRanges()) {
-    for (int32_t day = *ParseDate(first); day <= *ParseDate(last); ++day)
-      holidays.push_back(FormatDate(day));
-  }
-  json working = json::array();
-  for (const char* day : WorkingWeekends()) working.push_back(day);
+// The keyword lists of PU-1 and BR-4 that were the defaults before PU-1.lexicon, kept so that a
+// policy written in that form (a document that sets PU-1.prohibited_uses, PU-1.exclusions or
+// BR-4.equipment_keywords, or sets PU-1.lexicon to null) means what it meant when appended.
+json KeywordListDefaults() {
   auto use = [](const char* purpose, std::vector<std::string> keywords) {
     return json{{"purpose", purpose}, {"keywords", keywords}};
   };
   return {
-      {"government_only_rules", {"PU-1", "FL-3", "AL-2"}},
-      {"approval_threshold", "100000.00 CNY"},
       {"PU-1",
        {{"prohibited_uses",
          json::array({
@@ -953,6 +987,39 @@ json DefaultPolicyDocument() {
           "fine powder",
           "fine tuning",
           "fine-tuning"}}}},
+      {"BR-4",
+       {{"equipment_keywords",
+         {"设备", "仪器", "检测仪", "分析仪", "测试仪", "装置", "试验台", "测试台", "工作站", "服务器",
+          "equipment", "instrument", "apparatus", "analyzer", "analyser", "tester", "machine",
+          "workstation", "server"}}}}};
+}
+
+// Whether the policy document `patch` is written in the keyword-list form (see above).
+bool UsesKeywordLists(const json& patch) {
+  auto pu1 = patch.find("PU-1");
+  if (pu1 != patch.end() && pu1->is_object()) {
+    auto lexicon = pu1->find("lexicon");
+    if (lexicon != pu1->end()) return lexicon->is_null();
+    if (pu1->contains("prohibited_uses") || pu1->contains("exclusions")) return true;
+  }
+  auto br4 = patch.find("BR-4");
+  return br4 != patch.end() && br4->is_object() && br4->contains("equipment_keywords");
+}
+
+}  // namespace
+
+json DefaultPolicyDocument() {
+  json holidays = json::array();
+  for (const auto& [first, last] : HolidayRanges()) {
+    for (int32_t day = *ParseDate(first); day <= *ParseDate(last); ++day)
+      holidays.push_back(FormatDate(day));
+  }
+  json working = json::array();
+  for (const char* day : WorkingWeekends()) working.push_back(day);
+  return {
+      {"government_only_rules", {"PU-1", "FL-3", "AL-2"}},
+      {"approval_threshold", "100000.00 CNY"},
+      {"PU-1", {{"lexicon", DefaultLexiconDocument()}}},
       {"PU-3", {{"charged_percent_max", "100"}}},
       {"PU-4",
        {{"fee_cap_per_day", "2400.00 CNY"}, {"academician_fee_cap_per_day", "3600.00 CNY"}}},
@@ -971,11 +1038,8 @@ json DefaultPolicyDocument() {
        {{"equipment_threshold", "50000.00 CNY"},
         {"categories", {"materials", "testing", "other_direct"}},
         // Bulk materials above the threshold are ordinary; what is misfiled is an item that is
-        // equipment by its description. An empty list flags every item at or above it.
-        {"equipment_keywords",
-         {"设备", "仪器", "检测仪", "分析仪", "测试仪", "装置", "试验台", "测试台", "工作站", "服务器",
-          "equipment", "instrument", "apparatus", "analyzer", "analyser", "tester", "machine",
-          "workstation", "server"}}}},
+        // equipment by its description: PU-1.lexicon's label "equipment" names instruments.
+       }},
       {"TP-1", {{"liquidation_days", 120}}},
       {"TP-2", {{"share_percent", "25"}, {"final_days", 60}}},
       {"TP-3", {{"idle_days", 180}}},
@@ -1002,6 +1066,11 @@ Result<Policy> MakePolicy(uint32_t version, const json& document) {
   if (!document.is_object())
     return Error(Status::InvalidArgument("a policy document must be a JSON object"));
   json merged = DefaultPolicyDocument();
+  if (UsesKeywordLists(document)) {
+    json lists = KeywordListDefaults();
+    merged["PU-1"] = lists["PU-1"];
+    merged["BR-4"]["equipment_keywords"] = lists["BR-4"]["equipment_keywords"];
+  }
   merged.merge_patch(document);
   auto params = ParseParams(version, merged);
   if (!params) return Error(params.error());
@@ -1540,6 +1609,10 @@ class ExpenditureReader {
       fact->academician = spent.getExpertIsAcademician();
     }
     std::string_view description = View(spent.getDescription());
+    if (params.lexicon) {
+      ReadWithLexicon(description, *params.lexicon, fact);
+      return;
+    }
     const bool known =
         fact->category >= 0 && static_cast<size_t>(fact->category) < CategoryNames().size();
     auto match = known ? params.descriptions->Find(description, static_cast<size_t>(fact->category))
@@ -1550,14 +1623,7 @@ class ExpenditureReader {
       const Purpose& use = params.purposes[match.purpose_index];
       fact->prohibited_purpose = Intern(use.name);
       fact->prohibited_keyword = Intern(use.keywords[match.keyword_index]);
-      // A bounded excerpt for the explanation, cut at a UTF-8 character boundary.
-      constexpr size_t kExcerptSizeBytesMax = 120;
-      size_t size = std::min(description.size(), kExcerptSizeBytesMax);
-      while (size < description.size() && size > 0 &&
-             (static_cast<unsigned char>(description[size]) & 0xc0) == 0x80)
-        --size;
-      fact->prohibited_text = Intern(std::string(description.substr(0, size)) +
-                                     (size < description.size() ? "..." : ""));
+      fact->prohibited_text = Intern(Excerpt(description));
     }
   }
 
@@ -1568,6 +1634,33 @@ class ExpenditureReader {
   }
 
  private:
+  // PU-1 and BR-4 under a lexicon: the description is normalised once, and one segmentation
+  // answers both rules. The fact keeps the label and the term as the policy writes it.
+  void ReadWithLexicon(std::string_view description, const Lexicon& lexicon,
+                       ExpenditureFact* fact) {
+    // The process's normaliser outlives every reader (TextNormaliser::Shared).
+    if (normaliser_ == nullptr) normaliser_ = TextNormaliser::Shared().get();
+    auto finding = lexicon.Find(normaliser_->Normalise(description));
+    if (finding.equipment_term >= 0)
+      fact->equipment_keyword = Intern(lexicon.terms()[finding.equipment_term].text);
+    if (finding.purpose_term >= 0) {
+      const LexiconTerm& term = lexicon.terms()[finding.purpose_term];
+      fact->prohibited_purpose = Intern(term.label);
+      fact->prohibited_keyword = Intern(term.text);
+      fact->prohibited_text = Intern(Excerpt(description));
+    }
+  }
+
+  // A bounded excerpt for an explanation, cut at a UTF-8 character boundary.
+  static std::string Excerpt(std::string_view description) {
+    constexpr size_t kExcerptSizeBytesMax = 120;
+    size_t size = std::min(description.size(), kExcerptSizeBytesMax);
+    while (size < description.size() && size > 0 &&
+           (static_cast<unsigned char>(description[size]) & 0xc0) == 0x80)
+      --size;
+    return std::string(description.substr(0, size)) + (size < description.size() ? "..." : "");
+  }
+
   // The shared copy of `text`. The empty text is never stored: Symbol() stands for it.
   Symbol Intern(std::string_view text) {
     if (text.empty()) return Symbol();
@@ -1586,6 +1679,7 @@ class ExpenditureReader {
 
   TextTable texts_;
   std::array<Symbol, kFieldCount> recent_;  // in texts_
+  const TextNormaliser* normaliser_ = nullptr;
   DateCache dates_;
   std::unordered_map<uint64_t, InvoiceFact> invoices_;  // by sequence; see InvoiceFact
 };
@@ -1651,10 +1745,12 @@ struct RulesEngine::State {
   Status AddPolicy(const Policy& policy) {
     auto parsed = ParseParams(policy.version, policy.document);
     if (!parsed) return parsed.error();
-    std::vector<std::vector<std::string>> prohibited;
-    for (const auto& use : parsed->purposes) prohibited.push_back(use.keywords);
-    parsed->descriptions = std::make_shared<const DescriptionMatcher>(
-        std::move(prohibited), parsed->exclusions, parsed->equipment_keywords, CategoryNames());
+    if (!parsed->lexicon) {
+      std::vector<std::vector<std::string>> prohibited;
+      for (const auto& use : parsed->purposes) prohibited.push_back(use.keywords);
+      parsed->descriptions = std::make_shared<const DescriptionMatcher>(
+          std::move(prohibited), parsed->exclusions, parsed->equipment_keywords, CategoryNames());
+    }
     policies[policy.version] = policy;
     params[policy.version] = std::move(*parsed);
     return Status::Ok();
@@ -2369,6 +2465,113 @@ class Evaluator {
     return found != expenditures_.end() && found->event.sequence == sequence ? &*found : nullptr;
   }
 
+  // PU-1 under the keyword lists of the older policy form.
+  void ProhibitedByKeywords(const ExpenditureFact& spent, const Params& params,
+                            const GrantFact* grant) {
+    ordered_json keywords = ordered_json::array();
+    for (const auto& use : params.purposes) {
+      if (use.name == spent.prohibited_purpose) keywords = use.keywords;
+    }
+    ordered_json figures = ExpenditureFigures(spent);
+    figures["purpose"] = spent.prohibited_purpose;
+    figures["keyword"] = spent.prohibited_keyword;
+    figures["description"] = spent.prohibited_text;
+    bool government = grant != nullptr && GovernmentFunded(grant->source_kind);
+    Emit({"PU-1",
+          "critical",
+          "grant:" + spent.grant_id,
+          params.version,
+          {{"purpose", spent.prohibited_purpose},
+           {"keywords", keywords},
+           {"exclusions", params.exclusions},
+           {"government_only", params.government_only.contains("PU-1")}},
+          figures,
+          {spent.event},
+          "",
+          ExpenditureLabel(spent) + " to vendor " + spent.vendor_id + " on " +
+              (government ? "government-funded " : "") + "grant " + spent.grant_id +
+              " matches the prohibited purpose \"" + spent.prohibited_purpose +
+              "\" (keyword \"" + spent.prohibited_keyword + "\" in \"" + spent.prohibited_text +
+              "\")"});
+  }
+
+  // PU-1 under the lexicon: the flag names the label, the term as the policy writes it, the
+  // term's kind and the lexicon's version, so that an auditor sees exactly why.
+  void ProhibitedByLexicon(const ExpenditureFact& spent, const Params& params,
+                           const GrantFact* grant) {
+    const Lexicon& lexicon = *params.lexicon;
+    std::string kind;
+    for (const auto& term : lexicon.terms()) {
+      if (term.label == spent.prohibited_purpose && term.text == spent.prohibited_keyword)
+        kind = term.kind;
+    }
+    const std::string& purpose = lexicon.purpose(spent.prohibited_purpose.str());
+    ordered_json figures = ExpenditureFigures(spent);
+    figures["purpose"] = spent.prohibited_purpose;
+    figures["keyword"] = spent.prohibited_keyword;
+    figures["description"] = spent.prohibited_text;
+    figures["label"] = spent.prohibited_purpose;
+    figures["term"] = spent.prohibited_keyword;
+    figures["term_kind"] = kind;
+    figures["lexicon_version"] = lexicon.version();
+    bool government = grant != nullptr && GovernmentFunded(grant->source_kind);
+    Emit({"PU-1",
+          "critical",
+          "grant:" + spent.grant_id,
+          params.version,
+          {{"label", spent.prohibited_purpose},
+           {"purpose", purpose},
+           {"lexicon_version", lexicon.version()},
+           {"government_only", params.government_only.contains("PU-1")}},
+          figures,
+          {spent.event},
+          "",
+          ExpenditureLabel(spent) + " to vendor " + spent.vendor_id + " on " +
+              (government ? "government-funded " : "") + "grant " + spent.grant_id +
+              " matches the prohibited purpose \"" + spent.prohibited_purpose + "\" (" + purpose +
+              "): " + kind + " term \"" + spent.prohibited_keyword + "\" of lexicon " +
+              lexicon.version() + " (policy version " + std::to_string(params.version) +
+              ") in \"" + spent.prohibited_text + "\""});
+  }
+
+  // BR-4: the flag names the equipment term found and, under a lexicon, its kind and the
+  // lexicon's version.
+  void EquipmentMisfiled(const ExpenditureFact& spent, const Params& params) {
+    ordered_json parameters = Section(params, "BR-4");
+    ordered_json figures = ExpenditureFigures(spent);
+    std::string named;
+    if (!spent.equipment_keyword.empty()) {
+      named = ", though its description names \"" + spent.equipment_keyword + "\"";
+      if (params.lexicon) {
+        std::string kind;
+        for (const auto& term : params.lexicon->terms()) {
+          if (term.label == Lexicon::kEquipmentLabel && term.text == spent.equipment_keyword)
+            kind = term.kind;
+        }
+        figures["label"] = std::string(Lexicon::kEquipmentLabel);
+        figures["term"] = spent.equipment_keyword;
+        figures["term_kind"] = kind;
+        figures["lexicon_version"] = params.lexicon->version();
+        parameters["lexicon_version"] = params.lexicon->version();
+        named += " (" + kind + " term of lexicon " + params.lexicon->version() +
+                 ", policy version " + std::to_string(params.version) + ")";
+      }
+    }
+    Emit({"BR-4",
+          "medium",
+          "grant:" + spent.grant_id,
+          params.version,
+          parameters,
+          figures,
+          {spent.event},
+          "",
+          ExpenditureLabel(spent) + " on grant " + spent.grant_id +
+              " is at or above the equipment threshold of " +
+              Amount(params.equipment_threshold.minor_units,
+                     params.equipment_threshold.currency) +
+              " but is booked under " + CategoryName(spent.category) + named});
+  }
+
   // ----- A, B, C, D, E: rules of one expenditure
 
   void ExpenditureRules() {
@@ -2383,31 +2586,11 @@ class Evaluator {
 
       // PU-1 prohibited use.
       if (!spent.prohibited_purpose.empty() && Covers(params, "PU-1", spent.grant_id)) {
-        ordered_json keywords = ordered_json::array();
-        for (const auto& use : params.purposes) {
-          if (use.name == spent.prohibited_purpose) keywords = use.keywords;
+        if (params.lexicon) {
+          ProhibitedByLexicon(spent, params, grant);
+        } else {
+          ProhibitedByKeywords(spent, params, grant);
         }
-        ordered_json figures = ExpenditureFigures(spent);
-        figures["purpose"] = spent.prohibited_purpose;
-        figures["keyword"] = spent.prohibited_keyword;
-        figures["description"] = spent.prohibited_text;
-        bool government = grant != nullptr && GovernmentFunded(grant->source_kind);
-        Emit({"PU-1",
-              "critical",
-              grant_subject(),
-              params.version,
-              {{"purpose", spent.prohibited_purpose},
-               {"keywords", keywords},
-               {"exclusions", params.exclusions},
-               {"government_only", params.government_only.contains("PU-1")}},
-              figures,
-              {spent.event},
-              "",
-              label() + " to vendor " + spent.vendor_id + " on " +
-                  (government ? "government-funded " : "") + "grant " + spent.grant_id +
-                  " matches the prohibited purpose \"" + spent.prohibited_purpose +
-                  "\" (keyword \"" + spent.prohibited_keyword + "\" in \"" + spent.prohibited_text +
-                  "\")"});
       }
 
       if (grant != nullptr) {
@@ -2503,27 +2686,14 @@ class Evaluator {
       }
 
       // BR-4 equipment booked under another category.
+      const bool any_item =
+          params.lexicon ? !params.lexicon_has_equipment : params.equipment_keywords.empty();
       if (params.misfiling_categories.contains(spent.category) &&
-          (params.equipment_keywords.empty() || !spent.equipment_keyword.empty()) &&
+          (any_item || !spent.equipment_keyword.empty()) &&
           params.equipment_threshold.currency == spent.currency &&
           spent.amount >= params.equipment_threshold.minor_units &&
           Covers(params, "BR-4", spent.grant_id)) {
-        Emit({"BR-4",
-              "medium",
-              grant_subject(),
-              params.version,
-              Section(params, "BR-4"),
-              ExpenditureFigures(spent),
-              {spent.event},
-              "",
-              label() + " on grant " + spent.grant_id +
-                  " is at or above the equipment threshold of " +
-                  Amount(params.equipment_threshold.minor_units,
-                         params.equipment_threshold.currency) +
-                  " but is booked under " + CategoryName(spent.category) +
-                  (spent.equipment_keyword.empty()
-                       ? std::string()
-                       : ", though its description names \"" + spent.equipment_keyword + "\"")});
+        EquipmentMisfiled(spent, params);
       }
 
       // TP-1 out of period.

@@ -12,6 +12,8 @@ packages=(
   build-essential cmake g++ pkg-config
   librocksdb-dev capnproto libcapnp-dev libssl-dev libspdlog-dev libgtest-dev
   libcli11-dev nlohmann-json3-dev libutf8proc-dev libtomlplusplus-dev
+  # PU-1's lexicon: traditional to simplified Chinese (OpenCC, with its t2s data)
+  libopencc-dev libopencc-data
   # the audit report's templates (fundtrail report): kainjow-mustache, header only
   libkainjow-mustache-dev
   # the dashboard's charts (fundtrail serve), compiled into the binary: Chart.js 3.9.1

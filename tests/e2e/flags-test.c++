@@ -317,6 +317,59 @@ TEST_F(Flags, PolicyShowAndSet) {
   EXPECT_EQ(nlohmann::json::parse(Run({"policy", "show", "--json"}).out)["version"], 1);
 }
 
+// PU-1's lexicon through the binary: a brand in traditional characters and full-width forms is
+// flagged with its label, term and lexicon version; an innocent compound is not; `policy set`
+// extends the lexicon and `policy show` prints it; a policy mixing the keyword lists with the
+// lexicon is refused with the key to fix, and appends nothing.
+TEST_F(Flags, LexiconFlagsSayWhyAndPolicySetExtendsIt) {
+  using A = SampleAlliance;
+  nlohmann::json brand =
+      ExpenditureRecorded(A::kGrantBattery, A::kTsinghua, "materials", "V-LAB", "INV-LEX-1", "3456.00 CNY");
+  brand["description"] = "茅臺酒 ５３度 兩瓶";
+  nlohmann::json innocent =
+      ExpenditureRecorded(A::kGrantBattery, A::kTsinghua, "materials", "V-LAB", "INV-LEX-2", "2345.00 CNY");
+  innocent["description"] = "车载信息娱乐系统 开发板 酒精灯";
+  auto appended = alliance_->Append(alliance_->finance_tsinghua, {brand, innocent});
+  uint64_t first = appended["first_sequence"].get<uint64_t>();
+
+  auto flags = ParseJsonLines(Run({"flags", "--rule", "PU-1", "--json"}).out);
+  ASSERT_EQ(flags.size(), 1u) << Run({"flags", "--rule", "PU-1"}).out;
+  EXPECT_EQ(flags[0]["id"], "PU-1/" + std::to_string(first));
+  EXPECT_EQ(flags[0]["figures"]["label"], "liquor_tobacco");
+  EXPECT_EQ(flags[0]["figures"]["term"], "茅台");
+  EXPECT_EQ(flags[0]["figures"]["term_kind"], "brand");
+  EXPECT_EQ(flags[0]["figures"]["lexicon_version"], "fundtrail-2026.12");
+  EXPECT_NE(flags[0]["explanation"].get<std::string>().find("brand term \"茅台\" of lexicon fundtrail-2026.12"),
+            std::string::npos)
+      << flags[0].dump();
+
+  std::string extend = alliance_->NewFile(
+      R"({"PU-1": {"lexicon": {"version": "site-1", "labels": {"liquor_tobacco": {"terms": {"宝丰": "brand"}}}}}})");
+  CommandResult set = Run({"policy", "set", extend, "--key", alliance_->admin.path});
+  ASSERT_EQ(set.exit_code, 0) << set.Describe();
+  auto policy = nlohmann::json::parse(Run({"policy", "show", "--json"}).out);
+  const auto& lexicon = policy["document"]["PU-1"]["lexicon"];
+  EXPECT_EQ(lexicon["version"], "site-1");
+  EXPECT_EQ(lexicon["labels"]["liquor_tobacco"]["terms"]["宝丰"], "brand");
+  EXPECT_EQ(lexicon["labels"]["liquor_tobacco"]["terms"]["五粮液"], "brand") << "extended, not replaced";
+  nlohmann::json added =
+      ExpenditureRecorded(A::kGrantBattery, A::kTsinghua, "materials", "V-LAB", "INV-LEX-3", "1234.00 CNY");
+  added["description"] = "宝丰 礼盒";
+  uint64_t third = alliance_->Append(alliance_->finance_tsinghua, {added})["first_sequence"].get<uint64_t>();
+  flags = ParseJsonLines(Run({"flags", "--rule", "PU-1", "--json"}).out);
+  ASSERT_EQ(flags.size(), 2u);
+  EXPECT_EQ(flags[1]["id"], "PU-1/" + std::to_string(third));
+  EXPECT_EQ(flags[1]["figures"]["lexicon_version"], "site-1");
+  EXPECT_EQ(flags[1]["policy_version"], 1);
+
+  uint64_t events = alliance_->Log().size();
+  std::string mixed = alliance_->NewFile(R"({"PU-1": {"lexicon": {"version": "x"}, "exclusions": ["酒店"]}})");
+  CommandResult refused = Run({"policy", "set", mixed, "--key", alliance_->admin.path});
+  EXPECT_EQ(refused.exit_code, 2) << refused.Describe();
+  EXPECT_NE(refused.err.find("PU-1.exclusions"), std::string::npos) << refused.err;
+  EXPECT_EQ(alliance_->Log().size(), events) << "nothing appended";
+}
+
 TEST_F(Flags, TrustedHeadDetectsARewrittenHistory) {
   std::string head = temp_ / "head.json";
   CommandResult signed_head = Run({"head", "--sign-key", alliance_->operator_key.path, "--out", head});
