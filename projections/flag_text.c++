@@ -75,6 +75,7 @@ class Fields {
     const ordered_json* value = Find(flag_.figures, key, "figure");
     return value == nullptr ? kNull : *value;
   }
+  const Flag& flag() const { return flag_; }
   // The id of the flag's subject: "G-1" of "grant:G-1".
   std::string SubjectId() const { return flag_.subject.substr(flag_.subject.find(':') + 1); }
   // The sequence number of the first evidence event.
@@ -204,6 +205,12 @@ std::string BeforeStart(Fields& f) {
 }
 
 std::string AfterEnd(Fields& f) {
+  // A terminated grant ends on its termination date (TP-1's termination figures).
+  if (f.flag().figures.contains("terminated_on")) {
+    return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，发票日期为 " + f.Text("invoice_date") +
+           "，比拨款 " + f.Text("grant") + " 的终止日 " + f.Text("terminated_on") + "（终止事件 #" +
+           f.Text("termination") + "）晚 " + f.Text("days_after_termination") + " 天";
+  }
   return f.Expenditure() + "付给供应商 " + f.Text("vendor") + "，发票日期为 " +
          f.Text("invoice_date") + "，比拨款 " + f.Text("grant") + " 的结束日 " +
          f.Text("period_end") + " 晚 " + f.Text("days_after_end") + " 天";
@@ -328,12 +335,14 @@ std::string ReceivedBeyondAward(Fields& f) {
 }
 
 std::string MemberSpentBeyondDisbursed(Fields& f) {
-  std::string refunds = f.Text("refunds_net");
-  auto parsed = ParseMoney(refunds);
-  std::string net =
-      parsed && parsed->minor_units != 0 ? "（已计入退款净额 " + f.Money("refunds_net") + "）" : "";
-  return f.Text("member") + " 在拨款 " + f.Text("grant") + " 下已支出 " + f.Money("spent") +
-         "，但仅获拨付 " + f.Money("disbursed") + net + "，首次超出为支出 #" + f.FirstEvidence();
+  // An episode (BR-3 over time): from its start to its end, or still going on.
+  // An ongoing episode has no length yet ("days" is null).
+  const std::string end = f.Text("end");
+  const std::string span =
+      end == "ongoing" ? std::string("至今仍未补足") : "至 " + end + " 补足，历时 " + f.Text("days") + " 天";
+  return f.Text("member") + " 在拨款 " + f.Text("grant") + " 下的支出自 " + f.Text("start") + " 起超出所获拨付，" +
+         span + "，最大缺口 " + f.Money("peak_shortfall") + "（" + f.Text("peak_date") + "），首次超出为支出 #" +
+         f.Text("first_exceeded_by");
 }
 
 std::string LateSpike(Fields& f) {
@@ -341,6 +350,13 @@ std::string LateSpike(Fields& f) {
          f.Text("window_start") + " 至 " + f.Text("period_end") + "）支付 " +
          f.Money("spent_in_window") + "，占其全部支出 " + f.Money("spent_total") + " 的 " +
          f.Text("share") + "，超过 " + f.Param("share_percent") + "% 的上限";
+}
+
+// TP-4 of a terminated grant: its balance falls due days_after_end after the termination.
+std::string NotReturnedAfterTermination(Fields& f) {
+  return "拨款 " + f.SubjectId() + " 已于 " + f.Text("terminated_on") + " 终止（" + f.Text("termination_reason") +
+         "），至 " + f.Text("as_of") + " 仍结余 " + f.Money("balance") + " 未退还资助方（应于 " + f.Text("deadline") +
+         " 前退还，期限 " + f.Param("days_after_end") + " 天）";
 }
 
 std::string NotReturned(Fields& f) {
@@ -552,6 +568,7 @@ const std::map<std::pair<std::string, std::string>, Writer>& Writers() {
       {{"TP-2", ""}, LateSpike},
       {{"TP-3", ""}, IdleFunds},
       {{"TP-4", ""}, NotReturned},
+      {{"TP-4", "terminated"}, NotReturnedAfterTermination},
       {{"FL-1", "spender"}, SpenderNotMember},
       {{"FL-1", "recipient"}, RecipientNotMember},
       {{"FL-1", "kept"}, KeptAfterWithdrawal},
