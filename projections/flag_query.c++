@@ -180,29 +180,32 @@ std::vector<std::string> FlagCsvRow(const Flag& flag) {
           evidence, flag.explanation};
 }
 
-Result<LoadedFlags> LoadFlagsAt(const Ledger& ledger, uint64_t sequence, int32_t as_of_days) {
-  auto loaded = Load(ledger, sequence);
-  if (!loaded) return Error(loaded.error());
+namespace {
+
+// The flags of `rules` (folded up to `sequence`), evaluated at `as_of_days`.
+LoadedFlags FlagsOf(const RulesEngine& rules, uint64_t sequence, int32_t as_of_days) {
   LoadedFlags out;
   out.sequence = sequence;
   out.as_of_days = as_of_days;
-  out.policy_version = loaded->rules.policy().version;
-  out.known_subjects = loaded->rules.KnownSubjects();
-  out.flags = loaded->rules.Flags(as_of_days);
+  out.policy_version = rules.policy().version;
+  out.known_subjects = rules.KnownSubjects();
+  out.flags = rules.Flags(as_of_days);
   return out;
+}
+
+}  // namespace
+
+Result<LoadedFlags> LoadFlagsAt(const Ledger& ledger, uint64_t sequence, int32_t as_of_days) {
+  auto loaded = Load(ledger, sequence);
+  if (!loaded) return Error(loaded.error());
+  return FlagsOf(loaded->rules, sequence, as_of_days);
 }
 
 Result<LoadedFlags> LoadFlagsByBusinessDate(const Ledger& ledger, uint64_t sequence, int32_t as_of_days,
                                             BusinessCut* cut) {
   auto folded = FoldToBusinessDate(ledger, sequence, as_of_days, cut);
   if (!folded) return Error(folded.error());
-  LoadedFlags out;
-  out.sequence = sequence;
-  out.as_of_days = as_of_days;
-  out.policy_version = folded->rules.policy().version;
-  out.known_subjects = folded->rules.KnownSubjects();
-  out.flags = folded->rules.Flags(as_of_days);
-  return out;
+  return FlagsOf(folded->rules, sequence, as_of_days);
 }
 
 }  // namespace fundtrail::projections
